@@ -1,0 +1,104 @@
+"""System checks: settings mistakes are reported by ``manage.py check``, not at request time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import get_hasher
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
+
+from . import conf
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``DIRECTUS_SHARES`` is a dict of known keys with values of the right type."""
+    raw = conf.user_settings()
+    if not isinstance(raw, dict):
+        return [
+            Error(
+                f"{conf.SETTING_NAME} must be a dict, not {type(raw).__name__}.",
+                hint=f"Write {conf.SETTING_NAME} = {{...}} with the keys listed in the docs.",
+                id="directus_shares.E010",
+            )
+        ]
+    messages: list[CheckMessage] = []
+    for key, value in raw.items():
+        if key not in conf.DEFAULTS:
+            messages.append(
+                Warning(
+                    f"{conf.SETTING_NAME} has an unknown key {key!r}; it is ignored.",
+                    hint="Known keys: " + ", ".join(sorted(conf.DEFAULTS)) + ".",
+                    id="directus_shares.W010",
+                )
+            )
+        elif not isinstance(value, conf.TYPES[key]) or (
+            isinstance(value, bool) and bool not in conf.TYPES[key]
+        ):
+            expected = " or ".join(
+                "None" if t is type(None) else t.__name__ for t in conf.TYPES[key]
+            )
+            messages.append(
+                Error(
+                    f"{conf.SETTING_NAME}[{key!r}] must be {expected}, not {type(value).__name__}.",
+                    hint=f"The default is {conf.DEFAULTS[key]!r}.",
+                    id="directus_shares.E011",
+                )
+            )
+    return messages
+
+
+@register(Tags.security)
+def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The hasher for share passwords is configured and its library is installed."""
+    algorithm = conf.get_config()["PASSWORD_HASHER"]
+    if not isinstance(algorithm, str):
+        return []  # reported by check_settings
+    try:
+        hasher = get_hasher(algorithm)
+    except ValueError:
+        return [
+            Error(
+                f"Share passwords are hashed with {algorithm!r}, but no hasher of PASSWORD_HASHERS "
+                "has that algorithm.",
+                hint='Add "django.contrib.auth.hashers.Argon2PasswordHasher" to PASSWORD_HASHERS.',
+                id="directus_shares.E002",
+            )
+        ]
+    try:
+        hasher._load_library()
+    except ValueError as error:
+        return [
+            Error(
+                f"The password hasher {algorithm!r} cannot load its library: {error}",
+                hint="pip install argon2-cffi (a dependency of directus-shares).",
+                id="directus_shares.E003",
+            )
+        ]
+    if algorithm != "argon2":
+        return [
+            Warning(
+                f"Share passwords are hashed with {algorithm!r} instead of Argon2.",
+                hint='Leave DIRECTUS_SHARES["PASSWORD_HASHER"] at its default, "argon2".',
+                id="directus_shares.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.urls)
+def check_urls_included(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The share page can be reversed, so links can be built."""
+    try:
+        reverse("directus_shares:share", kwargs={"token": "token"})
+    except NoReverseMatch:
+        return [
+            Error(
+                "The share page's URLs are not included, so no share link can be built.",
+                hint=f'Add path("share/", include("directus_shares.urls")) to {settings.ROOT_URLCONF}.',
+                id="directus_shares.E001",
+            )
+        ]
+    return []

@@ -1,0 +1,68 @@
+"""The app's settings: one ``DIRECTUS_SHARES`` dict, read only through :func:`get_config`.
+
+Every key, its default and its meaning is listed in ``docs/settings.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+SETTING_NAME = "DIRECTUS_SHARES"
+
+DEFAULTS: dict[str, Any] = {
+    # Name of the Group whose rights a share without a role grants. None: such shares grant nothing.
+    "PUBLIC_ROLE": None,
+    # How long a visitor's granted access is remembered before the next open counts again.
+    "GRANT_MAX_AGE": timedelta(hours=1),
+    # Name of the signed cookie that remembers a grant (scoped to the share's own URL path).
+    "GRANT_COOKIE_NAME": "directus_share_grant",
+    # Send the grant cookie only over HTTPS; None follows SESSION_COOKIE_SECURE.
+    "GRANT_COOKIE_SECURE": None,
+    # Render passwordless shares without max uses on GET, without a click and without counting.
+    "OPEN_UNLIMITED_ON_GET": False,
+    # Longest password accepted; longer input is refused before it is hashed.
+    "MAX_PASSWORD_LENGTH": 1024,
+    # Name of the password hasher (from PASSWORD_HASHERS) used for share passwords.
+    "PASSWORD_HASHER": "argon2",
+}
+
+#: The Python type(s) each setting must have; checked by system check directus_shares.E003.
+TYPES: dict[str, tuple[type, ...]] = {
+    "PUBLIC_ROLE": (str, type(None)),
+    "GRANT_MAX_AGE": (timedelta, int),
+    "GRANT_COOKIE_NAME": (str,),
+    "GRANT_COOKIE_SECURE": (bool, type(None)),
+    "OPEN_UNLIMITED_ON_GET": (bool,),
+    "MAX_PASSWORD_LENGTH": (int,),
+    "PASSWORD_HASHER": (str,),
+}
+
+
+def user_settings() -> Any:
+    """The raw ``DIRECTUS_SHARES`` setting as the project wrote it (``{}`` when absent)."""
+    return getattr(settings, SETTING_NAME, {})
+
+
+@functools.cache
+def get_config() -> dict[str, Any]:
+    """The effective settings: the defaults overlaid with the project's ``DIRECTUS_SHARES``."""
+    overrides = user_settings()
+    return {**DEFAULTS, **(overrides if isinstance(overrides, dict) else {})}
+
+
+def grant_max_age() -> timedelta:
+    """``GRANT_MAX_AGE`` as a timedelta (an int is read as seconds)."""
+    value = get_config()["GRANT_MAX_AGE"]
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        get_config.cache_clear()

@@ -1,0 +1,170 @@
+"""What a share shows: the one structure that the share page (and the API) render.
+
+:func:`load_shared_object` fetches the shared object with the relations the role may read, in a
+number of queries that depends on the relations shown, never on the rows behind them.
+:func:`disclose` turns it into :class:`DisclosedObject` – only allowed fields, already formatted –
+so templates never touch the model instance and cannot show more than the role may read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from .models import Share
+from .rights import RoleRights
+
+Relation = models.Field | models.ForeignObjectRel
+
+
+@dataclass(frozen=True)
+class DisclosedField:
+    """One field as the visitor sees it."""
+
+    name: str
+    label: str
+    text: str  # the display value, already formatted ("" for an empty value)
+    kind: str = "text"  # text, multiline, boolean, file, url, email, json
+    url: str | None = None  # for files, URLs and e-mail addresses
+
+
+@dataclass(frozen=True)
+class DisclosedObject:
+    """An object as the visitor sees it: its allowed fields and its allowed linked objects."""
+
+    app_label: str
+    model_name: str
+    verbose_name: str
+    fields: list[DisclosedField]
+    relations: list[DisclosedRelation] = field(default_factory=list)
+
+    @property
+    def by_name(self) -> dict[str, DisclosedField]:
+        """The disclosed fields by field name, for templates: ``{{ object.by_name.title.text }}``."""
+        return {f.name: f for f in self.fields}
+
+
+@dataclass(frozen=True)
+class DisclosedRelation:
+    """The objects linked to a disclosed object through one relation."""
+
+    name: str
+    label: str
+    many: bool
+    objects: list[DisclosedObject]
+
+
+def load_shared_object(share: Share, rights: RoleRights) -> models.Model | None:
+    """The shared object with its visible relations fetched, or ``None`` if it no longer exists."""
+    model = share.shared_model
+    if model is None:  # the model was removed from the project
+        return None
+    relations = rights.visible_relations(model)
+    queryset = model._default_manager.select_related(
+        *[rel.name for rel in relations if _is_single(rel) and not rel.auto_created]
+    ).prefetch_related(
+        *[_accessor(rel) for rel in relations if not _is_single(rel) or rel.auto_created]
+    )
+    try:
+        return queryset.get(pk=share.object_pk)
+    except (ObjectDoesNotExist, ValidationError, ValueError):
+        return None
+
+
+def shared_object_exists(share: Share) -> bool:
+    """Whether the shared object still exists (one cheap query)."""
+    model = share.shared_model
+    if model is None:
+        return False
+    try:
+        return model._default_manager.filter(pk=share.object_pk).exists()
+    except (ValidationError, ValueError):
+        return False
+
+
+def disclose(instance: models.Model, rights: RoleRights, *, follow_relations: bool = True) -> DisclosedObject:
+    """``instance`` reduced to what ``rights`` allow; linked objects one level deep."""
+    opts = instance._meta
+    relations = []
+    if follow_relations:
+        for rel in rights.visible_relations(type(instance)):
+            linked = _linked_objects(instance, rel)
+            relations.append(
+                DisclosedRelation(
+                    name=rel.name,
+                    label=_relation_label(rel),
+                    many=not _is_single(rel),
+                    objects=[disclose(obj, rights, follow_relations=False) for obj in linked],
+                )
+            )
+    return DisclosedObject(
+        app_label=opts.app_label,
+        model_name=opts.model_name,
+        verbose_name=str(opts.verbose_name),
+        fields=[_disclose_field(instance, f) for f in rights.visible_fields(type(instance))],
+        relations=relations,
+    )
+
+
+def _is_single(rel: Relation) -> bool:
+    return bool(rel.many_to_one or rel.one_to_one)
+
+
+def _accessor(rel: Relation) -> str:
+    return rel.get_accessor_name() if rel.auto_created else rel.name
+
+
+def _relation_label(rel: Relation) -> str:
+    if rel.auto_created:  # reverse relation: name it after the other side
+        opts = rel.related_model._meta
+        return str(opts.verbose_name if rel.one_to_one else opts.verbose_name_plural)
+    return str(rel.verbose_name)
+
+
+def _linked_objects(instance: models.Model, rel: Relation) -> list[models.Model]:
+    try:
+        value = getattr(instance, _accessor(rel))
+    except ObjectDoesNotExist:  # reverse one-to-one with no row
+        return []
+    if value is None:
+        return []
+    if _is_single(rel):
+        return [value]
+    return list(value.all())
+
+
+def _disclose_field(instance: models.Model, model_field: models.Field) -> DisclosedField:
+    name, label = model_field.name, str(model_field.verbose_name)
+    value = getattr(instance, model_field.attname)
+    if value is None or value == "" and not model_field.choices:
+        return DisclosedField(name, label, "")
+    if model_field.choices:
+        return DisclosedField(name, label, str(getattr(instance, f"get_{name}_display")()))
+    if isinstance(model_field, models.BooleanField):
+        return DisclosedField(name, label, _("Yes") if value else _("No"), kind="boolean")
+    if isinstance(model_field, models.FileField):
+        file = getattr(instance, name)
+        return DisclosedField(name, label, file.name.rsplit("/", 1)[-1], kind="file", url=file.url)
+    if isinstance(model_field, models.URLField):
+        safe = str(value).lower().startswith(("http://", "https://"))
+        return DisclosedField(name, label, str(value), kind="url", url=value if safe else None)
+    if isinstance(model_field, models.EmailField):
+        return DisclosedField(name, label, str(value), kind="email", url=f"mailto:{value}")
+    if isinstance(model_field, models.JSONField):
+        return DisclosedField(name, label, json.dumps(value, indent=2, ensure_ascii=False), kind="json")
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return DisclosedField(name, label, formats.date_format(value, "DATETIME_FORMAT"))
+    if isinstance(value, date):
+        return DisclosedField(name, label, formats.date_format(value, "DATE_FORMAT"))
+    if isinstance(model_field, models.TextField):
+        return DisclosedField(name, label, str(value), kind="multiline")
+    return DisclosedField(name, label, str(formats.localize(value)))

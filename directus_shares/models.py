@@ -1,0 +1,221 @@
+"""The Share model: a link to one object, seen through one role."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from . import tokens
+from .conf import get_config
+
+
+class ShareStatus(models.TextChoices):
+    """Where a share stands at a given moment, judged from its own fields."""
+
+    ACTIVE = "active", _("Active")
+    NOT_YET_OPEN = "not_yet_open", _("Not yet open")
+    EXPIRED = "expired", _("Expired")
+    USED_UP = "used_up", _("Used up")
+    REVOKED = "revoked", _("Revoked")
+
+
+class ShareQuerySet(models.QuerySet["Share"]):
+    def for_object(self, obj: models.Model) -> ShareQuerySet:
+        """Shares of ``obj``."""
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_pk=str(obj.pk),
+        )
+
+    def open_at(self, now: datetime) -> ShareQuerySet:
+        """Shares that are not revoked and whose window contains ``now``."""
+        return self.filter(
+            Q(date_start__isnull=True) | Q(date_start__lte=now),
+            Q(date_end__isnull=True) | Q(date_end__gt=now),
+            revoked_at__isnull=True,
+        )
+
+    def with_uses_left(self) -> ShareQuerySet:
+        """Shares without a use limit, or with uses left."""
+        return self.filter(Q(max_uses__isnull=True) | Q(times_used__lt=F("max_uses")))
+
+
+class Share(models.Model):
+    """A link that lets anyone who holds it see one object, as one role may see it."""
+
+    key = models.CharField(
+        _("key"), max_length=32, unique=True, default=tokens.new_key, editable=False,
+        help_text=_("Random part of the link. The link itself is signed with SECRET_KEY."),
+    )
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, verbose_name=_("content type"), related_name="+"
+    )
+    object_pk = models.CharField(_("object ID"), max_length=255)
+    content_object = GenericForeignKey("content_type", "object_pk")
+
+    name = models.CharField(
+        _("name"), max_length=200, blank=True,
+        help_text=_("Without a name the share is hard to recognise later."),
+    )
+    role = models.ForeignKey(
+        Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("role"),
+        help_text=_("What the link shows is what this role may see. "
+                    "Without a role it grants only what the public role (if one is set) may see."),
+    )
+    password = models.CharField(_("password"), max_length=255, blank=True, editable=False)
+    date_start = models.DateTimeField(
+        _("start"), null=True, blank=True, help_text=_("Empty: open from the moment it is saved.")
+    )
+    date_end = models.DateTimeField(_("end"), null=True, blank=True, help_text=_("Empty: no end."))
+    max_uses = models.PositiveIntegerField(
+        _("max uses"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("How many times the link may be opened. Empty: unlimited."),
+    )
+    times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    grant_epoch = models.PositiveIntegerField(default=0, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False, verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ShareQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_pk"], name="ds_share_object_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_start__isnull=True) | Q(date_end__isnull=True)
+                | Q(date_end__gt=F("date_start")),
+                name="ds_share_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(max_uses__gte=1),
+                name="ds_share_max_uses_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(_("Share %(pk)s") % {"pk": self.pk})
+
+    # -- validation -----------------------------------------------------------------------------
+
+    def clean(self) -> None:
+        super().clean()
+        if self.date_start and self.date_end and self.date_end <= self.date_start:
+            raise ValidationError({"date_end": _("The end must be after the start.")})
+
+    @property
+    def shared_model(self) -> type[models.Model] | None:
+        """The model class of the shared object (``None`` if it left the project); no query."""
+        return ContentType.objects.get_for_id(self.content_type_id).model_class()
+
+    # -- the link -------------------------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        """The secret that goes into the link (signed; see :mod:`directus_shares.tokens`)."""
+        return tokens.link_token(self.key)
+
+    def get_absolute_url(self) -> str:
+        return reverse("directus_shares:share", kwargs={"token": self.token})
+
+    def rotate_key(self) -> None:
+        """Give the share a new link; the old link and every grant made through it stop working."""
+        self.key = tokens.new_key()
+        self.grant_epoch += 1
+
+    # -- password -------------------------------------------------------------------------------
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password)
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Set (or with ``None``/``""`` remove) the password; existing grants end."""
+        self.password = (
+            make_password(raw_password, hasher=get_config()["PASSWORD_HASHER"])
+            if raw_password else ""
+        )
+        self.grant_epoch += 1
+
+    def check_password(self, raw_password: str) -> bool:
+        """Whether ``raw_password`` is this share's password (False when it has none)."""
+        return bool(self.password) and check_password(raw_password, self.password)
+
+    # -- revocation -----------------------------------------------------------------------------
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def revoke(self, *, save: bool = True) -> None:
+        """Switch the share off; every grant made so far ends and stays ended on re-enabling."""
+        self.revoked_at = timezone.now()
+        self.grant_epoch += 1
+        if save:
+            self.save(update_fields=["revoked_at", "grant_epoch"])
+
+    def reenable(self, *, save: bool = True) -> None:
+        """Switch a revoked share on again."""
+        self.revoked_at = None
+        if save:
+            self.save(update_fields=["revoked_at"])
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @property
+    def uses_left(self) -> int | None:
+        """Uses still available, or ``None`` when unlimited."""
+        if self.max_uses is None:
+            return None
+        return max(self.max_uses - self.times_used, 0)
+
+    def status_at(self, now: datetime) -> ShareStatus:
+        """The share's status at ``now``, in the order visitors are refused."""
+        if self.is_revoked:
+            return ShareStatus.REVOKED
+        if self.date_start and now < self.date_start:
+            return ShareStatus.NOT_YET_OPEN
+        if self.date_end and now >= self.date_end:
+            return ShareStatus.EXPIRED
+        if self.uses_left == 0:
+            return ShareStatus.USED_UP
+        return ShareStatus.ACTIVE
+
+    @property
+    def status(self) -> ShareStatus:
+        return self.status_at(timezone.now())
+
+    def grant_fingerprint(self) -> str:
+        """What a visitor's grant is bound to: link key, password and grant epoch."""
+        value = f"{self.pk}:{self.key}:{self.password}:{self.grant_epoch}"
+        return salted_hmac("directus_shares.grant", value).hexdigest()[:32]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:  # auto_now only writes when named
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)

@@ -1,0 +1,21 @@
+"""Signal receivers that keep shares consistent when what they point to changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db.models import F
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import Share
+
+
+@receiver(pre_delete, sender=Group, dispatch_uid="directus_shares_revoke_on_role_delete")
+def revoke_shares_of_deleted_role(sender: type[Group], instance: Group, **kwargs: Any) -> None:
+    """Revoke a deleted role's shares instead of letting them fall back to the public role."""
+    Share.objects.filter(role=instance, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), grant_epoch=F("grant_epoch") + 1
+    )

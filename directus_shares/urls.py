@@ -1,0 +1,13 @@
+"""Include with ``path("share/", include("directus_shares.urls"))``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from .views import SharePageView
+
+app_name = "directus_shares"
+
+urlpatterns = [
+    path("<str:token>/", SharePageView.as_view(), name="share"),
+]

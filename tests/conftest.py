@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from directus_shares.models import Share
+
+
+@pytest.fixture
+def visitor() -> Client:
+    """An anonymous browser with CSRF checks on, as a real visitor has."""
+    return Client(enforce_csrf_checks=True)
+
+
+def open_share(client: Client, share: Share, password: str | None = None):
+    """Load the landing page, then submit it the way a browser does (with the CSRF token)."""
+    url = share.get_absolute_url()
+    client.get(url)
+    if "csrftoken" not in client.cookies:  # a refusal page has no form, so it sets no CSRF cookie
+        client.cookies["csrftoken"] = "a" * 32
+    data = {"csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+    if password is not None:
+        data["password"] = password
+    return client.post(url, data)

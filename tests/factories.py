@@ -1,0 +1,92 @@
+"""factory-boy factories for the suite."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+
+from directus_shares.models import Share
+from tests.testapp.models import Code, Gadget, Label, Owner
+
+
+class OwnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Owner
+
+    name = factory.Sequence(lambda n: f"Owner {n}")
+
+
+class LabelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Label
+
+    name = factory.Sequence(lambda n: f"label-{n}")
+
+
+class GadgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Gadget
+
+    name = factory.Sequence(lambda n: f"Gadget {n}")
+    colour = "g"
+
+
+class CodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Code
+
+    code = factory.Sequence(lambda n: f"CODE/{n} ü")
+    label = factory.Sequence(lambda n: f"Code label {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+
+
+class RoleFactory(factory.django.DjangoModelFactory):
+    """A Group; ``RoleFactory(view=[Gadget, Owner])`` grants ``view_<model>`` on each."""
+
+    class Meta:
+        model = Group
+        django_get_or_create = ("name",)
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Role {n}")
+
+    @factory.post_generation
+    def view(self, create: bool, models: list | None, **kwargs: object) -> None:
+        if not create:
+            return
+        for model in models or []:
+            content_type = ContentType.objects.get_for_model(model)
+            self.permissions.add(
+                Permission.objects.get(
+                    content_type=content_type, codename=f"view_{model._meta.model_name}"
+                )
+            )
+
+
+class ShareFactory(factory.django.DjangoModelFactory):
+    """A share of a new Gadget, readable by a role that may view gadgets."""
+
+    class Meta:
+        model = Share
+        skip_postgeneration_save = True
+
+    content_object = factory.SubFactory(GadgetFactory)
+    name = factory.Sequence(lambda n: f"Share {n}")
+    role = factory.SubFactory(RoleFactory, view=[Gadget])
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def password(self, create: bool, raw: str | None, **kwargs: object) -> None:
+        if raw:
+            self.set_password(raw)
+            if create:
+                self.save()

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from directus_shares.models import Share, ShareStatus
+from tests.factories import CodeFactory, GadgetFactory, OwnerFactory, ShareFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("factory", [OwnerFactory, GadgetFactory, CodeFactory], ids=["int", "uuid", "str"])
+def test_any_primary_key_type_can_be_shared(factory):
+    obj = factory()
+    share = ShareFactory(content_object=obj)
+    share.refresh_from_db()
+    assert share.content_object == obj
+    assert list(Share.objects.for_object(obj)) == [share]
+
+
+def test_token_is_not_the_primary_key_and_not_stored():
+    share = ShareFactory()
+    assert share.token.split(".")[0] == share.key != str(share.pk)
+    stored = Share.objects.filter(pk=share.pk).values_list(flat=False).get()
+    assert share.token not in [str(value) for value in stored]
+
+
+def test_end_must_be_after_start():
+    now = timezone.now()
+    share = ShareFactory.build(date_start=now, date_end=now - timedelta(minutes=1))
+    with pytest.raises(ValidationError) as error:
+        share.full_clean(exclude=["content_type", "created_by", "role"])
+    assert error.value.message_dict["date_end"] == ["The end must be after the start."]
+
+
+def test_end_before_start_is_refused_by_the_database_too():
+    now = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ShareFactory(date_start=now, date_end=now - timedelta(seconds=1))
+
+
+def test_max_uses_must_be_at_least_one():
+    share = ShareFactory.build(max_uses=0)
+    with pytest.raises(ValidationError) as error:
+        share.full_clean(exclude=["content_type", "created_by", "role"])
+    assert "max_uses" in error.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ShareFactory(max_uses=0)
+
+
+def test_password_is_stored_only_as_an_argon2_hash():
+    share = ShareFactory(password="s3cret!")
+    share.refresh_from_db()
+    assert share.password.startswith("argon2$")
+    assert "s3cret!" not in share.password
+    assert share.check_password("s3cret!")
+    assert not share.check_password("wrong")
+
+
+def test_password_can_be_changed_and_removed():
+    share = ShareFactory(password="first")
+    share.set_password("second")
+    share.save()
+    assert not share.check_password("first") and share.check_password("second")
+    share.set_password(None)
+    share.save()
+    share.refresh_from_db()
+    assert not share.has_password
+    assert not share.check_password("")
+
+
+def test_status_follows_the_order_of_checks():
+    now = timezone.now()
+    share = ShareFactory.build(max_uses=1, times_used=1, date_start=now + timedelta(hours=1))
+    assert share.status_at(now) == ShareStatus.NOT_YET_OPEN
+    share.date_start = now - timedelta(hours=2)
+    share.date_end = now - timedelta(hours=1)
+    assert share.status_at(now) == ShareStatus.EXPIRED
+    share.date_end = None
+    assert share.status_at(now) == ShareStatus.USED_UP
+    share.max_uses = 2
+    assert share.status_at(now) == ShareStatus.ACTIVE
+    share.revoked_at = now
+    assert share.status_at(now) == ShareStatus.REVOKED
+
+
+def test_window_edges_are_start_inclusive_and_end_exclusive():
+    start = timezone.now()
+    share = ShareFactory.build(date_start=start, date_end=start + timedelta(hours=1))
+    assert share.status_at(start - timedelta(microseconds=1)) == ShareStatus.NOT_YET_OPEN
+    assert share.status_at(start) == ShareStatus.ACTIVE
+    assert share.status_at(share.date_end - timedelta(microseconds=1)) == ShareStatus.ACTIVE
+    assert share.status_at(share.date_end) == ShareStatus.EXPIRED
+
+
+def test_rotating_the_key_changes_the_link():
+    share = ShareFactory()
+    old = share.get_absolute_url()
+    share.rotate_key()
+    share.save()
+    assert share.get_absolute_url() != old
+
+
+def test_deleting_a_role_revokes_its_shares_instead_of_widening_them():
+    share = ShareFactory()
+    share.role.delete()
+    share.refresh_from_db()
+    assert share.role is None
+    assert share.status == ShareStatus.REVOKED
+
+
+def test_revoke_and_reenable():
+    share = ShareFactory()
+    share.revoke()
+    share.refresh_from_db()
+    assert share.is_revoked
+    share.reenable()
+    share.refresh_from_db()
+    assert not share.is_revoked and share.status == ShareStatus.ACTIVE

@@ -1,0 +1,416 @@
+"""The public share page: every outcome, its status, its message, and the use counting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+
+import pytest
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from directus_shares.access import Refusal
+from tests.conftest import open_share
+from tests.factories import (
+    CodeFactory,
+    GadgetFactory,
+    LabelFactory,
+    OwnerFactory,
+    RoleFactory,
+    ShareFactory,
+    UserFactory,
+)
+from tests.testapp.models import Code, Gadget, Label, Owner
+
+pytestmark = pytest.mark.django_db
+
+SHARE_HEADERS = {
+    "Cache-Control": "no-store, private",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+def assert_share_headers(response) -> None:
+    for header, value in SHARE_HEADERS.items():
+        assert response[header] == value, header
+
+
+def assert_refused(response, refusal: Refusal, *, text: str) -> None:
+    assert response.status_code == refusal.status
+    content = response.content.decode()
+    assert str(refusal.title) in content
+    assert text in content
+    assert_share_headers(response)
+    assert "/admin/" not in content  # a standalone page: nothing of the site's admin
+
+
+# -- refusals, in the order they are checked ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["nope", "A" * 22 + ".forged", "x" * 500, "äöü", "%00"],
+    ids=["short", "forged-signature", "over-long", "non-ascii", "nul"],
+)
+def test_unknown_token_is_404(visitor, token):
+    visitor.cookies["csrftoken"] = "a" * 32
+    posted = visitor.post(f"/share/{token}/", {"csrfmiddlewaretoken": "a" * 32, "password": "x"})
+    for response in (visitor.get(f"/share/{token}/"), posted):
+        assert_refused(response, Refusal.UNKNOWN, text="Check that you copied the whole link")
+
+
+def test_a_rotated_link_is_unknown(visitor):
+    share = ShareFactory()
+    old_url = share.get_absolute_url()
+    share.rotate_key()
+    share.save()
+    assert_refused(visitor.get(old_url), Refusal.UNKNOWN, text="whole link")
+
+
+def test_a_deleted_share_is_unknown(visitor):
+    share = ShareFactory()
+    url = share.get_absolute_url()
+    share.delete()
+    assert_refused(visitor.get(url), Refusal.UNKNOWN, text="whole link")
+
+
+def test_revoked_share_is_gone(visitor):
+    share = ShareFactory()
+    share.revoke()
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.UNAVAILABLE, text="switched off")
+    assert_refused(open_share(visitor, share), Refusal.UNAVAILABLE, text="switched off")
+    share.refresh_from_db()
+    assert share.times_used == 0
+
+
+def test_share_of_a_deleted_object_is_gone_and_says_nothing_about_it(visitor):
+    gadget = GadgetFactory(name="Prototype Z")
+    share = ShareFactory(content_object=gadget, name="")
+    gadget.delete()
+    response = visitor.get(share.get_absolute_url())
+    assert_refused(response, Refusal.UNAVAILABLE, text="removed")
+    assert "Prototype Z" not in response.content.decode()
+    assert "gadget" not in response.content.decode().lower()
+
+
+def test_not_yet_open_tells_when_it_opens_in_the_site_time_zone(visitor):
+    start = dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC)  # 09:30 in Berlin (CET)
+    share = ShareFactory(date_start=start)
+    response = visitor.get(share.get_absolute_url())
+    assert_refused(response, Refusal.NOT_YET_OPEN, text="It opens on Jan. 15, 2031, 9:30 a.m. (CET)")
+    assert_refused(open_share(visitor, share), Refusal.NOT_YET_OPEN, text="It opens on")
+    share.refresh_from_db()
+    assert share.times_used == 0
+
+
+def test_expired_tells_when_it_ended(visitor):
+    end = timezone.now() - timedelta(minutes=1)
+    share = ShareFactory(date_start=end - timedelta(days=1), date_end=end)
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.EXPIRED, text="It was available until")
+    assert_refused(open_share(visitor, share), Refusal.EXPIRED, text="It was available until")
+
+
+def test_used_up_share_is_gone(visitor):
+    share = ShareFactory(max_uses=3, times_used=3)
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.USED_UP, text="as many times as its owner allowed")
+    assert_refused(open_share(visitor, share), Refusal.USED_UP, text="as many times")
+    share.refresh_from_db()
+    assert share.times_used == 3
+
+
+def test_a_share_without_role_and_without_public_role_says_it_grants_nothing(visitor):
+    share = ShareFactory(role=None)
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role")
+    assert_refused(open_share(visitor, share), Refusal.GRANTS_NOTHING, text="choose a role")
+    share.refresh_from_db()
+    assert share.times_used == 0  # nothing to see, so no use is spent
+
+
+def test_a_role_that_may_not_view_the_model_grants_nothing(visitor):
+    share = ShareFactory(role=RoleFactory(view=[Owner]))
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role")
+
+
+def test_a_share_without_role_uses_the_public_role(visitor):
+    RoleFactory(name="Public", view=[Gadget])
+    share = ShareFactory(role=None, content_object=GadgetFactory(name="Public gadget"))
+    with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "Public"}):
+        response = open_share(visitor, share)
+        assert response.status_code == 303
+        assert "Public gadget" in visitor.get(share.get_absolute_url()).content.decode()
+
+
+def test_a_public_role_setting_naming_no_group_grants_nothing(visitor):
+    share = ShareFactory(role=None)
+    with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "No such group"}):
+        assert_refused(visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role")
+
+
+# -- landing, password and counting ---------------------------------------------------------
+
+
+def test_landing_page_counts_nothing_and_says_how_many_uses_are_left(visitor):
+    share = ShareFactory(max_uses=5, times_used=2)
+    for _ in range(3):  # link previews, mail scanners, reloads
+        response = visitor.get(share.get_absolute_url())
+        visitor.head(share.get_absolute_url())
+    assert response.status_code == 200
+    assert "3 uses left" in response.content.decode()
+    assert "View" in response.content.decode()
+    assert_share_headers(response)
+    share.refresh_from_db()
+    assert share.times_used == 2
+
+
+def test_view_click_counts_one_use_and_reloads_count_nothing(visitor):
+    share = ShareFactory(max_uses=2, content_object=GadgetFactory(name="Blue box"))
+    response = open_share(visitor, share)
+    assert response.status_code == 303
+    assert response["Location"] == share.get_absolute_url()
+    assert_share_headers(response)
+    for _ in range(3):
+        page = visitor.get(share.get_absolute_url())
+        assert page.status_code == 200
+        assert "Blue box" in page.content.decode()
+    assert open_share(visitor, share).status_code == 303  # a second click within the grant
+    share.refresh_from_db()
+    assert share.times_used == 1
+
+
+def test_grant_cookie_is_httponly_and_scoped_to_the_share(visitor):
+    share = ShareFactory()
+    response = open_share(visitor, share)
+    cookie = response.cookies["directus_share_grant"]
+    assert cookie["httponly"]
+    assert cookie["path"] == share.get_absolute_url()
+    assert cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == 3600
+
+
+def test_a_grant_is_for_one_share_only(visitor):
+    first, second = ShareFactory(), ShareFactory()
+    open_share(visitor, first)
+    grant = visitor.cookies["directus_share_grant"].value
+    other = Client()
+    other.cookies["directus_share_grant"] = grant
+    response = other.get(second.get_absolute_url())
+    assert response.status_code == 200
+    assert "<form" in response.content.decode()  # the landing page, not the object
+
+
+def test_the_last_use_opens_and_then_the_share_is_used_up_for_others(visitor):
+    share = ShareFactory(max_uses=1, content_object=GadgetFactory(name="Only once"))
+    assert open_share(visitor, share).status_code == 303
+    assert "Only once" in visitor.get(share.get_absolute_url()).content.decode()  # the granted visitor
+    assert_refused(Client().get(share.get_absolute_url()), Refusal.USED_UP, text="as many times")
+    assert_refused(open_share(Client(), share), Refusal.USED_UP, text="as many times")
+    share.refresh_from_db()
+    assert share.times_used == 1
+
+
+def test_after_the_grant_ends_the_next_open_counts_again(visitor, monkeypatch):
+    share = ShareFactory(max_uses=3)
+    open_share(visitor, share)
+    later = timezone.now().timestamp() + 3601
+    monkeypatch.setattr("django.core.signing.time.time", lambda: later)
+    assert "<form" in visitor.get(share.get_absolute_url()).content.decode()
+    assert open_share(visitor, share).status_code == 303
+    share.refresh_from_db()
+    assert share.times_used == 2
+
+
+@override_settings(DIRECTUS_SHARES={"GRANT_MAX_AGE": 60})
+def test_grant_max_age_is_configurable(visitor):
+    response = open_share(visitor, ShareFactory())
+    assert int(response.cookies["directus_share_grant"]["max-age"]) == 60
+
+
+def test_password_form_is_csrf_protected(visitor):
+    share = ShareFactory(password="open sesame")
+    landing = visitor.get(share.get_absolute_url())
+    assert landing.status_code == 200
+    content = landing.content.decode()
+    assert 'type="password"' in content and "csrfmiddlewaretoken" in content
+    response = visitor.post(share.get_absolute_url(), {"password": "open sesame"})  # no token
+    assert response.status_code == 403
+    share.refresh_from_db()
+    assert share.times_used == 0
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("wrong", "That password is not correct."),
+        ("", "Enter the password."),
+        ("x" * 5000, "That password is too long."),
+    ],
+)
+def test_wrong_password_shows_the_form_again_and_counts_nothing(visitor, password, message):
+    share = ShareFactory(password="open sesame", max_uses=1)
+    response = open_share(visitor, share, password)
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert message in content and 'type="password"' in content
+    assert_share_headers(response)
+    assert "directus_share_grant" not in response.cookies
+    share.refresh_from_db()
+    assert share.times_used == 0
+
+
+def test_correct_password_counts_one_use_and_opens(visitor):
+    share = ShareFactory(password="open sesame", max_uses=1, content_object=GadgetFactory(name="Vault"))
+    assert open_share(visitor, share, "open sesame").status_code == 303
+    page = visitor.get(share.get_absolute_url())
+    assert page.status_code == 200 and "Vault" in page.content.decode()
+    share.refresh_from_db()
+    assert share.times_used == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda share: (share.set_password("changed"), share.save()),
+        lambda share: (share.set_password(None), share.save()),
+        lambda share: (share.rotate_key(), share.save()),
+        lambda share: (share.revoke(), share.reenable()),
+    ],
+    ids=["password-changed", "password-removed", "link-rotated", "revoked-and-reenabled"],
+)
+def test_changes_end_existing_grants_at_once(visitor, change):
+    share = ShareFactory(password="open sesame", content_object=GadgetFactory(name="Secret gadget"))
+    open_share(visitor, share, "open sesame")
+    grant = visitor.cookies["directus_share_grant"].value
+    change(share)
+    other = Client()
+    other.cookies["directus_share_grant"] = grant
+    response = other.get(share.get_absolute_url())
+    assert "Secret gadget" not in response.content.decode()
+
+
+def test_revoking_ends_grants_with_the_gone_page(visitor):
+    share = ShareFactory()
+    open_share(visitor, share)
+    share.revoke()
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.UNAVAILABLE, text="switched off")
+
+
+def test_expiry_ends_grants(visitor):
+    share = ShareFactory()
+    open_share(visitor, share)
+    share.date_end = timezone.now() - timedelta(seconds=1)
+    share.save()
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.EXPIRED, text="available until")
+
+
+def test_deleting_the_object_ends_grants(visitor):
+    share = ShareFactory()
+    open_share(visitor, share)
+    share.content_object.delete()
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.UNAVAILABLE, text="removed")
+
+
+def test_logged_in_users_see_the_share_as_a_visitor_does():
+    staff = UserFactory(is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    share = ShareFactory(content_object=GadgetFactory(name="Seen by all"))
+    assert client.get(share.get_absolute_url()).status_code == 200
+    assert open_share(client, share).status_code == 303
+    assert "Seen by all" in client.get(share.get_absolute_url()).content.decode()
+
+
+def test_unlimited_passwordless_shares_can_open_on_get_without_counting(visitor):
+    share = ShareFactory(content_object=GadgetFactory(name="Direct"))
+    limited = ShareFactory(max_uses=3)
+    with override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True}):
+        assert "Direct" in visitor.get(share.get_absolute_url()).content.decode()
+        assert "<form" in visitor.get(limited.get_absolute_url()).content.decode()
+    share.refresh_from_db()
+    assert share.times_used == 0
+
+
+def test_unsupported_methods_are_refused_with_share_headers(visitor):
+    response = visitor.put(ShareFactory().get_absolute_url())
+    assert response.status_code == 405
+    assert_share_headers(response)
+
+
+# -- what the granted page shows -----------------------------------------------------------
+
+
+def granted_page(share, password=None) -> str:
+    client = Client()
+    assert open_share(client, share, password).status_code == 303
+    response = client.get(share.get_absolute_url())
+    assert response.status_code == 200
+    assert_share_headers(response)
+    return response.content.decode()
+
+
+def test_fields_show_with_verbose_names_and_display_values():
+    gadget = GadgetFactory(
+        name="Widget",
+        colour="r",
+        in_stock=False,
+        released_at=dt.datetime(2030, 7, 1, 10, 0, tzinfo=dt.UTC),
+        manual="manuals/guide.pdf",
+        homepage="https://example.org/widget",
+        specs={"weight": "2 kg"},
+    )
+    content = granted_page(ShareFactory(content_object=gadget))
+    assert "Colour" in content and "Red" in content
+    assert "In stock" in content and "No" in content
+    assert "July 1, 2030, noon" in content  # 10:00 UTC is 12:00 in Berlin (CEST)
+    assert 'href="/media/manuals/guide.pdf"' in content and ">guide.pdf<" in content
+    assert 'href="https://example.org/widget"' in content
+    assert "&quot;weight&quot;: &quot;2 kg&quot;" in content
+
+
+def test_unsafe_urls_are_not_made_links():
+    gadget = GadgetFactory(homepage="javascript:alert(1)")
+    content = granted_page(ShareFactory(content_object=gadget))
+    assert 'href="javascript' not in content
+
+
+def test_related_objects_show_only_when_the_role_may_view_their_model():
+    owner = OwnerFactory(name="Ada Owner")
+    gadget = GadgetFactory(owner=owner)
+    gadget.labels.add(LabelFactory(name="fragile"))
+    assert "Ada Owner" not in granted_page(ShareFactory(content_object=gadget))
+    content = granted_page(
+        ShareFactory(content_object=gadget, role=RoleFactory(view=[Gadget, Owner, Label]))
+    )
+    assert "Ada Owner" in content and "fragile" in content
+
+
+def test_reverse_relations_show_only_linked_rows():
+    owner = OwnerFactory()
+    GadgetFactory(owner=owner, name="Mine")
+    GadgetFactory(owner=OwnerFactory(), name="Not mine")
+    content = granted_page(ShareFactory(content_object=owner, role=RoleFactory(view=[Owner, Gadget])))
+    assert "Mine" in content and "Not mine" not in content
+
+
+def test_the_model_specific_template_is_picked_first():
+    code = CodeFactory(label="Launch")
+    content = granted_page(ShareFactory(content_object=code, role=RoleFactory(view=[Code])))
+    assert '<p class="custom-code-template">Code: Launch</p>' in content
+
+
+def test_string_primary_keys_with_slashes_and_unicode_work():
+    code = CodeFactory(code="A/B ü 1", label="Odd key")
+    assert "Odd key" in granted_page(ShareFactory(content_object=code, role=RoleFactory(view=[Code])))
+
+
+def test_granted_page_query_count_does_not_grow_with_related_rows(django_assert_max_num_queries):
+    owner = OwnerFactory()
+    share = ShareFactory(content_object=owner, role=RoleFactory(view=[Owner, Gadget]))
+    client = Client()
+    open_share(client, share)
+    GadgetFactory(owner=owner)
+    with django_assert_max_num_queries(5) as few:
+        client.get(share.get_absolute_url())
+    GadgetFactory.create_batch(30, owner=owner)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(share.get_absolute_url())
