@@ -68,7 +68,8 @@ def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
         ]
     try:
-        hasher._load_library()
+        if hasher.library:
+            hasher._load_library()
     except ValueError as error:
         return [
             Error(
@@ -97,7 +98,10 @@ def check_urls_included(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         return [
             Error(
                 "The share page's URLs are not included, so no share link can be built.",
-                hint=f'Add path("share/", include("directus_shares.urls")) to {settings.ROOT_URLCONF}.',
+                hint=(
+                    'Add path("share/", include("directus_shares.urls")) '
+                    f"to {settings.ROOT_URLCONF}."
+                ),
                 id="directus_shares.E001",
             )
         ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
@@ -47,7 +46,7 @@ class DisclosedObject:
 
     @property
     def by_name(self) -> dict[str, DisclosedField]:
-        """The disclosed fields by field name, for templates: ``{{ object.by_name.title.text }}``."""
+        """Disclosed fields by name, for templates: ``{{ object.by_name.title.text }}``."""
         return {f.name: f for f in self.fields}
 
 
@@ -89,7 +88,9 @@ def shared_object_exists(share: Share) -> bool:
         return False
 
 
-def disclose(instance: models.Model, rights: RoleRights, *, follow_relations: bool = True) -> DisclosedObject:
+def disclose(
+    instance: models.Model, rights: RoleRights, *, follow_relations: bool = True
+) -> DisclosedObject:
     """``instance`` reduced to what ``rights`` allow; linked objects one level deep."""
     opts = instance._meta
     relations = []
@@ -158,7 +159,9 @@ def _disclose_field(instance: models.Model, model_field: models.Field) -> Disclo
     if isinstance(model_field, models.EmailField):
         return DisclosedField(name, label, str(value), kind="email", url=f"mailto:{value}")
     if isinstance(model_field, models.JSONField):
-        return DisclosedField(name, label, json.dumps(value, indent=2, ensure_ascii=False), kind="json")
+        return DisclosedField(
+            name, label, json.dumps(value, indent=2, ensure_ascii=False), kind="json"
+        )
     if isinstance(value, datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)

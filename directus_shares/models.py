@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -59,7 +58,11 @@ class Share(models.Model):
     """A link that lets anyone who holds it see one object, as one role may see it."""
 
     key = models.CharField(
-        _("key"), max_length=32, unique=True, default=tokens.new_key, editable=False,
+        _("key"),
+        max_length=32,
+        unique=True,
+        default=tokens.new_key,
+        editable=False,
         help_text=_("Random part of the link. The link itself is signed with SECRET_KEY."),
     )
     content_type = models.ForeignKey(
@@ -69,14 +72,22 @@ class Share(models.Model):
     content_object = GenericForeignKey("content_type", "object_pk")
 
     name = models.CharField(
-        _("name"), max_length=200, blank=True,
+        _("name"),
+        max_length=200,
+        blank=True,
         help_text=_("Without a name the share is hard to recognise later."),
     )
     role = models.ForeignKey(
-        Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Group,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("role"),
-        help_text=_("What the link shows is what this role may see. "
-                    "Without a role it grants only what the public role (if one is set) may see."),
+        help_text=_(
+            "What the link shows is what this role may see. "
+            "Without a role it grants only what the public role (if one is set) may see."
+        ),
     )
     password = models.CharField(_("password"), max_length=255, blank=True, editable=False)
     date_start = models.DateTimeField(
@@ -84,7 +95,10 @@ class Share(models.Model):
     )
     date_end = models.DateTimeField(_("end"), null=True, blank=True, help_text=_("Empty: no end."))
     max_uses = models.PositiveIntegerField(
-        _("max uses"), null=True, blank=True, validators=[MinValueValidator(1)],
+        _("max uses"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
         help_text=_("How many times the link may be opened. Empty: unlimited."),
     )
     times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
@@ -92,8 +106,13 @@ class Share(models.Model):
     grant_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", editable=False, verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -107,7 +126,8 @@ class Share(models.Model):
         indexes = [models.Index(fields=["content_type", "object_pk"], name="ds_share_object_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(date_start__isnull=True) | Q(date_end__isnull=True)
+                condition=Q(date_start__isnull=True)
+                | Q(date_end__isnull=True)
                 | Q(date_end__gt=F("date_start")),
                 name="ds_share_end_after_start",
             ),
@@ -119,6 +139,15 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return self.name or str(_("Share %(pk)s") % {"pk": self.pk})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:  # auto_now only writes when named
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("directus_shares:share", kwargs={"token": self.token})
 
     # -- validation -----------------------------------------------------------------------------
 
@@ -139,9 +168,6 @@ class Share(models.Model):
         """The secret that goes into the link (signed; see :mod:`directus_shares.tokens`)."""
         return tokens.link_token(self.key)
 
-    def get_absolute_url(self) -> str:
-        return reverse("directus_shares:share", kwargs={"token": self.token})
-
     def rotate_key(self) -> None:
         """Give the share a new link; the old link and every grant made through it stop working."""
         self.key = tokens.new_key()
@@ -157,7 +183,8 @@ class Share(models.Model):
         """Set (or with ``None``/``""`` remove) the password; existing grants end."""
         self.password = (
             make_password(raw_password, hasher=get_config()["PASSWORD_HASHER"])
-            if raw_password else ""
+            if raw_password
+            else ""
         )
         self.grant_epoch += 1
 
@@ -213,9 +240,3 @@ class Share(models.Model):
         """What a visitor's grant is bound to: link key, password and grant epoch."""
         value = f"{self.pk}:{self.key}:{self.password}:{self.grant_epoch}"
         return salted_hmac("directus_shares.grant", value).hexdigest()[:32]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:  # auto_now only writes when named
-            kwargs["update_fields"] = {*update_fields, "updated_at"}
-        super().save(*args, **kwargs)

@@ -54,7 +54,9 @@ class RoleRights:
             if not field.is_relation and not isinstance(field, models.AutoField)
         ]
 
-    def visible_relations(self, model: type[models.Model]) -> list[models.Field | models.ForeignObjectRel]:
+    def visible_relations(
+        self, model: type[models.Model]
+    ) -> list[models.Field | models.ForeignObjectRel]:
         """Relations of ``model`` (forward and reverse) that lead to a model the role may read."""
         if not self.can_view_model(model):
             return []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -125,7 +126,9 @@ class SharePageView(View):
         context = {"share": share, "error": error}
         return TemplateResponse(request, self.landing_template, context, status=status)
 
-    def show(self, request: HttpRequest, share: Share, disclosed: disclosure.DisclosedObject) -> HttpResponse:
+    def show(
+        self, request: HttpRequest, share: Share, disclosed: disclosure.DisclosedObject
+    ) -> HttpResponse:
         templates = [
             f"directus_shares/objects/{disclosed.app_label}/{disclosed.model_name}.html",
             "directus_shares/object.html",

@@ -1,4 +1,4 @@
-"""Settings for the test suite. ``DATABASE_URL`` picks the database (SQLite in memory by default)."""
+"""Settings for the test suite. ``DATABASE_URL`` picks the database (default: SQLite in memory)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,9 @@ from tests.factories import CodeFactory, GadgetFactory, OwnerFactory, ShareFacto
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("factory", [OwnerFactory, GadgetFactory, CodeFactory], ids=["int", "uuid", "str"])
+@pytest.mark.parametrize(
+    "factory", [OwnerFactory, GadgetFactory, CodeFactory], ids=["int", "uuid", "str"]
+)
 def test_any_primary_key_type_can_be_shared(factory):
     obj = factory()
     share = ShareFactory(content_object=obj)

@@ -98,7 +98,9 @@ def test_not_yet_open_tells_when_it_opens_in_the_site_time_zone(visitor):
     start = dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC)  # 09:30 in Berlin (CET)
     share = ShareFactory(date_start=start)
     response = visitor.get(share.get_absolute_url())
-    assert_refused(response, Refusal.NOT_YET_OPEN, text="It opens on Jan. 15, 2031, 9:30 a.m. (CET)")
+    assert_refused(
+        response, Refusal.NOT_YET_OPEN, text="It opens on Jan. 15, 2031, 9:30 a.m. (CET)"
+    )
     assert_refused(open_share(visitor, share), Refusal.NOT_YET_OPEN, text="It opens on")
     share.refresh_from_db()
     assert share.times_used == 0
@@ -107,13 +109,19 @@ def test_not_yet_open_tells_when_it_opens_in_the_site_time_zone(visitor):
 def test_expired_tells_when_it_ended(visitor):
     end = timezone.now() - timedelta(minutes=1)
     share = ShareFactory(date_start=end - timedelta(days=1), date_end=end)
-    assert_refused(visitor.get(share.get_absolute_url()), Refusal.EXPIRED, text="It was available until")
+    assert_refused(
+        visitor.get(share.get_absolute_url()), Refusal.EXPIRED, text="It was available until"
+    )
     assert_refused(open_share(visitor, share), Refusal.EXPIRED, text="It was available until")
 
 
 def test_used_up_share_is_gone(visitor):
     share = ShareFactory(max_uses=3, times_used=3)
-    assert_refused(visitor.get(share.get_absolute_url()), Refusal.USED_UP, text="as many times as its owner allowed")
+    assert_refused(
+        visitor.get(share.get_absolute_url()),
+        Refusal.USED_UP,
+        text="as many times as its owner allowed",
+    )
     assert_refused(open_share(visitor, share), Refusal.USED_UP, text="as many times")
     share.refresh_from_db()
     assert share.times_used == 3
@@ -121,7 +129,9 @@ def test_used_up_share_is_gone(visitor):
 
 def test_a_share_without_role_and_without_public_role_says_it_grants_nothing(visitor):
     share = ShareFactory(role=None)
-    assert_refused(visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role")
+    assert_refused(
+        visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role"
+    )
     assert_refused(open_share(visitor, share), Refusal.GRANTS_NOTHING, text="choose a role")
     share.refresh_from_db()
     assert share.times_used == 0  # nothing to see, so no use is spent
@@ -129,7 +139,9 @@ def test_a_share_without_role_and_without_public_role_says_it_grants_nothing(vis
 
 def test_a_role_that_may_not_view_the_model_grants_nothing(visitor):
     share = ShareFactory(role=RoleFactory(view=[Owner]))
-    assert_refused(visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role")
+    assert_refused(
+        visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role"
+    )
 
 
 def test_a_share_without_role_uses_the_public_role(visitor):
@@ -144,7 +156,9 @@ def test_a_share_without_role_uses_the_public_role(visitor):
 def test_a_public_role_setting_naming_no_group_grants_nothing(visitor):
     share = ShareFactory(role=None)
     with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "No such group"}):
-        assert_refused(visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role")
+        assert_refused(
+            visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role"
+        )
 
 
 # -- landing, password and counting ---------------------------------------------------------
@@ -202,7 +216,9 @@ def test_a_grant_is_for_one_share_only(visitor):
 def test_the_last_use_opens_and_then_the_share_is_used_up_for_others(visitor):
     share = ShareFactory(max_uses=1, content_object=GadgetFactory(name="Only once"))
     assert open_share(visitor, share).status_code == 303
-    assert "Only once" in visitor.get(share.get_absolute_url()).content.decode()  # the granted visitor
+    assert (
+        "Only once" in visitor.get(share.get_absolute_url()).content.decode()
+    )  # the granted visitor
     assert_refused(Client().get(share.get_absolute_url()), Refusal.USED_UP, text="as many times")
     assert_refused(open_share(Client(), share), Refusal.USED_UP, text="as many times")
     share.refresh_from_db()
@@ -259,7 +275,9 @@ def test_wrong_password_shows_the_form_again_and_counts_nothing(visitor, passwor
 
 
 def test_correct_password_counts_one_use_and_opens(visitor):
-    share = ShareFactory(password="open sesame", max_uses=1, content_object=GadgetFactory(name="Vault"))
+    share = ShareFactory(
+        password="open sesame", max_uses=1, content_object=GadgetFactory(name="Vault")
+    )
     assert open_share(visitor, share, "open sesame").status_code == 303
     page = visitor.get(share.get_absolute_url())
     assert page.status_code == 200 and "Vault" in page.content.decode()
@@ -388,7 +406,9 @@ def test_reverse_relations_show_only_linked_rows():
     owner = OwnerFactory()
     GadgetFactory(owner=owner, name="Mine")
     GadgetFactory(owner=OwnerFactory(), name="Not mine")
-    content = granted_page(ShareFactory(content_object=owner, role=RoleFactory(view=[Owner, Gadget])))
+    content = granted_page(
+        ShareFactory(content_object=owner, role=RoleFactory(view=[Owner, Gadget]))
+    )
     assert "Mine" in content and "Not mine" not in content
 
 
@@ -400,7 +420,9 @@ def test_the_model_specific_template_is_picked_first():
 
 def test_string_primary_keys_with_slashes_and_unicode_work():
     code = CodeFactory(code="A/B ü 1", label="Odd key")
-    assert "Odd key" in granted_page(ShareFactory(content_object=code, role=RoleFactory(view=[Code])))
+    assert "Odd key" in granted_page(
+        ShareFactory(content_object=code, role=RoleFactory(view=[Code]))
+    )
 
 
 def test_granted_page_query_count_does_not_grow_with_related_rows(django_assert_max_num_queries):

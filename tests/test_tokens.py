@@ -10,7 +10,10 @@ def test_keys_are_128_bit_urlsafe_and_unique():
     keys = {tokens.new_key() for _ in range(1000)}
     assert len(keys) == 1000
     assert all(len(key) == tokens.KEY_LENGTH for key in keys)
-    assert all(set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for key in keys)
+    assert all(
+        set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        for key in keys
+    )
 
 
 def test_a_token_carries_its_key():
@@ -46,7 +49,9 @@ def test_a_key_signed_with_another_secret_is_refused():
 def test_old_links_keep_working_during_a_secret_key_rotation():
     key = tokens.new_key()
     old_link = tokens.link_token(key)
-    with override_settings(SECRET_KEY="the-new-secret", SECRET_KEY_FALLBACKS=["tests-only-not-secret"]):
+    with override_settings(
+        SECRET_KEY="the-new-secret", SECRET_KEY_FALLBACKS=["tests-only-not-secret"]
+    ):
         assert tokens.key_from_token(old_link) == key
     with override_settings(SECRET_KEY="the-new-secret", SECRET_KEY_FALLBACKS=[]):
         assert tokens.key_from_token(old_link) is None

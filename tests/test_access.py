@@ -1,0 +1,73 @@
+"""The counted use: one conditional UPDATE that refuses what the page would refuse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from directus_shares import access
+from directus_shares.models import Share
+from tests.factories import ShareFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def times_used(share: Share) -> int:
+    return Share.objects.get(pk=share.pk).times_used
+
+
+def test_counts_up_to_max_uses_and_no_further():
+    share = ShareFactory(max_uses=2)
+    now = timezone.now()
+    assert [access.consume_use(share, now) for _ in range(4)] == [True, True, False, False]
+    assert times_used(share) == 2
+
+
+def test_unlimited_shares_count_every_use():
+    share = ShareFactory()
+    for _ in range(5):
+        assert access.consume_use(share, timezone.now())
+    assert times_used(share) == 5
+
+
+@pytest.mark.parametrize(
+    "make_closed",
+    [
+        lambda s, now: Share.objects.filter(pk=s.pk).update(revoked_at=now),
+        lambda s, now: Share.objects.filter(pk=s.pk).update(date_end=now - timedelta(seconds=1)),
+        lambda s, now: Share.objects.filter(pk=s.pk).update(date_start=now + timedelta(seconds=1)),
+        lambda s, now: Share.objects.filter(pk=s.pk).update(grant_epoch=99),  # password changed
+        lambda s, now: Share.objects.filter(pk=s.pk).update(key="rotated-away-0000000000"),
+    ],
+    ids=["revoked", "expired", "not-yet-open", "password-changed", "rotated"],
+)
+def test_a_share_closed_since_it_was_read_is_not_counted(make_closed):
+    share = ShareFactory(max_uses=5)
+    now = timezone.now()
+    make_closed(share, now)
+    assert access.consume_use(share, now) is False
+    assert times_used(share) == 0
+
+
+def test_refusal_order():
+    now = timezone.now()
+    share = ShareFactory.build(
+        revoked_at=now, date_start=now + timedelta(hours=1), max_uses=1, times_used=1
+    )
+    kwargs = {"object_exists": True, "role_can_view": False, "now": now}
+    assert access.refusal_for(None, **kwargs) is access.Refusal.UNKNOWN
+    assert access.refusal_for(share, **kwargs) is access.Refusal.UNAVAILABLE
+    share.revoked_at = None
+    assert (
+        access.refusal_for(share, **{**kwargs, "object_exists": False})
+        is access.Refusal.UNAVAILABLE
+    )
+    assert access.refusal_for(share, **kwargs) is access.Refusal.NOT_YET_OPEN
+    share.date_start, share.date_end = now - timedelta(hours=2), now
+    assert access.refusal_for(share, **kwargs) is access.Refusal.EXPIRED
+    share.date_end = None
+    assert access.refusal_for(share, **kwargs) is access.Refusal.USED_UP
+    assert access.refusal_for(share, **kwargs, granted=True) is access.Refusal.GRANTS_NOTHING
+    assert access.refusal_for(share, **{**kwargs, "role_can_view": True}, granted=True) is None

@@ -1,0 +1,113 @@
+"""Each system check reports its misconfiguration with the exact message, id and hint."""
+
+from __future__ import annotations
+
+from django.core.checks import Error, Warning
+from django.core.checks.registry import registry
+from django.test import override_settings
+
+
+def app_messages(tags=None) -> list:
+    return [
+        m for m in registry.run_checks(tags=tags) if m.id and m.id.startswith("directus_shares.")
+    ]
+
+
+def test_a_correct_setup_has_no_messages():
+    assert app_messages() == []
+
+
+@override_settings(ROOT_URLCONF="tests.urls_without_shares")
+def test_urls_not_included():
+    assert app_messages() == [
+        Error(
+            "The share page's URLs are not included, so no share link can be built.",
+            hint='Add path("share/", include("directus_shares.urls")) to '
+            "tests.urls_without_shares.",
+            id="directus_shares.E001",
+        )
+    ]
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"])
+def test_argon2_hasher_missing():
+    assert app_messages() == [
+        Error(
+            "Share passwords are hashed with 'argon2', but no hasher of PASSWORD_HASHERS has that "
+            "algorithm.",
+            hint='Add "django.contrib.auth.hashers.Argon2PasswordHasher" to PASSWORD_HASHERS.',
+            id="directus_shares.E002",
+        )
+    ]
+
+
+def test_argon2_library_missing(monkeypatch):
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    def no_library(self):
+        raise ValueError(
+            "Couldn't load 'Argon2PasswordHasher' algorithm library: No module named 'argon2'"
+        )
+
+    monkeypatch.setattr(Argon2PasswordHasher, "_load_library", no_library)
+    assert app_messages() == [
+        Error(
+            "The password hasher 'argon2' cannot load its library: Couldn't load "
+            "'Argon2PasswordHasher' algorithm library: No module named 'argon2'",
+            hint="pip install argon2-cffi (a dependency of directus-shares).",
+            id="directus_shares.E003",
+        )
+    ]
+
+
+@override_settings(DIRECTUS_SHARES={"PASSWORD_HASHER": "md5"})
+def test_weaker_hasher_warns():
+    assert app_messages() == [
+        Warning(
+            "Share passwords are hashed with 'md5' instead of Argon2.",
+            hint='Leave DIRECTUS_SHARES["PASSWORD_HASHER"] at its default, "argon2".',
+            id="directus_shares.W002",
+        )
+    ]
+
+
+@override_settings(DIRECTUS_SHARES=["PUBLIC_ROLE", "Public"])
+def test_setting_must_be_a_dict():
+    assert app_messages() == [
+        Error(
+            "DIRECTUS_SHARES must be a dict, not list.",
+            hint="Write DIRECTUS_SHARES = {...} with the keys listed in the docs.",
+            id="directus_shares.E010",
+        )
+    ]
+
+
+@override_settings(DIRECTUS_SHARES={"PUBLIK_ROLE": "Public"})
+def test_unknown_key_warns():
+    [message] = app_messages()
+    assert message.id == "directus_shares.W010"
+    assert message.msg == "DIRECTUS_SHARES has an unknown key 'PUBLIK_ROLE'; it is ignored."
+    assert "PUBLIC_ROLE" in message.hint
+
+
+@override_settings(
+    DIRECTUS_SHARES={"GRANT_MAX_AGE": "1h", "OPEN_UNLIMITED_ON_GET": 1, "MAX_PASSWORD_LENGTH": True}
+)
+def test_wrong_types_are_errors():
+    assert app_messages() == [
+        Error(
+            "DIRECTUS_SHARES['GRANT_MAX_AGE'] must be timedelta or int, not str.",
+            hint="The default is datetime.timedelta(seconds=3600).",
+            id="directus_shares.E011",
+        ),
+        Error(
+            "DIRECTUS_SHARES['OPEN_UNLIMITED_ON_GET'] must be bool, not int.",
+            hint="The default is False.",
+            id="directus_shares.E011",
+        ),
+        Error(
+            "DIRECTUS_SHARES['MAX_PASSWORD_LENGTH'] must be int, not bool.",
+            hint="The default is 1024.",
+            id="directus_shares.E011",
+        ),
+    ]
