@@ -1,0 +1,1 @@
+"""Demo models to share: reports with authors, tags, comments and documents."""

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import Comment, Document, Person, Report, Tag
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "email"]
+    search_fields = ["name", "email"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["label", "slug"]
+    search_fields = ["label", "slug"]
+    prepopulated_fields = {"slug": ["label"]}
+
+
+class CommentInline(admin.TabularInline):
+    model = Comment
+    extra = 0
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "author", "published_on", "is_public"]
+    list_filter = ["status", "is_public", "tags"]
+    search_fields = ["title", "summary", "author__name"]
+    date_hierarchy = "published_on"
+    autocomplete_fields = ["author"]
+    filter_horizontal = ["tags"]
+    inlines = [CommentInline, DocumentInline]
+    list_select_related = ["author"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["report", "author_name", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["author_name", "body", "report__title"]
+    list_select_related = ["report"]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "report", "id"]
+    search_fields = ["title", "report__title"]
+    list_select_related = ["report"]
