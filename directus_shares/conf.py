@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PASSWORD_LENGTH": 1024,
     # Name of the password hasher (from PASSWORD_HASHERS) used for share passwords.
     "PASSWORD_HASHER": "argon2",
+    # Most linked objects shown per relation (e.g. comments of a report); the page says when more.
+    "RELATED_OBJECTS_LIMIT": 50,
 }
 
 #: The Python type(s) each setting must have; checked by system check directus_shares.E003.
@@ -41,6 +43,7 @@ TYPES: dict[str, tuple[type, ...]] = {
     "OPEN_UNLIMITED_ON_GET": (bool,),
     "MAX_PASSWORD_LENGTH": (int,),
     "PASSWORD_HASHER": (str,),
+    "RELATED_OBJECTS_LIMIT": (int,),
 }
 
 

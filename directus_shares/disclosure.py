@@ -14,9 +14,11 @@ from datetime import date, datetime
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
+from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .conf import get_config
 from .models import Share
 from .rights import RoleRights
 
@@ -58,6 +60,7 @@ class DisclosedRelation:
     label: str
     many: bool
     objects: list[DisclosedObject]
+    truncated: bool = False  # more rows are linked than RELATED_OBJECTS_LIMIT lets the page show
 
 
 def load_shared_object(share: Share, rights: RoleRights) -> models.Model | None:
@@ -68,9 +71,7 @@ def load_shared_object(share: Share, rights: RoleRights) -> models.Model | None:
     relations = rights.visible_relations(model)
     queryset = model._default_manager.select_related(
         *[rel.name for rel in relations if _is_single(rel) and not rel.auto_created]
-    ).prefetch_related(
-        *[_accessor(rel) for rel in relations if not _is_single(rel) or rel.auto_created]
-    )
+    ).prefetch_related(*[_prefetch(rel) for rel in relations if _is_prefetched(rel)])
     try:
         return queryset.get(pk=share.object_pk)
     except (ObjectDoesNotExist, ValidationError, ValueError):
@@ -95,6 +96,7 @@ def disclose(
     opts = instance._meta
     relations = []
     if follow_relations:
+        limit = get_config()["RELATED_OBJECTS_LIMIT"]
         for rel in rights.visible_relations(type(instance)):
             linked = _linked_objects(instance, rel)
             relations.append(
@@ -102,7 +104,10 @@ def disclose(
                     name=rel.name,
                     label=_relation_label(rel),
                     many=not _is_single(rel),
-                    objects=[disclose(obj, rights, follow_relations=False) for obj in linked],
+                    objects=[
+                        disclose(obj, rights, follow_relations=False) for obj in linked[:limit]
+                    ],
+                    truncated=len(linked) > limit,
                 )
             )
     return DisclosedObject(
@@ -118,6 +123,26 @@ def _is_single(rel: Relation) -> bool:
     return bool(rel.many_to_one or rel.one_to_one)
 
 
+def _is_prefetched(rel: Relation) -> bool:
+    return not _is_single(rel) or rel.auto_created  # to-many, and reverse one-to-one
+
+
+def _prefetch(rel: Relation) -> str | Prefetch:
+    """A prefetch of ``rel`` that fetches one row more than the page shows (to say "more")."""
+    if _is_single(rel):
+        return _accessor(rel)
+    related = rel.related_model._default_manager.all()
+    if not related.ordered:
+        related = related.order_by("pk")
+    limit = get_config()["RELATED_OBJECTS_LIMIT"]
+    # A sliced prefetch needs to_attr: Django cannot cache it on the related manager.
+    return Prefetch(_accessor(rel), queryset=related[: limit + 1], to_attr=_prefetch_attr(rel))
+
+
+def _prefetch_attr(rel: Relation) -> str:
+    return f"_directus_shares_{_accessor(rel)}"
+
+
 def _accessor(rel: Relation) -> str:
     return rel.get_accessor_name() if rel.auto_created else rel.name
 
@@ -130,15 +155,18 @@ def _relation_label(rel: Relation) -> str:
 
 
 def _linked_objects(instance: models.Model, rel: Relation) -> list[models.Model]:
+    """Up to RELATED_OBJECTS_LIMIT + 1 objects linked through ``rel`` (prefetched if possible)."""
+    if not _is_single(rel):
+        prefetched = getattr(instance, _prefetch_attr(rel), None)
+        if prefetched is not None:
+            return prefetched
+        limit = get_config()["RELATED_OBJECTS_LIMIT"]
+        return list(getattr(instance, _accessor(rel)).all()[: limit + 1])
     try:
         value = getattr(instance, _accessor(rel))
     except ObjectDoesNotExist:  # reverse one-to-one with no row
         return []
-    if value is None:
-        return []
-    if _is_single(rel):
-        return [value]
-    return list(value.all())
+    return [] if value is None else [value]
 
 
 def _disclose_field(instance: models.Model, model_field: models.Field) -> DisclosedField:

@@ -45,25 +45,36 @@ class RoleRights:
         return (opts.app_label, f"view_{opts.model_name}") in self._permissions
 
     def visible_fields(self, model: type[models.Model]) -> list[models.Field]:
-        """The concrete, non-relation fields of ``model`` the role may read, in model order."""
+        """The concrete, non-relation fields of ``model`` the role may read, in model order.
+
+        Generated primary keys (auto-increment, UUIDs with a default) are internal and left out;
+        natural keys people type (a slug, a code) are shown.
+        """
         if not self.can_view_model(model):
             return []
         return [
             field
             for field in model._meta.concrete_fields
-            if not field.is_relation and not isinstance(field, models.AutoField)
+            if not field.is_relation
+            and not (
+                field.primary_key
+                and (
+                    field.auto_created or isinstance(field, models.AutoField) or not field.editable
+                )
+            )
         ]
 
     def visible_relations(
         self, model: type[models.Model]
     ) -> list[models.Field | models.ForeignObjectRel]:
-        """Relations of ``model`` (forward and reverse) that lead to a model the role may read."""
+        """Relations of ``model`` that lead to a model the role may read: forward ones first."""
         if not self.can_view_model(model):
             return []
-        return [
+        relations = [
             field
             for field in model._meta.get_fields()  # hidden reverse relations are left out
             if field.is_relation
             and field.related_model is not None  # generic foreign keys
             and self.can_view_model(field.related_model)
         ]
+        return sorted(relations, key=lambda rel: bool(rel.auto_created))  # stable: model order

@@ -20,7 +20,7 @@ from tests.factories import (
     ShareFactory,
     UserFactory,
 )
-from tests.testapp.models import Code, Gadget, Label, Owner
+from tests.testapp.models import Code, Gadget, Label, Owner, Part
 
 pytestmark = pytest.mark.django_db
 
@@ -436,3 +436,36 @@ def test_granted_page_query_count_does_not_grow_with_related_rows(django_assert_
     GadgetFactory.create_batch(30, owner=owner)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(share.get_absolute_url())
+
+
+@override_settings(DIRECTUS_SHARES={"RELATED_OBJECTS_LIMIT": 3})
+def test_linked_rows_are_capped_and_the_page_says_so():
+    owner = OwnerFactory()
+    for index in range(5):
+        GadgetFactory(owner=owner, name=f"Gadget number {index}")
+    content = granted_page(
+        ShareFactory(content_object=owner, role=RoleFactory(view=[Owner, Gadget]))
+    )
+    assert [f"Gadget number {i}" in content for i in range(5)].count(True) == 3
+    assert "Only the first 3 are shown." in content
+
+
+def test_generated_primary_keys_are_hidden_and_natural_keys_shown():
+    gadget = GadgetFactory()
+    assert str(gadget.pk) not in granted_page(ShareFactory(content_object=gadget))
+    code = CodeFactory(code="NATURAL-KEY-7")
+    assert "NATURAL-KEY-7" in granted_page(
+        ShareFactory(content_object=code, role=RoleFactory(view=[Code]))
+    )
+
+
+def test_forward_relations_come_before_reverse_ones():
+    gadget = GadgetFactory(owner=OwnerFactory(name="Owner first"))
+    gadget.labels.add(LabelFactory(name="label second"))
+    Part.objects.create(gadget=gadget, name="part third")
+    content = granted_page(
+        ShareFactory(content_object=gadget, role=RoleFactory(view=[Gadget, Owner, Label, Part]))
+    )
+    assert (
+        content.index("Owner first") < content.index("label second") < content.index("part third")
+    )

@@ -30,6 +30,11 @@ class Gadget(models.Model):
     labels = models.ManyToManyField(Label, blank=True, related_name="gadgets")
 
 
+class Part(models.Model):
+    gadget = models.ForeignKey(Gadget, models.CASCADE, related_name="parts")
+    name = models.CharField("name", max_length=100)
+
+
 class Code(models.Model):
     """A string primary key that needs escaping in URLs and queries."""
 

@@ -1,0 +1,215 @@
+"""What the share page benchmark measures, against the example project's demo data.
+
+Import this only after ``django.setup()``: it imports models.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import random
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import Max
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from directus_shares import access, tokens
+from directus_shares.conf import get_config
+from directus_shares.models import Share
+from example_project.reports import demo_data
+from example_project.reports.models import Report
+
+from .timing import Case
+
+HOST = "localhost"  # one of example_project's ALLOWED_HOSTS; the client's "testserver" is not
+
+
+class Argon2Counter:
+    """Counts every Argon2 hash computed through Django (``verify`` and ``encode``)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @contextmanager
+    def installed(self) -> Iterator[Argon2Counter]:
+        originals = {name: getattr(Argon2PasswordHasher, name) for name in ("verify", "encode")}
+
+        def counting(original: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(original)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                self.calls += 1
+                return original(*args, **kwargs)
+
+            return wrapper
+
+        for name, original in originals.items():
+            setattr(Argon2PasswordHasher, name, counting(original))
+        try:
+            yield self
+        finally:
+            for name, original in originals.items():
+                setattr(Argon2PasswordHasher, name, original)
+
+
+@dataclass
+class Fixture:
+    """The rows every case works on: the first demo report and two Reviewer shares of it."""
+
+    report: Report
+    open_share: Share  # the seeded "Open link": Reviewer, no password, unlimited uses
+    password_share: Share  # created here: Reviewer, the demo password, unlimited uses
+    expected_texts: list[str] = field(default_factory=list)
+
+    @property
+    def report_url(self) -> str:
+        return self.report.get_absolute_url()
+
+
+def seed() -> Fixture:
+    """Seed the demo data and add a password share of the same report with the same role."""
+    demo_data.seed()
+    report = Report.objects.select_related("author").get(title=demo_data.REPORTS[0]["title"])
+    open_share = Share.objects.for_object(report).get(name=demo_data.SHARES[0].name)
+    if open_share.role is None or open_share.has_password or open_share.max_uses is not None:
+        raise RuntimeError("The demo's open link is no longer a Reviewer share without limits.")
+    password_share = Share(content_object=report, name="Benchmark: password", role=open_share.role)
+    password_share.set_password(demo_data.SHARE_PASSWORD)
+    password_share.save()
+    texts = [report.title, report.author.name]
+    texts += [tag.label for tag in report.tags.all()]
+    texts += [comment.body for comment in report.comments.all()]
+    return Fixture(report, open_share, password_share, texts)
+
+
+def new_client() -> Client:
+    return Client(SERVER_NAME=HOST)
+
+
+def granted_client(share: Share, data: dict[str, str] | None = None) -> Client:
+    """A client holding a grant for ``share`` (this open counts one use)."""
+    client = new_client()
+    response = client.post(share.get_absolute_url(), data or {})
+    _expect_grant(response)
+    return client
+
+
+def _expect_grant(response: HttpResponse) -> None:
+    cookie = get_config()["GRANT_COOKIE_NAME"]
+    if response.status_code != 303 or cookie not in response.cookies:
+        raise RuntimeError(f"Opening the share gave {response.status_code}, no grant cookie.")
+
+
+def _expect_page(texts: list[str]) -> Callable[[HttpResponse], None]:
+    def check(response: HttpResponse) -> None:
+        if response.status_code != 200:
+            raise RuntimeError(f"Expected the object page, got HTTP {response.status_code}.")
+        body = response.content.decode()
+        missing = [text for text in texts if text not in body]
+        if missing:
+            raise RuntimeError(f"The page lacks {missing!r}.")
+
+    return check
+
+
+def page_view(name: str, label: str, client: Client, url: str, texts: list[str]) -> Case:
+    """A ``GET`` of ``url`` by the same client every time."""
+    return Case(name, label, lambda: functools.partial(client.get, url), _expect_page(texts))
+
+
+def counted_open(name: str, label: str, share: Share, data: dict[str, str]) -> Case:
+    """A first ``POST`` on ``share`` by a fresh visitor: one counted use and a grant cookie."""
+    url = share.get_absolute_url()
+    return Case(
+        name, label, lambda: functools.partial(new_client().post, url, data), _expect_grant
+    )
+
+
+def inspect(case: Case, counter: Argon2Counter) -> tuple[list[str], int]:
+    """The SQL one call of ``case`` runs and how many Argon2 hashes it computes (untimed)."""
+    call = case.prepare()
+    before = counter.calls
+    with CaptureQueriesContext(connection) as queries:
+        case.check(call())
+    return [query["sql"] for query in queries.captured_queries], counter.calls - before
+
+
+# -- share lookup at different table sizes ------------------------------------------------------
+
+
+def fill_shares(total: int, report: Report, *, batch_size: int = 10_000) -> None:
+    """Add shares of ``report`` with fresh random keys until the table holds ``total`` rows."""
+    content_type = ContentType.objects.get_for_model(report)
+    existing = Share.objects.count()
+    while existing < total:
+        count = min(batch_size, total - existing)
+        Share.objects.bulk_create(
+            [
+                Share(
+                    key=tokens.new_key(),
+                    content_type=content_type,
+                    object_pk=str(report.pk),
+                    name="Benchmark filler",
+                )
+                for _ in range(count)
+            ],
+            batch_size=count,
+        )
+        existing += count
+        if existing % 100_000 == 0 or existing == total:
+            print(f"  … {existing:,} shares", file=sys.stderr, flush=True)
+    if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would give
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Share._meta.db_table}")
+
+
+def sample_tokens(count: int, rng: random.Random) -> list[str]:
+    """Link tokens of up to ``count`` shares picked at random across the whole table."""
+    top = Share.objects.aggregate(top=Max("pk"))["top"] or 0
+    pks = rng.sample(range(1, top + 1), min(count, top))
+    keys = list(Share.objects.filter(pk__in=pks).values_list("key", flat=True))
+    rng.shuffle(keys)
+    return [tokens.link_token(key) for key in keys]
+
+
+def lookup(token_list: list[str]) -> Case:
+    """``access.find_share`` for each token in turn."""
+    cycle = itertools.cycle(token_list)
+
+    def check(share: Share | None) -> None:
+        if share is None:
+            raise RuntimeError("find_share did not find a share that exists.")
+
+    return Case(
+        "lookup",
+        "access.find_share(token)",
+        lambda: functools.partial(access.find_share, next(cycle)),
+        check,
+    )
+
+
+def explain_lookup(token: str) -> tuple[str, list[str]]:
+    """The SQL of ``find_share(token)`` and the database's plan for it."""
+    executed: list[tuple[str, Any]] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        executed.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        access.find_share(token)
+    if len(executed) != 1:
+        raise RuntimeError(f"find_share ran {len(executed)} queries instead of 1.")
+    sql, params = executed[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{connection.ops.explain_query_prefix()} {sql}", params)
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+    return sql, plan
