@@ -128,8 +128,46 @@ def page_view(name: str, label: str, client: Client, url: str, texts: list[str])
 def counted_open(name: str, label: str, share: Share, data: dict[str, str]) -> Case:
     """A first ``POST`` on ``share`` by a fresh visitor: one counted use and a grant cookie."""
     url = share.get_absolute_url()
-    return Case(
-        name, label, lambda: functools.partial(new_client().post, url, data), _expect_grant
+    return Case(name, label, lambda: functools.partial(new_client().post, url, data), _expect_grant)
+
+
+@dataclass(frozen=True)
+class CaseGroups:
+    """The timed cases in the groups that take turns: page views, counted opens, password opens."""
+
+    page_views: list[Case]
+    opens: list[Case]
+    password_opens: list[Case]
+
+
+def cases(fx: Fixture) -> CaseGroups:
+    """(a), (a2) and (c) – granted views and the plain page; (b) and (b2) – counted opens."""
+    password = {"password": demo_data.SHARE_PASSWORD}
+    open_url, password_url = fx.open_share.get_absolute_url(), fx.password_share.get_absolute_url()
+    return CaseGroups(
+        page_views=[
+            page_view(
+                "a",
+                "share page, granted (open link)",
+                granted_client(fx.open_share),
+                open_url,
+                fx.expected_texts,
+            ),
+            page_view(
+                "a2",
+                "share page, granted (password share)",
+                granted_client(fx.password_share, password),
+                password_url,
+                fx.expected_texts,
+            ),
+            page_view(
+                "c", "plain DetailView, same report", new_client(), fx.report_url, fx.expected_texts
+            ),
+        ],
+        opens=[counted_open("b", "counted open (no password)", fx.open_share, {})],
+        password_opens=[
+            counted_open("b2", "counted open (password, Argon2)", fx.password_share, password)
+        ],
     )
 
 
@@ -171,28 +209,42 @@ def fill_shares(total: int, report: Report, *, batch_size: int = 10_000) -> None
             cursor.execute(f"ANALYZE {Share._meta.db_table}")
 
 
-def sample_tokens(count: int, rng: random.Random) -> list[str]:
-    """Link tokens of up to ``count`` shares picked at random across the whole table."""
+def sample_keys(count: int, rng: random.Random) -> list[str]:
+    """Keys of up to ``count`` shares picked at random across the whole table."""
     top = Share.objects.aggregate(top=Max("pk"))["top"] or 0
     pks = rng.sample(range(1, top + 1), min(count, top))
     keys = list(Share.objects.filter(pk__in=pks).values_list("key", flat=True))
     rng.shuffle(keys)
-    return [tokens.link_token(key) for key in keys]
+    return keys
 
 
-def lookup(token_list: list[str]) -> Case:
-    """``access.find_share`` for each token in turn."""
-    cycle = itertools.cycle(token_list)
+def _expect_row(row: object) -> None:
+    if row is None:
+        raise RuntimeError("The lookup did not find a share that exists.")
 
-    def check(share: Share | None) -> None:
-        if share is None:
-            raise RuntimeError("find_share did not find a share that exists.")
 
+def lookup(keys: list[str]) -> Case:
+    """``access.find_share`` for the link token of each key in turn."""
+    cycle = itertools.cycle([tokens.link_token(key) for key in keys])
     return Case(
-        "lookup",
+        "find_share",
         "access.find_share(token)",
         lambda: functools.partial(access.find_share, next(cycle)),
-        check,
+        _expect_row,
+    )
+
+
+def lookup_sql(sql: str, keys: list[str]) -> Case:
+    """The SQL ``find_share`` runs, alone on a cursor: the database's part of the lookup."""
+    cycle = itertools.cycle(keys)
+
+    def fetch(key: str) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key])
+            return cursor.fetchone()
+
+    return Case(
+        "lookup_sql", "its SQL alone", lambda: functools.partial(fetch, next(cycle)), _expect_row
     )
 
 
@@ -206,8 +258,8 @@ def explain_lookup(token: str) -> tuple[str, list[str]]:
 
     with connection.execute_wrapper(record):
         access.find_share(token)
-    if len(executed) != 1:
-        raise RuntimeError(f"find_share ran {len(executed)} queries instead of 1.")
+    if len(executed) != 1 or len(executed[0][1]) != 1:
+        raise RuntimeError(f"find_share ran {executed!r}, not one query with the key.")
     sql, params = executed[0]
     with connection.cursor() as cursor:
         cursor.execute(f"{connection.ops.explain_query_prefix()} {sql}", params)

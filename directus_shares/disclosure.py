@@ -69,9 +69,12 @@ def load_shared_object(share: Share, rights: RoleRights) -> models.Model | None:
     if model is None:  # the model was removed from the project
         return None
     relations = rights.visible_relations(model)
-    queryset = model._default_manager.select_related(
-        *[rel.name for rel in relations if _is_single(rel) and not rel.auto_created]
-    ).prefetch_related(*[_prefetch(rel) for rel in relations if _is_prefetched(rel)])
+    queryset = model._default_manager.prefetch_related(
+        *[_prefetch(rel) for rel in relations if _is_prefetched(rel)]
+    )
+    joined = [rel.name for rel in relations if _is_single(rel) and not rel.auto_created]
+    if joined:  # select_related() without names means "all" (and is deprecated in Django 6.1)
+        queryset = queryset.select_related(*joined)
     try:
         return queryset.get(pk=share.object_pk)
     except (ObjectDoesNotExist, ValidationError, ValueError):

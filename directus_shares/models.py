@@ -239,4 +239,4 @@ class Share(models.Model):
     def grant_fingerprint(self) -> str:
         """What a visitor's grant is bound to: link key, password and grant epoch."""
         value = f"{self.pk}:{self.key}:{self.password}:{self.grant_epoch}"
-        return salted_hmac("directus_shares.grant", value).hexdigest()[:32]
+        return salted_hmac("directus_shares.grant", value, algorithm="sha256").hexdigest()[:32]

@@ -70,5 +70,4 @@ TEMPLATES = [
 
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DIRECTUS_SHARES: dict = {}
