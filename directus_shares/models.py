@@ -98,7 +98,11 @@ class Share(models.Model):
         _("max uses"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=[
+            MinValueValidator(
+                1, message=_("A share must allow at least one use. Leave it empty for no limit.")
+            )
+        ],
         help_text=_("How many times the link may be opened. Empty: unlimited."),
     )
     times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)

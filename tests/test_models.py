@@ -49,7 +49,9 @@ def test_max_uses_must_be_at_least_one():
     share = ShareFactory.build(max_uses=0)
     with pytest.raises(ValidationError) as error:
         share.full_clean(exclude=["content_type", "created_by", "role"])
-    assert "max_uses" in error.value.message_dict
+    assert error.value.message_dict["max_uses"] == [
+        "A share must allow at least one use. Leave it empty for no limit."
+    ]
     with pytest.raises(IntegrityError), transaction.atomic():
         ShareFactory(max_uses=0)
 
