@@ -469,3 +469,34 @@ def test_forward_relations_come_before_reverse_ones():
     assert (
         content.index("Owner first") < content.index("label second") < content.index("part third")
     )
+
+
+@pytest.mark.parametrize(
+    ("start_utc", "shown"),
+    [
+        # Europe/Berlin moves to summer time at 01:00 UTC on 2030-03-31.
+        (dt.datetime(2030, 3, 31, 0, 30, tzinfo=dt.UTC), "March 31, 2030, 1:30 a.m. (CET)"),
+        (dt.datetime(2030, 3, 31, 1, 30, tzinfo=dt.UTC), "March 31, 2030, 3:30 a.m. (CEST)"),
+    ],
+)
+def test_opening_time_is_shown_in_site_time_across_a_dst_change(visitor, start_utc, shown):
+    share = ShareFactory(date_start=start_utc)
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.NOT_YET_OPEN, text=shown)
+
+
+def test_the_landing_page_shows_the_end_in_site_time(visitor):
+    share = ShareFactory(date_end=dt.datetime(2040, 1, 1, 23, 30, tzinfo=dt.UTC))
+    content = visitor.get(share.get_absolute_url()).content.decode()
+    assert "Available until Jan. 2, 2040, 12:30 a.m. (CET)" in content
+
+
+def test_a_share_opens_at_its_start_and_closes_at_its_end(visitor, monkeypatch):
+    start = timezone.now().replace(microsecond=0) + timedelta(hours=1)
+    share = ShareFactory(date_start=start, date_end=start + timedelta(hours=1))
+    monkeypatch.setattr(timezone, "now", lambda: start - timedelta(microseconds=1))
+    assert visitor.get(share.get_absolute_url()).status_code == 403
+    monkeypatch.setattr(timezone, "now", lambda: start)
+    assert visitor.get(share.get_absolute_url()).status_code == 200
+    assert open_share(visitor, share).status_code == 303
+    monkeypatch.setattr(timezone, "now", lambda: share.date_end)
+    assert_refused(visitor.get(share.get_absolute_url()), Refusal.EXPIRED, text="available until")
