@@ -5,6 +5,7 @@ Import this only after ``django.setup()``: it imports models.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import random
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Max
 from django.http import HttpResponse
 from django.test import Client
@@ -180,21 +181,45 @@ def inspect(case: Case, counter: Argon2Counter) -> tuple[list[str], int]:
     return [query["sql"] for query in queries.captured_queries], counter.calls - before
 
 
-# -- share lookup at different table sizes ------------------------------------------------------
+# -- share lookup at two table sizes, side by side ----------------------------------------------
+#
+# The small and the big share table live in two databases, both open at once, so lookups in one
+# and the other take turns call by call: a busy machine slows both alike and cannot fake (or hide)
+# a difference between the sizes.
 
 
-def fill_shares(total: int, report: Report, *, batch_size: int = 10_000) -> None:
-    """Add shares of ``report`` with fresh random keys until the table holds ``total`` rows."""
-    content_type = ContentType.objects.get_for_model(report)
-    existing = Share.objects.count()
+class ShareLookupRouter:
+    """Sends reads of shares to ``alias``; each lookup case sets it before its call."""
+
+    alias = DEFAULT_DB_ALIAS
+
+    def db_for_read(self, model: type[models.Model], **hints: Any) -> str | None:
+        return type(self).alias if model is Share else None
+
+
+def routed(case: Case, alias: str) -> Case:
+    """``case`` with share reads sent to the database ``alias``."""
+
+    def prepare() -> Callable[[], Any]:
+        ShareLookupRouter.alias = alias
+        return case.prepare()
+
+    return dataclasses.replace(case, prepare=prepare)
+
+
+def fill_shares(total: int, object_pk: str, *, using: str, batch_size: int = 10_000) -> None:
+    """Add shares of report ``object_pk`` with fresh random keys until ``total`` rows exist."""
+    content_type = ContentType.objects.db_manager(using).get_for_model(Report)
+    shares = Share.objects.using(using)
+    existing = shares.count()
     while existing < total:
         count = min(batch_size, total - existing)
-        Share.objects.bulk_create(
+        shares.bulk_create(
             [
                 Share(
                     key=tokens.new_key(),
                     content_type=content_type,
-                    object_pk=str(report.pk),
+                    object_pk=object_pk,
                     name="Benchmark filler",
                 )
                 for _ in range(count)
@@ -202,18 +227,19 @@ def fill_shares(total: int, report: Report, *, batch_size: int = 10_000) -> None
             batch_size=count,
         )
         existing += count
-        if existing % 100_000 == 0 or existing == total:
+        if existing // 100_000 > (existing - count) // 100_000 or existing == total:
             print(f"  … {existing:,} shares", file=sys.stderr, flush=True)
-    if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would give
-        with connection.cursor() as cursor:
+    if connections[using].vendor == "postgresql":  # fresh statistics, as autovacuum would give
+        with connections[using].cursor() as cursor:
             cursor.execute(f"ANALYZE {Share._meta.db_table}")
 
 
-def sample_keys(count: int, rng: random.Random) -> list[str]:
+def sample_keys(count: int, rng: random.Random, *, using: str) -> list[str]:
     """Keys of up to ``count`` shares picked at random across the whole table."""
-    top = Share.objects.aggregate(top=Max("pk"))["top"] or 0
+    shares = Share.objects.using(using)
+    top = shares.aggregate(top=Max("pk"))["top"] or 0
     pks = rng.sample(range(1, top + 1), min(count, top))
-    keys = list(Share.objects.filter(pk__in=pks).values_list("key", flat=True))
+    keys = list(shares.filter(pk__in=pks).values_list("key", flat=True))
     rng.shuffle(keys)
     return keys
 
@@ -223,41 +249,37 @@ def _expect_row(row: object) -> None:
         raise RuntimeError("The lookup did not find a share that exists.")
 
 
-def lookup(keys: list[str]) -> Case:
+def lookup(name: str, label: str, keys: list[str], *, using: str) -> Case:
     """``access.find_share`` for the link token of each key in turn."""
     cycle = itertools.cycle([tokens.link_token(key) for key in keys])
-    return Case(
-        "find_share",
-        "access.find_share(token)",
-        lambda: functools.partial(access.find_share, next(cycle)),
-        _expect_row,
-    )
+    case = Case(name, label, lambda: functools.partial(access.find_share, next(cycle)), _expect_row)
+    return routed(case, using)
 
 
-def lookup_sql(sql: str, keys: list[str]) -> Case:
+def lookup_sql(name: str, label: str, sql: str, keys: list[str], *, using: str) -> Case:
     """The SQL ``find_share`` runs, alone on a cursor: the database's part of the lookup."""
     cycle = itertools.cycle(keys)
 
     def fetch(key: str) -> Any:
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:
             cursor.execute(sql, [key])
             return cursor.fetchone()
 
-    return Case(
-        "lookup_sql", "its SQL alone", lambda: functools.partial(fetch, next(cycle)), _expect_row
-    )
+    return Case(name, label, lambda: functools.partial(fetch, next(cycle)), _expect_row)
 
 
-def explain_lookup(token: str) -> tuple[str, list[str]]:
-    """The SQL of ``find_share(token)`` and the database's plan for it."""
+def explain_lookup(key: str, *, using: str) -> tuple[str, list[str]]:
+    """The SQL ``find_share`` runs for ``key`` and the database's plan for it."""
     executed: list[tuple[str, Any]] = []
 
     def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         executed.append((sql, params))
         return execute(sql, params, many, context)
 
+    connection = connections[using]
+    ShareLookupRouter.alias = using
     with connection.execute_wrapper(record):
-        access.find_share(token)
+        access.find_share(tokens.link_token(key))
     if len(executed) != 1 or len(executed[0][1]) != 1:
         raise RuntimeError(f"find_share ran {executed!r}, not one query with the key.")
     sql, params = executed[0]

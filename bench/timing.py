@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -59,16 +60,21 @@ class Stats:
         }
 
 
-def measure(cases: list[Case], *, iterations: int, warmup: int) -> dict[str, Stats]:
+def measure(cases: list[Case], *, iterations: int, warmup: int, seed: int = 0) -> dict[str, Stats]:
     """Time each case ``iterations`` times after ``warmup`` untimed rounds.
 
     The cases take turns call by call, so drift on a busy machine (other processes, CPU
-    frequency) hits all of them alike and ratios between them stay fair.
+    frequency) hits all of them alike and ratios between them stay fair. Each round runs them
+    in a new random order: no case always follows the same one (whose work may have left the
+    CPU caches warm or cold for it).
     """
     samples: dict[str, list[int]] = {case.name: [] for case in cases}
+    rng = random.Random(seed)
+    order = list(cases)
     gc.collect()
     for round_number in range(warmup + iterations):
-        for case in cases:
+        rng.shuffle(order)
+        for case in order:
             call = case.prepare()
             start = time.perf_counter_ns()
             result = call()

@@ -1,8 +1,8 @@
 """Whether a share opens: the one place that decides, in a fixed order, and counts uses.
 
 Order of checks (documented in ``docs/lifecycle.md``):
-unknown token → revoked or object gone → not yet open → expired → (visitor already granted:
-open) → used up → grants nothing → password → counted use.
+unknown token → revoked or object gone → not yet open → expired → (visitor already granted: skip
+the next step) → used up → grants nothing → password → counted use.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from . import tokens
-from .models import Share
+from .conf import get_config
+from .models import Share, ShareStatus
+from .rights import RoleRights
 
 
 class Refusal(enum.Enum):
@@ -33,6 +35,14 @@ class Refusal(enum.Enum):
         self.title = title
 
 
+_REFUSAL_FOR_STATUS = {
+    ShareStatus.REVOKED: Refusal.UNAVAILABLE,
+    ShareStatus.NOT_YET_OPEN: Refusal.NOT_YET_OPEN,
+    ShareStatus.EXPIRED: Refusal.EXPIRED,
+    ShareStatus.USED_UP: Refusal.USED_UP,
+}
+
+
 def find_share(token: str) -> Share | None:
     """The share a link token points to, or ``None`` (forged, mistyped or rotated away)."""
     key = tokens.key_from_token(token)
@@ -44,30 +54,48 @@ def find_share(token: str) -> Share | None:
 def refusal_for(
     share: Share | None,
     *,
-    object_exists: bool,
-    role_can_view: bool,
     now: datetime,
+    rights: RoleRights,
+    object_exists: bool,
     granted: bool = False,
 ) -> Refusal | None:
     """Why ``share`` does not open for a visitor at ``now``, or ``None`` when it opens.
-
-    ``role_can_view`` says whether the share's (effective) role may read the shared model at all.
 
     ``granted`` says the visitor already holds a valid grant: their use was counted, so a share
     that has since been used up by others still opens for them until the grant ends.
     """
     if share is None:
         return Refusal.UNKNOWN
-    if share.is_revoked or not object_exists:
+    status = share.status_at(now)
+    if status is ShareStatus.REVOKED or not object_exists:
         return Refusal.UNAVAILABLE
-    if share.date_start is not None and now < share.date_start:
-        return Refusal.NOT_YET_OPEN
-    if share.date_end is not None and now >= share.date_end:
-        return Refusal.EXPIRED
-    if not granted and share.uses_left == 0:
-        return Refusal.USED_UP
-    if not role_can_view:
+    if status is ShareStatus.USED_UP and granted:
+        status = ShareStatus.ACTIVE
+    if status is not ShareStatus.ACTIVE:
+        return _REFUSAL_FOR_STATUS[status]
+    if not rights.can_view_share(share):
         return Refusal.GRANTS_NOTHING
+    return None
+
+
+def opens_without_click(share: Share) -> bool:
+    """Whether ``GET`` shows the object straight away, uncounted (``OPEN_UNLIMITED_ON_GET``)."""
+    return bool(
+        get_config()["OPEN_UNLIMITED_ON_GET"] and not share.has_password and share.max_uses is None
+    )
+
+
+def password_error(share: Share, password: str) -> str | None:
+    """What is wrong with ``password`` for ``share``, or ``None`` when it is right.
+
+    Over-long input is refused before it reaches the (deliberately slow) hasher.
+    """
+    if not password:
+        return str(_("Enter the password."))
+    if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
+        return str(_("That password is too long."))
+    if not share.check_password(password):
+        return str(_("That password is not correct."))
     return None
 
 
@@ -75,14 +103,17 @@ def consume_use(share: Share, now: datetime) -> bool:
     """Count one use of ``share`` if it is still open and has a use left; True when counted.
 
     The check and the increment are one conditional ``UPDATE``, so concurrent opens – in any
-    number of processes – can never take more than ``max_uses`` between them.
+    number of processes – can never take more than ``max_uses`` between them. It also re-checks
+    that the link, password and grants are still those the visitor was checked against.
     """
     counted = (
-        Share.objects.filter(pk=share.pk, key=share.key, grant_epoch=share.grant_epoch)
+        Share.objects.filter(
+            pk=share.pk, key=share.key, password=share.password, grant_epoch=share.grant_epoch
+        )
         .open_at(now)
         .with_uses_left()
         .update(times_used=F("times_used") + 1)
     )
     if counted:
-        share.times_used += 1  # the exact value may be higher already; only the view shows it
+        share.times_used += 1  # at least; others may have counted meanwhile
     return bool(counted)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +49,40 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                     id="directus_shares.E011",
                 )
             )
+        elif problem := _value_problem(key, value):
+            messages.append(
+                Error(
+                    f"{conf.SETTING_NAME}[{key!r}] {problem}.",
+                    hint=f"The default is {conf.DEFAULTS[key]!r}.",
+                    id="directus_shares.E012",
+                )
+            )
     return messages
+
+
+_COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an RFC 6265 token
+_GRANT_MAX_AGE_RANGE = (timedelta(minutes=1), timedelta(days=400))  # browsers cap at 400 days
+
+
+def _value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a setting's value of the right type, or ``None``."""
+    if key == "GRANT_MAX_AGE":
+        age = value if isinstance(value, timedelta) else timedelta(seconds=value)
+        if not _GRANT_MAX_AGE_RANGE[0] <= age <= _GRANT_MAX_AGE_RANGE[1]:
+            return "must be between one minute and 400 days"
+    elif key in ("MAX_PASSWORD_LENGTH", "RELATED_OBJECTS_LIMIT") and value < 1:
+        return "must be at least 1"
+    elif key == "GRANT_COOKIE_NAME":
+        if not _COOKIE_NAME.match(value):
+            return f"is not a valid cookie name: {value!r}"
+        taken = {
+            settings.SESSION_COOKIE_NAME: "SESSION_COOKIE_NAME",
+            settings.CSRF_COOKIE_NAME: "CSRF_COOKIE_NAME",
+            settings.LANGUAGE_COOKIE_NAME: "LANGUAGE_COOKIE_NAME",
+        }
+        if value in taken:
+            return f"is already the {taken[value]}"
+    return None
 
 
 @register(Tags.security)

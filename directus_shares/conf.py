@@ -34,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "RELATED_OBJECTS_LIMIT": 50,
 }
 
-#: The Python type(s) each setting must have; checked by system check directus_shares.E003.
+#: The Python type(s) each setting must have; checked by system check directus_shares.E011.
 TYPES: dict[str, tuple[type, ...]] = {
     "PUBLIC_ROLE": (str, type(None)),
     "GRANT_MAX_AGE": (timedelta, int),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import formats, timezone
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from .conf import get_config
 from .models import Share
-from .rights import RoleRights
+from .rights import RoleRights, is_reverse
 
 Relation = models.Field | models.ForeignObjectRel
 
@@ -72,7 +73,7 @@ def load_shared_object(share: Share, rights: RoleRights) -> models.Model | None:
     queryset = model._default_manager.prefetch_related(
         *[_prefetch(rel) for rel in relations if _is_prefetched(rel)]
     )
-    joined = [rel.name for rel in relations if _is_single(rel) and not rel.auto_created]
+    joined = [rel.name for rel in relations if _is_single(rel) and not is_reverse(rel)]
     if joined:  # select_related() without names means "all" (and is deprecated in Django 6.1)
         queryset = queryset.select_related(*joined)
     try:
@@ -127,7 +128,7 @@ def _is_single(rel: Relation) -> bool:
 
 
 def _is_prefetched(rel: Relation) -> bool:
-    return not _is_single(rel) or rel.auto_created  # to-many, and reverse one-to-one
+    return not _is_single(rel) or is_reverse(rel)  # to-many, and reverse one-to-one
 
 
 def _prefetch(rel: Relation) -> str | Prefetch:
@@ -147,11 +148,11 @@ def _prefetch_attr(rel: Relation) -> str:
 
 
 def _accessor(rel: Relation) -> str:
-    return rel.get_accessor_name() if rel.auto_created else rel.name
+    return rel.get_accessor_name() if is_reverse(rel) else rel.name
 
 
 def _relation_label(rel: Relation) -> str:
-    if rel.auto_created:  # reverse relation: name it after the other side
+    if is_reverse(rel):  # name it after the other side
         opts = rel.related_model._meta
         return str(opts.verbose_name if rel.one_to_one else opts.verbose_name_plural)
     return str(rel.verbose_name)
@@ -172,10 +173,18 @@ def _linked_objects(instance: models.Model, rel: Relation) -> list[models.Model]
     return [] if value is None else [value]
 
 
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return "?" not in value and "&" not in value
+
+
 def _disclose_field(instance: models.Model, model_field: models.Field) -> DisclosedField:
     name, label = model_field.name, str(model_field.verbose_name)
     value = getattr(instance, model_field.attname)
-    if value is None or value == "" and not model_field.choices:
+    if value is None or (value == "" and not model_field.choices):
         return DisclosedField(name, label, "")
     if model_field.choices:
         return DisclosedField(name, label, str(getattr(instance, f"get_{name}_display")()))
@@ -183,12 +192,15 @@ def _disclose_field(instance: models.Model, model_field: models.Field) -> Disclo
         return DisclosedField(name, label, _("Yes") if value else _("No"), kind="boolean")
     if isinstance(model_field, models.FileField):
         file = getattr(instance, name)
+        if not file:  # no file (also a NULL written by a raw update)
+            return DisclosedField(name, label, "")
         return DisclosedField(name, label, file.name.rsplit("/", 1)[-1], kind="file", url=file.url)
     if isinstance(model_field, models.URLField):
         safe = str(value).lower().startswith(("http://", "https://"))
         return DisclosedField(name, label, str(value), kind="url", url=value if safe else None)
     if isinstance(model_field, models.EmailField):
-        return DisclosedField(name, label, str(value), kind="email", url=f"mailto:{value}")
+        mailto = f"mailto:{value}" if _is_email(str(value)) else None  # no "?cc=…" smuggling
+        return DisclosedField(name, label, str(value), kind="email", url=mailto)
     if isinstance(model_field, models.JSONField):
         return DisclosedField(
             name, label, json.dumps(value, indent=2, ensure_ascii=False), kind="json"

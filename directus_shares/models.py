@@ -12,11 +12,10 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from . import tokens
@@ -42,7 +41,10 @@ class ShareQuerySet(models.QuerySet["Share"]):
         )
 
     def open_at(self, now: datetime) -> ShareQuerySet:
-        """Shares that are not revoked and whose window contains ``now``."""
+        """Shares that are not revoked and whose window contains ``now``.
+
+        The SQL twin of :meth:`Share.status_at`, for the atomic use counter.
+        """
         return self.filter(
             Q(date_start__isnull=True) | Q(date_start__lte=now),
             Q(date_end__isnull=True) | Q(date_end__gt=now),
@@ -107,6 +109,13 @@ class Share(models.Model):
     )
     times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    role_removed = models.BooleanField(
+        _("role removed"),
+        default=False,
+        editable=False,
+        help_text=_("Its role was deleted: it grants nothing until another role is chosen."),
+    )
+    # Bumped to end every grant made so far (revocation, password change).
     grant_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     created_by = models.ForeignKey(
@@ -141,17 +150,73 @@ class Share(models.Model):
             ),
         ]
 
+    #: Set when the share is created and never written again: a share cannot be retargeted.
+    CREATION_FIELDS = frozenset({"content_type", "object_pk", "created_by", "created_at"})
+    #: Written on an existing share only by the methods that own them (or atomic updates), so
+    #: that saving an out-of-date copy can neither give back spent uses, undo a revocation, nor
+    #: bring back an old password or link.
+    STATE_FIELDS = frozenset(
+        {"times_used", "revoked_at", "role_removed", "grant_epoch", "key", "password"}
+    )
+
     def __str__(self) -> str:
         return self.name or str(_("Share %(pk)s") % {"pk": self.pk})
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._changed_state: set[str] = set()
+        self._end_grants_on_save = False
+        self._loaded_target: tuple[Any, ...] | None = None
+
     def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:  # auto_now only writes when named
-            kwargs["update_fields"] = {*update_fields, "updated_at"}
-        super().save(*args, **kwargs)
+        """Save; on an existing share, only the fields an editor may change (see STATE_FIELDS)."""
+        if self.role_id is not None and self.role_removed:  # a new role was chosen
+            self.role_removed = False
+            self._changed_state.add("role_removed")
+        if self._state.adding:
+            super().save(*args, **kwargs)
+        else:
+            self._save_existing(*args, **kwargs)
+        self._changed_state.clear()
+        self._end_grants_on_save = False
+        self._loaded_target = self._target()
 
     def get_absolute_url(self) -> str:
         return reverse("directus_shares:share", kwargs={"token": self.token})
+
+    def _save_existing(self, *args: Any, **kwargs: Any) -> None:
+        if self._loaded_target is not None and self._target() != self._loaded_target:
+            raise ValueError("A share's object and creator cannot change; create a new share.")
+        editable = {f.name for f in self._meta.concrete_fields if not f.primary_key}
+        editable -= self.CREATION_FIELDS | self.STATE_FIELDS
+        requested = kwargs.get("update_fields")
+        if requested is None:
+            fields = editable | self._changed_state
+        else:
+            fields = set(requested) & (editable | self._changed_state)
+        kwargs["update_fields"] = fields | {"updated_at"}  # auto_now only writes when named
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if self._end_grants_on_save:
+                self._bump_grant_epoch()
+
+    def _target(self) -> tuple[Any, ...]:
+        # Read from __dict__: touching a deferred field would load it (and recurse via from_db).
+        values = (self.__dict__.get(f) for f in ("content_type_id", "object_pk", "created_by_id"))
+        return tuple(None if value is None else str(value) for value in values)  # UUID == its str
+
+    def _bump_grant_epoch(self, **changes: Any) -> None:
+        """Atomically end every grant (and apply ``changes``), then reload the changed fields."""
+        Share.objects.filter(pk=self.pk).update(
+            grant_epoch=F("grant_epoch") + 1, updated_at=timezone.now(), **changes
+        )
+        self.refresh_from_db(fields=["grant_epoch", "updated_at", *changes])
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Share:
+        share = super().from_db(db, field_names, values)
+        share._loaded_target = share._target()
+        return share
 
     # -- validation -----------------------------------------------------------------------------
 
@@ -173,9 +238,10 @@ class Share(models.Model):
         return tokens.link_token(self.key)
 
     def rotate_key(self) -> None:
-        """Give the share a new link; the old link and every grant made through it stop working."""
+        """Give the share a new link on the next save; the old link and its grants stop working."""
         self.key = tokens.new_key()
-        self.grant_epoch += 1
+        self._changed_state.add("key")
+        self._end_grants_on_save = True
 
     # -- password -------------------------------------------------------------------------------
 
@@ -184,13 +250,14 @@ class Share(models.Model):
         return bool(self.password)
 
     def set_password(self, raw_password: str | None) -> None:
-        """Set (or with ``None``/``""`` remove) the password; existing grants end."""
+        """Set (or with ``None``/``""`` remove) the password on the next save; grants end then."""
         self.password = (
             make_password(raw_password, hasher=get_config()["PASSWORD_HASHER"])
             if raw_password
             else ""
         )
-        self.grant_epoch += 1
+        self._changed_state.add("password")
+        self._end_grants_on_save = True
 
     def check_password(self, raw_password: str) -> bool:
         """Whether ``raw_password`` is this share's password (False when it has none)."""
@@ -202,18 +269,20 @@ class Share(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    def revoke(self, *, save: bool = True) -> None:
-        """Switch the share off; every grant made so far ends and stays ended on re-enabling."""
-        self.revoked_at = timezone.now()
-        self.grant_epoch += 1
-        if save:
-            self.save(update_fields=["revoked_at", "grant_epoch"])
+    def revoke(self) -> None:
+        """Switch the share off now; every grant made so far ends, also if it is re-enabled."""
+        if self._state.adding:
+            self.revoked_at = timezone.now()  # created revoked
+        else:
+            self._bump_grant_epoch(revoked_at=timezone.now())
 
-    def reenable(self, *, save: bool = True) -> None:
-        """Switch a revoked share on again."""
-        self.revoked_at = None
-        if save:
-            self.save(update_fields=["revoked_at"])
+    def reenable(self) -> None:
+        """Switch a revoked share on again (grants made before the revocation stay ended)."""
+        if self._state.adding:
+            self.revoked_at = None
+        else:
+            Share.objects.filter(pk=self.pk).update(revoked_at=None, updated_at=timezone.now())
+            self.refresh_from_db(fields=["revoked_at", "updated_at"])
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -239,8 +308,3 @@ class Share(models.Model):
     @property
     def status(self) -> ShareStatus:
         return self.status_at(timezone.now())
-
-    def grant_fingerprint(self) -> str:
-        """What a visitor's grant is bound to: link key, password and grant epoch."""
-        value = f"{self.pk}:{self.key}:{self.password}:{self.grant_epoch}"
-        return salted_hmac("directus_shares.grant", value, algorithm="sha256").hexdigest()[:32]

@@ -15,7 +15,9 @@ from .models import Share
 
 @receiver(pre_delete, sender=Group, dispatch_uid="directus_shares_revoke_on_role_delete")
 def revoke_shares_of_deleted_role(sender: type[Group], instance: Group, **kwargs: Any) -> None:
-    """Revoke a deleted role's shares instead of letting them fall back to the public role."""
-    Share.objects.filter(role=instance, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), grant_epoch=F("grant_epoch") + 1
-    )
+    """Mark a deleted role's shares so they grant nothing instead of falling back to the
+    public role, and revoke them: their owner sees why and can choose another role."""
+    now = timezone.now()
+    shares = Share.objects.filter(role=instance)
+    shares.update(role_removed=True, updated_at=now)
+    shares.filter(revoked_at__isnull=True).update(revoked_at=now, grant_epoch=F("grant_epoch") + 1)

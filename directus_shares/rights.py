@@ -6,7 +6,9 @@ rights) plug in here, so the page and the API keep asking one object.
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
 from .conf import get_config
@@ -17,6 +19,8 @@ def effective_role(share: Share) -> Group | None:
     """The group whose rights ``share`` grants: its own role, else the configured public role."""
     if share.role_id is not None:
         return share.role
+    if share.role_removed:  # never widen a share whose role was deleted to the public role
+        return None
     public_role = get_config()["PUBLIC_ROLE"]
     if not public_role:
         return None
@@ -40,8 +44,10 @@ class RoleRights:
         return model is not None and self.can_view_model(model)
 
     def can_view_model(self, model: type[models.Model]) -> bool:
-        """Whether the role holds ``view_<model>`` for ``model``."""
+        """Whether the role holds ``view_<model>`` for ``model`` (never for shares themselves)."""
         opts = model._meta.concrete_model._meta
+        if issubclass(model, Share):
+            return False  # a share's key and password hash are never disclosed
         return (opts.app_label, f"view_{opts.model_name}") in self._permissions
 
     def visible_fields(self, model: type[models.Model]) -> list[models.Field]:
@@ -55,13 +61,7 @@ class RoleRights:
         return [
             field
             for field in model._meta.concrete_fields
-            if not field.is_relation
-            and not (
-                field.primary_key
-                and (
-                    field.auto_created or isinstance(field, models.AutoField) or not field.editable
-                )
-            )
+            if not field.is_relation and not _never_shown(model, field)
         ]
 
     def visible_relations(
@@ -75,6 +75,22 @@ class RoleRights:
             for field in model._meta.get_fields()  # hidden reverse relations are left out
             if field.is_relation
             and field.related_model is not None  # generic foreign keys
+            and not isinstance(field, GenericRelation)  # not supported yet
+            and not getattr(field.remote_field, "parent_link", False)  # multi-table inheritance
             and self.can_view_model(field.related_model)
         ]
-        return sorted(relations, key=lambda rel: bool(rel.auto_created))  # stable: model order
+        return sorted(relations, key=is_reverse)  # forward first; stable, so in model order
+
+
+def is_reverse(relation: models.Field | models.ForeignObjectRel) -> bool:
+    """Whether ``relation`` is the reverse side (e.g. a report's comments)."""
+    return isinstance(relation, models.ForeignObjectRel)
+
+
+def _never_shown(model: type[models.Model], field: models.Field) -> bool:
+    """Fields no role ever sees: generated keys, password hashes, raw bytes."""
+    if field.primary_key and (isinstance(field, models.AutoField) or not field.editable):
+        return True  # auto-increment or generated UUID: internal, not content
+    if issubclass(model, AbstractBaseUser) and field.name == "password":
+        return True
+    return isinstance(field, models.BinaryField)

@@ -10,4 +10,6 @@ app_name = "directus_shares"
 
 urlpatterns = [
     path("<str:token>/", SharePageView.as_view(), name="share"),
+    # Without the slash too: APPEND_SLASH's redirect would carry none of the share headers.
+    path("<str:token>", SharePageView.as_view()),
 ]

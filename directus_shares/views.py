@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,22 +13,26 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_cookie
 
 from . import access, disclosure, grants
-from .conf import get_config
 from .models import Share
 from .rights import RoleRights, effective_role
+
+logger = logging.getLogger(__name__)
 
 SHARE_RESPONSE_HEADERS = {
     "Cache-Control": "no-store, private",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 }
 
 
 def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark every response of ``view`` as private, uncacheable, unindexed and referrer-free."""
+    """Mark every response of ``view`` as private, uncacheable, unindexed, unframeable and
+    referrer-free."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> HttpResponse:
@@ -39,9 +44,16 @@ def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapped
 
 
+def redacted_path(request: HttpRequest) -> str:
+    """The request path with the link's secret cut off, fit for logs."""
+    prefix, _sep, token = request.path.rstrip("/").rpartition("/")
+    return f"{prefix}/{token[:6]}…/"
+
+
 # CSRF is enforced on POST by the view itself (not only by the site's middleware), and only there,
 # so that other methods get their 405 and a site without the middleware is still protected.
 @method_decorator([share_response_headers, csrf_exempt], name="dispatch")
+@method_decorator(ensure_csrf_cookie, name="get")
 @method_decorator(csrf_protect, name="post")
 class SharePageView(View):
     """``GET`` shows the landing page or, with a grant, the object; ``POST`` opens (one use)."""
@@ -57,15 +69,11 @@ class SharePageView(View):
             return self.refuse(request, access.Refusal.UNKNOWN)
         rights = RoleRights(effective_role(share))
         granted = grants.has_grant(request, share)
-        opens_directly = granted or self.opens_on_get(share)
-        instance = disclosure.load_shared_object(share, rights) if opens_directly else None
-        exists = instance is not None if opens_directly else disclosure.shared_object_exists(share)
+        shows_object = granted or access.opens_without_click(share)
+        instance = disclosure.load_shared_object(share, rights) if shows_object else None
+        exists = instance is not None if shows_object else disclosure.shared_object_exists(share)
         refusal = access.refusal_for(
-            share,
-            object_exists=exists,
-            role_can_view=rights.can_view_share(share),
-            now=now,
-            granted=granted,
+            share, now=now, rights=rights, object_exists=exists, granted=granted
         )
         if refusal is not None:
             return self.refuse(request, refusal, share)
@@ -78,53 +86,42 @@ class SharePageView(View):
         share = access.find_share(token)
         if share is None:
             return self.refuse(request, access.Refusal.UNKNOWN)
+        opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
         if grants.has_grant(request, share):  # already open for this visitor: nothing to count
-            return HttpResponseRedirect(request.path, status=303)
-        refusal = access.refusal_for(
-            share,
-            object_exists=disclosure.shared_object_exists(share),
-            role_can_view=RoleRights(effective_role(share)).can_view_share(share),
-            now=now,
-        )
+            return opened
+        rights = RoleRights(effective_role(share))
+        exists = disclosure.shared_object_exists(share)
+        refusal = access.refusal_for(share, now=now, rights=rights, object_exists=exists)
         if refusal is not None:
             return self.refuse(request, refusal, share)
         if share.has_password:
-            error = self.password_error(share, request.POST.get("password", ""))
+            error = access.password_error(share, request.POST.get("password", ""))
             if error:
                 return self.landing(request, share, error=error, status=403)
-        if not access.consume_use(share, now):  # taken by others meanwhile, or just closed
-            share.refresh_from_db()
-            refusal = access.refusal_for(share, object_exists=True, role_can_view=True, now=now)
-            return self.refuse(request, refusal or access.Refusal.USED_UP, share)
-        response = HttpResponseRedirect(request.path, status=303)
-        grants.issue_grant(request, response, share)
-        return response
+        grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
+        if access.consume_use(share, now):
+            return opened
+        return self.not_counted(request, token, now, rights)
 
-    # -- pieces ---------------------------------------------------------------------------------
+    # -- answers --------------------------------------------------------------------------------
 
-    @staticmethod
-    def opens_on_get(share: Share) -> bool:
-        return (
-            get_config()["OPEN_UNLIMITED_ON_GET"]
-            and not share.has_password
-            and share.max_uses is None
-        )
-
-    @staticmethod
-    def password_error(share: Share, password: str) -> str | None:
-        if not password:
-            return _("Enter the password.")
-        if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
-            return _("That password is too long.")
-        if not share.check_password(password):
-            return _("That password is not correct.")
-        return None
+    def not_counted(
+        self, request: HttpRequest, token: str, now: Any, rights: RoleRights
+    ) -> HttpResponse:
+        """Say why a use was not counted: the share changed between the checks and the count."""
+        share = access.find_share(token)
+        refusal = access.refusal_for(share, now=now, rights=rights, object_exists=True)
+        if refusal is not None:
+            return self.refuse(request, refusal, share)
+        error = _("This share was changed while it was being opened. Please try again.")
+        return self.landing(request, share, error=error, status=409)
 
     def landing(
         self, request: HttpRequest, share: Share, *, error: str | None = None, status: int = 200
     ) -> HttpResponse:
         context = {"share": share, "error": error}
-        return TemplateResponse(request, self.landing_template, context, status=status)
+        response = TemplateResponse(request, self.landing_template, context, status=status)
+        return self.quietly_logged(request, response)
 
     def show(
         self, request: HttpRequest, share: Share, disclosed: disclosure.DisclosedObject
@@ -140,4 +137,17 @@ class SharePageView(View):
     ) -> HttpResponse:
         # Only the share's own dates are shown – nothing about the object behind it.
         context = {"refusal": refusal, "share": share if refusal is not refusal.UNKNOWN else None}
-        return TemplateResponse(request, self.refusal_template, context, status=refusal.status)
+        response = TemplateResponse(request, self.refusal_template, context, status=refusal.status)
+        return self.quietly_logged(request, response, reason=refusal.code)
+
+    @staticmethod
+    def quietly_logged(
+        request: HttpRequest, response: HttpResponse, reason: str = "password"
+    ) -> HttpResponse:
+        """Log a 4xx with the token cut off, instead of Django's log line with the whole link."""
+        if response.status_code >= 400:
+            logger.info(
+                "Share refused (%s, %s): %s", response.status_code, reason, redacted_path(request)
+            )
+            response._has_been_logged = True  # type: ignore[attr-defined]  # read by log_response
+        return response

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from directus_shares import access
 from directus_shares.models import Share
-from tests.factories import ShareFactory
+from directus_shares.rights import RoleRights
+from tests.factories import RoleFactory, ShareFactory
+from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +58,8 @@ def test_refusal_order():
     share = ShareFactory.build(
         revoked_at=now, date_start=now + timedelta(hours=1), max_uses=1, times_used=1
     )
-    kwargs = {"object_exists": True, "role_can_view": False, "now": now}
+    can_view = RoleRights(RoleFactory(view=[Gadget]))
+    kwargs = {"object_exists": True, "rights": RoleRights(None), "now": now}
     assert access.refusal_for(None, **kwargs) is access.Refusal.UNKNOWN
     assert access.refusal_for(share, **kwargs) is access.Refusal.UNAVAILABLE
     share.revoked_at = None
@@ -70,4 +73,4 @@ def test_refusal_order():
     share.date_end = None
     assert access.refusal_for(share, **kwargs) is access.Refusal.USED_UP
     assert access.refusal_for(share, **kwargs, granted=True) is access.Refusal.GRANTS_NOTHING
-    assert access.refusal_for(share, **{**kwargs, "role_can_view": True}, granted=True) is None
+    assert access.refusal_for(share, **{**kwargs, "rights": can_view}, granted=True) is None

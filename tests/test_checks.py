@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from django.core.checks import Error, Warning
 from django.core.checks.registry import registry
 from django.test import override_settings
+
+from directus_shares.conf import DEFAULTS
 
 
 def app_messages(tags=None) -> list:
@@ -111,3 +116,26 @@ def test_wrong_types_are_errors():
             id="directus_shares.E011",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("GRANT_MAX_AGE", 0, "must be between one minute and 400 days"),
+        ("GRANT_MAX_AGE", timedelta(days=10**6), "must be between one minute and 400 days"),
+        ("MAX_PASSWORD_LENGTH", 0, "must be at least 1"),
+        ("RELATED_OBJECTS_LIMIT", -5, "must be at least 1"),
+        ("GRANT_COOKIE_NAME", "bad name;", "is not a valid cookie name: 'bad name;'"),
+        ("GRANT_COOKIE_NAME", "sessionid", "is already the SESSION_COOKIE_NAME"),
+        ("GRANT_COOKIE_NAME", "csrftoken", "is already the CSRF_COOKIE_NAME"),
+    ],
+)
+def test_values_out_of_range_are_errors(key, value, problem):
+    with override_settings(DIRECTUS_SHARES={key: value}):
+        assert app_messages() == [
+            Error(
+                f"DIRECTUS_SHARES[{key!r}] {problem}.",
+                hint=f"The default is {DEFAULTS[key]!r}.",
+                id="directus_shares.E012",
+            )
+        ]

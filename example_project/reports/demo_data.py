@@ -251,14 +251,14 @@ def _share(
 ) -> Share:
     share = Share.objects.for_object(report).filter(name=spec.name).first()
     if share is None:
-        share = Share(content_object=report, name=spec.name)
+        share = Share(content_object=report, name=spec.name, created_by=admin)
+    else:  # a demo reset: counters and revocation are never written by save(), on purpose
+        Share.objects.filter(pk=share.pk).update(times_used=0, revoked_at=None)
+        share.refresh_from_db()
     share.role = roles[spec.role] if spec.role else None
     share.date_start = now + spec.starts_in if spec.starts_in is not None else None
     share.date_end = now + spec.ends_in if spec.ends_in is not None else None
     share.max_uses = spec.max_uses
-    share.times_used = 0
-    share.revoked_at = None
-    share.created_by = admin
     share.set_password(spec.password)  # also ends every grant of an earlier run
     share.save()
     if spec.revoked:

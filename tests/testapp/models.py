@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+
+
+class Note(models.Model):
+    """Attached to anything through a generic foreign key."""
+
+    content_type = models.ForeignKey(ContentType, models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    content_object = GenericForeignKey("content_type", "object_id")
+    text = models.TextField("text")
 
 
 class Owner(models.Model):
     name = models.CharField("name", max_length=100)
+    email = models.EmailField("e-mail", blank=True)
+    notes = GenericRelation(Note)
+
+
+class Company(Owner):
+    """Multi-table inheritance: a parent link and inherited fields."""
+
+    vat_id = models.CharField("VAT ID", max_length=20)
 
 
 class Label(models.Model):
@@ -23,7 +42,7 @@ class Gadget(models.Model):
     colour = models.CharField("colour", max_length=10, choices=[("r", "Red"), ("g", "Green")])
     in_stock = models.BooleanField("in stock", default=True)
     released_at = models.DateTimeField("released at", null=True, blank=True)
-    manual = models.FileField("manual", upload_to="manuals/", blank=True)
+    manual = models.FileField("manual", upload_to="manuals/", blank=True, null=True)
     homepage = models.URLField("homepage", blank=True)
     specs = models.JSONField("specs", default=dict, blank=True)
     owner = models.ForeignKey(Owner, models.SET_NULL, null=True, blank=True, related_name="gadgets")
