@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_cookie
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
 from . import access, disclosure, grants
+from .csrf import share_csrf_protect
+from .logs import redacted_path
 from .models import Share
 from .rights import RoleRights, effective_role
 
@@ -44,17 +46,12 @@ def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapped
 
 
-def redacted_path(request: HttpRequest) -> str:
-    """The request path with the link's secret cut off, fit for logs."""
-    prefix, _sep, token = request.path.rstrip("/").rpartition("/")
-    return f"{prefix}/{token[:6]}…/"
-
-
-# CSRF is enforced on POST by the view itself (not only by the site's middleware), and only there,
-# so that other methods get their 405 and a site without the middleware is still protected.
+# CSRF is enforced on POST by the view itself (not by the site's middleware), and only there: other
+# methods get their 405, a site without the middleware is still protected, and the no-referrer
+# policy's "Origin: null" is understood (see csrf.py).
 @method_decorator([share_response_headers, csrf_exempt], name="dispatch")
 @method_decorator(ensure_csrf_cookie, name="get")
-@method_decorator(csrf_protect, name="post")
+@method_decorator(share_csrf_protect, name="post")
 class SharePageView(View):
     """``GET`` shows the landing page or, with a grant, the object; ``POST`` opens (one use)."""
 

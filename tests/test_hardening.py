@@ -227,3 +227,37 @@ def test_a_password_changed_while_opening_asks_again(monkeypatch):
     assert response.status_code == 409
     assert "changed while it was being opened" in response.content.decode()
     assert Share.objects.get(pk=share.pk).times_used == 0
+
+
+def csrf_client() -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "b" * 32
+    return client
+
+
+def test_the_form_works_with_the_null_origin_that_no_referrer_makes_browsers_send():
+    share = ShareFactory(password="pw")
+    response = csrf_client().post(
+        share.get_absolute_url(),
+        {"password": "pw", "csrfmiddlewaretoken": "b" * 32},
+        HTTP_ORIGIN="null",
+    )
+    assert response.status_code == 303
+
+
+def test_a_foreign_origin_or_a_missing_token_is_refused_with_a_share_page(caplog):
+    share = ShareFactory(password="pw")
+    url = share.get_absolute_url()
+    with caplog.at_level(logging.INFO):
+        foreign = csrf_client().post(
+            url,
+            {"password": "pw", "csrfmiddlewaretoken": "b" * 32},
+            HTTP_ORIGIN="https://evil.example",
+        )
+        tokenless = csrf_client().post(url, {"password": "pw"}, HTTP_ORIGIN="null")
+    for response in (foreign, tokenless):
+        assert response.status_code == 403
+        assert "Reload the page, then submit it again." in response.content.decode()
+        assert response["Cache-Control"] == "no-store, private"
+    assert Share.objects.get(pk=share.pk).times_used == 0
+    assert all(share.key not in record.getMessage() for record in caplog.records)
