@@ -62,7 +62,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a database server to run on instead of SQLite, e.g. postgres://user@host/db; "
         "a throwaway database next to it is created and dropped, the named one is not written",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed for the lookup sample")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random seed: shares looked up, order of the cases"
+    )
     args = parser.parse_args(argv)
     defaults = (
         {"iterations": 100, "open_iterations": 50, "argon2_iterations": 5,
@@ -171,7 +173,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         ):
             progress(f"Timing {group.replace('_', ' ')}: {iterations} × {len(cases)} …")
             before = counter.calls
-            stats |= measure(cases, iterations=iterations, warmup=rounds)
+            stats |= measure(cases, iterations=iterations, warmup=rounds, seed=args.seed)
             results["argon2"][group] = {
                 "requests": (iterations + rounds) * len(cases),
                 "hashes": counter.calls - before,
@@ -226,23 +228,27 @@ def lookup_scaling(
                     using=alias,
                 )
             )
+        page_labels = {"a": "(a) share page", "c": "(c) plain DetailView"}
         pages = [
             dataclasses.replace(
                 sc.routed(case, DEFAULT_DB_ALIAS),
-                label=f"({case.name}) {case.label.split(',')[0]}, {args.big_table_size:,} shares",
+                label=f"{page_labels[case.name]}, {args.big_table_size:,} shares",
             )
             for case in page_views
-            if case.name in ("a", "c")
+            if case.name in page_labels
         ]
         cases = [*lookups, *sql_alone, *pages]
         progress(f"Timing lookups and pages: {args.lookup_iterations} × {len(cases)} …")
         stats = measure(
-            cases, iterations=args.lookup_iterations, warmup=warmup(args.lookup_iterations)
+            cases,
+            iterations=args.lookup_iterations,
+            warmup=warmup(args.lookup_iterations),
+            seed=args.seed,
         )
     results["cases"] = {
         case.name: {"label": case.label, **stats[case.name].as_dict()} for case in cases
     }
-    return results  # fmt: skip
+    return results
 
 
 def warmup(iterations: int) -> int:
