@@ -48,7 +48,8 @@ def find_share(token: str) -> Share | None:
     key = tokens.key_from_token(token)
     if key is None:
         return None
-    return Share.objects.select_related("role").filter(key=key).first()
+    # A unique-key lookup: no ORDER BY (``first()`` would add the model's ordering).
+    return next(iter(Share.objects.filter(key=key).order_by()[:1]), None)
 
 
 def refusal_for(

@@ -7,36 +7,43 @@ rights) plug in here, so the page and the API keep asking one object.
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
 from .conf import get_config
 from .models import Share
 
 
-def effective_role(share: Share) -> Group | None:
-    """The group whose rights ``share`` grants: its own role, else the configured public role."""
+def role_filter(share: Share) -> Q | None:
+    """Which group's rights ``share`` grants: its own role, else the configured public role
+    (``None``: no group, the share grants nothing)."""
     if share.role_id is not None:
-        return share.role
+        return Q(group__id=share.role_id)
     if share.role_removed:  # never widen a share whose role was deleted to the public role
         return None
     public_role = get_config()["PUBLIC_ROLE"]
-    if not public_role:
-        return None
-    return Group.objects.filter(name=public_role).first()
+    return Q(group__name=public_role) if public_role else None
 
 
 class RoleRights:
     """The read rights of one role, loaded with one query and asked many times."""
 
-    def __init__(self, role: Group | None) -> None:
-        self.role = role
-        self._permissions: frozenset[tuple[str, str]] = (
-            frozenset(role.permissions.values_list("content_type__app_label", "codename"))
+    def __init__(self, role: Group | Q | None) -> None:
+        if isinstance(role, Group):
+            role = Q(group__id=role.pk)
+        self._permissions: frozenset[tuple[int, str]] = (
+            frozenset(Permission.objects.filter(role).values_list("content_type_id", "codename"))
             if role is not None
             else frozenset()
         )
+
+    @classmethod
+    def for_share(cls, share: Share) -> RoleRights:
+        """The rights ``share`` grants (its role's, or the public role's)."""
+        return cls(role_filter(share))
 
     def can_view_share(self, share: Share) -> bool:
         """Whether the role may read the model of the object ``share`` points to."""
@@ -45,10 +52,10 @@ class RoleRights:
 
     def can_view_model(self, model: type[models.Model]) -> bool:
         """Whether the role holds ``view_<model>`` for ``model`` (never for shares themselves)."""
-        opts = model._meta.concrete_model._meta
         if issubclass(model, Share):
             return False  # a share's key and password hash are never disclosed
-        return (opts.app_label, f"view_{opts.model_name}") in self._permissions
+        content_type = ContentType.objects.get_for_model(model)  # cached; the concrete model's
+        return (content_type.pk, f"view_{content_type.model}") in self._permissions
 
     def visible_fields(self, model: type[models.Model]) -> list[models.Field]:
         """The concrete, non-relation fields of ``model`` the role may read, in model order.

@@ -19,7 +19,7 @@ from . import access, disclosure, grants
 from .csrf import share_csrf_protect
 from .logs import redacted_path
 from .models import Share
-from .rights import RoleRights, effective_role
+from .rights import RoleRights
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class SharePageView(View):
         share = access.find_share(token)
         if share is None:
             return self.refuse(request, access.Refusal.UNKNOWN)
-        rights = RoleRights(effective_role(share))
+        rights = RoleRights.for_share(share)
         granted = grants.has_grant(request, share)
         shows_object = granted or access.opens_without_click(share)
         instance = disclosure.load_shared_object(share, rights) if shows_object else None
@@ -86,7 +86,7 @@ class SharePageView(View):
         opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
         if grants.has_grant(request, share):  # already open for this visitor: nothing to count
             return opened
-        rights = RoleRights(effective_role(share))
+        rights = RoleRights.for_share(share)
         exists = disclosure.shared_object_exists(share)
         refusal = access.refusal_for(share, now=now, rights=rights, object_exists=exists)
         if refusal is not None:
