@@ -62,7 +62,6 @@ class Share(models.Model):
     key = models.CharField(
         _("key"),
         max_length=32,
-        unique=True,
         default=tokens.new_key,
         editable=False,
         help_text=_("Random part of the link. The link itself is signed with SECRET_KEY."),
@@ -138,6 +137,9 @@ class Share(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["content_type", "object_pk"], name="ds_share_object_idx")]
         constraints = [
+            # A constraint rather than unique=True: on PostgreSQL that would add a second,
+            # LIKE-pattern index that exact lookups do not need.
+            models.UniqueConstraint(fields=["key"], name="ds_share_key_unique"),
             models.CheckConstraint(
                 condition=Q(date_start__isnull=True)
                 | Q(date_end__isnull=True)

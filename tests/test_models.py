@@ -125,3 +125,9 @@ def test_revoke_and_reenable():
     share.reenable()
     share.refresh_from_db()
     assert not share.is_revoked and share.status == ShareStatus.ACTIVE
+
+
+def test_keys_are_unique_in_the_database():
+    share = ShareFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ShareFactory(key=share.key)
