@@ -8,7 +8,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from directus_shares.models import Share, ShareStatus
-from tests.factories import CodeFactory, GadgetFactory, OwnerFactory, ShareFactory
+from tests.factories import (
+    CodeFactory,
+    GadgetFactory,
+    OwnerFactory,
+    RoleFactory,
+    ShareFactory,
+    UserFactory,
+)
+from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +139,21 @@ def test_keys_are_unique_in_the_database():
     share = ShareFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         ShareFactory(key=share.key)
+
+
+def test_the_quickstart_example_works():
+    """docs/quickstart.md, step 5, as written."""
+    report, reviewer, user = GadgetFactory(), RoleFactory(view=[Gadget]), UserFactory()
+    share = Share(
+        content_object=report,
+        name="Q3 report for the board",
+        role=reviewer,
+        date_end=timezone.now() + timedelta(days=7),
+        max_uses=5,
+        created_by=user,
+    )
+    share.set_password("correct horse")
+    share.full_clean()
+    share.save()
+    assert share.get_absolute_url().startswith("/share/")
+    assert Share.objects.get(pk=share.pk).check_password("correct horse")
