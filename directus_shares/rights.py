@@ -17,9 +17,9 @@ from .conf import get_config
 from .models import Share
 
 
-def role_filter(share: Share) -> Q | None:
-    """Which group's rights ``share`` grants: its own role, else the configured public role
-    (``None``: no group, the share grants nothing)."""
+def granting_role(share: Share) -> Q | None:
+    """Which group's rights ``share`` grants – its own role, else the configured public role – as
+    a filter on permissions; ``None``: no group, the share grants nothing."""
     if share.role_id is not None:
         return Q(group__id=share.role_id)
     if share.role_removed:  # never widen a share whose role was deleted to the public role
@@ -29,21 +29,25 @@ def role_filter(share: Share) -> Q | None:
 
 
 class RoleRights:
-    """The read rights of one role, loaded with one query and asked many times."""
+    """The read rights of one role, loaded with one query and asked many times.
 
-    def __init__(self, role: Group | Q | None) -> None:
-        if isinstance(role, Group):
-            role = Q(group__id=role.pk)
-        self._permissions: frozenset[tuple[int, str]] = (
-            frozenset(Permission.objects.filter(role).values_list("content_type_id", "codename"))
-            if role is not None
-            else frozenset()
-        )
+    Rights are read on every request, never cached between requests: a role that loses a right
+    takes it away from its shares with the very next request.
+    """
+
+    def __init__(self, permissions: frozenset[tuple[int, str]] = frozenset()) -> None:
+        self._permissions = permissions  # (content type id, codename) pairs
+
+    @classmethod
+    def for_group(cls, group: Group) -> RoleRights:
+        """The rights of ``group`` (read from the database)."""
+        return cls(_permissions(Q(group__id=group.pk)))
 
     @classmethod
     def for_share(cls, share: Share) -> RoleRights:
         """The rights ``share`` grants (its role's, or the public role's)."""
-        return cls(role_filter(share))
+        role = granting_role(share)
+        return cls() if role is None else cls(_permissions(role))
 
     def can_view_share(self, share: Share) -> bool:
         """Whether the role may read the model of the object ``share`` points to."""
@@ -87,6 +91,12 @@ class RoleRights:
             and self.can_view_model(field.related_model)
         ]
         return sorted(relations, key=is_reverse)  # forward first; stable, so in model order
+
+
+def _permissions(permissions_filter: Q) -> frozenset[tuple[int, str]]:
+    return frozenset(
+        Permission.objects.filter(permissions_filter).values_list("content_type_id", "codename")
+    )
 
 
 def is_reverse(relation: models.Field | models.ForeignObjectRel) -> bool:

@@ -58,8 +58,8 @@ def test_refusal_order():
     share = ShareFactory.build(
         revoked_at=now, date_start=now + timedelta(hours=1), max_uses=1, times_used=1
     )
-    can_view = RoleRights(RoleFactory(view=[Gadget]))
-    kwargs = {"object_exists": True, "rights": RoleRights(None), "now": now}
+    can_view = RoleRights.for_group(RoleFactory(view=[Gadget]))
+    kwargs = {"object_exists": True, "rights": RoleRights(), "now": now}
     assert access.refusal_for(None, **kwargs) is access.Refusal.UNKNOWN
     assert access.refusal_for(share, **kwargs) is access.Refusal.UNAVAILABLE
     share.revoked_at = None
