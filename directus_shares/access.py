@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from . import tokens
 from .conf import get_config
 from .models import Share, ShareStatus
+from .queries import share_by_key
 from .rights import RoleRights
 
 
@@ -48,8 +49,7 @@ def find_share(token: str) -> Share | None:
     key = tokens.key_from_token(token)
     if key is None:
         return None
-    # A unique-key lookup: no ORDER BY (``first()`` would add the model's ordering).
-    return next(iter(Share.objects.filter(key=key).order_by()[:1]), None)
+    return share_by_key(key)
 
 
 def refusal_for(

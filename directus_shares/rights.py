@@ -6,26 +6,28 @@ rights) plug in here, so the page and the API keep asking one object.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
 
 from .conf import get_config
 from .models import Share
+from .queries import role_permissions
 
 
-def granting_role(share: Share) -> Q | None:
-    """Which group's rights ``share`` grants – its own role, else the configured public role – as
-    a filter on permissions; ``None``: no group, the share grants nothing."""
+def granting_role(share: Share) -> dict[str, Any] | None:
+    """Which group's rights ``share`` grants – its own role (``{"group_id": …}``), else the
+    configured public role (``{"group_name": …}``); ``None``: no group, it grants nothing."""
     if share.role_id is not None:
-        return Q(group__id=share.role_id)
+        return {"group_id": share.role_id}
     if share.role_removed:  # never widen a share whose role was deleted to the public role
         return None
     public_role = get_config()["PUBLIC_ROLE"]
-    return Q(group__name=public_role) if public_role else None
+    return {"group_name": public_role} if public_role else None
 
 
 class RoleRights:
@@ -41,13 +43,13 @@ class RoleRights:
     @classmethod
     def for_group(cls, group: Group) -> RoleRights:
         """The rights of ``group`` (read from the database)."""
-        return cls(_permissions(Q(group__id=group.pk)))
+        return cls(role_permissions(group_id=group.pk))
 
     @classmethod
     def for_share(cls, share: Share) -> RoleRights:
         """The rights ``share`` grants (its role's, or the public role's)."""
         role = granting_role(share)
-        return cls() if role is None else cls(_permissions(role))
+        return cls() if role is None else cls(role_permissions(**role))
 
     def can_view_share(self, share: Share) -> bool:
         """Whether the role may read the model of the object ``share`` points to."""
@@ -91,12 +93,6 @@ class RoleRights:
             and self.can_view_model(field.related_model)
         ]
         return sorted(relations, key=is_reverse)  # forward first; stable, so in model order
-
-
-def _permissions(permissions_filter: Q) -> frozenset[tuple[int, str]]:
-    return frozenset(
-        Permission.objects.filter(permissions_filter).values_list("content_type_id", "codename")
-    )
 
 
 def is_reverse(relation: models.Field | models.ForeignObjectRel) -> bool:

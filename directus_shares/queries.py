@@ -1,0 +1,67 @@
+"""The two queries every share request makes, as plain SQL.
+
+Building a query through the ORM costs several times more than running it here (the benchmark
+measured 0.55 ms against 0.05 ms for the role's permissions on SQLite), and these two run on
+every page view. The SQL is written from the models' own table and column names, quoted by the
+connection, and `tests/test_queries.py` checks that it returns what the ORM would.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.contrib.auth.models import Group, Permission
+from django.db import connections, router
+
+from .models import Share
+
+
+def share_by_key(key: str) -> Share | None:
+    """The share with link key ``key`` (a unique-index lookup), or ``None``."""
+    alias = router.db_for_read(Share)
+    return next(iter(Share.objects.raw(_share_sql(alias), [key]).using(alias)), None)
+
+
+def role_permissions(*, group_id: int | None = None, group_name: str | None = None) -> frozenset:
+    """``(content type id, codename)`` of every permission a group holds, by id or by name."""
+    alias = router.db_for_read(Permission)
+    by_name = group_id is None
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_permissions_sql(alias, by_name), [group_name if by_name else group_id])
+        return frozenset((content_type_id, codename) for content_type_id, codename in cursor)
+
+
+# Identifiers come from model metadata and are quoted by the connection; values are parameters.
+
+
+@functools.cache
+def _share_sql(alias: str) -> str:
+    q = _quoted(alias)
+    share = Share._meta
+    columns = ", ".join(q(field.column) for field in share.concrete_fields)
+    key = q(share.get_field("key").column)
+    return f"SELECT {columns} FROM {q(share.db_table)} WHERE {key} = %s"  # noqa: S608
+
+
+@functools.cache
+def _permissions_sql(alias: str, by_name: bool) -> str:
+    q = _quoted(alias)
+    link, permission, group = Group.permissions.through._meta, Permission._meta, Group._meta
+    link_group = f"gp.{q(link.get_field('group').column)}"
+    sql = (
+        f"SELECT p.{q(permission.get_field('content_type').column)},"  # noqa: S608
+        f" p.{q(permission.get_field('codename').column)}"
+        f" FROM {q(permission.db_table)} p INNER JOIN {q(link.db_table)} gp"
+        f" ON gp.{q(link.get_field('permission').column)} = p.{q(permission.pk.column)}"
+    )
+    if not by_name:
+        return f"{sql} WHERE {link_group} = %s"
+    return (
+        f"{sql} INNER JOIN {q(group.db_table)} g ON g.{q(group.pk.column)} = {link_group}"
+        f" WHERE g.{q(group.get_field('name').column)} = %s"
+    )
+
+
+def _quoted(alias: str) -> Callable[[str], str]:
+    return connections[alias].ops.quote_name
