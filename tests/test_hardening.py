@@ -261,3 +261,12 @@ def test_a_foreign_origin_or_a_missing_token_is_refused_with_a_share_page(caplog
         assert response["Cache-Control"] == "no-store, private"
     assert Share.objects.get(pk=share.pk).times_used == 0
     assert all(share.key not in record.getMessage() for record in caplog.records)
+
+
+def test_field_values_and_names_are_escaped():
+    gadget = GadgetFactory(name='<script>alert("x")</script>', homepage='https://a.example/"><b>')
+    share = ShareFactory(content_object=gadget, name="<i>share</i>")
+    content = granted_page(share)
+    assert "<script>alert" not in content and "&lt;script&gt;alert(&quot;x&quot;)" in content
+    assert '"><b>' not in content
+    assert "<i>share</i>" not in content
