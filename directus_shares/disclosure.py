@@ -9,6 +9,7 @@ so templates never touch the model instance and cannot show more than the role m
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +18,8 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .conf import get_config
@@ -31,7 +34,7 @@ class DisclosedField:
     """One field as the visitor sees it."""
 
     name: str
-    label: str
+    label: str  # the verbose name, capitalised
     text: str  # the display value, already formatted ("" for an empty value)
     kind: str = "text"  # text, multiline, boolean, file, url, email, json
     url: str | None = None  # for files, URLs and e-mail addresses
@@ -92,10 +95,15 @@ def shared_object_exists(share: Share) -> bool:
 
 
 def disclose(
-    instance: models.Model, rights: RoleRights, *, follow_relations: bool = True
+    instance: models.Model,
+    rights: RoleRights,
+    *,
+    follow_relations: bool = True,
+    language: str | None = None,
 ) -> DisclosedObject:
     """``instance`` reduced to what ``rights`` allow; linked objects one level deep."""
     opts = instance._meta
+    language = language or get_language()
     relations = []
     if follow_relations:
         limit = get_config()["RELATED_OBJECTS_LIMIT"]
@@ -107,7 +115,8 @@ def disclose(
                     label=_relation_label(rel),
                     many=not _is_single(rel),
                     objects=[
-                        disclose(obj, rights, follow_relations=False) for obj in linked[:limit]
+                        disclose(obj, rights, follow_relations=False, language=language)
+                        for obj in linked[:limit]
                     ],
                     truncated=len(linked) > limit,
                 )
@@ -116,7 +125,10 @@ def disclose(
         app_label=opts.app_label,
         model_name=opts.model_name,
         verbose_name=str(opts.verbose_name),
-        fields=[_disclose_field(instance, f) for f in rights.visible_fields(type(instance))],
+        fields=[
+            _disclose_field(instance, field, language)
+            for field in rights.visible_fields(type(instance))
+        ],
         relations=relations,
     )
 
@@ -162,8 +174,16 @@ def _is_email(value: str) -> bool:
     return "?" not in value and "&" not in value
 
 
-def _disclose_field(instance: models.Model, model_field: models.Field) -> DisclosedField:
-    name, label = model_field.name, str(model_field.verbose_name)
+@functools.lru_cache(maxsize=4096)
+def _label(model_field: models.Field, language: str | None) -> str:
+    """The field's verbose name in ``language``, capitalised (evaluated once, not per view)."""
+    return capfirst(str(model_field.verbose_name))
+
+
+def _disclose_field(
+    instance: models.Model, model_field: models.Field, language: str | None
+) -> DisclosedField:
+    name, label = model_field.name, _label(model_field, language)
     value = getattr(instance, model_field.attname)
     if value is None or (value == "" and not model_field.choices):
         return DisclosedField(name, label, "")

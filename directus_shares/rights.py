@@ -6,6 +6,7 @@ rights) plug in here, so the page and the API keep asking one object.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -39,6 +40,13 @@ class RoleRights:
 
     def __init__(self, permissions: frozenset[tuple[int, str]] = frozenset()) -> None:
         self._permissions = permissions  # (content type id, codename) pairs
+        self._answers: dict[tuple[str, type[models.Model]], Any] = {}  # asked once per model
+
+    def _memo(self, question: str, model: type[models.Model], answer: Callable[[], Any]) -> Any:
+        key = (question, model)
+        if key not in self._answers:
+            self._answers[key] = answer()
+        return self._answers[key]
 
     @classmethod
     def for_group(cls, group: Group) -> RoleRights:
@@ -58,6 +66,9 @@ class RoleRights:
 
     def can_view_model(self, model: type[models.Model]) -> bool:
         """Whether the role holds ``view_<model>`` for ``model`` (never for shares themselves)."""
+        return self._memo("view", model, lambda: self._holds_view(model))
+
+    def _holds_view(self, model: type[models.Model]) -> bool:
         if issubclass(model, Share):
             return False  # a share's key and password hash are never disclosed
         content_type = ContentType.objects.get_for_model(model)  # cached; the concrete model's
@@ -71,11 +82,15 @@ class RoleRights:
         """
         if not self.can_view_model(model):
             return []
-        return [
-            field
-            for field in model._meta.concrete_fields
-            if not field.is_relation and not _never_shown(model, field)
-        ]
+        return self._memo(
+            "fields",
+            model,
+            lambda: [
+                field
+                for field in model._meta.concrete_fields
+                if not field.is_relation and not _never_shown(model, field)
+            ],
+        )
 
     def visible_relations(
         self, model: type[models.Model]
@@ -83,6 +98,11 @@ class RoleRights:
         """Relations of ``model`` that lead to a model the role may read: forward ones first."""
         if not self.can_view_model(model):
             return []
+        return self._memo("relations", model, lambda: self._followable_relations(model))
+
+    def _followable_relations(
+        self, model: type[models.Model]
+    ) -> list[models.Field | models.ForeignObjectRel]:
         relations = [
             field
             for field in model._meta.get_fields()  # hidden reverse relations are left out

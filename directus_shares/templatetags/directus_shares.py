@@ -37,7 +37,7 @@ def share_fields(fields: list[DisclosedField]) -> SafeString:
     more than the rest of the page when repeated for every linked object."""
     rows = "\n".join(
         f'<div class="ds-field ds-field-{escape(field.kind)}" data-field="{escape(field.name)}">'
-        f"<dt>{escape(field.label[:1].upper() + field.label[1:])}</dt>"
+        f"<dt>{escape(field.label)}</dt>"
         f"<dd>{_value_html(field)}</dd></div>"
         for field in fields
     )
