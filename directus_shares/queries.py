@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import connections, router
@@ -20,7 +21,17 @@ from .models import Share
 def share_by_key(key: str) -> Share | None:
     """The share with link key ``key`` (a unique-index lookup), or ``None``."""
     alias = router.db_for_read(Share)
-    return next(iter(Share.objects.raw(_share_sql(alias), [key]).using(alias)), None)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(_share_sql(alias), [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for position, column, converters in _share_converters(alias):
+        for convert in converters:  # what the ORM does to each value (e.g. SQLite datetimes)
+            values[position] = convert(values[position], column, connection)
+    return Share.from_db(alias, _SHARE_ATTNAMES, values)
 
 
 def role_permissions(*, group_id: int | None = None, group_name: str | None = None) -> frozenset:
@@ -61,6 +72,21 @@ def _permissions_sql(alias: str, by_name: bool) -> str:
         f"{sql} INNER JOIN {q(group.db_table)} g ON g.{q(group.pk.column)} = {link_group}"
         f" WHERE g.{q(group.get_field('name').column)} = %s"
     )
+
+
+_SHARE_ATTNAMES = [field.attname for field in Share._meta.concrete_fields]
+
+
+@functools.cache
+def _share_converters(alias: str) -> list[tuple[int, Any, list[Callable[..., Any]]]]:
+    connection = connections[alias]
+    converters = []
+    for position, field in enumerate(Share._meta.concrete_fields):
+        column = field.get_col(Share._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            converters.append((position, column, found))
+    return converters
 
 
 def _quoted(alias: str) -> Callable[[str], str]:
