@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from . import tokens
 from .conf import get_config
 from .models import Share, ShareStatus
-from .queries import share_by_key
+from .queries import share_and_permissions
 from .rights import RoleRights
 
 
@@ -44,12 +44,15 @@ _REFUSAL_FOR_STATUS = {
 }
 
 
-def find_share(token: str) -> Share | None:
-    """The share a link token points to, or ``None`` (forged, mistyped or rotated away)."""
+def find_share(token: str) -> tuple[Share, RoleRights] | tuple[None, None]:
+    """The share a link token points to and the rights it grants, with one query; ``(None,
+    None)`` for a forged, mistyped or rotated-away token."""
     key = tokens.key_from_token(token)
-    if key is None:
-        return None
-    return share_by_key(key)
+    found = None if key is None else share_and_permissions(key, get_config()["PUBLIC_ROLE"])
+    if found is None:
+        return None, None
+    share, permissions = found
+    return share, RoleRights(permissions)
 
 
 def refusal_for(

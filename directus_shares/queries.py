@@ -1,9 +1,11 @@
-"""The two queries every share request makes, as plain SQL.
+"""The query every share request starts with, as plain SQL: the share and its role's rights.
 
-Building a query through the ORM costs several times more than running it here (the benchmark
-measured 0.55 ms against 0.05 ms for the role's permissions on SQLite), and these two run on
-every page view. The SQL is written from the models' own table and column names, quoted by the
-connection, and `tests/test_queries.py` checks that it returns what the ORM would.
+Building a query through the ORM costs several times more than running it (the benchmark
+measured 0.55 ms against 0.05 ms for a role's permissions on SQLite), and one round trip to a
+database server costs more than either: so the share row and the permissions of the group it
+grants come back from one statement. The SQL is written from the models' own table and column
+names, quoted by the connection; ``tests/test_queries.py`` checks it against the ORM and against
+:func:`directus_shares.rights.granting_role`, whose rule its ``CASE`` repeats.
 """
 
 from __future__ import annotations
@@ -17,21 +19,27 @@ from django.db import connections, router
 
 from .models import Share
 
+Permissions = frozenset[tuple[int, str]]  # (content type id, codename)
 
-def share_by_key(key: str) -> Share | None:
-    """The share with link key ``key`` (a unique-index lookup), or ``None``."""
+
+def share_and_permissions(key: str, public_role: str | None) -> tuple[Share, Permissions] | None:
+    """The share with link key ``key`` (a unique-index lookup) and the permissions of the group
+    it grants – its role, else the group named ``public_role`` unless its role was deleted –
+    or ``None`` when no share has that key."""
     alias = router.db_for_read(Share)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        cursor.execute(_share_sql(alias), [key])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(_share_sql(alias), [public_role, key])
+        rows = cursor.fetchall()  # one row per permission; one row with NULLs when none
+    if not rows:
         return None
-    values = list(row)
+    width = len(_SHARE_ATTNAMES)
+    values = list(rows[0][:width])
     for position, column, converters in _share_converters(alias):
         for convert in converters:  # what the ORM does to each value (e.g. SQLite datetimes)
             values[position] = convert(values[position], column, connection)
-    return Share.from_db(alias, _SHARE_ATTNAMES, values)
+    share = Share.from_db(alias, _SHARE_ATTNAMES, values)
+    return share, frozenset((row[width], row[width + 1]) for row in rows if row[width] is not None)
 
 
 def role_permissions(*, group_id: int | None = None, group_name: str | None = None) -> frozenset:
@@ -49,10 +57,32 @@ def role_permissions(*, group_id: int | None = None, group_name: str | None = No
 @functools.cache
 def _share_sql(alias: str) -> str:
     q = _quoted(alias)
-    share = Share._meta
-    columns = ", ".join(q(field.column) for field in share.concrete_fields)
-    key = q(share.get_field("key").column)
-    return f"SELECT {columns} FROM {q(share.db_table)} WHERE {key} = %s"  # noqa: S608
+    share, link, permission, group = (
+        Share._meta,
+        Group.permissions.through._meta,
+        Permission._meta,
+        Group._meta,
+    )
+    columns = ", ".join(f"s.{q(field.column)}" for field in share.concrete_fields)
+    role, role_removed = (
+        q(share.get_field("role").column),
+        q(share.get_field("role_removed").column),
+    )
+    public_group = (
+        f"SELECT g.{q(group.pk.column)} FROM {q(group.db_table)} g"  # noqa: S608
+        f" WHERE g.{q(group.get_field('name').column)} = %s"
+    )
+    return (
+        f"SELECT {columns}, p.{q(permission.get_field('content_type').column)},"  # noqa: S608
+        f" p.{q(permission.get_field('codename').column)}"
+        f" FROM {q(share.db_table)} s"
+        f" LEFT JOIN {q(link.db_table)} gp ON gp.{q(link.get_field('group').column)} ="
+        f" CASE WHEN s.{role} IS NOT NULL THEN s.{role} WHEN s.{role_removed} THEN NULL"
+        f" ELSE ({public_group}) END"
+        f" LEFT JOIN {q(permission.db_table)} p"
+        f" ON p.{q(permission.pk.column)} = gp.{q(link.get_field('permission').column)}"
+        f" WHERE s.{q(share.get_field('key').column)} = %s"
+    )
 
 
 @functools.cache

@@ -61,10 +61,9 @@ class SharePageView(View):
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         now = timezone.now()
-        share = access.find_share(token)
+        share, rights = access.find_share(token)
         if share is None:
             return self.refuse(request, access.Refusal.UNKNOWN)
-        rights = RoleRights.for_share(share)
         granted = grants.has_grant(request, share)
         shows_object = granted or access.opens_without_click(share)
         instance = disclosure.load_shared_object(share, rights) if shows_object else None
@@ -80,13 +79,12 @@ class SharePageView(View):
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         now = timezone.now()
-        share = access.find_share(token)
+        share, rights = access.find_share(token)
         if share is None:
             return self.refuse(request, access.Refusal.UNKNOWN)
         opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
         if grants.has_grant(request, share):  # already open for this visitor: nothing to count
             return opened
-        rights = RoleRights.for_share(share)
         exists = disclosure.shared_object_exists(share)
         refusal = access.refusal_for(share, now=now, rights=rights, object_exists=exists)
         if refusal is not None:
@@ -98,16 +96,16 @@ class SharePageView(View):
         grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
         if access.consume_use(share, now):
             return opened
-        return self.not_counted(request, token, now, rights)
+        return self.not_counted(request, token, now)
 
     # -- answers --------------------------------------------------------------------------------
 
-    def not_counted(
-        self, request: HttpRequest, token: str, now: Any, rights: RoleRights
-    ) -> HttpResponse:
+    def not_counted(self, request: HttpRequest, token: str, now: Any) -> HttpResponse:
         """Say why a use was not counted: the share changed between the checks and the count."""
-        share = access.find_share(token)
-        refusal = access.refusal_for(share, now=now, rights=rights, object_exists=True)
+        share, rights = access.find_share(token)
+        refusal = access.refusal_for(
+            share, now=now, rights=rights or RoleRights(), object_exists=True
+        )
         if refusal is not None:
             return self.refuse(request, refusal, share)
         error = _("This share was changed while it was being opened. Please try again.")
