@@ -215,8 +215,8 @@ class Share(models.Model):
         self.refresh_from_db(fields=["grant_epoch", "updated_at", *changes])
 
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Share:
-        share = super().from_db(db, field_names, values)
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Share:
+        share = super().from_db(db, field_names, values, **kwargs)  # Django 6.1: fetch_mode
         share._loaded_target = share._target()
         return share
 
