@@ -72,6 +72,8 @@ def _value_problem(key: str, value: Any) -> str | None:
             return "must be between one minute and 400 days"
     elif key in ("MAX_PASSWORD_LENGTH", "RELATED_OBJECTS_LIMIT") and value < 1:
         return "must be at least 1"
+    elif key == "PUBLIC_ROLE" and value == "":
+        return "must name a group, or be None for no public role"
     elif key == "GRANT_COOKIE_NAME":
         if not _COOKIE_NAME.match(value):
             return f"is not a valid cookie name: {value!r}"

@@ -2,10 +2,13 @@
 
 Share pages send ``Referrer-Policy: no-referrer`` so that the link never leaks through a
 ``Referer``. Browsers then submit the page's own forms with ``Origin: null``, which Django's
-``CsrfViewMiddleware`` rejects as a foreign origin. Here ``Origin: null`` counts as "no origin
-given" and the CSRF token decides alone (a forged form still cannot read or send the token). Any
-real origin is still checked as Django does. Failures get a share-styled page, and the log line
-leaves the link's secret out.
+``CsrfViewMiddleware`` rejects as a foreign origin. Here ``Origin: null`` is accepted only where
+the browser itself says the form came from the same origin (``Sec-Fetch-Site: same-origin``), or
+where it sends no ``Sec-Fetch-Site`` at all (browsers from before 2023); the CSRF token is checked
+as always. A page elsewhere that makes a browser send ``Origin: null`` (a sandboxed frame, its own
+no-referrer policy) is still refused, because that browser says ``cross-site``. Any real origin
+is checked as Django does. Failures get a share-styled page, and the log line leaves the link's
+secret out.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ class ShareCsrfMiddleware(CsrfViewMiddleware):
     """Django's CSRF checks, with ``Origin: null`` left to the token check."""
 
     def _origin_verified(self, request: HttpRequest) -> bool:
-        if request.META.get("HTTP_ORIGIN") == "null":
-            return True  # sent because of our own no-referrer policy; the token still decides
+        if request.META.get("HTTP_ORIGIN") == "null":  # our own no-referrer policy causes it
+            return request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") == "same-origin"
         return super()._origin_verified(request)
 
     def _reject(self, request: HttpRequest, reason: str) -> HttpResponse:

@@ -95,15 +95,17 @@ def shared_object_exists(share: Share) -> bool:
 
 
 def disclose(
-    instance: models.Model,
-    rights: RoleRights,
-    *,
-    follow_relations: bool = True,
-    language: str | None = None,
+    instance: models.Model, rights: RoleRights, *, follow_relations: bool = True
 ) -> DisclosedObject:
     """``instance`` reduced to what ``rights`` allow; linked objects one level deep."""
+    return _disclose(instance, rights, follow_relations, get_language())
+
+
+def _disclose(
+    instance: models.Model, rights: RoleRights, follow_relations: bool, language: str | None
+) -> DisclosedObject:
+    """:func:`disclose` in the active ``language`` (asked once per page, not once per field)."""
     opts = instance._meta
-    language = language or get_language()
     relations = []
     if follow_relations:
         limit = get_config()["RELATED_OBJECTS_LIMIT"]
@@ -114,10 +116,7 @@ def disclose(
                     name=rel.name,
                     label=_relation_label(rel),
                     many=not _is_single(rel),
-                    objects=[
-                        disclose(obj, rights, follow_relations=False, language=language)
-                        for obj in linked[:limit]
-                    ],
+                    objects=[_disclose(obj, rights, False, language) for obj in linked[:limit]],
                     truncated=len(linked) > limit,
                 )
             )
@@ -176,7 +175,8 @@ def _is_email(value: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _label(model_field: models.Field, language: str | None) -> str:
-    """The field's verbose name in ``language``, capitalised (evaluated once, not per view)."""
+    """The field's verbose name, capitalised, in ``language`` – the active language, which the
+    caller passes only to key the cache (evaluated once per field and language, not per view)."""
     return capfirst(str(model_field.verbose_name))
 
 

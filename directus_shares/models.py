@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from . import tokens
 from .conf import get_config
 
+_NOT_LOADED = object()  # a field deferred when the share was loaded (``.only()``/``.defer()``)
+_TARGET_FIELDS = ("content_type_id", "object_pk", "created_by_id")  # fixed at creation
+
 
 class ShareStatus(models.TextChoices):
     """Where a share stands at a given moment, judged from its own fields."""
@@ -187,7 +190,7 @@ class Share(models.Model):
         return reverse("directus_shares:share", kwargs={"token": self.token})
 
     def _save_existing(self, *args: Any, **kwargs: Any) -> None:
-        if self._loaded_target is not None and self._target() != self._loaded_target:
+        if self._target_changed():
             raise ValueError("A share's object and creator cannot change; create a new share.")
         editable = {f.name for f in self._meta.concrete_fields if not f.primary_key}
         editable -= self.CREATION_FIELDS | self.STATE_FIELDS
@@ -202,10 +205,29 @@ class Share(models.Model):
             if self._end_grants_on_save:
                 self._bump_grant_epoch()
 
+    def _target_changed(self) -> bool:
+        loaded, now = self._loaded_target, self._target()
+        if loaded is None:
+            return False
+        if any(
+            was is _NOT_LOADED and value is not _NOT_LOADED
+            for was, value in zip(loaded, now, strict=True)
+        ):
+            # Deferred at load time and set or read since: compare with the stored values.
+            stored = Share.objects.filter(pk=self.pk).values_list(*_TARGET_FIELDS).first()
+            loaded = tuple(None if v is None else str(v) for v in stored or ())
+        return any(
+            _NOT_LOADED not in (was, value) and was != value
+            for was, value in zip(loaded, now, strict=True)
+        )
+
     def _target(self) -> tuple[Any, ...]:
         # Read from __dict__: touching a deferred field would load it (and recurse via from_db).
-        values = (self.__dict__.get(f) for f in ("content_type_id", "object_pk", "created_by_id"))
-        return tuple(None if value is None else str(value) for value in values)  # UUID == its str
+        values = (self.__dict__.get(field, _NOT_LOADED) for field in _TARGET_FIELDS)
+        return tuple(
+            value if value is None or value is _NOT_LOADED else str(value)  # a UUID == its str
+            for value in values
+        )
 
     def _bump_grant_epoch(self, **changes: Any) -> None:
         """Atomically end every grant (and apply ``changes``), then reload the changed fields."""

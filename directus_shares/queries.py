@@ -27,6 +27,8 @@ def share_and_permissions(key: str, public_role: str | None) -> tuple[Share, Per
     it grants – its role, else the group named ``public_role`` unless its role was deleted –
     or ``None`` when no share has that key."""
     alias = router.db_for_read(Share)
+    if router.db_for_read(Permission) != alias:  # auth lives elsewhere: two queries after all
+        return _share_then_permissions(key, public_role)
     connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(_share_sql(alias), [public_role, key])
@@ -35,11 +37,25 @@ def share_and_permissions(key: str, public_role: str | None) -> tuple[Share, Per
         return None
     width = len(_SHARE_ATTNAMES)
     values = list(rows[0][:width])
-    for position, column, converters in _share_converters(alias):
-        for convert in converters:  # what the ORM does to each value (e.g. SQLite datetimes)
+    for position, column in _converted_columns(alias):
+        # What the ORM does to each value (e.g. SQLite's datetime strings), on this connection.
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
             values[position] = convert(values[position], column, connection)
     share = Share.from_db(alias, _SHARE_ATTNAMES, values)
     return share, frozenset((row[width], row[width + 1]) for row in rows if row[width] is not None)
+
+
+def _share_then_permissions(key: str, public_role: str | None) -> tuple[Share, Permissions] | None:
+    share = Share.objects.filter(key=key).order_by().first()
+    if share is None:
+        return None
+    if share.role_id is not None:
+        return share, role_permissions(group_id=share.role_id)
+    if share.role_removed or not public_role:
+        return share, frozenset()
+    return share, role_permissions(group_name=public_role)
 
 
 def role_permissions(*, group_id: int | None = None, group_name: str | None = None) -> frozenset:
@@ -108,15 +124,15 @@ _SHARE_ATTNAMES = [field.attname for field in Share._meta.concrete_fields]
 
 
 @functools.cache
-def _share_converters(alias: str) -> list[tuple[int, Any, list[Callable[..., Any]]]]:
+def _converted_columns(alias: str) -> list[tuple[int, Any]]:
+    """Positions and columns of the share's fields whose values the backend converts."""
     connection = connections[alias]
-    converters = []
+    columns = []
     for position, field in enumerate(Share._meta.concrete_fields):
         column = field.get_col(Share._meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            converters.append((position, column, found))
-    return converters
+        if connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            columns.append((position, column))
+    return columns
 
 
 def _quoted(alias: str) -> Callable[[str], str]:

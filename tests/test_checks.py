@@ -128,6 +128,7 @@ def test_wrong_types_are_errors():
         ("GRANT_COOKIE_NAME", "bad name;", "is not a valid cookie name: 'bad name;'"),
         ("GRANT_COOKIE_NAME", "sessionid", "is already the SESSION_COOKIE_NAME"),
         ("GRANT_COOKIE_NAME", "csrftoken", "is already the CSRF_COOKIE_NAME"),
+        ("PUBLIC_ROLE", "", "must name a group, or be None for no public role"),
     ],
 )
 def test_values_out_of_range_are_errors(key, value, problem):

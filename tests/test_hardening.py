@@ -82,6 +82,18 @@ def test_a_share_cannot_be_retargeted(retarget):
     assert (fresh.content_type_id, fresh.object_pk, fresh.created_by_id) == before
 
 
+def test_a_share_loaded_with_deferred_fields_saves_and_still_cannot_be_retargeted():
+    share = ShareFactory()
+    partial = Share.objects.only("name").get(pk=share.pk)
+    assert partial.content_type_id == share.content_type_id  # loads the deferred field
+    partial.name = "Renamed"
+    partial.save()
+    assert Share.objects.get(pk=share.pk).name == "Renamed"
+    partial.object_pk = str(GadgetFactory().pk)
+    with pytest.raises(ValueError, match="cannot change"):
+        partial.save()
+
+
 def test_a_reenabled_share_of_a_deleted_role_grants_nothing_not_the_public_role():
     RoleFactory(name="Public", view=[Gadget])
     share = ShareFactory()
@@ -235,14 +247,28 @@ def csrf_client() -> Client:
     return client
 
 
-def test_the_form_works_with_the_null_origin_that_no_referrer_makes_browsers_send():
+@pytest.mark.parametrize(
+    ("fetch_site", "status"),
+    [
+        ("same-origin", 303),  # what Chromium sends for the page's own form (browser test)
+        (None, 303),  # browsers from before Sec-Fetch-Site: the token decides
+        ("same-site", 403),  # a sibling subdomain that could have planted the CSRF cookie
+        ("cross-site", 403),  # a foreign page posting with Origin: null (sandboxed frame)
+    ],
+)
+def test_a_null_origin_is_accepted_only_from_the_page_itself(fetch_site, status):
     share = ShareFactory(password="pw")
+    headers = {"HTTP_ORIGIN": "null"}
+    if fetch_site:
+        headers["HTTP_SEC_FETCH_SITE"] = fetch_site
     response = csrf_client().post(
         share.get_absolute_url(),
         {"password": "pw", "csrfmiddlewaretoken": "b" * 32},
-        HTTP_ORIGIN="null",
+        secure=True,
+        **headers,
     )
-    assert response.status_code == 303
+    assert response.status_code == status
+    assert Share.objects.get(pk=share.pk).times_used == (1 if status == 303 else 0)
 
 
 def test_a_foreign_origin_or_a_missing_token_is_refused_with_a_share_page(caplog):

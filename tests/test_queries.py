@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from directus_shares.models import Share
-from directus_shares.queries import share_and_permissions
+from directus_shares.queries import _share_then_permissions, share_and_permissions
 from directus_shares.rights import granting_role
 from tests.factories import RoleFactory, ShareFactory
 from tests.testapp.models import Code, Gadget, Owner
@@ -43,6 +43,18 @@ def test_share_row_matches_the_orm_field_for_field():
     assert share_and_permissions("not-a-key", None) is None
 
 
+def test_an_empty_public_role_names_no_group():
+    from django.contrib.auth.models import Group
+
+    Group.objects.create(name="").permissions.add(Permission.objects.get(codename="view_gadget"))
+    share = ShareFactory(role=None)
+    with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": ""}):
+        from directus_shares import access
+
+        _, rights = access.find_share(share.token)
+        assert not rights.can_view_share(share)
+
+
 @pytest.mark.parametrize("public_role", [None, "Public", "No such group"])
 def test_permissions_follow_the_granting_role_rule(public_role):
     RoleFactory(name="Public", view=[Owner])
@@ -57,6 +69,8 @@ def test_permissions_follow_the_granting_role_rule(public_role):
             found, permissions = share_and_permissions(share.key, public_role)
             assert found.pk == share.pk
             assert permissions == orm_permissions(share), share
+            # The two-query path taken when a router keeps auth models in another database.
+            assert _share_then_permissions(share.key, public_role)[1] == permissions
     assert len(share_and_permissions(own_role.key, None)[1]) == 3
     assert len(share_and_permissions(no_role.key, "Public")[1]) == 1
     assert share_and_permissions(role_deleted.key, "Public")[1] == frozenset()
