@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Max
@@ -189,12 +190,13 @@ def inspect(case: Case, counter: Argon2Counter) -> tuple[list[str], int]:
 
 
 class ShareLookupRouter:
-    """Sends reads of shares to ``alias``; each lookup case sets it before its call."""
+    """Sends reads of shares – and of the auth models the share lookup joins, so that it stays
+    one statement – to ``alias``; each lookup case sets it before its call."""
 
     alias = DEFAULT_DB_ALIAS
 
     def db_for_read(self, model: type[models.Model], **hints: Any) -> str | None:
-        return type(self).alias if model is Share else None
+        return type(self).alias if model in (Share, Permission, Group) else None
 
 
 def routed(case: Case, alias: str) -> Case:
