@@ -48,7 +48,7 @@ def find_share(token: str) -> tuple[Share, RoleRights] | tuple[None, None]:
     """The share a link token points to and the rights it grants, with one query; ``(None,
     None)`` for a forged, mistyped or rotated-away token."""
     key = tokens.key_from_token(token)
-    public_role = get_config()["PUBLIC_ROLE"] or None  # "" names no group, as in granting_role
+    public_role = get_config()["PUBLIC_ROLE"] or None  # "" names no group
     found = None if key is None else share_and_permissions(key, public_role)
     if found is None:
         return None, None

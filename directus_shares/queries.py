@@ -5,7 +5,7 @@ measured 0.55 ms against 0.05 ms for a role's permissions on SQLite), and one ro
 database server costs more than either: so the share row and the permissions of the group it
 grants come back from one statement. The SQL is written from the models' own table and column
 names, quoted by the connection; ``tests/test_queries.py`` checks it against the ORM and against
-:func:`directus_shares.rights.granting_role`, whose rule its ``CASE`` repeats.
+:func:`granting_role`, whose rule its ``CASE`` repeats.
 """
 
 from __future__ import annotations
@@ -47,15 +47,22 @@ def share_and_permissions(key: str, public_role: str | None) -> tuple[Share, Per
     return share, frozenset((row[width], row[width + 1]) for row in rows if row[width] is not None)
 
 
+def granting_role(share: Share, public_role: str | None) -> dict[str, Any] | None:
+    """Which group's rights ``share`` grants – its own role (``{"group_id": …}``), else the
+    configured public role (``{"group_name": …}``); ``None``: no group, it grants nothing."""
+    if share.role_id is not None:
+        return {"group_id": share.role_id}
+    if share.role_removed:  # never widen a share whose role was deleted to the public role
+        return None
+    return {"group_name": public_role} if public_role else None
+
+
 def _share_then_permissions(key: str, public_role: str | None) -> tuple[Share, Permissions] | None:
     share = Share.objects.filter(key=key).order_by().first()
     if share is None:
         return None
-    if share.role_id is not None:
-        return share, role_permissions(group_id=share.role_id)
-    if share.role_removed or not public_role:
-        return share, frozenset()
-    return share, role_permissions(group_name=public_role)
+    role = granting_role(share, public_role)
+    return share, frozenset() if role is None else role_permissions(**role)
 
 
 def role_permissions(*, group_id: int | None = None, group_name: str | None = None) -> frozenset:

@@ -1,4 +1,4 @@
-"""What a share's role may read: role resolution and model-level rights.
+"""What a share's role may read: model-level rights, asked of one object.
 
 The role's Django ``view_<model>`` permission gates a model. Later rules (fields, rows, creator
 rights) plug in here, so the page and the API keep asking one object.
@@ -15,24 +15,12 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from .conf import get_config
 from .models import Share
 from .queries import role_permissions
 
 
-def granting_role(share: Share) -> dict[str, Any] | None:
-    """Which group's rights ``share`` grants – its own role (``{"group_id": …}``), else the
-    configured public role (``{"group_name": …}``); ``None``: no group, it grants nothing."""
-    if share.role_id is not None:
-        return {"group_id": share.role_id}
-    if share.role_removed:  # never widen a share whose role was deleted to the public role
-        return None
-    public_role = get_config()["PUBLIC_ROLE"]
-    return {"group_name": public_role} if public_role else None
-
-
 class RoleRights:
-    """The read rights of one role, loaded with one query and asked many times.
+    """The read rights of one role (loaded with the share by access.find_share), asked many times.
 
     Rights are read on every request, never cached between requests: a role that loses a right
     takes it away from its shares with the very next request.
@@ -52,12 +40,6 @@ class RoleRights:
     def for_group(cls, group: Group) -> RoleRights:
         """The rights of ``group`` (read from the database)."""
         return cls(role_permissions(group_id=group.pk))
-
-    @classmethod
-    def for_share(cls, share: Share) -> RoleRights:
-        """The rights ``share`` grants (its role's, or the public role's)."""
-        role = granting_role(share)
-        return cls() if role is None else cls(role_permissions(**role))
 
     def can_view_share(self, share: Share) -> bool:
         """Whether the role may read the model of the object ``share`` points to."""

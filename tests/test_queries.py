@@ -9,9 +9,9 @@ from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.utils import timezone
 
+from directus_shares.conf import get_config
 from directus_shares.models import Share
-from directus_shares.queries import _share_then_permissions, share_and_permissions
-from directus_shares.rights import granting_role
+from directus_shares.queries import _share_then_permissions, granting_role, share_and_permissions
 from tests.factories import RoleFactory, ShareFactory
 from tests.testapp.models import Code, Gadget, Owner
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def orm_permissions(share: Share) -> frozenset:
-    """What the ORM says ``share`` grants, by the rule of ``rights.granting_role``."""
-    role = granting_role(share)
+    """What the ORM says ``share`` grants, by the rule of ``queries.granting_role``."""
+    role = granting_role(share, get_config()["PUBLIC_ROLE"])
     if role is None:
         return frozenset()
     group_filter = {f"group__{'id' if 'group_id' in role else 'name'}": next(iter(role.values()))}
