@@ -13,16 +13,12 @@ secret out.
 
 from __future__ import annotations
 
-import logging
-
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.template.response import TemplateResponse
 from django.utils.decorators import decorator_from_middleware
 
-from .logs import redacted_path
-
-logger = logging.getLogger(__name__)
+from .logs import log_refusal
 
 
 class ShareCsrfMiddleware(CsrfViewMiddleware):
@@ -34,11 +30,9 @@ class ShareCsrfMiddleware(CsrfViewMiddleware):
         return super()._origin_verified(request)
 
     def _reject(self, request: HttpRequest, reason: str) -> HttpResponse:
-        logger.info("Share form refused (CSRF: %s): %s", reason, redacted_path(request))
         response = TemplateResponse(request, "directus_shares/csrf_failure.html", status=403)
         response.render()
-        response._has_been_logged = True  # type: ignore[attr-defined]  # read by log_response
-        return response
+        return log_refusal(request, response, f"CSRF: {reason}")
 
 
 share_csrf_protect = decorator_from_middleware(ShareCsrfMiddleware)

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import logging
+
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
 
 
 def redacted_path(request: HttpRequest) -> str:
     """The request path with the link's secret cut to its first six characters."""
     prefix, _sep, token = request.path.rstrip("/").rpartition("/")
     return f"{prefix}/{token[:6]}…/"
+
+
+def log_refusal(request: HttpRequest, response: HttpResponse, reason: str) -> HttpResponse:
+    """Log a refused share request with the token cut off, in place of Django's request-log line
+    (which would write the whole working link), and return ``response``."""
+    logger.info("Share refused (%s, %s): %s", response.status_code, reason, redacted_path(request))
+    response._has_been_logged = True  # type: ignore[attr-defined]  # read by log_response
+    return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,11 +16,9 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
 from . import access, disclosure, grants
 from .csrf import share_csrf_protect
-from .logs import redacted_path
+from .logs import log_refusal
 from .models import Share
 from .rights import RoleRights
-
-logger = logging.getLogger(__name__)
 
 SHARE_RESPONSE_HEADERS = {
     "Cache-Control": "no-store, private",
@@ -139,10 +136,5 @@ class SharePageView(View):
     def quietly_logged(
         request: HttpRequest, response: HttpResponse, reason: str = "password"
     ) -> HttpResponse:
-        """Log a 4xx with the token cut off, instead of Django's log line with the whole link."""
-        if response.status_code >= 400:
-            logger.info(
-                "Share refused (%s, %s): %s", response.status_code, reason, redacted_path(request)
-            )
-            response._has_been_logged = True  # type: ignore[attr-defined]  # read by log_response
-        return response
+        """A 4xx is logged without its token (see :func:`logs.log_refusal`)."""
+        return log_refusal(request, response, reason) if response.status_code >= 400 else response
