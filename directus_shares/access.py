@@ -1,8 +1,9 @@
 """Whether a share opens: the one place that decides, in a fixed order, and counts uses.
 
 Order of checks (documented in ``docs/lifecycle.md``):
-unknown token → revoked or object gone → not yet open → expired → (visitor already granted: skip
-the next step) → used up → grants nothing → password → counted use.
+unknown token → network not allowed → revoked, object gone or creator gone → not yet open →
+expired → (visitor already granted: skip the next step) → used up → grants nothing (also: the
+object is outside the rows the share may read) → password → counted use.
 """
 
 from __future__ import annotations
@@ -16,14 +17,20 @@ from django.utils.translation import gettext_lazy as _
 from . import tokens
 from .conf import get_config
 from .models import Share, ShareStatus
-from .queries import share_and_permissions
-from .rights import RoleRights
+from .networks import Address, address_allowed
+from .queries import load_share, share_rights
+from .rights import ShareRights
 
 
 class Refusal(enum.Enum):
     """Why a share does not open, with the HTTP status that says so."""
 
     UNKNOWN = ("unknown", 404, _("This share link does not exist."))
+    FORBIDDEN_NETWORK = (
+        "forbidden_network",
+        403,
+        _("This share cannot be opened from your network."),
+    )
     UNAVAILABLE = ("unavailable", 410, _("This share is no longer available."))
     NOT_YET_OPEN = ("not_yet_open", 403, _("This share is not open yet."))
     EXPIRED = ("expired", 410, _("This share has expired."))
@@ -44,41 +51,57 @@ _REFUSAL_FOR_STATUS = {
 }
 
 
-def find_share(token: str) -> tuple[Share, RoleRights] | tuple[None, None]:
+def find_share(token: str) -> tuple[Share, ShareRights] | tuple[None, None]:
     """The share a link token points to and the rights it grants, with one query; ``(None,
     None)`` for a forged, mistyped or rotated-away token."""
     key = tokens.key_from_token(token)
     public_role = get_config()["PUBLIC_ROLE"] or None  # "" names no group
-    found = None if key is None else share_and_permissions(key, public_role)
-    if found is None:
+    loaded = None if key is None else load_share(key, public_role)
+    if loaded is None:
         return None, None
-    share, permissions = found
-    return share, RoleRights(permissions)
+    return loaded.share, share_rights(loaded)
+
+
+class ObjectState(enum.Enum):
+    """The shared object as the share sees it."""
+
+    VISIBLE = "visible"
+    HIDDEN = "hidden"  # exists, but outside the rows the share may read
+    GONE = "gone"
 
 
 def refusal_for(
     share: Share | None,
     *,
     now: datetime,
-    rights: RoleRights,
-    object_exists: bool,
+    rights: ShareRights,
+    address: Address | None,
+    object_state: ObjectState,
     granted: bool = False,
 ) -> Refusal | None:
-    """Why ``share`` does not open for a visitor at ``now``, or ``None`` when it opens.
+    """Why ``share`` does not open for a visitor from ``address`` at ``now``, or ``None`` when it
+    opens.
 
     ``granted`` says the visitor already holds a valid grant: their use was counted, so a share
     that has since been used up by others still opens for them until the grant ends.
     """
     if share is None:
         return Refusal.UNKNOWN
+    if not address_allowed(address, rights.allowed_networks):
+        return Refusal.FORBIDDEN_NETWORK  # before anything else: such visitors learn nothing
     status = share.status_at(now)
-    if status is ShareStatus.REVOKED or not object_exists:
+    if (
+        status is ShareStatus.REVOKED
+        or object_state is ObjectState.GONE
+        or rights.creator_unavailable
+    ):
         return Refusal.UNAVAILABLE
     if status is ShareStatus.USED_UP and granted:
         status = ShareStatus.ACTIVE
     if status is not ShareStatus.ACTIVE:
         return _REFUSAL_FOR_STATUS[status]
-    if not rights.can_view_share(share):
+    model = share.shared_model
+    if model is None or not rights.can_view_model(model) or object_state is ObjectState.HIDDEN:
         return Refusal.GRANTS_NOTHING
     return None
 

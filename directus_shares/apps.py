@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,9 @@ class DirectusSharesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, conf, receivers  # noqa: F401  (registers checks and receivers)
+        from .permissions import create_share_permissions
+
+        # For every app, after auth's own: share_<model> beside add/change/delete/view_<model>.
+        post_migrate.connect(
+            create_share_permissions, dispatch_uid="directus_shares_create_share_permissions"
+        )

@@ -6,9 +6,11 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import get_hasher
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import models
 from django.urls import NoReverseMatch, reverse
 
 from . import conf
@@ -72,6 +74,12 @@ def _value_problem(key: str, value: Any) -> str | None:
             return "must be between one minute and 400 days"
     elif key in ("MAX_PASSWORD_LENGTH", "RELATED_OBJECTS_LIMIT") and value < 1:
         return "must be at least 1"
+    elif key in ("RELATED_DEPTH", "TRUSTED_PROXY_COUNT") and value < 0:
+        return "must be 0 or more"
+    elif key == "FORWARDED_FOR_HEADER" and not value:
+        return "must name a request.META key, such as 'HTTP_X_FORWARDED_FOR'"
+    elif key == "NEVER_SHARED_FIELDS":
+        return _never_shared_fields_problem(value)
     elif key == "PUBLIC_ROLE" and value == "":
         return "must name a group, or be None for no public role"
     elif key == "GRANT_COOKIE_NAME":
@@ -85,6 +93,56 @@ def _value_problem(key: str, value: Any) -> str | None:
         if value in taken:
             return f"is already the {taken[value]}"
     return None
+
+
+def _never_shared_fields_problem(value: dict[Any, Any]) -> str | None:
+    for label, names in value.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError, TypeError):
+            return f"names {label!r}, which is not an installed model ('app_label.model')"
+        if not isinstance(names, list | tuple | set | frozenset) or not all(
+            isinstance(name, str) for name in names
+        ):
+            return f"[{label!r}] must be a list of field names"
+        if unknown := sorted(set(names) - _field_names(model)):
+            return f"[{label!r}] names fields {model._meta.label} does not have: {unknown}"
+    return None
+
+
+def _field_names(model: type[models.Model]) -> set[str]:
+    return {field.name for field in model._meta.get_fields()}
+
+
+@register(Tags.models)
+def check_never_shared_fields(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every name in a model's ``NEVER_SHARED_FIELDS`` is one of its fields (a typo there would
+    silently share the secret it meant to hide)."""
+    messages: list[CheckMessage] = []
+    for model in apps.get_models():
+        declared = getattr(model, "NEVER_SHARED_FIELDS", ())
+        if isinstance(declared, str):
+            declared = [declared]  # reported below: a string is not a list of names
+            messages.append(
+                Error(
+                    f"{model._meta.label}.NEVER_SHARED_FIELDS must be a list of field names.",
+                    hint=f"Write NEVER_SHARED_FIELDS = [{declared[0]!r}].",
+                    obj=model,
+                    id="directus_shares.E021",
+                )
+            )
+            continue
+        if unknown := sorted(set(declared) - _field_names(model)):
+            messages.append(
+                Error(
+                    f"{model._meta.label}.NEVER_SHARED_FIELDS names fields it does not have: "
+                    f"{', '.join(unknown)}.",
+                    hint="Use the field names of the model (as in its Meta and forms).",
+                    obj=model,
+                    id="directus_shares.E020",
+                )
+            )
+    return messages
 
 
 @register(Tags.security)

@@ -32,6 +32,16 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASHER": "argon2",
     # Most linked objects shown per relation (e.g. comments of a report); the page says when more.
     "RELATED_OBJECTS_LIMIT": 50,
+    # How many links deep the page follows relations from the shared object (0: the object only).
+    "RELATED_DEPTH": 2,
+    # Fields never shown through any share, for models you cannot give NEVER_SHARED_FIELDS:
+    # {"app_label.model": ["field", ...]}.
+    "NEVER_SHARED_FIELDS": {},
+    # Proxies in front of the site that append to X-Forwarded-For. 0: the client address is
+    # REMOTE_ADDR and the header is ignored (it is then whatever the client wrote).
+    "TRUSTED_PROXY_COUNT": 0,
+    # The request.META key of the header those proxies write.
+    "FORWARDED_FOR_HEADER": "HTTP_X_FORWARDED_FOR",
 }
 
 #: The Python type(s) each setting must have; checked by system check directus_shares.E011.
@@ -44,6 +54,10 @@ TYPES: dict[str, tuple[type, ...]] = {
     "MAX_PASSWORD_LENGTH": (int,),
     "PASSWORD_HASHER": (str,),
     "RELATED_OBJECTS_LIMIT": (int,),
+    "RELATED_DEPTH": (int,),
+    "NEVER_SHARED_FIELDS": (dict,),
+    "TRUSTED_PROXY_COUNT": (int,),
+    "FORWARDED_FOR_HEADER": (str,),
 }
 
 

@@ -13,18 +13,21 @@ import functools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from .access import ObjectState
 from .conf import get_config
 from .models import Share
-from .rights import RoleRights, is_reverse
+from .rights import ModelAccess, ShareRights, is_reverse
 
 Relation = models.Field | models.ForeignObjectRel
 
@@ -67,69 +70,156 @@ class DisclosedRelation:
     truncated: bool = False  # more rows are linked than RELATED_OBJECTS_LIMIT lets the page show
 
 
-def load_shared_object(share: Share, rights: RoleRights) -> models.Model | None:
-    """The shared object joined with its visible foreign keys, or ``None`` if it is gone."""
+def load_shared_object(share: Share, rights: ShareRights) -> models.Model | None:
+    """The shared object joined with its visible foreign keys, or ``None`` if it is gone or
+    outside the rows the share may read."""
     model = share.shared_model
-    if model is None:  # the model was removed from the project
+    access = None if model is None else rights.access(model)
+    if model is None or access is None:  # the model was removed, or may not be read
         return None
-    queryset = model._default_manager.all()
-    relations = rights.visible_relations(model)
-    joined = [rel.name for rel in relations if _is_single(rel) and not is_reverse(rel)]
-    if joined:  # select_related() without names means "all" (and is deprecated in Django 6.1)
-        queryset = queryset.select_related(*joined)
     try:
-        return queryset.get(pk=share.object_pk)
+        depth = get_config()["RELATED_DEPTH"]
+        return _queryset(model, rights, access, join=depth > 0).get(pk=share.object_pk)
     except (ObjectDoesNotExist, ValidationError, ValueError):
         return None
 
 
-def shared_object_exists(share: Share) -> bool:
-    """Whether the shared object still exists (one cheap query)."""
+def shared_object_state(share: Share, rights: ShareRights) -> ObjectState:
+    """Whether the shared object exists and lies within the rows the share may read."""
     model = share.shared_model
     if model is None:
-        return False
+        return ObjectState.GONE
     try:
-        return model._default_manager.filter(pk=share.object_pk).exists()
+        found = model._default_manager.filter(pk=share.object_pk)
+        if not found.exists():
+            return ObjectState.GONE
     except (ValidationError, ValueError):
-        return False
+        return ObjectState.GONE
+    access = rights.access(model)
+    if access is None:
+        return ObjectState.HIDDEN
+    if access.rows is not None and not access.filter(found).exists():
+        return ObjectState.HIDDEN
+    return ObjectState.VISIBLE
 
 
 def disclose(
-    instance: models.Model, rights: RoleRights, *, follow_relations: bool = True
+    instance: models.Model, rights: ShareRights, *, depth: int | None = None
 ) -> DisclosedObject:
-    """``instance`` reduced to what ``rights`` allow; linked objects one level deep."""
-    return _disclose(instance, rights, follow_relations, get_language())
+    """``instance`` reduced to what ``rights`` allow, with linked objects ``depth`` links deep
+    (default: the ``RELATED_DEPTH`` setting).
+
+    From the shared object every visible relation is followed; from linked objects only forward
+    ones (a report's author, not the author's other reports), never straight back, so a share
+    never widens to rows that are merely linked to a linked row.
+    """
+    config = get_config()
+    discloser = _Discloser(rights, config["RELATED_OBJECTS_LIMIT"], get_language())
+    return discloser.disclose(
+        [instance], config["RELATED_DEPTH"] if depth is None else depth, came_through=None
+    )[0]
 
 
-def _disclose(
-    instance: models.Model, rights: RoleRights, follow_relations: bool, language: str | None
-) -> DisclosedObject:
-    """:func:`disclose` in the active ``language`` (asked once per page, not once per field)."""
-    opts = instance._meta
-    relations = []
-    if follow_relations:
-        limit = get_config()["RELATED_OBJECTS_LIMIT"]
-        for rel in rights.visible_relations(type(instance)):
-            linked = _linked_objects(instance, rel)
-            relations.append(
+class _Discloser:
+    """Discloses objects level by level: one query per relation shown, whatever the rows."""
+
+    def __init__(self, rights: ShareRights, limit: int, language: str | None) -> None:
+        self.rights, self.limit, self.language = rights, limit, language
+
+    def disclose(
+        self, instances: list[models.Model], depth: int, came_through: Relation | None
+    ) -> list[DisclosedObject]:
+        """Disclose ``instances`` (all of one model), reached through ``came_through``."""
+        if not instances:
+            return []
+        model = type(instances[0])
+        relations = self.relations(model, came_through) if depth > 0 else []
+        linked = {
+            rel: self.linked(instances, rel, came_through is None, depth) for rel in relations
+        }
+        disclosed_linked = {
+            rel: self.disclose(
+                [obj for objects in by_instance for obj in objects[: self.limit]], depth - 1, rel
+            )
+            for rel, by_instance in linked.items()
+        }
+        fields = self.rights.visible_fields(model)
+        pending = {rel: iter(objects) for rel, objects in disclosed_linked.items()}
+        results = []
+        for position, instance in enumerate(instances):
+            relation_views = [
                 DisclosedRelation(
                     name=rel.name,
                     label=_relation_label(rel),
                     many=not _is_single(rel),
-                    objects=[_disclose(obj, rights, False, language) for obj in linked[:limit]],
-                    truncated=len(linked) > limit,
+                    objects=list(islice(pending[rel], len(linked[rel][position][: self.limit]))),
+                    truncated=len(linked[rel][position]) > self.limit,
+                )
+                for rel in relations
+            ]
+            results.append(
+                DisclosedObject(
+                    app_label=model._meta.app_label,
+                    model_name=model._meta.model_name,
+                    verbose_name=str(model._meta.verbose_name),
+                    fields=[_disclose_field(instance, f, self.language) for f in fields],
+                    relations=relation_views,
                 )
             )
-    return DisclosedObject(
-        app_label=opts.app_label,
-        model_name=opts.model_name,
-        verbose_name=str(opts.verbose_name),
-        fields=[
-            _disclose_field(instance, field, language)
-            for field in rights.visible_fields(type(instance))
-        ],
-        relations=relations,
-    )
+        return results
+
+    def relations(self, model: type[models.Model], came_through: Relation | None) -> list[Relation]:
+        """Relations of ``model`` to follow: all from the shared object; from a linked object
+        forward ones only, and not the one leading back."""
+        visible = self.rights.visible_relations(model)
+        if came_through is None:
+            return visible
+        back = came_through.remote_field
+        return [rel for rel in visible if not is_reverse(rel) and rel is not back]
+
+    def linked(
+        self, instances: list[models.Model], rel: Relation, from_shared_object: bool, depth: int
+    ) -> list[list[models.Model]]:
+        """For each of ``instances``, up to RELATED_OBJECTS_LIMIT + 1 objects linked through
+        ``rel`` that the share may read (one more says "more")."""
+        access = self.rights.access(rel.related_model)
+        assert access is not None  # visible_relations only lists readable models
+        if from_shared_object or (_is_single(rel) and access.rows is None):
+            # One query for a to-many relation of the shared object; none for a foreign key
+            # whose row came joined (see _queryset).
+            return [_linked_objects(instance, rel, access, self.limit) for instance in instances]
+        queryset = _queryset(rel.related_model, self.rights, access, join=depth > 1)
+        if not _is_single(rel):
+            if not queryset.ordered:
+                queryset = queryset.order_by("pk")
+            queryset = queryset[: self.limit + 1]  # per object (a window function)
+        attribute = "_directus_shares_linked"
+        prefetch_related_objects(
+            instances, Prefetch(_accessor(rel), queryset=queryset, to_attr=attribute)
+        )
+        found = [instance.__dict__.pop(attribute, None) for instance in instances]
+        return [
+            value if isinstance(value, list) else [] if value is None else [value]
+            for value in found
+        ]
+
+
+def _queryset(
+    model: type[models.Model], rights: ShareRights, access: ModelAccess, *, join: bool
+) -> models.QuerySet:
+    """Rows of ``model`` the share may read; with ``join``, joined with the forward foreign keys
+    whose rows it may all read (the others are fetched filtered, one query each)."""
+    queryset = access.filter(model._default_manager.all())
+    if not join:
+        return queryset
+    joined = [
+        rel.name
+        for rel in rights.visible_relations(model)
+        if _is_single(rel) and not is_reverse(rel) and rights.access(rel.related_model).rows is None
+    ]
+    if joined:  # select_related() without names means "all" (and is deprecated in Django 6.1)
+        queryset = queryset.select_related(*joined)
+    return queryset
 
 
 def _is_single(rel: Relation) -> bool:
@@ -147,17 +237,27 @@ def _relation_label(rel: Relation) -> str:
     return str(rel.verbose_name)
 
 
-def _linked_objects(instance: models.Model, rel: Relation) -> list[models.Model]:
-    """Up to RELATED_OBJECTS_LIMIT + 1 objects linked through ``rel`` (one more says "more").
+def _linked_objects(
+    instance: models.Model, rel: Relation, access: ModelAccess, limit: int
+) -> list[models.Model]:
+    """Up to ``limit`` + 1 objects linked to the shared object through ``rel``.
 
     A to-many relation of one object is one plain ``LIMIT`` query: cheaper to build than a
     sliced prefetch (a window function), with the same number of queries.
     """
     if not _is_single(rel):
-        linked = getattr(instance, _accessor(rel)).all()
+        linked = access.filter(getattr(instance, _accessor(rel)).all())
         if not linked.ordered:
             linked = linked.order_by("pk")
-        return list(linked[: get_config()["RELATED_OBJECTS_LIMIT"] + 1])
+        return list(linked[: limit + 1])
+    if access.rows is not None:  # not joined: fetch it through the share's row filter
+        if is_reverse(rel):
+            lookup = {rel.field.name: instance}
+        else:
+            lookup = {"pk": getattr(instance, rel.attname)}
+            if lookup["pk"] is None:
+                return []
+        return list(access.filter(rel.related_model._default_manager.filter(**lookup))[:1])
     try:
         value = getattr(instance, _accessor(rel))
     except ObjectDoesNotExist:  # reverse one-to-one with no row

@@ -1,130 +1,434 @@
-"""The query every share request starts with, as plain SQL: the share and its role's rights.
+"""The query every share request starts with, as plain SQL: the share and every right it needs.
 
 Building a query through the ORM costs several times more than running it (the benchmark
 measured 0.55 ms against 0.05 ms for a role's permissions on SQLite), and one round trip to a
-database server costs more than either: so the share row and the permissions of the group it
-grants come back from one statement. The SQL is written from the models' own table and column
-names, quoted by the connection; ``tests/test_queries.py`` checks it against the ORM and against
-:func:`granting_role`, whose rule its ``CASE`` repeats.
+database server costs more than either: so the share row, its role's permissions and rules, and
+its creator's – own, through groups, and through django-guardian – come back from one
+``UNION ALL`` statement, each branch a unique-index lookup of the share by its key. The SQL is
+written from the models' own table and column names, quoted by the connection;
+``tests/test_queries.py`` checks it against :func:`load_with_orm`, which reads the same rights
+through the ORM (and serves projects whose auth tables live in another database).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router
 
-from .models import Share
+from .models import RoleRule, RoleSettings, Share
+from .rights import Holder, RuleData, ShareRights
 
-Permissions = frozenset[tuple[int, str]]  # (content type id, codename)
+# One row of rights: (who, group id, content type id, codename, on objects only, rule columns…)
+# where ``who`` is "role", "user" (the creator's own) or "group" (one of the creator's groups).
+RightRow = tuple[str, int | None, int, str | None, int, Any, Any, Any, Any]
+_RIGHT_COLUMNS = 9
 
 
-def share_and_permissions(key: str, public_role: str | None) -> tuple[Share, Permissions] | None:
-    """The share with link key ``key`` (a unique-index lookup) and the permissions of the group
-    it grants – its role, else the group named ``public_role`` unless its role was deleted –
-    or ``None`` when no share has that key."""
+@dataclass
+class LoadedShare:
+    """The share row with what decides its rights, as one query returns them."""
+
+    share: Share
+    granting_group_id: int | None  # the role, or the public role; None: grants nothing
+    creator_active: bool | None  # None: no creator row (none recorded, or deleted)
+    creator_superuser: bool
+    allowed_networks: str
+    rows: list[RightRow]
+
+
+def load_share(key: str, public_role: str | None) -> LoadedShare | None:
+    """The share with link key ``key`` and every right it needs, or ``None`` if no share has
+    that key. The role granted is its own, else the group named ``public_role`` – unless its
+    role was deleted."""
     alias = router.db_for_read(Share)
-    if router.db_for_read(Permission) != alias:  # auth lives elsewhere: two queries after all
-        return _share_then_permissions(key, public_role)
+    if any(router.db_for_read(model) != alias for model in (Permission, Group, get_user_model())):
+        return load_with_orm(key, public_role)  # auth lives elsewhere: no joins across databases
     connection = connections[alias]
+    sql, parameter_kinds = _share_sql(alias)
     with connection.cursor() as cursor:
-        cursor.execute(_share_sql(alias), [public_role, key])
-        rows = cursor.fetchall()  # one row per permission; one row with NULLs when none
-    if not rows:
+        cursor.execute(sql, [public_role if kind == "role" else key for kind in parameter_kinds])
+        rows = cursor.fetchall()
+    head = next((row for row in rows if row[0] == "share"), None)
+    if head is None:
         return None
     width = len(_SHARE_ATTNAMES)
-    values = list(rows[0][:width])
+    values = list(head[1 : width + 1])
     for position, column in _converted_columns(alias):
         # What the ORM does to each value (e.g. SQLite's datetime strings), on this connection.
         for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
             connection
         ):
             values[position] = convert(values[position], column, connection)
-    share = Share.from_db(alias, _SHARE_ATTNAMES, values)
-    return share, frozenset((row[width], row[width + 1]) for row in rows if row[width] is not None)
+    granting, active, superuser, networks = head[width + 1 : width + 5]
+    return LoadedShare(
+        share=Share.from_db(alias, _SHARE_ATTNAMES, values),
+        granting_group_id=granting,
+        creator_active=None if active is None else bool(active),
+        creator_superuser=bool(superuser),
+        allowed_networks=networks or "",
+        rows=[(row[0], *row[width + 5 :]) for row in rows if row[0] != "share"],
+    )
 
 
-def granting_role(share: Share, public_role: str | None) -> dict[str, Any] | None:
-    """Which group's rights ``share`` grants – its own role (``{"group_id": …}``), else the
-    configured public role (``{"group_name": …}``); ``None``: no group, it grants nothing."""
-    if share.role_id is not None:
-        return {"group_id": share.role_id}
-    if share.role_removed:  # never widen a share whose role was deleted to the public role
-        return None
-    return {"group_name": public_role} if public_role else None
+def share_rights(loaded: LoadedShare) -> ShareRights:
+    """What ``loaded`` shows: its granting group's rights, limited by its creator's."""
+    share = loaded.share
+    role = None
+    if loaded.granting_group_id is not None:
+        role = holders_from_rows(
+            (row for row in loaded.rows if row[0] == "role"), role_pk=loaded.granting_group_id
+        )[0]
+    if share.created_by_id is None:
+        creator, unavailable = None, share.creator_removed  # made by code, or creator deleted
+    elif not loaded.creator_active:
+        creator, unavailable = None, True  # deactivated
+    elif loaded.creator_superuser:
+        creator, unavailable = None, False
+    else:
+        creator = holders_from_rows(
+            (row for row in loaded.rows if row[0] != "role"), user_pk=share.created_by_id
+        )
+        unavailable = False
+    return ShareRights(
+        role,
+        creator,
+        creator_unavailable=unavailable,
+        allowed_networks=loaded.allowed_networks,
+    )
 
 
-def _share_then_permissions(key: str, public_role: str | None) -> tuple[Share, Permissions] | None:
+def rights_of_role(group: Group) -> ShareRights:
+    """What a share with role ``group`` shows when nothing else limits it (read with the ORM)."""
+    rows = [("role", *row) for row in group_right_rows([group.pk])]
+    networks = RoleSettings.objects.filter(role=group).values_list("allowed_networks", flat=True)
+    return ShareRights(
+        holders_from_rows(rows, role_pk=group.pk)[0], allowed_networks=networks.first() or ""
+    )
+
+
+def holders_of_user(user: Any) -> list[Holder]:
+    """The holders of ``user``'s rights – their own permissions and each group's (ORM)."""
+    return holders_from_rows(user_right_rows(user), user_pk=user.pk)
+
+
+def holders_from_rows(
+    rows: Iterable[RightRow], *, role_pk: int | None = None, user_pk: int | None = None
+) -> list[Holder]:
+    """Group right rows into holders: the role (``role_pk``), or a user's own rights
+    (``user_pk``) followed by each of their groups."""
+    holders: dict[tuple[str, int], Holder] = {}
+    if role_pk is not None:
+        holders[("group", role_pk)] = Holder("group", role_pk)
+    if user_pk is not None:
+        holders[("user", user_pk)] = Holder("user", user_pk)
+    for who, group_id, content_type_id, codename, on_objects, *rule in rows:
+        key = ("user", user_pk) if who == "user" else ("group", group_id or role_pk)
+        holder = holders.setdefault(key, Holder(*key))  # type: ignore[arg-type]
+        if codename is None:
+            holder.rules[content_type_id] = _rule(*rule)
+        elif on_objects:
+            holder.object_permissions.add((content_type_id, codename))
+        else:
+            holder.permissions.add((content_type_id, codename))
+    return list(holders.values())
+
+
+def _rule(all_fields: Any, fields: Any, read_filter: Any, share_filter: Any) -> RuleData:
+    fields, read_filter, share_filter = (
+        json.loads(value) if isinstance(value, str | bytes) else value
+        for value in (fields, read_filter, share_filter)
+    )
+    return RuleData(
+        all_fields=bool(all_fields),
+        fields=frozenset(fields or ()),
+        read_filter=read_filter or {},
+        share_filter=share_filter or {},
+    )
+
+
+# -- the same through the ORM --------------------------------------------------------------------
+
+
+def load_with_orm(key: str, public_role: str | None) -> LoadedShare | None:
+    """:func:`load_share` through the ORM (several queries, any database routing)."""
     share = Share.objects.filter(key=key).order_by().first()
     if share is None:
         return None
-    role = granting_role(share, public_role)
-    return share, frozenset() if role is None else role_permissions(**role)
+    granting = _granting_group_id(share, public_role)
+    user = share.created_by if share.created_by_id else None
+    rows: list[RightRow] = []
+    networks = ""
+    if granting is not None:
+        rows += [("role", None, *row[1:]) for row in group_right_rows([granting])]
+        networks = (
+            RoleSettings.objects.filter(role_id=granting)
+            .values_list("allowed_networks", flat=True)
+            .first()
+            or ""
+        )
+    if user is not None:
+        rows += user_right_rows(user)
+    return LoadedShare(
+        share=share,
+        granting_group_id=granting,
+        creator_active=None if user is None else bool(getattr(user, "is_active", True)),
+        creator_superuser=bool(getattr(user, "is_superuser", False)),
+        allowed_networks=networks,
+        rows=rows,
+    )
 
 
-def role_permissions(*, group_id: int | None = None, group_name: str | None = None) -> frozenset:
-    """``(content type id, codename)`` of every permission a group holds, by id or by name."""
-    alias = router.db_for_read(Permission)
-    by_name = group_id is None
-    with connections[alias].cursor() as cursor:
-        cursor.execute(_permissions_sql(alias, by_name), [group_name if by_name else group_id])
-        return frozenset((content_type_id, codename) for content_type_id, codename in cursor)
+def _granting_group_id(share: Share, public_role: str | None) -> int | None:
+    if share.role_id is not None:
+        return share.role_id
+    if share.role_removed or not public_role:  # never widen a share whose role was deleted
+        return None
+    return Group.objects.filter(name=public_role).values_list("pk", flat=True).first()
 
 
+def user_right_rows(user: Any) -> list[RightRow]:
+    """The right rows of ``user``: their own permissions and those of each of their groups."""
+    rows: list[RightRow] = [
+        ("user", None, content_type_id, codename, 0, None, None, None, None)
+        for content_type_id, codename in user.user_permissions.values_list(
+            "content_type_id", "codename"
+        )
+    ]
+    if _guardian_installed():
+        grants = apps.get_model("guardian", "UserObjectPermission").objects.filter(user=user)
+        rows += [
+            ("user", None, content_type_id, codename, 1, None, None, None, None)
+            for content_type_id, codename in grants.values_list(
+                "content_type_id", "permission__codename"
+            ).distinct()
+        ]
+    group_ids = list(user.groups.values_list("pk", flat=True))
+    return rows + [("group", *row) for row in group_right_rows(group_ids)]
+
+
+def group_right_rows(group_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """Permissions, object permissions and rules of the groups, as ``(group id, …)`` rows."""
+    through = Group.permissions.through.objects.filter(group_id__in=group_ids)
+    rows: list[tuple[Any, ...]] = [
+        (group_id, content_type_id, codename, 0, None, None, None, None)
+        for group_id, content_type_id, codename in through.values_list(
+            "group_id", "permission__content_type_id", "permission__codename"
+        )
+    ]
+    if _guardian_installed():
+        grants = apps.get_model("guardian", "GroupObjectPermission").objects
+        rows += [
+            (group_id, content_type_id, codename, 1, None, None, None, None)
+            for group_id, content_type_id, codename in grants.filter(group_id__in=group_ids)
+            .values_list("group_id", "content_type_id", "permission__codename")
+            .distinct()
+        ]
+    rows += [
+        (rule.role_id, rule.content_type_id, None, 0, *_rule_values(rule))
+        for rule in RoleRule.objects.filter(role_id__in=group_ids)
+    ]
+    return rows
+
+
+def _rule_values(rule: RoleRule) -> tuple[Any, ...]:
+    return rule.all_fields, rule.fields, rule.read_filter, rule.share_filter
+
+
+@functools.cache
+def _guardian_installed() -> bool:
+    return apps.is_installed("guardian")
+
+
+# -- the SQL -------------------------------------------------------------------------------------
 # Identifiers come from model metadata and are quoted by the connection; values are parameters.
 
 
 @functools.cache
-def _share_sql(alias: str) -> str:
+def _share_sql(alias: str) -> tuple[str, list[str]]:
+    """The statement and the kind ("role": the public role's name, "key") of each parameter."""
     q = _quoted(alias)
-    share, link, permission, group = (
-        Share._meta,
-        Group.permissions.through._meta,
-        Permission._meta,
-        Group._meta,
-    )
-    columns = ", ".join(f"s.{q(field.column)}" for field in share.concrete_fields)
-    role, role_removed = (
-        q(share.get_field("role").column),
-        q(share.get_field("role_removed").column),
-    )
+    share = Share._meta
+    user_model = get_user_model()
+    user = user_model._meta
+    permission = Permission._meta
+    group_link = Group.permissions.through._meta
+    user_groups = user_model.groups.through._meta
+    user_perms = user_model.user_permissions.through._meta
+    rule, role_settings = RoleRule._meta, RoleSettings._meta
+
+    def col(opts: Any, name: str) -> str:
+        return q(opts.get_field(name).column)
+
+    role = col(share, "role")
     public_group = (
-        f"SELECT g.{q(group.pk.column)} FROM {q(group.db_table)} g"  # noqa: S608
-        f" WHERE g.{q(group.get_field('name').column)} = %s"
+        f"SELECT g.{q(Group._meta.pk.column)} FROM {q(Group._meta.db_table)} g"  # noqa: S608
+        f" WHERE g.{col(Group._meta, 'name')} = %s"
     )
-    return (
-        f"SELECT {columns}, p.{q(permission.get_field('content_type').column)},"  # noqa: S608
-        f" p.{q(permission.get_field('codename').column)}"
-        f" FROM {q(share.db_table)} s"
-        f" LEFT JOIN {q(link.db_table)} gp ON gp.{q(link.get_field('group').column)} ="
-        f" CASE WHEN s.{role} IS NOT NULL THEN s.{role} WHEN s.{role_removed} THEN NULL"
-        f" ELSE ({public_group}) END"
-        f" LEFT JOIN {q(permission.db_table)} p"
-        f" ON p.{q(permission.pk.column)} = gp.{q(link.get_field('permission').column)}"
-        f" WHERE s.{q(share.get_field('key').column)} = %s"
+    granting = (
+        f"CASE WHEN s.{role} IS NOT NULL THEN s.{role}"
+        f" WHEN s.{col(share, 'role_removed')} THEN NULL ELSE ({public_group}) END"
+    )
+    creator = f"s.{col(share, 'created_by')}"
+    from_share = f"FROM {q(share.db_table)} s"
+    where = f"WHERE s.{col(share, 'key')} = %s"
+    share_nulls = ", ".join(["NULL"] * (len(share.concrete_fields) + 4))
+    perm = f"p.{col(permission, 'content_type')}, p.{col(permission, 'codename')}"  # noqa: S608
+    join_perm = f"JOIN {q(permission.db_table)} p ON p.{q(permission.pk.column)} ="
+    no_rule = "NULL, NULL, NULL, NULL"
+    rule_columns = ", ".join(
+        f"r.{col(rule, name)}" for name in ("all_fields", "fields", "read_filter", "share_filter")
+    )
+
+    def branch(who: str, group: str, columns: str, joins: str, distinct: bool = False) -> str:
+        if not distinct:
+            return f"SELECT '{who}', {share_nulls}, {group}, {columns} {from_share} {joins} {where}"
+        # DISTINCT would type the NULLs as text (PostgreSQL): de-duplicate in a subquery instead.
+        # (A NULL group stays outside: DISTINCT would type it as text too.)
+        grouped = group != "NULL"
+        inner = f"SELECT DISTINCT {f'{group} AS g, ' if grouped else ''}{columns}"
+        return (
+            f"SELECT '{who}', {share_nulls}, {'d.g' if grouped else 'NULL'}, d.ct, d.codename,"  # noqa: S608
+            f" 1, NULL, NULL, NULL, NULL FROM ({inner} {from_share} {joins} {where}) d"
+        )
+
+    def group_perms(group: str) -> str:
+        return (
+            f"JOIN {q(group_link.db_table)} gp ON gp.{col(group_link, 'group')} = {group}"
+            f" {join_perm} gp.{col(group_link, 'permission')}"
+        )
+
+    def group_rules(group: str) -> str:
+        return f"JOIN {q(rule.db_table)} r ON r.{col(rule, 'role')} = {group}"
+
+    creator_groups = (
+        f"JOIN {q(user_groups.db_table)} ug ON ug.{col(user_groups, user.model_name)} = {creator}"
+    )
+    ug_group = f"ug.{col(user_groups, 'group')}"
+    try:
+        active = f"u.{col(user, 'is_active')}"
+    except FieldDoesNotExist:  # AbstractBaseUser without the field: always active
+        active = f"CASE WHEN u.{q(user.pk.column)} IS NULL THEN NULL ELSE 1 END"
+    share_columns = ", ".join(f"s.{q(field.column)}" for field in share.concrete_fields)
+    head = (
+        f"SELECT 'share', {share_columns}, {granting}, {active}, u.{col(user, 'is_superuser')},"
+        f" rs.{col(role_settings, 'allowed_networks')},"
+        f" {_typed_nulls(alias)} {from_share}"
+        f" LEFT JOIN {q(user.db_table)} u ON u.{q(user.pk.column)} = {creator}"
+        f" LEFT JOIN {q(role_settings.db_table)} rs ON rs.{col(role_settings, 'role')} = {granting}"
+        f" {where}"
+    )
+    branches = [
+        (head, ["role", "role", "key"]),
+        (branch("role", "NULL", f"{perm}, 0, {no_rule}", group_perms(granting)), ["role", "key"]),
+        (
+            branch(
+                "role",
+                "NULL",
+                f"r.{col(rule, 'content_type')}, NULL, 0, {rule_columns}",
+                group_rules(granting),
+            ),
+            ["role", "key"],
+        ),
+        (
+            branch(
+                "user",
+                "NULL",
+                f"{perm}, 0, {no_rule}",
+                f"JOIN {q(user_perms.db_table)} up ON up.{col(user_perms, user.model_name)} ="
+                f" {creator} {join_perm} up.{col(user_perms, 'permission')}",
+            ),
+            ["key"],
+        ),
+        (
+            branch(
+                "group",
+                ug_group,
+                f"{perm}, 0, {no_rule}",
+                f"{creator_groups} {group_perms(ug_group)}",
+            ),
+            ["key"],
+        ),
+        (
+            branch(
+                "group",
+                ug_group,
+                f"r.{col(rule, 'content_type')}, NULL, 0, {rule_columns}",
+                f"{creator_groups} {group_rules(ug_group)}",
+            ),
+            ["key"],
+        ),
+    ]
+    if _guardian_installed():
+        branches += _guardian_branches(q, branch, granting, creator, creator_groups, ug_group)
+    sql = " UNION ALL ".join(statement for statement, _ in branches)
+    return sql, [kind for _, kinds in branches for kind in kinds]
+
+
+def _typed_nulls(alias: str) -> str:
+    """The right columns of the first branch as typed NULLs: PostgreSQL types a UNION's columns
+    from its branches left to right, and would take untyped NULLs for text."""
+    connection = connections[alias]
+    permission, rule = Permission._meta, RoleRule._meta
+    fields = [
+        Group._meta.pk,
+        permission.get_field("content_type").target_field,
+        permission.get_field("codename"),
+        None,  # on objects only: 0 or 1
+        *(rule.get_field(name) for name in ("all_fields", "fields", "read_filter", "share_filter")),
+    ]
+    return ", ".join(
+        f"CAST(NULL AS {'integer' if f is None else f.cast_db_type(connection)})" for f in fields
     )
 
 
-@functools.cache
-def _permissions_sql(alias: str, by_name: bool) -> str:
-    q = _quoted(alias)
-    link, permission, group = Group.permissions.through._meta, Permission._meta, Group._meta
-    link_group = f"gp.{q(link.get_field('group').column)}"
-    sql = (
-        f"SELECT p.{q(permission.get_field('content_type').column)},"  # noqa: S608
-        f" p.{q(permission.get_field('codename').column)}"
-        f" FROM {q(permission.db_table)} p INNER JOIN {q(link.db_table)} gp"
-        f" ON gp.{q(link.get_field('permission').column)} = p.{q(permission.pk.column)}"
-    )
-    if not by_name:
-        return f"{sql} WHERE {link_group} = %s"
-    return (
-        f"{sql} INNER JOIN {q(group.db_table)} g ON g.{q(group.pk.column)} = {link_group}"
-        f" WHERE g.{q(group.get_field('name').column)} = %s"
-    )
+def _guardian_branches(
+    q: Callable[[str], str],
+    branch: Callable[..., str],
+    granting: str,
+    creator: str,
+    creator_groups: str,
+    ug_group: str,
+) -> list[tuple[str, list[str]]]:
+    """Which (model, permission) pairs the role, the creator and the creator's groups hold on
+    some objects through django-guardian – the objects themselves are matched in SQL later."""
+    permission = Permission._meta
+    by_group = apps.get_model("guardian", "GroupObjectPermission")._meta
+    by_user = apps.get_model("guardian", "UserObjectPermission")._meta
+
+    def grants(opts: Any, holder: str, value: str) -> str:
+        return (
+            f"JOIN {q(opts.db_table)} o ON o.{q(opts.get_field(holder).column)} = {value}"
+            f" JOIN {q(permission.db_table)} p ON p.{q(permission.pk.column)} ="
+            f" o.{q(opts.get_field('permission').column)}"
+        )
+
+    def columns(opts: Any) -> str:  # named for the de-duplicating subquery (see branch)
+        return (
+            f"o.{q(opts.get_field('content_type').column)} AS ct,"
+            f" p.{q(permission.get_field('codename').column)} AS codename"
+        )
+
+    by_groups = f"{creator_groups} {grants(by_group, 'group', ug_group)}"
+    return [
+        (
+            branch("role", "NULL", columns(by_group), grants(by_group, "group", granting), True),
+            ["role", "key"],
+        ),
+        (
+            branch("user", "NULL", columns(by_user), grants(by_user, "user", creator), True),
+            ["key"],
+        ),
+        (branch("group", ug_group, columns(by_group), by_groups, True), ["key"]),
+    ]
 
 
 _SHARE_ATTNAMES = [field.attname for field in Share._meta.concrete_fields]

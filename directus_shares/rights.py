@@ -1,111 +1,224 @@
-"""What a share's role may read: model-level rights, asked of one object.
+"""What a share may show: its role's rights, cut down to its creator's rights, per model.
 
-The role's Django ``view_<model>`` permission gates a model. Later rules (fields, rows, creator
-rights) plug in here, so the page and the API keep asking one object.
+Rights come from *holders*: the share's role (a group), and – for the creator – the user's own
+permissions and each of their groups. A holder reaches a model through
+
+* a model permission (``view_<model>`` / ``share_<model>``), narrowed by the holder's
+  :class:`~directus_shares.models.RoleRule` for that model (fields; rows to read; rows to share),
+* or django-guardian object permissions on single objects (with the same field list).
+
+A person holds the union of their holders; a share shows the intersection of its role and its
+creator (:class:`ShareRights`), so nobody hands out more than they may see, and a creator who
+loses a right takes it from their shares with the next request. Nothing here is cached between
+requests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Group
+from django.apps import apps
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models, router
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Replace
 
-from .models import Share
-from .queries import role_permissions
+from .fields import is_never_shown, is_shareable_model
+from .filters import row_filter_q
+
+Action = Literal["view", "share"]
+Relation = models.Field | models.ForeignObjectRel
+_PK_TEXT = "_directus_shares_pk_text"  # alias for matching guardian's text object ids
 
 
-class RoleRights:
-    """The read rights of one role (loaded with the share by access.find_share), asked many times.
+@dataclass(frozen=True)
+class RuleData:
+    """A :class:`~directus_shares.models.RoleRule` as plain data."""
 
-    Rights are read on every request, never cached between requests: a role that loses a right
-    takes it away from its shares with the very next request.
+    all_fields: bool = True
+    fields: frozenset[str] = frozenset()
+    read_filter: dict[str, Any] = field(default_factory=dict)
+    share_filter: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelAccess:
+    """How much of one model may be seen: which fields (``None``: all) and which rows
+    (``None``: all)."""
+
+    fields: frozenset[str] | None = None
+    rows: Q | None = None
+    compares_pk_text: bool = False  # rows refer to the primary key as text (guardian ids)
+
+    def allows_field(self, name: str) -> bool:
+        return self.fields is None or name in self.fields
+
+    def union(self, other: ModelAccess) -> ModelAccess:
+        """What either allows (one person's several roles)."""
+        fields = None if None in (self.fields, other.fields) else self.fields | other.fields
+        rows = None if None in (self.rows, other.rows) else self.rows | other.rows
+        return ModelAccess(fields, rows, self.compares_pk_text or other.compares_pk_text)
+
+    def intersection(self, other: ModelAccess) -> ModelAccess:
+        """What both allow (a share's role and its creator)."""
+        if self.fields is None or other.fields is None:
+            fields = other.fields if self.fields is None else self.fields
+        else:
+            fields = self.fields & other.fields
+        if self.rows is None or other.rows is None:
+            rows = other.rows if self.rows is None else self.rows
+        else:
+            rows = self.rows & other.rows
+        return ModelAccess(fields, rows, self.compares_pk_text or other.compares_pk_text)
+
+    def filter(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` limited to the rows allowed."""
+        if self.rows is None:
+            return queryset
+        if self.compares_pk_text:
+            queryset = queryset.alias(**{_PK_TEXT: Cast("pk", CharField())})
+        return queryset.filter(self.rows)
+
+
+@dataclass
+class Holder:
+    """One source of rights: a group, or a user's own permissions."""
+
+    kind: Literal["group", "user"]
+    pk: int
+    permissions: set[tuple[int, str]] = field(default_factory=set)  # (content type id, codename)
+    object_permissions: set[tuple[int, str]] = field(default_factory=set)  # on some objects
+    rules: dict[int, RuleData] = field(default_factory=dict)  # by content type id
+
+    def access(self, model: type[models.Model], action: Action) -> ModelAccess | None:
+        """What this holder may ``action`` of ``model`` (``None``: nothing)."""
+        content_type = ContentType.objects.get_for_model(model)
+        codename = f"{action}_{content_type.model}"
+        rule = self.rules.get(content_type.pk)
+        fields = None if rule is None or rule.all_fields else rule.fields
+        if (content_type.pk, codename) in self.permissions:
+            spec = None if rule is None else getattr(rule, f"{action}_filter")
+            return ModelAccess(fields, row_filter_q(spec))
+        if (content_type.pk, codename) in self.object_permissions:
+            return ModelAccess(fields, self._object_rows(model, content_type, codename), True)
+        return None
+
+    def _object_rows(self, model: type[models.Model], content_type: Any, codename: str) -> Q:
+        """Rows of ``model`` this holder was granted ``codename`` on through django-guardian."""
+        grant_model = apps.get_model("guardian", f"{self.kind}objectpermission")
+        granted = grant_model.objects.filter(
+            **{f"{self.kind}_id": self.pk},
+            content_type_id=content_type.pk,
+            permission__codename=codename,
+        )
+        pk = model._meta.pk
+        while pk.is_relation:  # multi-table inheritance: the parent's key
+            pk = pk.target_field
+        connection = connections[router.db_for_read(model)]
+        if isinstance(pk, models.UUIDField) and not connection.features.has_native_uuid_field:
+            # Stored as 32 hex digits; guardian keeps str(uuid), with dashes.
+            ids = granted.annotate(
+                _id=Replace("object_pk", Value("-"), Value(""), output_field=CharField())
+            ).values("_id")
+            return Q(pk__in=ids)
+        if isinstance(pk, models.UUIDField):
+            return Q(pk__in=granted.annotate(_id=Cast("object_pk", pk)).values("_id"))
+        return Q(**{f"{_PK_TEXT}__in": granted.values("object_pk")})
+
+
+def union_access(
+    holders: Iterable[Holder], model: type[models.Model], action: Action
+) -> ModelAccess | None:
+    """What any of ``holders`` allows (``None``: none of them allows anything)."""
+    result: ModelAccess | None = None
+    for holder in holders:
+        access = holder.access(model, action)
+        if access is not None:
+            result = access if result is None else result.union(access)
+    return result
+
+
+class ShareRights:
+    """What one share shows at one request: its role ∩ its creator, asked many times.
+
+    ``creator`` is ``None`` where nothing limits the role: a superuser created the share, or code
+    did (no creating user was recorded).
     """
 
-    def __init__(self, permissions: frozenset[tuple[int, str]] = frozenset()) -> None:
-        self._permissions = permissions  # (content type id, codename) pairs
-        self._answers: dict[tuple[str, type[models.Model]], Any] = {}  # asked once per model
+    def __init__(
+        self,
+        role: Holder | None = None,
+        creator: list[Holder] | None = None,
+        *,
+        creator_unavailable: bool = False,
+        allowed_networks: str = "",
+    ) -> None:
+        self.role = role
+        self.creator = creator
+        self.creator_unavailable = creator_unavailable  # deleted or deactivated: nothing opens
+        self.allowed_networks = allowed_networks
+        self._answers: dict[tuple[str, Any], Any] = {}
 
-    def _memo(self, question: str, model: type[models.Model], answer: Callable[[], Any]) -> Any:
-        key = (question, model)
+    def _memo(self, question: str, subject: Any, answer: Callable[[], Any]) -> Any:
+        key = (question, subject)
         if key not in self._answers:
             self._answers[key] = answer()
         return self._answers[key]
 
-    @classmethod
-    def for_group(cls, group: Group) -> RoleRights:
-        """The rights of ``group`` (read from the database)."""
-        return cls(role_permissions(group_id=group.pk))
+    def access(self, model: type[models.Model], action: Action = "view") -> ModelAccess | None:
+        """What the share lets a visitor ``action`` of ``model`` (``None``: nothing)."""
+        return self._memo(action, model, lambda: self._access(model, action))
 
-    def can_view_share(self, share: Share) -> bool:
-        """Whether the role may read the model of the object ``share`` points to."""
-        model = share.shared_model
-        return model is not None and self.can_view_model(model)
+    def _access(self, model: type[models.Model], action: Action) -> ModelAccess | None:
+        if self.role is None or self.creator_unavailable or not is_shareable_model(model):
+            return None
+        granted = self.role.access(model, action)
+        if granted is None or self.creator is None:
+            return granted
+        creator = union_access(self.creator, model, action)
+        return None if creator is None else granted.intersection(creator)
 
     def can_view_model(self, model: type[models.Model]) -> bool:
-        """Whether the role holds ``view_<model>`` for ``model`` (never for shares themselves)."""
-        return self._memo("view", model, lambda: self._holds_view(model))
-
-    def _holds_view(self, model: type[models.Model]) -> bool:
-        if issubclass(model, Share):
-            return False  # a share's key and password hash are never disclosed
-        content_type = ContentType.objects.get_for_model(model)  # cached; the concrete model's
-        return (content_type.pk, f"view_{content_type.model}") in self._permissions
+        return self.access(model) is not None
 
     def visible_fields(self, model: type[models.Model]) -> list[models.Field]:
-        """The concrete, non-relation fields of ``model`` the role may read, in model order.
+        """The concrete, non-relation fields of ``model`` the share shows, in model order."""
+        return self._memo("fields", model, lambda: self._visible(model, relations=False))
 
-        Generated primary keys (auto-increment, UUIDs with a default) are internal and left out;
-        natural keys people type (a slug, a code) are shown.
-        """
-        if not self.can_view_model(model):
+    def visible_relations(self, model: type[models.Model]) -> list[Relation]:
+        """The relations of ``model`` the share may follow (forward first), to models it may
+        read. Generic relations and multi-table parent links are not followed."""
+        return self._memo("relations", model, lambda: self._visible(model, relations=True))
+
+    def _visible(self, model: type[models.Model], *, relations: bool) -> list[Any]:
+        access = self.access(model)
+        if access is None:
             return []
-        return self._memo(
-            "fields",
-            model,
-            lambda: [
-                field
-                for field in model._meta.concrete_fields
-                if not field.is_relation and not _never_shown(model, field)
-            ],
-        )
-
-    def visible_relations(
-        self, model: type[models.Model]
-    ) -> list[models.Field | models.ForeignObjectRel]:
-        """Relations of ``model`` that lead to a model the role may read: forward ones first."""
-        if not self.can_view_model(model):
-            return []
-        return self._memo("relations", model, lambda: self._followable_relations(model))
-
-    def _followable_relations(
-        self, model: type[models.Model]
-    ) -> list[models.Field | models.ForeignObjectRel]:
-        relations = [
-            field
-            for field in model._meta.get_fields()  # hidden reverse relations are left out
-            if field.is_relation
-            and field.related_model is not None  # generic foreign keys
-            and not isinstance(field, GenericRelation)  # not supported yet
-            and not getattr(field.remote_field, "parent_link", False)  # multi-table inheritance
-            and self.can_view_model(field.related_model)
+        candidates = model._meta.get_fields() if relations else model._meta.concrete_fields
+        found = [
+            candidate
+            for candidate in candidates
+            if candidate.is_relation == relations
+            and access.allows_field(candidate.name)
+            and not is_never_shown(model, candidate)
+            and (not relations or _followable(candidate))
+            and (not relations or self.can_view_model(candidate.related_model))
         ]
-        return sorted(relations, key=is_reverse)  # forward first; stable, so in model order
+        return sorted(found, key=is_reverse) if relations else found
 
 
-def is_reverse(relation: models.Field | models.ForeignObjectRel) -> bool:
+def _followable(relation: Relation) -> bool:
+    return (
+        relation.related_model is not None  # generic foreign keys
+        and not isinstance(relation, GenericRelation)  # not supported yet
+        and not getattr(relation.remote_field, "parent_link", False)  # multi-table inheritance
+        and not getattr(relation, "parent_link", False)
+    )
+
+
+def is_reverse(relation: Relation) -> bool:
     """Whether ``relation`` is the reverse side (e.g. a report's comments)."""
     return isinstance(relation, models.ForeignObjectRel)
-
-
-def _never_shown(model: type[models.Model], field: models.Field) -> bool:
-    """Fields no role ever sees: generated keys, password hashes, raw bytes."""
-    if field.primary_key and (isinstance(field, models.AutoField) or not field.editable):
-        return True  # auto-increment or generated UUID: internal, not content
-    if issubclass(model, AbstractBaseUser) and field.name == "password":
-        return True
-    return isinstance(field, models.BinaryField)

@@ -18,7 +18,8 @@ from . import access, disclosure, grants
 from .csrf import share_csrf_protect
 from .logs import log_refusal
 from .models import Share
-from .rights import RoleRights
+from .networks import client_address
+from .rights import ShareRights
 
 SHARE_RESPONSE_HEADERS = {
     "Cache-Control": "no-store, private",
@@ -64,9 +65,18 @@ class SharePageView(View):
         granted = grants.has_grant(request, share)
         shows_object = granted or access.opens_without_click(share)
         instance = disclosure.load_shared_object(share, rights) if shows_object else None
-        exists = instance is not None if shows_object else disclosure.shared_object_exists(share)
+        state = (
+            access.ObjectState.VISIBLE
+            if instance is not None
+            else disclosure.shared_object_state(share, rights)
+        )
         refusal = access.refusal_for(
-            share, now=now, rights=rights, object_exists=exists, granted=granted
+            share,
+            now=now,
+            rights=rights,
+            address=client_address(request),
+            object_state=state,
+            granted=granted,
         )
         if refusal is not None:
             return self.refuse(request, refusal, share)
@@ -82,8 +92,13 @@ class SharePageView(View):
         opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
         if grants.has_grant(request, share):  # already open for this visitor: nothing to count
             return opened
-        exists = disclosure.shared_object_exists(share)
-        refusal = access.refusal_for(share, now=now, rights=rights, object_exists=exists)
+        refusal = access.refusal_for(
+            share,
+            now=now,
+            rights=rights,
+            address=client_address(request),
+            object_state=disclosure.shared_object_state(share, rights),
+        )
         if refusal is not None:
             return self.refuse(request, refusal, share)
         if share.has_password:
@@ -101,7 +116,11 @@ class SharePageView(View):
         """Say why a use was not counted: the share changed between the checks and the count."""
         share, rights = access.find_share(token)
         refusal = access.refusal_for(
-            share, now=now, rights=rights or RoleRights(), object_exists=True
+            share,
+            now=now,
+            rights=rights or ShareRights(),
+            address=client_address(request),
+            object_state=access.ObjectState.VISIBLE,
         )
         if refusal is not None:
             return self.refuse(request, refusal, share)

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 
-from directus_shares.models import Share
+from directus_shares.models import RoleRule, Share
 from tests.testapp.models import Code, Gadget, Label, Owner
 
 
@@ -50,7 +50,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class RoleFactory(factory.django.DjangoModelFactory):
-    """A Group; ``RoleFactory(view=[Gadget, Owner])`` grants ``view_<model>`` on each."""
+    """A Group; ``RoleFactory(view=[Gadget, Owner], share=[Gadget])`` grants ``view_<model>``
+    and ``share_<model>`` on each."""
 
     class Meta:
         model = Group
@@ -61,19 +62,35 @@ class RoleFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def view(self, create: bool, models: list | None, **kwargs: object) -> None:
-        if not create:
-            return
-        for model in models or []:
-            content_type = ContentType.objects.get_for_model(model)
-            self.permissions.add(
-                Permission.objects.get(
-                    content_type=content_type, codename=f"view_{model._meta.model_name}"
-                )
-            )
+        if create:
+            self.permissions.add(*(permission("view", model) for model in models or []))
+
+    @factory.post_generation
+    def share(self, create: bool, models: list | None, **kwargs: object) -> None:
+        if create:
+            self.permissions.add(*(permission("share", model) for model in models or []))
+
+
+def permission(action: str, model: type) -> Permission:
+    """The ``<action>_<model>`` permission of ``model``."""
+    return Permission.objects.get(
+        content_type=ContentType.objects.get_for_model(model),
+        codename=f"{action}_{model._meta.model_name}",
+    )
+
+
+def rule(role: Group, model: type, **fields: object) -> RoleRule:
+    """Save a validated share rule of ``role`` for ``model``."""
+    made = RoleRule(role=role, content_type=ContentType.objects.get_for_model(model), **fields)
+    made.full_clean()
+    made.save()
+    return made
 
 
 class ShareFactory(factory.django.DjangoModelFactory):
-    """A share of a new Gadget, readable by a role that may view gadgets."""
+    """A share of a new Gadget, readable by a role that may view gadgets, created by a member
+    of that role (so the creator's rights do not narrow it; ``creator_in_role=False`` to
+    leave the creator outside)."""
 
     class Meta:
         model = Share
@@ -83,6 +100,11 @@ class ShareFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Share {n}")
     role = factory.SubFactory(RoleFactory, view=[Gadget])
     created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def creator_in_role(self, create: bool, value: bool | None, **kwargs: object) -> None:
+        if create and value is not False and self.created_by and self.role:
+            self.created_by.groups.add(self.role)
 
     @factory.post_generation
     def password(self, create: bool, raw: str | None, **kwargs: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,8 @@ from django.utils import timezone
 
 from directus_shares import access
 from directus_shares.models import Share
-from directus_shares.rights import RoleRights
+from directus_shares.queries import rights_of_role
+from directus_shares.rights import ShareRights
 from tests.factories import RoleFactory, ShareFactory
 from tests.testapp.models import Gadget
 
@@ -58,15 +60,26 @@ def test_refusal_order():
     share = ShareFactory.build(
         revoked_at=now, date_start=now + timedelta(hours=1), max_uses=1, times_used=1
     )
-    can_view = RoleRights.for_group(RoleFactory(view=[Gadget]))
-    kwargs = {"object_exists": True, "rights": RoleRights(), "now": now}
+    can_view = rights_of_role(RoleFactory(view=[Gadget]))
+    kwargs = {
+        "object_state": access.ObjectState.VISIBLE,
+        "rights": ShareRights(),
+        "now": now,
+        "address": ipaddress.ip_address("192.0.2.1"),
+    }
     assert access.refusal_for(None, **kwargs) is access.Refusal.UNKNOWN
+    assert (
+        access.refusal_for(
+            share, **{**kwargs, "rights": ShareRights(allowed_networks="10.0.0.0/8")}
+        )
+        is access.Refusal.FORBIDDEN_NETWORK
+    )
     assert access.refusal_for(share, **kwargs) is access.Refusal.UNAVAILABLE
     share.revoked_at = None
-    assert (
-        access.refusal_for(share, **{**kwargs, "object_exists": False})
-        is access.Refusal.UNAVAILABLE
-    )
+    gone = {**kwargs, "object_state": access.ObjectState.GONE}
+    assert access.refusal_for(share, **gone) is access.Refusal.UNAVAILABLE
+    creator_gone = {**kwargs, "rights": ShareRights(creator_unavailable=True)}
+    assert access.refusal_for(share, **creator_gone) is access.Refusal.UNAVAILABLE
     assert access.refusal_for(share, **kwargs) is access.Refusal.NOT_YET_OPEN
     share.date_start, share.date_end = now - timedelta(hours=2), now
     assert access.refusal_for(share, **kwargs) is access.Refusal.EXPIRED
@@ -74,3 +87,5 @@ def test_refusal_order():
     assert access.refusal_for(share, **kwargs) is access.Refusal.USED_UP
     assert access.refusal_for(share, **kwargs, granted=True) is access.Refusal.GRANTS_NOTHING
     assert access.refusal_for(share, **{**kwargs, "rights": can_view}, granted=True) is None
+    hidden = {**kwargs, "rights": can_view, "object_state": access.ObjectState.HIDDEN}
+    assert access.refusal_for(share, **hidden, granted=True) is access.Refusal.GRANTS_NOTHING

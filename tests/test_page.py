@@ -145,8 +145,9 @@ def test_a_role_that_may_not_view_the_model_grants_nothing(visitor):
 
 
 def test_a_share_without_role_uses_the_public_role(visitor):
-    RoleFactory(name="Public", view=[Gadget])
+    public = RoleFactory(name="Public", view=[Gadget])
     share = ShareFactory(role=None, content_object=GadgetFactory(name="Public gadget"))
+    share.created_by.groups.add(public)  # a creator who may see what the public role sees
     with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "Public"}):
         response = open_share(visitor, share)
         assert response.status_code == 303

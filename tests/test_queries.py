@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.test import override_settings
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
-from directus_shares.conf import get_config
-from directus_shares.models import Share
-from directus_shares.queries import _share_then_permissions, granting_role, share_and_permissions
-from tests.factories import RoleFactory, ShareFactory
-from tests.testapp.models import Code, Gadget, Owner
+from directus_shares import access
+from directus_shares.models import RoleSettings, Share
+from directus_shares.queries import LoadedShare, load_share, load_with_orm
+from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
+from tests.testapp.models import Code, Gadget, Label, Owner
 
 pytestmark = pytest.mark.django_db
 
 
-def orm_permissions(share: Share) -> frozenset:
-    """What the ORM says ``share`` grants, by the rule of ``queries.granting_role``."""
-    role = granting_role(share, get_config()["PUBLIC_ROLE"])
-    if role is None:
-        return frozenset()
-    group_filter = {f"group__{'id' if 'group_id' in role else 'name'}": next(iter(role.values()))}
-    return frozenset(
-        Permission.objects.filter(**group_filter).values_list("content_type_id", "codename")
+def comparable(loaded: LoadedShare | None) -> tuple | None:
+    """What a loaded share says, in a form two loads can be compared in (rows unordered)."""
+    if loaded is None:
+        return None
+    rows = sorted(
+        json.dumps(
+            [
+                *row[:5],
+                None if row[5] is None else bool(row[5]),  # SQLite's booleans are 0/1
+                *(json.loads(v) if isinstance(v, str) else v for v in row[6:]),
+            ],
+            sort_keys=True,
+        )
+        for row in loaded.rows
     )
+    share = tuple(getattr(loaded.share, f.attname) for f in Share._meta.concrete_fields)
+    return (
+        share,
+        loaded.granting_group_id,
+        loaded.creator_active,
+        loaded.creator_superuser,
+        loaded.allowed_networks,
+        rows,
+    )
+
+
+def assert_sql_matches_orm(share: Share, public_role: str | None) -> LoadedShare:
+    share = Share.objects.get(pk=share.pk)
+    raw = load_share(share.key, public_role)
+    assert comparable(raw) == comparable(load_with_orm(share.key, public_role)), share
+    return raw
 
 
 def test_share_row_matches_the_orm_field_for_field():
@@ -35,42 +59,82 @@ def test_share_row_matches_the_orm_field_for_field():
         password="pw", max_uses=3, date_start=now - timedelta(days=1), date_end=now + timedelta(1)
     )
     share.revoke()
-    raw, _ = share_and_permissions(share.key, None)
+    raw = load_share(share.key, None).share
     orm = Share.objects.get(pk=share.pk)
     for field in Share._meta.concrete_fields:
         assert getattr(raw, field.attname) == getattr(orm, field.attname), field.name
     assert timezone.is_aware(raw.date_start) and timezone.is_aware(raw.revoked_at)
-    assert share_and_permissions("not-a-key", None) is None
+    assert load_share("not-a-key", None) is None
 
 
 def test_an_empty_public_role_names_no_group():
-    from django.contrib.auth.models import Group
-
     Group.objects.create(name="").permissions.add(Permission.objects.get(codename="view_gadget"))
-    share = ShareFactory(role=None)
+    share = ShareFactory(role=None, created_by=None)
     with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": ""}):
-        from directus_shares import access
-
         _, rights = access.find_share(share.token)
-        assert not rights.can_view_share(share)
+        assert not rights.can_view_model(Gadget)
 
 
 @pytest.mark.parametrize("public_role", [None, "Public", "No such group"])
-def test_permissions_follow_the_granting_role_rule(public_role):
-    RoleFactory(name="Public", view=[Owner])
-    own_role = ShareFactory(role=RoleFactory(view=[Gadget, Owner, Code]))
+def test_the_granting_role_and_its_rights_match_the_orm(public_role):
+    public = RoleFactory(name="Public", view=[Owner])
+    RoleSettings.objects.create(role=public, allowed_networks="10.0.0.0/8")
+    rule(public, Owner, fields=["name"], read_filter={"name__startswith": "A"})
+    own = RoleFactory(view=[Gadget, Owner, Code], share=[Gadget])
+    rule(own, Gadget, all_fields=True, share_filter={"colour": "g"})
+    assign_perm("view_label", own, Label.objects.create(name="one"))
+    own_role = ShareFactory(role=own)
     no_role = ShareFactory(role=None)
     role_deleted = ShareFactory(role=None)
     Share.objects.filter(pk=role_deleted.pk).update(role_removed=True)
     role_without_rights = ShareFactory(role=RoleFactory())
     with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": public_role}):
         for share in (own_role, no_role, role_deleted, role_without_rights):
-            share = Share.objects.get(pk=share.pk)
-            found, permissions = share_and_permissions(share.key, public_role)
-            assert found.pk == share.pk
-            assert permissions == orm_permissions(share), share
-            # The two-query path taken when a router keeps auth models in another database.
-            assert _share_then_permissions(share.key, public_role)[1] == permissions
-    assert len(share_and_permissions(own_role.key, None)[1]) == 3
-    assert len(share_and_permissions(no_role.key, "Public")[1]) == 1
-    assert share_and_permissions(role_deleted.key, "Public")[1] == frozenset()
+            assert_sql_matches_orm(share, public_role)
+    loaded = load_share(own_role.key, None)
+    role_rows = [row for row in loaded.rows if row[0] == "role"]
+    assert len(role_rows) == 3 + 1 + 1 + 1  # view ×3, share, the rule, a guardian grant
+    assert load_share(no_role.key, "Public").allowed_networks == "10.0.0.0/8"
+    assert load_share(no_role.key, "Public").granting_group_id == public.pk
+    assert load_share(role_deleted.key, "Public").granting_group_id is None
+
+
+def test_the_creators_rights_match_the_orm():
+    creator = UserFactory()
+    creator.user_permissions.add(Permission.objects.get(codename="view_code"))
+    team = RoleFactory(view=[Gadget, Label])
+    rule(team, Gadget, fields=["name", "labels"], read_filter={"in_stock": True})
+    other_team = RoleFactory(view=[Owner])
+    creator.groups.add(team, other_team)
+    assign_perm("view_gadget", creator, GadgetFactory())
+    assign_perm("share_owner", other_team, Owner.objects.create(name="x"))
+    share = ShareFactory(role=RoleFactory(view=[Gadget]), created_by=creator, creator_in_role=False)
+    loaded = assert_sql_matches_orm(share, None)
+    assert loaded.creator_active is True and loaded.creator_superuser is False
+    kinds = sorted(((row[0], row[3], row[4]) for row in loaded.rows if row[0] != "role"), key=str)
+    assert kinds == sorted(
+        [
+            ("user", "view_code", 0),
+            ("user", "view_gadget", 1),
+            ("group", "view_gadget", 0),
+            ("group", "view_label", 0),
+            ("group", None, 0),  # the team's rule
+            ("group", "view_owner", 0),
+            ("group", "share_owner", 1),
+        ],
+        key=str,
+    )
+
+
+@pytest.mark.parametrize(
+    "creator, expected",
+    [
+        ({"is_active": False}, (False, False)),
+        ({"is_superuser": True}, (True, True)),
+        (None, (None, False)),
+    ],
+)
+def test_creator_state_matches_the_orm(creator, expected):
+    share = ShareFactory(created_by=None if creator is None else UserFactory(**creator))
+    loaded = assert_sql_matches_orm(share, None)
+    assert (loaded.creator_active, loaded.creator_superuser) == expected

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import tokens
-from .conf import get_config
+from .. import tokens
+from ..conf import get_config
 
 _NOT_LOADED = object()  # a field deferred when the share was loaded (``.only()``/``.defer()``)
 _TARGET_FIELDS = ("content_type_id", "object_pk", "created_by_id")  # fixed at creation
@@ -117,6 +117,12 @@ class Share(models.Model):
         editable=False,
         help_text=_("Its role was deleted: it grants nothing until another role is chosen."),
     )
+    creator_removed = models.BooleanField(
+        _("creator removed"),
+        default=False,
+        editable=False,
+        help_text=_("The user who created it was deleted: it no longer opens."),
+    )
     # Bumped to end every grant made so far (revocation, password change).
     grant_epoch = models.PositiveIntegerField(default=0, editable=False)
 
@@ -161,7 +167,15 @@ class Share(models.Model):
     #: that saving an out-of-date copy can neither give back spent uses, undo a revocation, nor
     #: bring back an old password or link.
     STATE_FIELDS = frozenset(
-        {"times_used", "revoked_at", "role_removed", "grant_epoch", "key", "password"}
+        {
+            "times_used",
+            "revoked_at",
+            "role_removed",
+            "creator_removed",
+            "grant_epoch",
+            "key",
+            "password",
+        }
     )
 
     def __str__(self) -> str:

@@ -1,0 +1,78 @@
+"""Row filters of a role: which objects of a model it may read or share, stored as data.
+
+A filter is a JSON object of Django lookups, all of which must hold – ``{"status": "done"}`` or
+``{"published_on__year__gte": 2024, "author__name__startswith": "A"}`` – checked against the
+model when it is saved (:func:`row_filter_errors`) and applied as ``queryset.filter(**filter)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
+from django.utils.translation import gettext as _
+
+from .fields import is_secret
+
+JSONScalar = str | int | float | bool | None
+
+
+def row_filter_q(spec: dict[str, Any] | None) -> Q | None:
+    """The rows ``spec`` lets through as a ``Q`` (``None``: every row)."""
+    return Q(**spec) if spec else None
+
+
+def row_filter_errors(model: type[models.Model], spec: Any) -> list[str]:
+    """Why ``spec`` is not a valid row filter for ``model`` (empty when it is)."""
+    if spec in (None, {}):
+        return []
+    if not isinstance(spec, dict):
+        return [_('A filter is a JSON object of lookups, e.g. {"status": "done"}.')]
+    errors = []
+    for lookup, value in spec.items():
+        if problem := _path_problem(model, lookup):
+            errors.append(f"{lookup}: {problem}")
+        elif not _is_json_value(value):
+            errors.append(f"{lookup}: " + _("values are text, numbers, true/false, null or lists."))
+    if errors:
+        return errors
+    try:  # the lookups and value types as Django itself reads them
+        str(model._default_manager.filter(**spec).query)
+    except (FieldError, ValidationError, ValueError, TypeError) as error:
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        return [message]
+    return []
+
+
+def _path_problem(model: type[models.Model], lookup: str) -> str | None:
+    """What is wrong with the field path of ``lookup`` (``author__name__startswith``), if any."""
+    if not isinstance(lookup, str) or not lookup or lookup.startswith(LOOKUP_SEP):
+        return _("not a field lookup.")
+    current: type[models.Model] | None = model
+    for position, part in enumerate(lookup.split(LOOKUP_SEP)):
+        if current is None:  # past the last field: the rest are lookups/transforms
+            break
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            if position == 0:
+                return _("%(model)s has no field %(field)r.") % {
+                    "model": model._meta.label,
+                    "field": part,
+                }
+            break  # a lookup (``exact``, ``gte``) or transform (``year``); Django checks it
+        if is_secret(current, field):
+            return _("%(field)r can never be shared, so it cannot be filtered on either.") % {
+                "field": part
+            }
+        current = field.related_model if field.is_relation else None
+    return None
+
+
+def _is_json_value(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(item, JSONScalar) for item in value)
+    return isinstance(value, JSONScalar)
