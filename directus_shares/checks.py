@@ -8,6 +8,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import get_hasher
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import models
@@ -143,6 +144,26 @@ def check_never_shared_fields(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 )
             )
     return messages
+
+
+@register(Tags.models)
+def check_user_model(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The user model carries Django's permissions: a share never shows more than its creator
+    may see, and that is read from ``is_superuser``, ``groups`` and ``user_permissions``."""
+    user_model = get_user_model()
+    names = _field_names(user_model)
+    missing = [name for name in ("is_superuser", "groups", "user_permissions") if name not in names]
+    if not missing:
+        return []
+    return [
+        Error(
+            f"{user_model._meta.label} has no {', '.join(missing)}: directus_shares cannot tell "
+            "what a share's creator may see.",
+            hint="Give the user model django.contrib.auth.models.PermissionsMixin.",
+            obj=user_model,
+            id="directus_shares.E030",
+        )
+    ]
 
 
 @register(Tags.security)

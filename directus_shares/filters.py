@@ -52,22 +52,24 @@ def _path_problem(model: type[models.Model], lookup: str) -> str | None:
     if not isinstance(lookup, str) or not lookup or lookup.startswith(LOOKUP_SEP):
         return _("not a field lookup.")
     current: type[models.Model] | None = model
-    for position, part in enumerate(lookup.split(LOOKUP_SEP)):
+    previous: Any = None
+    for part in lookup.split(LOOKUP_SEP):
         if current is None:  # past the last field: the rest are lookups/transforms
             break
         try:
             field = current._meta.get_field(part)
         except FieldDoesNotExist:
-            if position == 0:
-                return _("%(model)s has no field %(field)r.") % {
-                    "model": model._meta.label,
-                    "field": part,
-                }
-            break  # a lookup (``exact``, ``gte``) or transform (``year``); Django checks it
+            if previous is not None and (previous.get_lookup(part) or previous.get_transform(part)):
+                break  # ``author__exact``: a lookup on the relation itself; Django checks it
+            return _("%(model)s has no field %(field)r.") % {
+                "model": current._meta.label,
+                "field": part,
+            }
         if is_secret(current, field):
             return _("%(field)r can never be shared, so it cannot be filtered on either.") % {
                 "field": part
             }
+        previous = field
         current = field.related_model if field.is_relation else None
     return None
 

@@ -43,6 +43,10 @@ class RuleData:
     read_filter: dict[str, Any] = field(default_factory=dict)
     share_filter: dict[str, Any] = field(default_factory=dict)
 
+    def filter_for(self, action: Action) -> dict[str, Any]:
+        """The row filter that applies to ``action``."""
+        return self.read_filter if action == "view" else self.share_filter
+
 
 @dataclass(frozen=True)
 class ModelAccess:
@@ -100,7 +104,7 @@ class Holder:
         rule = self.rules.get(content_type.pk)
         fields = None if rule is None or rule.all_fields else rule.fields
         if (content_type.pk, codename) in self.permissions:
-            spec = None if rule is None else getattr(rule, f"{action}_filter")
+            spec = None if rule is None else rule.filter_for(action)
             return ModelAccess(fields, row_filter_q(spec))
         if (content_type.pk, codename) in self.object_permissions:
             return ModelAccess(fields, self._object_rows(model, content_type, codename), True)

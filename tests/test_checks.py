@@ -129,6 +129,28 @@ def test_wrong_types_are_errors():
         ("GRANT_COOKIE_NAME", "sessionid", "is already the SESSION_COOKIE_NAME"),
         ("GRANT_COOKIE_NAME", "csrftoken", "is already the CSRF_COOKIE_NAME"),
         ("PUBLIC_ROLE", "", "must name a group, or be None for no public role"),
+        ("RELATED_DEPTH", -1, "must be 0 or more"),
+        ("TRUSTED_PROXY_COUNT", -1, "must be 0 or more"),
+        (
+            "FORWARDED_FOR_HEADER",
+            "",
+            "must name a request.META key, such as 'HTTP_X_FORWARDED_FOR'",
+        ),
+        (
+            "NEVER_SHARED_FIELDS",
+            {"testapp.nothing": ["x"]},
+            "names 'testapp.nothing', which is not an installed model ('app_label.model')",
+        ),
+        (
+            "NEVER_SHARED_FIELDS",
+            {"testapp.gadget": "homepage"},
+            "['testapp.gadget'] must be a list of field names",
+        ),
+        (
+            "NEVER_SHARED_FIELDS",
+            {"testapp.gadget": ["homepage", "home_page"]},
+            "['testapp.gadget'] names fields testapp.Gadget does not have: ['home_page']",
+        ),
     ],
 )
 def test_values_out_of_range_are_errors(key, value, problem):
@@ -140,3 +162,44 @@ def test_values_out_of_range_are_errors(key, value, problem):
                 id="directus_shares.E012",
             )
         ]
+
+
+def test_never_shared_fields_of_a_model_must_exist(monkeypatch):
+    from tests.testapp.models import Gadget, Label
+
+    monkeypatch.setattr(Gadget, "NEVER_SHARED_FIELDS", ["homepage", "home_page"], raising=False)
+    monkeypatch.setattr(Label, "NEVER_SHARED_FIELDS", "name", raising=False)
+    assert app_messages() == [
+        Error(
+            "testapp.Label.NEVER_SHARED_FIELDS must be a list of field names.",
+            hint="Write NEVER_SHARED_FIELDS = ['name'].",
+            obj=Label,
+            id="directus_shares.E021",
+        ),
+        Error(
+            "testapp.Gadget.NEVER_SHARED_FIELDS names fields it does not have: home_page.",
+            hint="Use the field names of the model (as in its Meta and forms).",
+            obj=Gadget,
+            id="directus_shares.E020",
+        ),
+    ]
+
+
+def test_a_user_model_without_permissions_is_an_error(monkeypatch):
+    from types import SimpleNamespace
+
+    class Account:  # a stand-in, so that no model is added to the app registry
+        _meta = SimpleNamespace(
+            label="accounts.Account", get_fields=lambda: [SimpleNamespace(name="email")]
+        )
+
+    monkeypatch.setattr("directus_shares.checks.get_user_model", lambda: Account)
+    assert app_messages() == [
+        Error(
+            "accounts.Account has no is_superuser, groups, user_permissions: directus_shares "
+            "cannot tell what a share's creator may see.",
+            hint="Give the user model django.contrib.auth.models.PermissionsMixin.",
+            obj=Account,
+            id="directus_shares.E030",
+        )
+    ]

@@ -7,6 +7,7 @@ narrow them: a :class:`RoleRule` per model (fields, rows to read, rows to share)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -109,6 +110,16 @@ class RoleSettings(models.Model):
             "Staff who are not members may still give this role to their shares. "
             "What a share shows never exceeds what its creator may see."
         ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
+        help_text=_("Who created the role while sharing; they may assign it."),
     )
     allowed_networks = models.TextField(
         _("allowed networks"),

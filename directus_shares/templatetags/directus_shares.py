@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import conditional_escape as esc  # escapes all but mark_safe text
+from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst  # escapes all but mark_safe text
+from django.utils.translation import gettext as _
 
-from ..disclosure import DisclosedField
+from ..disclosure import DisclosedField, DisclosedRelation
 
 register = template.Library()
 
@@ -41,3 +43,23 @@ def share_fields(fields: list[DisclosedField]) -> SafeString:
         for field in fields
     )
     return mark_safe(f'<dl class="ds-fields">\n{rows}\n</dl>')  # noqa: S308 - escaped above
+
+
+@register.simple_tag
+def share_relations(relations: list[DisclosedRelation]) -> SafeString:
+    """Objects linked to a linked object (a comment's author, …), nested to any depth."""
+    return mark_safe(_relations_html(relations))  # noqa: S308 - escaped in _relations_html
+
+
+def _relations_html(relations: list[DisclosedRelation]) -> str:
+    parts = []
+    for relation in relations:
+        items = [
+            f'<li class="ds-linked">{share_fields(obj.fields)}{_relations_html(obj.relations)}</li>'
+            for obj in relation.objects
+        ] or [f'<li class="ds-empty">{esc(_("None"))}</li>']
+        parts.append(
+            f'<div class="ds-nested" data-relation="{esc(relation.name)}">'
+            f"<h3>{esc(capfirst(relation.label))}</h3><ul>{''.join(items)}</ul></div>"
+        )
+    return "".join(parts)

@@ -1,0 +1,134 @@
+"""Who may create a share of what, with which role – the rules every surface (admin, API) asks.
+
+* A user may share an object when they hold ``share`` on it – the model permission (within the
+  share filter of the role that grants it), or a django-guardian object grant – and may view it.
+  Active superusers may share anything.
+* They may give it only a role they belong to, one they created, or one an administrator marked
+  assignable (superusers: any role). Whatever the role, a share never shows more than its creator
+  may see at the time of the visit (see :class:`~directus_shares.rights.ShareRights`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from .fields import is_shareable_model
+from .models import RoleSettings, Share
+from .queries import holders_of_user
+from .rights import Action, Holder, union_access
+
+
+class SharingDenied(PermissionDenied):
+    """The user may not create (or give this role to) this share; nothing was created."""
+
+
+def can_view(user: Any, obj: models.Model) -> bool:
+    """Whether ``user`` may read ``obj`` by the rules shares use."""
+    return _holds(user, obj, "view", _holders(user))
+
+
+def can_share(user: Any, obj: models.Model) -> bool:
+    """Whether ``user`` may create shares of ``obj``."""
+    return sharing_refusal(user, obj) is None
+
+
+def sharing_refusal(user: Any, obj: models.Model) -> str | None:
+    """Why ``user`` may not share ``obj``, or ``None`` when they may."""
+    if not is_shareable_model(type(obj)):
+        return _("Objects of this kind cannot be shared.")
+    holders = _holders(user)
+    if not _holds(user, obj, "share", holders):
+        return _("You may not share this %(model)s.") % {"model": obj._meta.verbose_name}
+    if not _holds(user, obj, "view", holders):
+        return _("You may not share this %(model)s: you cannot view it yourself.") % {
+            "model": obj._meta.verbose_name
+        }
+    return None
+
+
+def assignable_roles(user: Any) -> QuerySet[Group]:
+    """The roles ``user`` may give to a share."""
+    if not _is_active_user(user):
+        return Group.objects.none()
+    if user.is_superuser:
+        return Group.objects.all()
+    settings = RoleSettings.objects.filter(Q(assignable=True) | Q(created_by=user))
+    return Group.objects.filter(
+        Q(pk__in=user.groups.values("pk")) | Q(pk__in=settings.values("role_id"))
+    ).distinct()
+
+
+def create_share(
+    user: Any,
+    obj: models.Model,
+    *,
+    role: Group | None = None,
+    password: str | None = None,
+    **options: Any,
+) -> Share:
+    """Create a share of ``obj`` by ``user`` after checking every rule.
+
+    ``options`` are the share's other editable fields (``name``, ``date_start``, ``date_end``,
+    ``max_uses``).
+
+    Raises:
+        SharingDenied: the user may not share ``obj`` or may not assign ``role``.
+        django.core.exceptions.ValidationError: an option is invalid (nothing is saved).
+    """
+    refusal = sharing_refusal(user, obj)
+    if refusal is None and role is not None and not assignable_roles(user).filter(pk=role.pk):
+        refusal = _("You may not give shares the role “%(role)s”.") % {"role": role}
+    if refusal is not None:
+        raise SharingDenied(refusal)
+    share = Share(content_object=obj, role=role, created_by=user, **options)
+    if password:
+        share.set_password(password)
+    share.full_clean()
+    with transaction.atomic():
+        share.save()
+    return share
+
+
+def create_role(user: Any, name: str) -> Group:
+    """A new role named ``name`` created "on the fly" by ``user`` while sharing: it has no
+    rights until someone sets them, and ``user`` may assign it.
+
+    Raises:
+        SharingDenied: ``user`` may not add groups.
+    """
+    if not user.has_perm("auth.add_group"):
+        raise SharingDenied(_("You may not create roles."))
+    with transaction.atomic():
+        role = Group.objects.create(name=name)
+        RoleSettings.objects.create(role=role, created_by=user)
+    return role
+
+
+def _holders(user: Any) -> list[Holder]:
+    """The user's holders of rights; none for anonymous, inactive or superusers (who need none)."""
+    if not _is_active_user(user) or user.is_superuser:
+        return []
+    return holders_of_user(user)
+
+
+def _is_active_user(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_authenticated", False))
+
+
+def _holds(user: Any, obj: models.Model, action: Action, holders: list[Holder]) -> bool:
+    if not _is_active_user(user) or not is_shareable_model(type(obj)):
+        return False
+    if user.is_superuser:
+        return True
+    access = union_access(holders, type(obj), action)
+    if access is None:
+        return False
+    if access.rows is None:
+        return True
+    return access.filter(type(obj)._default_manager.filter(pk=obj.pk)).exists()

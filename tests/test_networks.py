@@ -1,0 +1,84 @@
+"""IP limits of a role: the client address as configured, and a 403 from anywhere else."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from django.test import Client, RequestFactory, override_settings
+
+from directus_shares.access import Refusal
+from directus_shares.models import RoleSettings
+from directus_shares.networks import address_allowed, client_address, parse_networks
+from tests.conftest import open_share
+from tests.factories import GadgetFactory, ShareFactory
+
+
+def request_from(remote: str, forwarded: str | None = None):
+    extra = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
+    return RequestFactory().get("/", REMOTE_ADDR=remote, **extra)
+
+
+def test_networks_are_read_from_commas_spaces_and_lines():
+    assert parse_networks("10.0.0.0/8, 192.0.2.7\n2001:db8::/32;  ") == [
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.0.2.7/32"),
+        ipaddress.ip_network("2001:db8::/32"),
+    ]
+    with pytest.raises(ValueError, match="300.1.1.1, x"):
+        parse_networks("300.1.1.1 10.0.0.1 x")
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed", "expected"),
+    [
+        ("10.1.2.3", "10.0.0.0/8", True),
+        ("11.1.2.3", "10.0.0.0/8", False),
+        ("2001:db8::1", "10.0.0.0/8, 2001:db8::/32", True),
+        ("2001:db9::1", "2001:db8::/32", False),
+        ("192.0.2.1", "", True),  # no limit
+        (None, "10.0.0.0/8", False),  # unknown address, limited role
+        ("10.1.2.3", "garbage", False),  # an unreadable list allows nothing
+    ],
+)
+def test_address_allowed(address, allowed, expected):
+    parsed = None if address is None else ipaddress.ip_address(address)
+    assert address_allowed(parsed, allowed) is expected
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted():
+    request = request_from("198.51.100.9", forwarded="10.0.0.1")
+    assert client_address(request) == ipaddress.ip_address("198.51.100.9")
+    with override_settings(DIRECTUS_SHARES={"TRUSTED_PROXY_COUNT": 1}):
+        assert client_address(request) == ipaddress.ip_address("10.0.0.1")
+        # A client's own "X-Forwarded-For: 10.0.0.1" is left of what the proxy appended.
+        spoofed = request_from("198.51.100.9", forwarded="10.0.0.1, 203.0.113.5")
+        assert client_address(spoofed) == ipaddress.ip_address("203.0.113.5")
+        assert client_address(request_from("198.51.100.9")) is None  # did not pass the proxy
+    with override_settings(DIRECTUS_SHARES={"TRUSTED_PROXY_COUNT": 2}):
+        assert client_address(
+            request_from("10.9.9.9", forwarded="1.2.3.4, 5.6.7.8, 10.0.0.2")
+        ) == ipaddress.ip_address("5.6.7.8")
+
+
+def test_ipv4_mapped_ipv6_addresses_count_as_ipv4():
+    assert client_address(request_from("::ffff:10.0.0.1")) == ipaddress.ip_address("10.0.0.1")
+    assert client_address(request_from("not an address")) is None
+
+
+@pytest.mark.django_db
+def test_a_visitor_from_outside_the_roles_networks_is_refused_before_anything_else():
+    share = ShareFactory(content_object=GadgetFactory(name="Inside only"), password="pw")
+    RoleSettings.objects.create(role=share.role, allowed_networks="10.0.0.0/8")
+    outside = Client(REMOTE_ADDR="192.0.2.1")
+    for response in (outside.get(share.get_absolute_url()), open_share(outside, share, "pw")):
+        assert response.status_code == Refusal.FORBIDDEN_NETWORK.status == 403
+        content = response.content.decode()
+        assert "cannot be opened from your network" in content
+        assert "Inside only" not in content and share.name not in content
+        assert "password" not in content.lower()
+    share.refresh_from_db()
+    assert share.times_used == 0
+    inside = Client(REMOTE_ADDR="10.20.30.40")
+    assert open_share(inside, share, "pw").status_code == 303
+    assert "Inside only" in inside.get(share.get_absolute_url()).content.decode()
