@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
-from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Max
@@ -27,6 +26,7 @@ from django.test.utils import CaptureQueriesContext
 from directus_shares import access, tokens
 from directus_shares.conf import get_config
 from directus_shares.models import Share
+from directus_shares.queries import share_statement
 from example_project.reports import demo_data
 from example_project.reports.models import Report
 
@@ -190,13 +190,14 @@ def inspect(case: Case, counter: Argon2Counter) -> tuple[list[str], int]:
 
 
 class ShareLookupRouter:
-    """Sends reads of shares – and of the auth models the share lookup joins, so that it stays
-    one statement – to ``alias``; each lookup case sets it before its call."""
+    """Sends reads of shares – and of the auth and guardian models the share lookup joins, so
+    that it stays one statement – to ``alias``; each lookup case sets it before its call."""
 
     alias = DEFAULT_DB_ALIAS
+    joined_apps = frozenset({"directus_shares", "auth", "guardian"})
 
     def db_for_read(self, model: type[models.Model], **hints: Any) -> str | None:
-        return type(self).alias if model in (Share, Permission, Group) else None
+        return type(self).alias if model._meta.app_label in self.joined_apps else None
 
 
 def routed(case: Case, alias: str) -> Case:
@@ -258,13 +259,13 @@ def lookup(name: str, label: str, keys: list[str], *, using: str) -> Case:
     return routed(case, using)
 
 
-def lookup_sql(name: str, label: str, sql: str, keys: list[str], *, using: str) -> Case:
+def lookup_sql(name: str, label: str, keys: list[str], *, using: str) -> Case:
     """The SQL ``find_share`` runs, alone on a cursor: the database's part of the lookup."""
     cycle = itertools.cycle(keys)
 
     def fetch(key: str) -> Any:
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, [get_config()["PUBLIC_ROLE"], key])  # find_share's parameters
+            cursor.execute(*share_statement(using, key, get_config()["PUBLIC_ROLE"]))
             return cursor.fetchone()
 
     return Case(name, label, lambda: functools.partial(fetch, next(cycle)), _expect_row)

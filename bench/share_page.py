@@ -223,7 +223,6 @@ def lookup_scaling(
                 sc.lookup_sql(
                     f"sql_{size}",
                     f"  its SQL alone, {size:,} shares",
-                    results["sql"],
                     keys,
                     using=alias,
                 )

@@ -7,8 +7,14 @@ A model declares its secrets with ``NEVER_SHARED_FIELDS = ["api_key"]`` (like Dj
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 from .conf import get_config
 
@@ -65,3 +71,38 @@ def is_never_shown(model: type[models.Model], field: Relation) -> bool:
         getattr(field, "primary_key", False)
         and (isinstance(field, models.AutoField) or not field.editable)
     )
+
+
+@functools.cache
+def shown_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The concrete, non-relation fields of ``model`` a share may ever show, in model order
+    (the same for every role: worked out once per process)."""
+    return tuple(
+        field
+        for field in model._meta.concrete_fields
+        if not field.is_relation and not is_never_shown(model, field)
+    )
+
+
+@functools.cache
+def followable_relations(model: type[models.Model]) -> tuple[Relation, ...]:
+    """The relations of ``model`` a share may ever follow, forward ones first. Generic relations
+    and multi-table parent links are not followed."""
+    found = [
+        relation
+        for relation in model._meta.get_fields()
+        if relation.is_relation
+        and relation.related_model is not None  # generic foreign keys
+        and not isinstance(relation, GenericRelation)
+        and not getattr(relation.remote_field, "parent_link", False)
+        and not getattr(relation, "parent_link", False)
+        and not is_never_shown(model, relation)
+    ]
+    return tuple(sorted(found, key=lambda relation: isinstance(relation, models.ForeignObjectRel)))
+
+
+@receiver(setting_changed)
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    if setting == "DIRECTUS_SHARES":
+        shown_fields.cache_clear()
+        followable_relations.cache_clear()

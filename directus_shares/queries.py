@@ -50,12 +50,11 @@ def load_share(key: str, public_role: str | None) -> LoadedShare | None:
     that key. The role granted is its own, else the group named ``public_role`` – unless its
     role was deleted."""
     alias = router.db_for_read(Share)
-    if any(router.db_for_read(model) != alias for model in (Permission, Group, get_user_model())):
+    if any(router.db_for_read(model) != alias for model in _joined_models()):
         return load_with_orm(key, public_role)  # auth lives elsewhere: no joins across databases
     connection = connections[alias]
-    sql, parameter_kinds = _share_sql(alias)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [public_role if kind == "role" else key for kind in parameter_kinds])
+        cursor.execute(*share_statement(alias, key, public_role))
         rows = cursor.fetchall()
     head = next((row for row in rows if row[0] == "share"), None)
     if head is None:
@@ -77,6 +76,12 @@ def load_share(key: str, public_role: str | None) -> LoadedShare | None:
         allowed_networks=networks or "",
         rows=[(row[0], *row[width + 5 :]) for row in rows if row[0] != "share"],
     )
+
+
+def share_statement(alias: str, key: str, public_role: str | None) -> tuple[str, list[Any]]:
+    """The SQL :func:`load_share` runs on the database ``alias``, with its parameters."""
+    sql, parameter_kinds = _share_sql(alias)
+    return sql, [public_role if kind == "role" else key for kind in parameter_kinds]
 
 
 def share_rights(loaded: LoadedShare) -> ShareRights:
@@ -241,6 +246,17 @@ def group_right_rows(group_ids: Sequence[int]) -> list[tuple[Any, ...]]:
 
 def _rule_values(rule: RoleRule) -> tuple[Any, ...]:
     return rule.all_fields, rule.fields, rule.read_filter, rule.share_filter
+
+
+def _joined_models() -> list[type]:
+    """The models whose tables the one statement joins (they must share the share's database)."""
+    joined = [Permission, Group, get_user_model(), RoleRule, RoleSettings]
+    if _guardian_installed():
+        joined += [apps.get_model("guardian", name) for name in _GUARDIAN_MODELS]
+    return joined
+
+
+_GUARDIAN_MODELS = ("GroupObjectPermission", "UserObjectPermission")
 
 
 @functools.cache

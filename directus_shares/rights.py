@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.apps import apps
-from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models, router
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Replace
 
-from .fields import is_never_shown, is_shareable_model
+from .fields import followable_relations, is_shareable_model, shown_fields
 from .filters import row_filter_q
 
 Action = Literal["view", "share"]
@@ -201,26 +200,13 @@ class ShareRights:
         access = self.access(model)
         if access is None:
             return []
-        candidates = model._meta.get_fields() if relations else model._meta.concrete_fields
-        found = [
-            candidate
-            for candidate in candidates
-            if candidate.is_relation == relations
-            and access.allows_field(candidate.name)
-            and not is_never_shown(model, candidate)
-            and (not relations or _followable(candidate))
-            and (not relations or self.can_view_model(candidate.related_model))
+        if not relations:
+            return [field for field in shown_fields(model) if access.allows_field(field.name)]
+        return [
+            relation
+            for relation in followable_relations(model)
+            if access.allows_field(relation.name) and self.can_view_model(relation.related_model)
         ]
-        return sorted(found, key=is_reverse) if relations else found
-
-
-def _followable(relation: Relation) -> bool:
-    return (
-        relation.related_model is not None  # generic foreign keys
-        and not isinstance(relation, GenericRelation)  # not supported yet
-        and not getattr(relation.remote_field, "parent_link", False)  # multi-table inheritance
-        and not getattr(relation, "parent_link", False)
-    )
 
 
 def is_reverse(relation: Relation) -> bool:
