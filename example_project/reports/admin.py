@@ -7,7 +7,7 @@ from .models import Comment, Document, Person, Report, Tag
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["name", "email"]
+    list_display = ["name", "email", "private_phone"]
     search_fields = ["name", "email"]
 
 

@@ -12,8 +12,14 @@ from django.utils import timezone
 class Person(models.Model):
     """Someone who writes reports."""
 
+    #: Shown in the admin, never through a share – whatever the share's role allows.
+    NEVER_SHARED_FIELDS = ["private_phone"]
+
     name = models.CharField("name", max_length=200)
     email = models.EmailField("e-mail address", blank=True)
+    private_phone = models.CharField(
+        "private phone", max_length=40, blank=True, help_text="Never shown through a share."
+    )
 
     class Meta:
         verbose_name = "person"

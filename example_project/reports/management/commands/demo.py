@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from example_project.reports.demo_data import ADMIN_LOGIN, EDITOR_LOGIN, first_report_url, seed
+from example_project.reports.demo_data import ADMIN_LOGIN, first_report_url, overview, seed
 
 
 def base_url_for(addrport: str) -> str:
@@ -46,7 +46,7 @@ class Command(BaseCommand):
                     rule,
                     "directus_shares demo",
                     f"Admin: {base}/admin/ ({ADMIN_LOGIN[0]} / {ADMIN_LOGIN[1]})",
-                    f"Staff user without superuser rights: {EDITOR_LOGIN[0]} / {EDITOR_LOGIN[1]}",
+                    *overview(),
                     "Share links:",
                     *lines,
                     f"Plain report page, for comparison: {base}{first_report_url()}",

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from example_project.reports.demo_data import ADMIN_LOGIN, seed
+from example_project.reports.demo_data import ADMIN_LOGIN, overview, seed
 
 
 class Command(BaseCommand):
@@ -21,5 +21,6 @@ class Command(BaseCommand):
         lines = seed(base_url)
         base = base_url.rstrip("/")
         self.stdout.write(f"Admin: {base}/admin/ ({ADMIN_LOGIN[0]} / {ADMIN_LOGIN[1]})")
+        self.stdout.write("\n".join(overview()))
         self.stdout.write("Shares:")
         self.stdout.write("\n".join(lines))
