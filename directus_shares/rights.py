@@ -102,12 +102,16 @@ class Holder:
         codename = f"{action}_{content_type.model}"
         rule = self.rules.get(content_type.pk)
         fields = None if rule is None or rule.all_fields else rule.fields
+        granted = None
         if (content_type.pk, codename) in self.permissions:
             spec = None if rule is None else rule.filter_for(action)
-            return ModelAccess(fields, row_filter_q(spec))
+            granted = ModelAccess(fields, row_filter_q(spec))
+            if granted.rows is None:
+                return granted  # every row: single-object grants add nothing
         if (content_type.pk, codename) in self.object_permissions:
-            return ModelAccess(fields, self._object_rows(model, content_type, codename), True)
-        return None
+            objects = ModelAccess(fields, self._object_rows(model, content_type, codename), True)
+            granted = objects if granted is None else granted.union(objects)
+        return granted
 
     def _object_rows(self, model: type[models.Model], content_type: Any, codename: str) -> Q:
         """Rows of ``model`` this holder was granted ``codename`` on through django-guardian."""
@@ -186,6 +190,22 @@ class ShareRights:
 
     def can_view_model(self, model: type[models.Model]) -> bool:
         return self.access(model) is not None
+
+    def shared_object_access(self, model: type[models.Model]) -> ModelAccess | None:
+        """What the share lets a visitor see of the shared object's own model: what it may read,
+        limited to the rows its creator may still share – a creator who loses the right to
+        share an object takes it from their existing shares too."""
+        return self._memo("shared object", model, lambda: self._shared_object_access(model))
+
+    def _shared_object_access(self, model: type[models.Model]) -> ModelAccess | None:
+        readable = self.access(model)
+        if readable is None or self.creator is None:
+            return readable
+        shareable = union_access(self.creator, model, "share")
+        if shareable is None:
+            return None
+        rows_only = ModelAccess(None, shareable.rows, shareable.compares_pk_text)
+        return readable.intersection(rows_only)
 
     def visible_fields(self, model: type[models.Model]) -> list[models.Field]:
         """The concrete, non-relation fields of ``model`` the share shows, in model order."""

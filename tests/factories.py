@@ -89,8 +89,9 @@ def rule(role: Group, model: type, **fields: object) -> RoleRule:
 
 class ShareFactory(factory.django.DjangoModelFactory):
     """A share of a new Gadget, readable by a role that may view gadgets, created by a member
-    of that role (so the creator's rights do not narrow it; ``creator_in_role=False`` to
-    leave the creator outside)."""
+    of that role who may share such objects (so the creator's rights do not narrow it;
+    ``creator_in_role=False`` leaves the creator outside the role, ``creator_may_share=False``
+    without that right)."""
 
     class Meta:
         model = Share
@@ -105,6 +106,17 @@ class ShareFactory(factory.django.DjangoModelFactory):
     def creator_in_role(self, create: bool, value: bool | None, **kwargs: object) -> None:
         if create and value is not False and self.created_by and self.role:
             self.created_by.groups.add(self.role)
+
+    @factory.post_generation
+    def creator_may_share(self, create: bool, value: bool | None, **kwargs: object) -> None:
+        model = self.shared_model
+        if create and value is not False and self.created_by and model is not None:
+            self.created_by.user_permissions.add(
+                *Permission.objects.filter(  # none for models that are never shared
+                    content_type=ContentType.objects.get_for_model(model),
+                    codename=f"share_{model._meta.model_name}",
+                )
+            )
 
     @factory.post_generation
     def password(self, create: bool, raw: str | None, **kwargs: object) -> None:

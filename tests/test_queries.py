@@ -108,7 +108,12 @@ def test_the_creators_rights_match_the_orm():
     creator.groups.add(team, other_team)
     assign_perm("view_gadget", creator, GadgetFactory())
     assign_perm("share_owner", other_team, Owner.objects.create(name="x"))
-    share = ShareFactory(role=RoleFactory(view=[Gadget]), created_by=creator, creator_in_role=False)
+    share = ShareFactory(
+        role=RoleFactory(view=[Gadget]),
+        created_by=creator,
+        creator_in_role=False,
+        creator_may_share=False,
+    )
     loaded = assert_sql_matches_orm(share, None)
     assert loaded.creator_active is True and loaded.creator_superuser is False
     kinds = sorted(((row[0], row[3], row[4]) for row in loaded.rows if row[0] != "role"), key=str)

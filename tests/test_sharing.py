@@ -192,3 +192,31 @@ def test_a_share_made_by_code_or_a_superuser_is_bounded_by_its_role_only():
     for creator in (None, UserFactory(is_superuser=True)):
         share = ShareFactory(created_by=creator)
         assert granted_content(share)[0] == 200
+
+
+def test_an_object_grant_widens_a_filtered_model_permission_of_the_same_group():
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    rule(role, Gadget, all_fields=True, share_filter={"colour": "g"})
+    red = GadgetFactory(colour="r")
+    user = member_of(role)
+    assert not sharing.can_share(user, red)
+    assign_perm("share_gadget", role, red)
+    assert sharing.can_share(user, red)
+    assert not sharing.can_share(user, GadgetFactory(colour="r"))
+
+
+def test_a_creator_losing_the_right_to_share_the_object_takes_it_from_the_share():
+    role = RoleFactory(view=[Gadget])
+    creator = member_of(role)
+    gadget = GadgetFactory(name="Granted once")
+    assign_perm("share_gadget", creator, gadget)
+    share = sharing.create_share(creator, gadget, role=role)
+    client = Client()
+    assert open_share(client, share).status_code == 303
+    assert "Granted once" in client.get(share.get_absolute_url()).content.decode()
+    from guardian.shortcuts import remove_perm
+
+    remove_perm("share_gadget", creator, gadget)
+    response = client.get(share.get_absolute_url())
+    assert response.status_code == Refusal.GRANTS_NOTHING.status
+    assert "Granted once" not in response.content.decode()
