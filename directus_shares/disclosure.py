@@ -19,6 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language
@@ -74,12 +75,12 @@ def load_shared_object(share: Share, rights: ShareRights) -> models.Model | None
     """The shared object joined with its visible foreign keys, or ``None`` if it is gone or
     outside the rows the share may read."""
     model = share.shared_model
-    access = None if model is None else rights.access(model)
+    access = None if model is None else rights.shared_object_access(model)
     if model is None or access is None:  # the model was removed, or may not be read
         return None
     try:
         depth = get_config()["RELATED_DEPTH"]
-        return _queryset(model, rights, access, join=depth > 0).get(pk=share.object_pk)
+        return _queryset(model, rights, access, join=depth).get(pk=share.object_pk)
     except (ObjectDoesNotExist, ValidationError, ValueError):
         return None
 
@@ -95,7 +96,7 @@ def shared_object_state(share: Share, rights: ShareRights) -> ObjectState:
             return ObjectState.GONE
     except (ValidationError, ValueError):
         return ObjectState.GONE
-    access = rights.access(model)
+    access = rights.shared_object_access(model)
     if access is None:
         return ObjectState.HIDDEN
     if access.rows is not None and not access.filter(found).exists():
@@ -175,6 +176,8 @@ class _Discloser:
         if came_through is None:
             return visible
         back = came_through.remote_field
+        if getattr(back, "symmetrical", False):  # a symmetrical many-to-many is its own way back
+            back = came_through
         return [rel for rel in visible if not is_reverse(rel) and rel is not back]
 
     def linked(
@@ -186,9 +189,18 @@ class _Discloser:
         assert access is not None  # visible_relations only lists readable models
         if from_shared_object or (_is_single(rel) and access.rows is None):
             # One query for a to-many relation of the shared object; none for a foreign key
-            # whose row came joined (see _queryset).
-            return [_linked_objects(instance, rel, access, self.limit) for instance in instances]
-        queryset = _queryset(rel.related_model, self.rights, access, join=depth > 1)
+            # whose row came joined (see _queryset). The rows it links to come joined with their
+            # own foreign keys (not the one back), or each would cost a query on the next level.
+            back = getattr(rel.remote_field, "name", None)
+            joined = [
+                path
+                for path in _joinable(rel.related_model, self.rights, depth - 1)
+                if path.split(LOOKUP_SEP)[0] != back
+            ]
+            return [
+                _linked_objects(instance, rel, access, self.limit, joined) for instance in instances
+            ]
+        queryset = _queryset(rel.related_model, self.rights, access, join=depth - 1)
         if not _is_single(rel):
             if not queryset.ordered:
                 queryset = queryset.order_by("pk")
@@ -205,21 +217,38 @@ class _Discloser:
 
 
 def _queryset(
-    model: type[models.Model], rights: ShareRights, access: ModelAccess, *, join: bool
+    model: type[models.Model], rights: ShareRights, access: ModelAccess, *, join: int
 ) -> models.QuerySet:
-    """Rows of ``model`` the share may read; with ``join``, joined with the forward foreign keys
-    whose rows it may all read (the others are fetched filtered, one query each)."""
+    """Rows of ``model`` the share may read, joined with the forward foreign keys whose rows it
+    may all read, ``join`` links deep (the others are fetched filtered, one query each)."""
     queryset = access.filter(model._default_manager.all())
-    if not join:
-        return queryset
-    joined = [
-        rel.name
-        for rel in rights.visible_relations(model)
-        if _is_single(rel) and not is_reverse(rel) and rights.access(rel.related_model).rows is None
-    ]
-    if joined:  # select_related() without names means "all" (and is deprecated in Django 6.1)
-        queryset = queryset.select_related(*joined)
-    return queryset
+    return _joined(queryset, _joinable(model, rights, join))
+
+
+def _joinable(model: type[models.Model], rights: ShareRights, levels: int) -> list[str]:
+    """Paths (``author__desk``) of the forward foreign keys the share follows from ``model``,
+    up to ``levels`` links deep, through rows it may all read: what comes joined with
+    ``model``'s rows instead of one query per row on each level."""
+    if levels <= 0:
+        return []
+    paths = []
+    for rel in rights.visible_relations(model):
+        if (
+            _is_single(rel)
+            and not is_reverse(rel)
+            and rights.access(rel.related_model).rows is None
+        ):
+            paths.append(rel.name)
+            paths += [
+                f"{rel.name}{LOOKUP_SEP}{path}"
+                for path in _joinable(rel.related_model, rights, levels - 1)
+            ]
+    return paths
+
+
+def _joined(queryset: models.QuerySet, names: list[str]) -> models.QuerySet:
+    # select_related() without names means "all" (and is deprecated in Django 6.1)
+    return queryset.select_related(*names) if names else queryset
 
 
 def _is_single(rel: Relation) -> bool:
@@ -238,15 +267,16 @@ def _relation_label(rel: Relation) -> str:
 
 
 def _linked_objects(
-    instance: models.Model, rel: Relation, access: ModelAccess, limit: int
+    instance: models.Model, rel: Relation, access: ModelAccess, limit: int, joined: list[str]
 ) -> list[models.Model]:
-    """Up to ``limit`` + 1 objects linked to the shared object through ``rel``.
+    """Up to ``limit`` + 1 objects linked to the shared object through ``rel``, joined with the
+    foreign keys named in ``joined``.
 
     A to-many relation of one object is one plain ``LIMIT`` query: cheaper to build than a
     sliced prefetch (a window function), with the same number of queries.
     """
     if not _is_single(rel):
-        linked = access.filter(getattr(instance, _accessor(rel)).all())
+        linked = _joined(access.filter(getattr(instance, _accessor(rel)).all()), joined)
         if not linked.ordered:
             linked = linked.order_by("pk")
         return list(linked[: limit + 1])
@@ -257,7 +287,8 @@ def _linked_objects(
             lookup = {"pk": getattr(instance, rel.attname)}
             if lookup["pk"] is None:
                 return []
-        return list(access.filter(rel.related_model._default_manager.filter(**lookup))[:1])
+        found = access.filter(rel.related_model._default_manager.filter(**lookup))
+        return list(_joined(found, joined)[:1])
     try:
         value = getattr(instance, _accessor(rel))
     except ObjectDoesNotExist:  # reverse one-to-one with no row

@@ -59,3 +59,65 @@ class Code(models.Model):
 
     code = models.CharField("code", max_length=50, primary_key=True)
     label = models.CharField("label", max_length=100)
+
+
+# -- shapes for the leak suite: a dossier and everything around it ------------------------------
+
+
+class Floor(models.Model):
+    """Three links from a shared dossier (dossier → author → desk → floor)."""
+
+    name = models.CharField("name", max_length=100)
+
+
+class Desk(models.Model):
+    name = models.CharField("name", max_length=100)
+    floor = models.ForeignKey(Floor, models.SET_NULL, null=True, related_name="desks")
+
+
+class Author(models.Model):
+    """Has a secret no role may read, and colleagues at the same desk (a reverse relation)."""
+
+    NEVER_SHARED_FIELDS = ["pin"]
+
+    name = models.CharField("name", max_length=100)
+    pin = models.CharField("PIN", max_length=100, blank=True)
+    desk = models.ForeignKey(Desk, models.SET_NULL, null=True, related_name="authors")
+
+
+class Pseudonym(Author):
+    """A proxy: shared through its own content type and permissions."""
+
+    class Meta:
+        proxy = True
+
+
+class Topic(models.Model):
+    name = models.CharField("name", max_length=100)
+
+
+class Dossier(models.Model):
+    """What the leak suite shares: a foreign key, a many-to-many, a symmetrical many-to-many to
+    itself, a foreign key to itself, and (reverse) pages and a cover."""
+
+    title = models.CharField("title", max_length=100)
+    summary = models.TextField("summary", blank=True)
+    status = models.CharField("status", max_length=20, default="open")
+    author = models.ForeignKey(Author, models.CASCADE, related_name="dossiers")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="dossiers")
+    see_also = models.ManyToManyField("self", blank=True)
+    follows = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="followed_by"
+    )
+
+
+class Page(models.Model):
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="pages")
+    text = models.CharField("text", max_length=100)
+    public = models.BooleanField("public", default=True)
+    topic = models.ForeignKey(Topic, models.SET_NULL, null=True, blank=True, related_name="pages")
+
+
+class Cover(models.Model):
+    dossier = models.OneToOneField(Dossier, models.CASCADE, related_name="cover")
+    text = models.CharField("text", max_length=100)
