@@ -157,3 +157,13 @@ def test_the_quickstart_example_works():
     share.save()
     assert share.get_absolute_url().startswith("/share/")
     assert Share.objects.get(pk=share.pk).check_password("correct horse")
+
+
+@pytest.mark.django_db
+def test_for_object_finds_shares_of_a_proxy_object():
+    from tests.testapp.models import Author, Pseudonym
+
+    author = Author.objects.create(name="A", pin="1")
+    share = ShareFactory(content_object=Pseudonym.objects.get(pk=author.pk))
+    assert list(Share.objects.for_object(author)) == [share]
+    assert list(Share.objects.for_object(Pseudonym.objects.get(pk=author.pk))) == [share]

@@ -37,10 +37,10 @@ class ShareStatus(models.TextChoices):
 
 class ShareQuerySet(models.QuerySet["Share"]):
     def for_object(self, obj: models.Model) -> ShareQuerySet:
-        """Shares of ``obj``."""
+        """Shares of ``obj`` (of a proxy too: shares point to the concrete model, as
+        ``content_object`` stores it)."""
         return self.filter(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-            object_pk=str(obj.pk),
+            content_type=ContentType.objects.get_for_model(obj), object_pk=str(obj.pk)
         )
 
     def open_at(self, now: datetime) -> ShareQuerySet:
