@@ -144,7 +144,7 @@ class _Discloser:
             )
             for rel, by_instance in linked.items()
         }
-        fields = self.rights.visible_fields(model)
+        fields = self.rights.visible_fields(model, shared_object=came_through is None)
         pending = {rel: iter(objects) for rel, objects in disclosed_linked.items()}
         results = []
         for position, instance in enumerate(instances):
@@ -172,9 +172,9 @@ class _Discloser:
     def relations(self, model: type[models.Model], came_through: Relation | None) -> list[Relation]:
         """Relations of ``model`` to follow: all from the shared object; from a linked object
         forward ones only, and not the one leading back."""
-        visible = self.rights.visible_relations(model)
         if came_through is None:
-            return visible
+            return self.rights.visible_relations(model, shared_object=True)
+        visible = self.rights.visible_relations(model)
         back = came_through.remote_field
         if getattr(back, "symmetrical", False):  # a symmetrical many-to-many is its own way back
             back = came_through

@@ -27,7 +27,8 @@ from django.db import connections, router
 from .models import RoleRule, RoleSettings, Share
 from .rights import Holder, RuleData, ShareRights
 
-# One row of rights: (who, group id, content type id, codename, on objects only, rule columns…)
+# One row of rights: (who, group id, content type id, codename, on objects only – 1: some,
+# 2: the shared object –, rule columns…)
 # where ``who`` is "role", "user" (the creator's own) or "group" (one of the creator's groups).
 RightRow = tuple[str, int | None, int, str | None, int, Any, Any, Any, Any]
 _RIGHT_COLUMNS = 9
@@ -140,6 +141,8 @@ def holders_from_rows(
         holder = holders.setdefault(key, Holder(*key))  # type: ignore[arg-type]
         if codename is None:
             holder.rules[content_type_id] = _rule(*rule)
+        elif on_objects == 2:
+            holder.shared_object_permissions.add(codename)
         elif on_objects:
             holder.object_permissions.add((content_type_id, codename))
         else:
@@ -172,8 +175,9 @@ def load_with_orm(key: str, public_role: str | None) -> LoadedShare | None:
     user = share.created_by if share.created_by_id else None
     rows: list[RightRow] = []
     networks = ""
+    shared = (share.content_type_id, share.object_pk)
     if granting is not None:
-        rows += [("role", None, *row[1:]) for row in group_right_rows([granting])]
+        rows += [("role", None, *row[1:]) for row in group_right_rows([granting], shared)]
         networks = (
             RoleSettings.objects.filter(role_id=granting)
             .values_list("allowed_networks", flat=True)
@@ -181,7 +185,7 @@ def load_with_orm(key: str, public_role: str | None) -> LoadedShare | None:
             or ""
         )
     if user is not None:
-        rows += user_right_rows(user)
+        rows += user_right_rows(user, shared)
     return LoadedShare(
         share=share,
         granting_group_id=granting,
@@ -200,8 +204,9 @@ def _granting_group_id(share: Share, public_role: str | None) -> int | None:
     return Group.objects.filter(name=public_role).values_list("pk", flat=True).first()
 
 
-def user_right_rows(user: Any) -> list[RightRow]:
-    """The right rows of ``user``: their own permissions and those of each of their groups."""
+def user_right_rows(user: Any, shared_object: tuple[int, str] | None = None) -> list[RightRow]:
+    """The right rows of ``user``: their own permissions and those of each of their groups
+    (with their object grants on ``shared_object``, a content type id and object id)."""
     rows: list[RightRow] = [
         ("user", None, content_type_id, codename, 0, None, None, None, None)
         for content_type_id, codename in user.user_permissions.values_list(
@@ -216,12 +221,29 @@ def user_right_rows(user: Any) -> list[RightRow]:
                 "content_type_id", "permission__codename"
             ).distinct()
         ]
+        rows += [
+            ("user", None, content_type_id, codename, 2, None, None, None, None)
+            for content_type_id, codename in _on(grants, shared_object)
+        ]
     group_ids = list(user.groups.values_list("pk", flat=True))
-    return rows + [("group", *row) for row in group_right_rows(group_ids)]
+    return rows + [("group", *row) for row in group_right_rows(group_ids, shared_object)]
 
 
-def group_right_rows(group_ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """Permissions, object permissions and rules of the groups, as ``(group id, …)`` rows."""
+def _on(grants: Any, shared_object: tuple[int, str] | None) -> Any:
+    """(content type id, codename) of ``grants`` on ``shared_object``."""
+    if shared_object is None:
+        return []
+    content_type_id, object_pk = shared_object
+    return grants.filter(content_type_id=content_type_id, object_pk=object_pk).values_list(
+        "content_type_id", "permission__codename"
+    )
+
+
+def group_right_rows(
+    group_ids: Sequence[int], shared_object: tuple[int, str] | None = None
+) -> list[tuple[Any, ...]]:
+    """Permissions, object permissions (also those on ``shared_object``) and rules of the
+    groups, as ``(group id, …)`` rows."""
     through = Group.permissions.through.objects.filter(group_id__in=group_ids)
     rows: list[tuple[Any, ...]] = [
         (group_id, content_type_id, codename, 0, None, None, None, None)
@@ -237,6 +259,15 @@ def group_right_rows(group_ids: Sequence[int]) -> list[tuple[Any, ...]]:
             .values_list("group_id", "content_type_id", "permission__codename")
             .distinct()
         ]
+        if shared_object is not None:
+            rows += [
+                (group_id, content_type_id, codename, 2, None, None, None, None)
+                for group_id, content_type_id, codename in grants.filter(
+                    group_id__in=group_ids,
+                    content_type_id=shared_object[0],
+                    object_pk=shared_object[1],
+                ).values_list("group_id", "content_type_id", "permission__codename")
+            ]
     rows += [
         (rule.role_id, rule.content_type_id, None, 0, *_rule_values(rule))
         for rule in RoleRule.objects.filter(role_id__in=group_ids)
@@ -415,7 +446,8 @@ def _guardian_branches(
     ug_group: str,
 ) -> list[tuple[str, list[str]]]:
     """Which (model, permission) pairs the role, the creator and the creator's groups hold on
-    some objects through django-guardian – the objects themselves are matched in SQL later."""
+    the shared object (``2``) and on some objects (``1``) through django-guardian – the latter
+    are matched in SQL later, by a subquery."""
     permission = Permission._meta
     by_group = apps.get_model("guardian", "GroupObjectPermission")._meta
     by_user = apps.get_model("guardian", "UserObjectPermission")._meta
@@ -433,8 +465,49 @@ def _guardian_branches(
             f" p.{q(permission.get_field('codename').column)} AS codename"
         )
 
+    def on_shared_object(opts: Any) -> str:
+        return (
+            f" AND o.{q(opts.get_field('content_type').column)} = s.{q(share_ct)}"
+            f" AND o.{q(opts.get_field('object_pk').column)} = s.{q(share_pk)}"
+        )
+
+    def shared_columns(opts: Any) -> str:
+        return (
+            f"o.{q(opts.get_field('content_type').column)},"
+            f" p.{q(permission.get_field('codename').column)}, 2, NULL, NULL, NULL, NULL"
+        )
+
+    share_ct = Share._meta.get_field("content_type").column
+    share_pk = Share._meta.get_field("object_pk").column
     by_groups = f"{creator_groups} {grants(by_group, 'group', ug_group)}"
-    return [
+    # What each holds on the shared object itself (2): it needs no subquery to be matched.
+    shared = [
+        (
+            branch(
+                "role",
+                "NULL",
+                shared_columns(by_group),
+                grants(by_group, "group", granting) + on_shared_object(by_group),
+            ),
+            ["role", "key"],
+        ),
+        (
+            branch(
+                "user",
+                "NULL",
+                shared_columns(by_user),
+                grants(by_user, "user", creator) + on_shared_object(by_user),
+            ),
+            ["key"],
+        ),
+        (
+            branch(
+                "group", ug_group, shared_columns(by_group), by_groups + on_shared_object(by_group)
+            ),
+            ["key"],
+        ),
+    ]
+    return shared + [
         (
             branch("role", "NULL", columns(by_group), grants(by_group, "group", granting), True),
             ["role", "key"],

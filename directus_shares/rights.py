@@ -15,6 +15,7 @@ requests.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,8 +23,9 @@ from typing import Any, Literal
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models, router
-from django.db.models import CharField, Q, QuerySet, Value
-from django.db.models.functions import Cast, Replace
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 from .fields import followable_relations, is_shareable_model, shown_fields
 from .filters import row_filter_q
@@ -94,10 +96,15 @@ class Holder:
     pk: int
     permissions: set[tuple[int, str]] = field(default_factory=set)  # (content type id, codename)
     object_permissions: set[tuple[int, str]] = field(default_factory=set)  # on some objects
+    shared_object_permissions: set[str] = field(default_factory=set)  # codenames on the shared one
     rules: dict[int, RuleData] = field(default_factory=dict)  # by content type id
 
-    def access(self, model: type[models.Model], action: Action) -> ModelAccess | None:
-        """What this holder may ``action`` of ``model`` (``None``: nothing)."""
+    def access(
+        self, model: type[models.Model], action: Action, *, shared_object: bool = False
+    ) -> ModelAccess | None:
+        """What this holder may ``action`` of ``model`` (``None``: nothing) – with
+        ``shared_object``, of the share's own object only, whose object grants were read with
+        the share (no subquery needed)."""
         content_type = ContentType.objects.get_for_model(model)
         codename = f"{action}_{content_type.model}"
         rule = self.rules.get(content_type.pk)
@@ -108,41 +115,65 @@ class Holder:
             granted = ModelAccess(fields, row_filter_q(spec))
             if granted.rows is None:
                 return granted  # every row: single-object grants add nothing
-        if (content_type.pk, codename) in self.object_permissions:
+        if shared_object:
+            if codename in self.shared_object_permissions:
+                return ModelAccess(fields)  # the query is for that one object anyway
+        elif (content_type.pk, codename) in self.object_permissions:
             objects = ModelAccess(fields, self._object_rows(model, content_type, codename), True)
             granted = objects if granted is None else granted.union(objects)
         return granted
 
     def _object_rows(self, model: type[models.Model], content_type: Any, codename: str) -> Q:
-        """Rows of ``model`` this holder was granted ``codename`` on through django-guardian."""
-        grant_model = apps.get_model("guardian", f"{self.kind}objectpermission")
-        granted = grant_model.objects.filter(
-            **{f"{self.kind}_id": self.pk},
-            content_type_id=content_type.pk,
-            permission__codename=codename,
-        )
+        """Rows of ``model`` this holder was granted ``codename`` on through django-guardian
+        (a subquery written once per database: building it with the ORM on every request
+        cost more than the page's own queries)."""
         pk = model._meta.pk
         while pk.is_relation:  # multi-table inheritance: the parent's key
             pk = pk.target_field
-        connection = connections[router.db_for_read(model)]
-        if isinstance(pk, models.UUIDField) and not connection.features.has_native_uuid_field:
-            # Stored as 32 hex digits; guardian keeps str(uuid), with dashes.
-            ids = granted.annotate(
-                _id=Replace("object_pk", Value("-"), Value(""), output_field=CharField())
-            ).values("_id")
-            return Q(pk__in=ids)
+        alias = router.db_for_read(model)
         if isinstance(pk, models.UUIDField):
-            return Q(pk__in=granted.annotate(_id=Cast("object_pk", pk)).values("_id"))
-        return Q(**{f"{_PK_TEXT}__in": granted.values("object_pk")})
+            native = connections[alias].features.has_native_uuid_field
+            shape = "uuid" if native else "hex"  # else stored as 32 hex digits, without dashes
+        else:
+            shape = "text"
+        sql = _object_grants_sql(alias, self.kind, shape)
+        ids = RawSQL(sql, (self.pk, content_type.pk, codename))  # noqa: S611 - parameters
+        return Q(**{f"{_PK_TEXT}__in" if shape == "text" else "pk__in": ids})
+
+
+@functools.cache
+def _object_grants_sql(alias: str, kind: str, shape: str) -> str:
+    """Object ids of one content type a user or group holds one guardian permission on."""
+    q = connections[alias].ops.quote_name
+    grants = apps.get_model("guardian", f"{kind}objectpermission")._meta
+    permission = grants.get_field("permission").related_model._meta
+    object_pk = f"o.{q(grants.get_field('object_pk').column)}"
+    selected = {
+        "text": object_pk,
+        "uuid": f"CAST({object_pk} AS uuid)",
+        "hex": f"REPLACE({object_pk}, '-', '')",
+    }[shape]
+    return (
+        f"SELECT {selected} FROM {q(grants.db_table)} o"  # noqa: S608 - names from metadata
+        f" JOIN {q(permission.db_table)} p"
+        f" ON p.{q(permission.pk.column)} = o.{q(grants.get_field('permission').column)}"
+        f" WHERE o.{q(grants.get_field(kind).column)} = %s"
+        f" AND o.{q(grants.get_field('content_type').column)} = %s"
+        f" AND p.{q(permission.get_field('codename').column)} = %s"
+    )
 
 
 def union_access(
-    holders: Iterable[Holder], model: type[models.Model], action: Action
+    holders: Iterable[Holder],
+    model: type[models.Model],
+    action: Action,
+    *,
+    shared_object: bool = False,
 ) -> ModelAccess | None:
     """What any of ``holders`` allows (``None``: none of them allows anything)."""
     result: ModelAccess | None = None
     for holder in holders:
-        access = holder.access(model, action)
+        access = holder.access(model, action, shared_object=shared_object)
         if access is not None:
             result = access if result is None else result.union(access)
     return result
@@ -198,26 +229,38 @@ class ShareRights:
         return self._memo("shared object", model, lambda: self._shared_object_access(model))
 
     def _shared_object_access(self, model: type[models.Model]) -> ModelAccess | None:
-        readable = self.access(model)
+        if self.role is None or self.creator_unavailable or not is_shareable_model(model):
+            return None
+        readable = self.role.access(model, "view", shared_object=True)
         if readable is None or self.creator is None:
             return readable
-        shareable = union_access(self.creator, model, "share")
-        if shareable is None:
+        creator = union_access(self.creator, model, "view", shared_object=True)
+        shareable = union_access(self.creator, model, "share", shared_object=True)
+        if creator is None or shareable is None:
             return None
         rows_only = ModelAccess(None, shareable.rows, shareable.compares_pk_text)
-        return readable.intersection(rows_only)
+        return readable.intersection(creator).intersection(rows_only)
 
-    def visible_fields(self, model: type[models.Model]) -> list[models.Field]:
-        """The concrete, non-relation fields of ``model`` the share shows, in model order."""
-        return self._memo("fields", model, lambda: self._visible(model, relations=False))
+    def visible_fields(
+        self, model: type[models.Model], *, shared_object: bool = False
+    ) -> list[models.Field]:
+        """The concrete, non-relation fields of ``model`` the share shows, in model order (of
+        the shared object itself, with ``shared_object``)."""
+        return self._memo(
+            ("fields", shared_object), model, lambda: self._visible(model, False, shared_object)
+        )
 
-    def visible_relations(self, model: type[models.Model]) -> list[Relation]:
+    def visible_relations(
+        self, model: type[models.Model], *, shared_object: bool = False
+    ) -> list[Relation]:
         """The relations of ``model`` the share may follow (forward first), to models it may
         read. Generic relations and multi-table parent links are not followed."""
-        return self._memo("relations", model, lambda: self._visible(model, relations=True))
+        return self._memo(
+            ("relations", shared_object), model, lambda: self._visible(model, True, shared_object)
+        )
 
-    def _visible(self, model: type[models.Model], *, relations: bool) -> list[Any]:
-        access = self.access(model)
+    def _visible(self, model: type[models.Model], relations: bool, shared_object: bool) -> list:
+        access = self.shared_object_access(model) if shared_object else self.access(model)
         if access is None:
             return []
         if not relations:

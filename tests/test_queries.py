@@ -108,7 +108,11 @@ def test_the_creators_rights_match_the_orm():
     creator.groups.add(team, other_team)
     assign_perm("view_gadget", creator, GadgetFactory())
     assign_perm("share_owner", other_team, Owner.objects.create(name="x"))
+    shared = GadgetFactory()
+    assign_perm("share_gadget", creator, shared)  # on the shared object itself
+    assign_perm("view_gadget", team, shared)
     share = ShareFactory(
+        content_object=shared,
         role=RoleFactory(view=[Gadget]),
         created_by=creator,
         creator_in_role=False,
@@ -121,7 +125,11 @@ def test_the_creators_rights_match_the_orm():
         [
             ("user", "view_code", 0),
             ("user", "view_gadget", 1),
+            ("user", "share_gadget", 1),
+            ("user", "share_gadget", 2),
             ("group", "view_gadget", 0),
+            ("group", "view_gadget", 1),
+            ("group", "view_gadget", 2),
             ("group", "view_label", 0),
             ("group", None, 0),  # the team's rule
             ("group", "view_owner", 0),

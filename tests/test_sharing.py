@@ -220,3 +220,21 @@ def test_a_creator_losing_the_right_to_share_the_object_takes_it_from_the_share(
     response = client.get(share.get_absolute_url())
     assert response.status_code == Refusal.GRANTS_NOTHING.status
     assert "Granted once" not in response.content.decode()
+
+
+def test_a_grant_on_other_objects_does_not_widen_the_fields_of_the_shared_one():
+    narrow = RoleFactory(view=[Gadget])
+    rule(narrow, Gadget, fields=["name"])
+    elsewhere = RoleFactory()  # every field, but only of one other gadget
+    assign_perm("view_gadget", elsewhere, GadgetFactory())
+    creator = member_of(narrow, elsewhere)
+    gadget = GadgetFactory(name="Shown", homepage="https://hidden.example/")
+    share = ShareFactory(
+        content_object=gadget,
+        role=RoleFactory(view=[Gadget]),
+        created_by=creator,
+        creator_in_role=False,
+    )
+    status, content = granted_content(share)
+    assert status == 200 and "Shown" in content
+    assert "hidden.example" not in content
