@@ -44,11 +44,15 @@ def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapped
 
 
+# Only the landing page has a form, so only it sets the CSRF cookie (the granted page and the
+# refusals do without the work).
+_with_csrf_cookie = ensure_csrf_cookie(lambda request, response: response)
+
+
 # CSRF is enforced on POST by the view itself (not by the site's middleware), and only there: other
 # methods get their 405, a site without the middleware is still protected, and the no-referrer
 # policy's "Origin: null" is understood (see csrf.py).
 @method_decorator([share_response_headers, csrf_exempt], name="dispatch")
-@method_decorator(ensure_csrf_cookie, name="get")
 @method_decorator(share_csrf_protect, name="post")
 class SharePageView(View):
     """``GET`` shows the landing page or, with a grant, the object; ``POST`` opens (one use)."""
@@ -132,7 +136,7 @@ class SharePageView(View):
     ) -> HttpResponse:
         context = {"share": share, "error": error}
         response = TemplateResponse(request, self.landing_template, context, status=status)
-        return self.quietly_logged(request, response)
+        return self.quietly_logged(request, _with_csrf_cookie(request, response))
 
     def show(
         self, request: HttpRequest, share: Share, disclosed: disclosure.DisclosedObject
