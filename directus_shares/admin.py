@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .fields import is_shareable_model
 from .models import RoleRule, RoleSettings, Share, shareable_field_names
+from .sharing import assignable_roles
 
 
 def shareable_content_types() -> list[int]:
@@ -151,6 +153,16 @@ class ShareAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # shares are made from their object's page (sharing.create_share)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Share]:
+        """Superusers manage every share; other staff the shares they created."""
+        shares = super().get_queryset(request)
+        return shares if request.user.is_superuser else shares.filter(created_by=request.user)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role":  # only roles this user may give (sharing.assignable_roles)
+            kwargs["queryset"] = assignable_roles(request.user).order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("status"))
     def status_label(self, share: Share) -> str:

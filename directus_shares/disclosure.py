@@ -284,9 +284,10 @@ def _linked_objects(
         if is_reverse(rel):
             lookup = {rel.field.name: instance}
         else:
-            lookup = {"pk": getattr(instance, rel.attname)}
-            if lookup["pk"] is None:
+            value = getattr(instance, rel.attname)
+            if value is None:
                 return []
+            lookup = {rel.target_field.attname: value}  # the pk, or the foreign key's to_field
         found = access.filter(rel.related_model._default_manager.filter(**lookup))
         return list(_joined(found, joined)[:1])
     try:

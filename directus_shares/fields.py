@@ -37,7 +37,11 @@ Relation = models.Field | models.ForeignObjectRel
 def is_shareable_model(model: type[models.Model]) -> bool:
     """Whether objects of ``model`` may be shared or shown through a share at all."""
     opts = model._meta
-    return opts.app_label != _OWN_APP and opts.label_lower not in NEVER_SHARED_MODELS
+    related = {model, opts.concrete_model, *opts.get_parent_list()}  # proxies and MTI children
+    return not any(
+        cls._meta.app_label == _OWN_APP or cls._meta.label_lower in NEVER_SHARED_MODELS
+        for cls in related
+    )
 
 
 def declared_never_shared(model: type[models.Model]) -> frozenset[str]:

@@ -7,10 +7,16 @@ model when it is saved (:func:`row_filter_errors`) and applied as ``queryset.fil
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
-from django.db import models
+from django.core.exceptions import (
+    EmptyResultSet,
+    FieldDoesNotExist,
+    FieldError,
+    ValidationError,
+)
+from django.db import DatabaseError, models, transaction
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext as _
@@ -21,8 +27,13 @@ JSONScalar = str | int | float | bool | None
 
 
 def row_filter_q(spec: dict[str, Any] | None) -> Q | None:
-    """The rows ``spec`` lets through as a ``Q`` (``None``: every row)."""
-    return Q(**spec) if spec else None
+    """The rows ``spec`` lets through as a ``Q`` (``None``: every row). A filter that is not a
+    JSON object – saved by code that skipped validation – lets no row through."""
+    if not spec:
+        return None
+    if not isinstance(spec, dict) or not all(isinstance(key, str) for key in spec):
+        return Q(pk__in=[])
+    return Q(**spec)
 
 
 def row_filter_errors(model: type[models.Model], spec: Any) -> list[str]:
@@ -37,13 +48,23 @@ def row_filter_errors(model: type[models.Model], spec: Any) -> list[str]:
             errors.append(f"{lookup}: {problem}")
         elif not _is_json_value(value):
             errors.append(f"{lookup}: " + _("values are text, numbers, true/false, null or lists."))
+        elif lookup.endswith(("__regex", "__iregex")) and (problem := _regex_problem(value)):
+            errors.append(f"{lookup}: {problem}")
     if errors:
         return errors
-    try:  # the lookups and value types as Django itself reads them
-        str(model._default_manager.filter(**spec).query)
+    try:  # the lookups and value types as Django itself reads them …
+        queryset = model._default_manager.filter(**spec)
+        str(queryset.query)
+    except EmptyResultSet:  # e.g. {"status__in": []}: valid, it lets no row through
+        return []
     except (FieldError, ValidationError, ValueError, TypeError) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         return [message]
+    try:  # … and as the database does (a regular expression it cannot compile, say)
+        with transaction.atomic(using=queryset.db):
+            queryset.exists()
+    except DatabaseError as error:
+        return [_("The database refuses this filter: %(error)s") % {"error": error}]
     return []
 
 
@@ -71,6 +92,16 @@ def _path_problem(model: type[models.Model], lookup: str) -> str | None:
             }
         previous = field
         current = field.related_model if field.is_relation else None
+    return None
+
+
+def _regex_problem(value: Any) -> str | None:
+    """Why ``value`` is no regular expression (SQLite runs Python's; a database applies a filter
+    only to the rows it reads, so an empty table cannot tell)."""
+    try:
+        re.compile(str(value))
+    except re.error as error:
+        return _("not a regular expression: %(error)s") % {"error": error}
     return None
 
 

@@ -62,22 +62,28 @@ class ModelAccess:
         return self.fields is None or name in self.fields
 
     def union(self, other: ModelAccess) -> ModelAccess:
-        """What either allows (one person's several roles)."""
-        fields = None if None in (self.fields, other.fields) else self.fields | other.fields
+        """What either allows (one person's several roles) – but never a field on a row that no
+        single grant allows it on. A field list holds for every row shown, so where both are
+        limited to some rows, only the fields both allow are kept; where one covers every row,
+        its fields (the other's extra fields hold only on the other's rows)."""
         rows = None if None in (self.rows, other.rows) else self.rows | other.rows
+        if self.rows is None and other.rows is None:
+            fields = _either(self.fields, other.fields)
+        elif self.rows is None or other.rows is None:
+            fields = self.fields if self.rows is None else other.fields
+        else:
+            fields = _both(self.fields, other.fields)
         return ModelAccess(fields, rows, self.compares_pk_text or other.compares_pk_text)
 
     def intersection(self, other: ModelAccess) -> ModelAccess:
         """What both allow (a share's role and its creator)."""
-        if self.fields is None or other.fields is None:
-            fields = other.fields if self.fields is None else self.fields
-        else:
-            fields = self.fields & other.fields
         if self.rows is None or other.rows is None:
             rows = other.rows if self.rows is None else self.rows
         else:
             rows = self.rows & other.rows
-        return ModelAccess(fields, rows, self.compares_pk_text or other.compares_pk_text)
+        return ModelAccess(
+            _both(self.fields, other.fields), rows, self.compares_pk_text or other.compares_pk_text
+        )
 
     def filter(self, queryset: QuerySet) -> QuerySet:
         """``queryset`` limited to the rows allowed."""
@@ -86,6 +92,16 @@ class ModelAccess:
         if self.compares_pk_text:
             queryset = queryset.alias(**{_PK_TEXT: Cast("pk", CharField())})
         return queryset.filter(self.rows)
+
+
+def _either(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    return None if a is None or b is None else a | b  # None: every field
+
+
+def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return a & b
 
 
 @dataclass

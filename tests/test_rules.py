@@ -50,6 +50,7 @@ def test_a_valid_rule_has_no_errors():
         ({"read_filter": {"released_at": "not a date"}}, "invalid format"),
         ({"share_filter": ["colour"]}, "A filter is a JSON object of lookups"),
         ({"share_filter": {"colour": {"a": 1}}}, "values are text, numbers"),
+        ({"read_filter": {"name__regex": "("}}, "not a regular expression"),
     ],
 )
 def test_invalid_rules_say_what_is_wrong(fields, message):
@@ -100,3 +101,13 @@ def test_share_permissions_are_created_again_after_migrate():
     Permission.objects.filter(codename="share_gadget").delete()
     call_command("migrate", verbosity=0)
     assert Permission.objects.filter(codename="share_gadget").exists()
+
+
+def test_a_filter_saved_without_validation_lets_no_row_through():
+    from directus_shares.filters import row_filter_q
+    from tests.factories import GadgetFactory
+
+    GadgetFactory()
+    for broken in (["colour"], "colour=g", {1: "g"}):
+        assert not Gadget.objects.filter(row_filter_q(broken)).exists()
+    assert row_filter_q({}) is None

@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django.db import models
 
 
@@ -121,3 +122,22 @@ class Page(models.Model):
 class Cover(models.Model):
     dossier = models.OneToOneField(Dossier, models.CASCADE, related_name="cover")
     text = models.CharField("text", max_length=100)
+
+
+class Badge(models.Model):
+    """A foreign key to a unique field other than the primary key (``to_field``)."""
+
+    holder = models.ForeignKey("auth.User", models.CASCADE, to_field="username", related_name="+")
+    text = models.CharField("text", max_length=50)
+
+
+class SessionAlias(Session):
+    """A proxy of a model that is never shared: never shared either."""
+
+    class Meta:
+        proxy = True
+
+
+class SessionNote(models.Model):
+    session = models.ForeignKey(SessionAlias, models.CASCADE, related_name="+")
+    text = models.CharField("text", max_length=50)
