@@ -58,6 +58,10 @@ def is_secret(model: type[models.Model], field: Relation) -> bool:
     password hash, raw bytes, or a relation to a model that is never shared."""
     if field.name in declared_never_shared(model):
         return True
+    if isinstance(field, models.ForeignObjectRel) and field.field.name in declared_never_shared(
+        field.field.model
+    ):
+        return True  # the reverse side of a secret link reveals the same link
     if field.is_relation:
         related = field.related_model
         return related is not None and not is_shareable_model(related)

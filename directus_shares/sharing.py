@@ -23,6 +23,9 @@ from .models import RoleSettings, Share
 from .queries import holders_of_user
 from .rights import Action, Holder, union_access
 
+#: The fields of a share its creator chooses besides the object, the role and the password.
+SHARE_OPTIONS = frozenset({"name", "date_start", "date_end", "max_uses"})
+
 
 class SharingDenied(PermissionDenied):
     """The user may not create (or give this role to) this share; nothing was created."""
@@ -81,6 +84,8 @@ def create_share(
         SharingDenied: the user may not share ``obj`` or may not assign ``role``.
         django.core.exceptions.ValidationError: an option is invalid (nothing is saved).
     """
+    if unknown := set(options) - SHARE_OPTIONS:
+        raise TypeError(f"create_share() takes no option {', '.join(sorted(unknown))}")
     refusal = sharing_refusal(user, obj)
     if refusal is None and role is not None and not assignable_roles(user).filter(pk=role.pk):
         refusal = _("You may not give shares the role “%(role)s”.") % {"role": role}

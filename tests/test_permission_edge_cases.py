@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, override_settings
 
 from directus_shares.models import Share
+from directus_shares.sharing import create_share
 from example_project.reports.models import Person, Report
 from tests.conftest import open_share
 from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
@@ -150,3 +151,24 @@ def test_an_empty_list_filter_is_accepted_or_refused_without_crashing_the_check(
     role = RoleFactory(view=[Report])
     with suppress(ValidationError):
         rule(role, Report, all_fields=True, read_filter={"status__in": []})
+
+
+def test_the_reverse_side_of_a_never_shared_foreign_key_is_never_shown():
+    from tests.testapp.models import Author, Desk
+
+    desk = Desk.objects.create(name="desk-name")
+    Author.objects.create(name="SECRET-AUTHOR", pin="1", desk=desk)
+    role = RoleFactory(view=[Desk, Author])
+    with override_settings(DIRECTUS_SHARES={"NEVER_SHARED_FIELDS": {"testapp.author": ["desk"]}}):
+        content = page(ShareFactory(content_object=desk, role=role)).content.decode()
+    assert "desk-name" in content
+    assert "SECRET-AUTHOR" not in content
+
+
+def test_create_share_refuses_options_that_are_not_the_creators_to_choose():
+    role = RoleFactory(view=[Report], share=[Report])
+    user = UserFactory()
+    user.groups.add(role)
+    with pytest.raises(TypeError, match="times_used"):
+        create_share(user, report(), role=role, times_used=5)
+    assert not Share.objects.exists()
