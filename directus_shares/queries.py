@@ -465,16 +465,13 @@ def _guardian_branches(
             f" p.{q(permission.get_field('codename').column)} AS codename"
         )
 
+    def shared_columns(opts: Any) -> str:
+        return f"{columns(opts)}, 2, NULL, NULL, NULL, NULL"
+
     def on_shared_object(opts: Any) -> str:
         return (
             f" AND o.{q(opts.get_field('content_type').column)} = s.{q(share_ct)}"
             f" AND o.{q(opts.get_field('object_pk').column)} = s.{q(share_pk)}"
-        )
-
-    def shared_columns(opts: Any) -> str:
-        return (
-            f"o.{q(opts.get_field('content_type').column)},"
-            f" p.{q(permission.get_field('codename').column)}, 2, NULL, NULL, NULL, NULL"
         )
 
     share_ct = Share._meta.get_field("content_type").column
