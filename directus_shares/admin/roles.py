@@ -1,4 +1,4 @@
-"""Admin: share rules on the group's page, and a list of all shares with what needs attention.
+"""Share rules and sharing settings on the group's admin page.
 
 The group admin already registered (Django's, or a project's own) is extended, not replaced:
 its class gains :class:`ShareRulesGroupAdminMixin`. Projects that register their group admin
@@ -14,16 +14,13 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .fields import is_shareable_model
-from .models import RoleRule, RoleSettings, Share, shareable_field_names
-from .sharing import assignable_roles
+from ..fields import is_shareable_model
+from ..models import RoleRule, RoleSettings, shareable_field_names
 
 
 def shareable_content_types() -> list[int]:
@@ -119,69 +116,7 @@ class ShareRulesGroupAdminMixin:
         return super().response_add(request, obj, *args)  # type: ignore[misc]
 
 
-@admin.register(Share)
-class ShareAdmin(admin.ModelAdmin):
-    """All shares, with why one no longer opens (the full share admin comes with the panel)."""
-
-    list_display = [
-        "__str__",
-        "content_type",
-        "object_pk",
-        "role",
-        "status_label",
-        "times_used",
-        "max_uses",
-        "created_by",
-        "attention",
-    ]
-    list_filter = ["role", "content_type", "creator_removed", "role_removed"]
-    list_select_related = ["role", "content_type", "created_by"]
-    search_fields = ["name"]
-    readonly_fields = ["content_type", "object_pk", "times_used", "created_by", "attention"]
-    fields = [
-        "name",
-        "content_type",
-        "object_pk",
-        "role",
-        "date_start",
-        "date_end",
-        "max_uses",
-        "times_used",
-        "created_by",
-        "attention",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # shares are made from their object's page (sharing.create_share)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Share]:
-        """Superusers manage every share; other staff the shares they created."""
-        shares = super().get_queryset(request)
-        return shares if request.user.is_superuser else shares.filter(created_by=request.user)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "role":  # only roles this user may give (sharing.assignable_roles)
-            kwargs["queryset"] = assignable_roles(request.user).order_by("name")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @admin.display(description=_("status"))
-    def status_label(self, share: Share) -> str:
-        return share.status_at(timezone.now()).label
-
-    @admin.display(description=_("needs attention"))
-    def attention(self, share: Share) -> str:
-        """Why the share no longer opens although its own dates and uses would allow it."""
-        problems = []
-        if share.creator_removed:
-            problems.append(_("its creator was deleted"))
-        elif share.created_by is not None and not share.created_by.is_active:
-            problems.append(_("its creator was deactivated"))
-        if share.role_removed:
-            problems.append(_("its role was deleted"))
-        return "; ".join(str(problem) for problem in problems)
-
-
-def _extend_group_admin(site: admin.AdminSite = admin.site) -> None:
+def extend_group_admin(site: admin.AdminSite = admin.site) -> None:
     current = site._registry.get(Group)
     if current is None:
         site.register(Group, type("GroupAdmin", (ShareRulesGroupAdminMixin, GroupAdmin), {}))
@@ -189,6 +124,3 @@ def _extend_group_admin(site: admin.AdminSite = admin.site) -> None:
         extended = type(type(current).__name__, (ShareRulesGroupAdminMixin, type(current)), {})
         site.unregister(Group)
         site.register(Group, extended)
-
-
-_extend_group_admin()
