@@ -1,5 +1,7 @@
 """Admin integration: share rules on the group's page and the list of all shares."""
 
+from .forms import SendLinkForm, ShareForm
+from .panel import SharesAdminMixin
 from .roles import (
     RoleRuleForm,
     RoleRuleInline,
@@ -15,6 +17,9 @@ __all__ = [
     "RoleRuleForm",
     "RoleRuleInline",
     "RoleSettingsInline",
+    "SendLinkForm",
     "ShareAdmin",
+    "ShareForm",
+    "SharesAdminMixin",
     "ShareRulesGroupAdminMixin",
 ]

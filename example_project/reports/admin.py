@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
+
+from directus_shares.admin import SharesAdminMixin
 
 from .models import Comment, Document, Person, Report, Tag
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SharesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "email", "private_phone"]
     search_fields = ["name", "email"]
 
@@ -29,7 +32,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(SharesAdminMixin, admin.ModelAdmin):
     list_display = ["title", "status", "author", "published_on", "is_public"]
     list_filter = ["status", "is_public", "tags"]
     search_fields = ["title", "summary", "author__name"]
@@ -38,6 +41,7 @@ class ReportAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     inlines = [CommentInline, DocumentInline]
     list_select_related = ["author"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
 
 
 @admin.register(Comment)
@@ -49,7 +53,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(SharesAdminMixin, admin.ModelAdmin):
     list_display = ["title", "report", "id"]
     search_fields = ["title", "report__title"]
     list_select_related = ["report"]

@@ -1,0 +1,116 @@
+"""The share options form, shared by the Shares panel and the share's own admin page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin import widgets
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import get_config
+from ..models import Share
+
+
+class ShareForm(forms.ModelForm):
+    """Name, role, password (set, change or remove – never shown back), window and max uses.
+
+    ``roles`` limits the role choice (``sharing.assignable_roles``); the password is applied by
+    :meth:`apply_password` so that setting it ends earlier grants.
+    """
+
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Visitors must enter it. Leave empty to keep the current password."),
+    )
+    remove_password = forms.BooleanField(
+        label=_("Remove the password"),
+        required=False,
+        help_text=_("Anyone with the link opens it."),
+    )
+
+    class Meta:
+        model = Share
+        fields = ["name", "role", "date_start", "date_end", "max_uses"]
+        widgets = {
+            "date_start": widgets.AdminSplitDateTime,
+            "date_end": widgets.AdminSplitDateTime,
+        }
+        field_classes = {
+            "date_start": forms.SplitDateTimeField,
+            "date_end": forms.SplitDateTimeField,
+        }
+
+    def __init__(self, *args: Any, roles: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].queryset = roles
+        self.fields["role"].empty_label = _("(public role)")
+        if not self.instance.has_password:
+            del self.fields["remove_password"]
+            self.fields["password"].help_text = _(
+                "Optional. Visitors must enter it; it is stored as an Argon2 hash only."
+            )
+        self.fields["password"].widget.attrs["maxlength"] = get_config()["MAX_PASSWORD_LENGTH"]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password") or ""
+        if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
+            raise ValidationError(_("That password is too long."))
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("remove_password"):
+            self.add_error("password", _("Either set a new password or remove it, not both."))
+        return cleaned
+
+    def apply_password(self, share: Share) -> None:
+        """Set, change or remove the share's password as the form asks (before saving it)."""
+        if self.cleaned_data.get("remove_password"):
+            share.set_password(None)
+        elif self.cleaned_data.get("password"):
+            share.set_password(self.cleaned_data["password"])
+
+
+class SendLinkForm(forms.Form):
+    """E-mail addresses to send a share's link to, checked one by one."""
+
+    recipients = forms.CharField(
+        label=_("E-mail addresses"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Separate several addresses with commas."),
+    )
+    message = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    MAX_RECIPIENTS = 50
+
+    def clean_recipients(self) -> list[str]:
+        addresses = [a.strip() for a in self.cleaned_data["recipients"].split(",") if a.strip()]
+        if not addresses:
+            raise ValidationError(_("Enter at least one e-mail address."))
+        if len(addresses) > self.MAX_RECIPIENTS:
+            raise ValidationError(
+                _("At most %(count)d addresses at once.") % {"count": self.MAX_RECIPIENTS}
+            )
+        invalid = []
+        for address in addresses:
+            try:
+                validate_email(address)
+            except ValidationError:
+                invalid.append(address)
+        if invalid:
+            raise ValidationError(
+                _("Not valid e-mail addresses: %(addresses)s") % {"addresses": ", ".join(invalid)}
+            )
+        return list(dict.fromkeys(addresses))  # each once, in the order given

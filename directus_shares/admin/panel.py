@@ -1,0 +1,301 @@
+"""The Shares panel: ``SharesAdminMixin`` adds it to any ``ModelAdmin``'s change page.
+
+It extends whatever change-form template the admin already uses (Django's, guardian's,
+simple-history's, the project's own), so it composes with other admin mixins::
+
+    class ReportAdmin(SharesAdminMixin, admin.ModelAdmin): ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import select_template
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from .. import sharing
+from ..mail import send_share_link
+from ..models import Share
+from .forms import SendLinkForm, ShareForm
+
+
+class SharesAdminMixin:
+    """Adds a "Shares" panel to the change page and the views its menu opens."""
+
+    shares_panel_template = "directus_shares/admin/change_form.html"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shares_base_template = self.change_form_template  # the template being extended
+        self.change_form_template = self.shares_panel_template
+
+    # -- URLs ------------------------------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        prefix = f"{opts.app_label}_{opts.model_name}_shares"
+        wrap = self.admin_site.admin_view  # type: ignore[attr-defined]
+        urls = [
+            path("<path:object_id>/shares/new/", wrap(self.share_add_view), name=f"{prefix}_add"),
+            *(
+                path(
+                    f"<path:object_id>/shares/<int:share_id>/{action}/",
+                    wrap(getattr(self, f"share_{action}_view")),
+                    name=f"{prefix}_{action}",
+                )
+                for action in ("change", "revoke", "reenable", "delete", "send")
+            ),
+        ]
+        return urls + super().get_urls()  # type: ignore[misc]
+
+    def shares_url(self, action: str, obj: Any, share: Share | None = None) -> str:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        args = [quote(obj.pk)] + ([share.pk] if share is not None else [])
+        return reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_shares_{action}",  # type: ignore[attr-defined]
+            args=args,
+        )
+
+    # -- who sees what ---------------------------------------------------------------------------
+
+    def shares_of(self, request: HttpRequest, obj: Any) -> QuerySet[Share]:
+        """The object's shares ``request.user`` may manage: all for superusers, else their own."""
+        shares = Share.objects.for_object(obj).select_related("role", "created_by")
+        if request.user.is_superuser:
+            return shares
+        return shares.filter(created_by=request.user)
+
+    def shares_panel_visible(self, request: HttpRequest, obj: Any) -> bool:
+        """Whether the panel shows: for users who may share the object or manage a share of it."""
+        return sharing.can_share(request.user, obj) or self.shares_of(request, obj).exists()
+
+    # -- the panel on the change page ------------------------------------------------------------
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        obj = kwargs.get("obj")
+        context["shares_base_template"] = self.shares_base_template or select_template(
+            self._default_change_form_templates()
+        )
+        if obj is not None and kwargs.get("change") and self.shares_panel_visible(request, obj):
+            context["shares_panel"] = self.shares_panel_context(request, obj)
+        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
+
+    def _default_change_form_templates(self) -> list[str]:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return [
+            f"admin/{opts.app_label}/{opts.model_name}/change_form.html",
+            f"admin/{opts.app_label}/change_form.html",
+            "admin/change_form.html",
+        ]
+
+    def shares_panel_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        now = timezone.now()
+        rows = [
+            {
+                "share": share,
+                "status": share.status_at(now),
+                "link": request.build_absolute_uri(share.get_absolute_url()),
+                "urls": {
+                    action: self.shares_url(action, obj, share)
+                    for action in ("change", "revoke", "reenable", "delete", "send")
+                },
+            }
+            for share in self.shares_of(request, obj)
+        ]
+        return {
+            "rows": rows,
+            "can_create": sharing.can_share(request.user, obj),
+            "add_url": self.shares_url("add", obj),
+            "send_form": SendLinkForm(),
+        }
+
+    # -- views -----------------------------------------------------------------------------------
+
+    def _shared_object(self, request: HttpRequest, object_id: str) -> Any:
+        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        if obj is None or not self.has_view_or_change_permission(request, obj):  # type: ignore[attr-defined]
+            raise Http404(_("No such object."))
+        return obj
+
+    def _managed_share(self, request: HttpRequest, obj: Any, share_id: int) -> Share:
+        return get_object_or_404(self.shares_of(request, obj), pk=share_id)
+
+    def _back(self, obj: Any) -> HttpResponseRedirect:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        url = reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",  # type: ignore[attr-defined]
+            args=[quote(obj.pk)],
+        )
+        return HttpResponseRedirect(f"{url}#shares")
+
+    def share_add_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        obj = self._shared_object(request, object_id)
+        refusal = sharing.sharing_refusal(request.user, obj)
+        if refusal:
+            raise PermissionDenied(refusal)
+        roles = sharing.assignable_roles(request.user).order_by("name")
+        form = ShareForm(request.POST or None, roles=roles)
+        if request.method == "POST" and form.is_valid():
+            options = {name: form.cleaned_data[name] for name in sharing.SHARE_OPTIONS}
+            try:
+                share = sharing.create_share(
+                    request.user,
+                    obj,
+                    role=form.cleaned_data["role"],
+                    password=form.cleaned_data["password"] or None,
+                    **options,
+                )
+            except sharing.SharingDenied as denied:
+                form.add_error(None, str(denied))
+            else:
+                self._say_created(request, share)
+                return self._back(obj)
+        return self._form_page(request, obj, form, title=_("New share"))
+
+    def _say_created(self, request: HttpRequest, share: Share) -> None:
+        link = request.build_absolute_uri(share.get_absolute_url())
+        message = format_html(_("The share “{}” was created: {}"), share, link)
+        if share.role is not None and not share.role.permissions.exists():
+            message = format_html(
+                _("{} Its role “{}” has no rights yet: the link shows nothing until they are set."),
+                message,
+                share.role,
+            )
+        messages.success(request, message)
+
+    def share_change_view(
+        self, request: HttpRequest, object_id: str, share_id: int
+    ) -> HttpResponse:
+        obj = self._shared_object(request, object_id)
+        share = self._managed_share(request, obj, share_id)
+        assignable = sharing.assignable_roles(request.user).values("pk")
+        roles = Group.objects.filter(Q(pk__in=assignable) | Q(pk=share.role_id))  # keeps its own
+        form = ShareForm(request.POST or None, instance=share, roles=roles.order_by("name"))
+        if request.method == "POST" and form.is_valid():
+            share = form.save(commit=False)
+            form.apply_password(share)
+            share.save()
+            messages.success(request, format_html(_("The share “{}” was saved."), share))
+            return self._back(obj)
+        return self._form_page(request, obj, form, title=_("Edit share"), share=share)
+
+    def _form_page(
+        self,
+        request: HttpRequest,
+        obj: Any,
+        form: ShareForm,
+        *,
+        title: str,
+        share: Share | None = None,
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "title": title,
+            "form": form,
+            "media": self.media + form.media,  # type: ignore[attr-defined]
+            "opts": self.model._meta,  # type: ignore[attr-defined]
+            "original": obj,
+            "share": share,
+            "back_url": self._back(obj).url,
+        }
+        return TemplateResponse(request, "directus_shares/admin/share_form.html", context)
+
+    def share_revoke_view(
+        self, request: HttpRequest, object_id: str, share_id: int
+    ) -> HttpResponse:
+        return self._switch(request, object_id, share_id, on=False)
+
+    def share_reenable_view(
+        self, request: HttpRequest, object_id: str, share_id: int
+    ) -> HttpResponse:
+        return self._switch(request, object_id, share_id, on=True)
+
+    def _switch(
+        self, request: HttpRequest, object_id: str, share_id: int, *, on: bool
+    ) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponse(status=405, headers={"Allow": "POST"})
+        obj = self._shared_object(request, object_id)
+        share = self._managed_share(request, obj, share_id)
+        if on:
+            share.reenable()
+            messages.success(request, format_html(_("The share “{}” is enabled again."), share))
+        else:
+            share.revoke()
+            messages.success(
+                request,
+                format_html(_("The share “{}” was revoked: its link no longer opens."), share),
+            )
+        return self._back(obj)
+
+    def share_delete_view(
+        self, request: HttpRequest, object_id: str, share_id: int
+    ) -> HttpResponse:
+        obj = self._shared_object(request, object_id)
+        share = self._managed_share(request, obj, share_id)
+        if request.method == "POST":
+            name = str(share)
+            share.delete()
+            messages.success(request, format_html(_("The share “{}” was deleted."), name))
+            return self._back(obj)
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "title": _("Delete share"),
+            "opts": self.model._meta,  # type: ignore[attr-defined]
+            "original": obj,
+            "share": share,
+            "back_url": self._back(obj).url,
+        }
+        return TemplateResponse(request, "directus_shares/admin/share_delete.html", context)
+
+    def share_send_view(self, request: HttpRequest, object_id: str, share_id: int) -> HttpResponse:
+        obj = self._shared_object(request, object_id)
+        share = self._managed_share(request, obj, share_id)
+        form = SendLinkForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            link = request.build_absolute_uri(share.get_absolute_url())
+            results = send_share_link(
+                share,
+                link,
+                form.cleaned_data["recipients"],
+                sender=request.user,
+                message=form.cleaned_data["message"],
+            )
+            sent = [address for address, error in results.items() if error is None]
+            failed = {address: error for address, error in results.items() if error is not None}
+            if sent:
+                messages.success(
+                    request,
+                    _("The link was sent to %(addresses)s.") % {"addresses": ", ".join(sent)},
+                )
+            for address, error in failed.items():
+                messages.error(
+                    request,
+                    _("Sending to %(address)s failed: %(error)s")
+                    % {"address": address, "error": error},
+                )
+            if not failed:
+                return self._back(obj)
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "title": _("Send the link"),
+            "opts": self.model._meta,  # type: ignore[attr-defined]
+            "original": obj,
+            "share": share,
+            "form": form,
+            "back_url": self._back(obj).url,
+        }
+        return TemplateResponse(request, "directus_shares/admin/share_send.html", context)

@@ -1,0 +1,49 @@
+"""Sending a share's link by e-mail: one message per recipient, from the site's sender, with
+the sharing user as Reply-To; each address reported on its own."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+
+from .models import Share
+
+logger = logging.getLogger("directus_shares.mail")
+
+
+def send_share_link(
+    share: Share, link: str, recipients: list[str], *, sender: Any, message: str = ""
+) -> dict[str, str | None]:
+    """Send ``link`` to each of ``recipients``; ``{address: None}`` when sent, else the error.
+
+    The message never contains the password; it names the share, the sender and the window.
+    """
+    context = {"share": share, "link": link, "sender": sender, "message": message}
+    subject = render_to_string("directus_shares/email/share_link_subject.txt", context)
+    text = render_to_string("directus_shares/email/share_link.txt", context)
+    html = render_to_string("directus_shares/email/share_link.html", context)
+    reply_to = [sender.email] if getattr(sender, "email", "") else []
+    results: dict[str, str | None] = {}
+    with get_connection() as connection:
+        for address in recipients:
+            email = EmailMultiAlternatives(
+                subject=" ".join(subject.split()),  # one line
+                body=text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[address],
+                reply_to=reply_to,
+                connection=connection,
+            )
+            email.attach_alternative(html, "text/html")
+            try:
+                email.send()
+            except Exception as error:  # noqa: BLE001 - reported per address, not swallowed
+                logger.warning("Sending share %s to a recipient failed: %s", share.pk, error)
+                results[address] = str(error) or type(error).__name__
+            else:
+                results[address] = None
+    return results

@@ -1,0 +1,312 @@
+"""The Shares panel on an object's admin page: who sees it, and every action of its menu."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+from django.test import Client, override_settings
+
+from directus_shares.access import Refusal
+from directus_shares.models import Share
+from example_project.reports.models import Person, Report
+from tests.conftest import open_share
+from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
+
+pytestmark = pytest.mark.django_db
+
+
+def report(title: str = "Quarterly numbers", status: str = "done") -> Report:
+    author = Person.objects.create(name="Ada")
+    return Report.objects.create(title=title, summary="s", status=status, author=author)
+
+
+def staff(*codenames: str, groups=(), **fields):
+    user = UserFactory(**fields)
+    user.set_password("pw")
+    user.save()
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    user.groups.add(*groups)
+    return user
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def change_url(obj: Report) -> str:
+    return f"/admin/reports/report/{obj.pk}/change/"
+
+
+def shares_url(obj: Report, action: str = "new", share: Share | None = None) -> str:
+    if share is None:
+        return f"/admin/reports/report/{obj.pk}/shares/{action}/"
+    return f"/admin/reports/report/{obj.pk}/shares/{share.pk}/{action}/"
+
+
+@pytest.fixture
+def reviewer():
+    return RoleFactory(name="Reviewer", view=[Report, Person], share=[Report])
+
+
+@pytest.fixture
+def sharer(reviewer):
+    """A staff user who may view and share reports (as a member of the Reviewer role)."""
+    return staff("view_report", "change_report", groups=[reviewer])
+
+
+def test_the_panel_lists_the_objects_shares_with_their_state(sharer, reviewer):
+    shared = report()
+    ShareFactory(
+        content_object=shared,
+        role=reviewer,
+        name="For the board",
+        max_uses=5,
+        times_used=2,
+        created_by=sharer,
+    )
+    revoked = ShareFactory(content_object=shared, name="Old link", created_by=sharer)
+    revoked.revoke()
+    ShareFactory(content_object=report("Other"), name="Not this one", created_by=sharer)
+    content = logged_in(sharer).get(change_url(shared)).content.decode()
+    assert 'id="shares"' in content
+    assert "For the board" in content and "Old link" in content
+    assert "Not this one" not in content
+    assert "2 of 5" in content and "Reviewer" in content
+    assert "ds-badge-active" in content and "ds-badge-revoked" in content
+    assert f'href="/admin/reports/report/{shared.pk}/shares/new/"' in content
+    assert Share.objects.get(name="For the board").get_absolute_url() in content  # Copy link
+
+
+def test_staff_see_only_their_own_shares_and_superusers_all(sharer, reviewer):
+    shared = report()
+    ShareFactory(content_object=shared, role=reviewer, name="Mine", created_by=sharer)
+    ShareFactory(content_object=shared, role=reviewer, name="Someone else's")
+    content = logged_in(sharer).get(change_url(shared)).content.decode()
+    assert "Mine" in content and "Someone else&#x27;s" not in content
+    everything = logged_in(UserFactory(is_superuser=True)).get(change_url(shared))
+    assert "Someone else&#x27;s" in everything.content.decode()
+
+
+def test_no_panel_for_users_who_may_neither_share_nor_manage_shares_of_the_object():
+    viewer = staff("view_report", "change_report")
+    shared = report()
+    ShareFactory(content_object=shared, name="Hidden share")
+    content = logged_in(viewer).get(change_url(shared)).content.decode()
+    assert 'id="shares"' not in content and "Hidden share" not in content
+    assert logged_in(viewer).get(shares_url(shared)).status_code == 403
+
+
+def test_no_new_share_button_for_creators_who_lost_the_share_right(sharer):
+    shared = report()
+    ShareFactory(
+        content_object=shared, name="Made earlier", created_by=sharer, creator_may_share=False
+    )
+    sharer.groups.clear()
+    content = logged_in(sharer).get(change_url(shared)).content.decode()
+    assert "Made earlier" in content
+    assert "/shares/new/" not in content
+
+
+def test_a_new_share_with_password_and_limits_is_created_for_the_object(sharer, reviewer):
+    shared = report()
+    client = logged_in(sharer)
+    page = client.get(shares_url(shared)).content.decode()
+    assert 'name="date_end_0"' in page  # the admin's split date-time widget
+    assert f'<option value="{reviewer.pk}">Reviewer</option>' in page
+    response = client.post(
+        shares_url(shared),
+        {
+            "name": "For Bob",
+            "role": reviewer.pk,
+            "password": "s3cret",
+            "max_uses": "2",
+            "date_start_0": "",
+            "date_start_1": "",
+            "date_end_0": "",
+            "date_end_1": "",
+        },
+        follow=True,
+    )
+    share = Share.objects.get(name="For Bob")
+    assert (share.content_object, share.role, share.created_by, share.max_uses) == (
+        shared,
+        reviewer,
+        sharer,
+        2,
+    )
+    assert share.check_password("s3cret")
+    content = response.content.decode()
+    assert "was created" in content and share.get_absolute_url() in content
+    assert "s3cret" not in content
+
+
+def test_a_role_the_user_may_not_assign_is_refused_next_to_the_field(sharer):
+    other = RoleFactory(name="Board", view=[Report])
+    response = logged_in(sharer).post(shares_url(report()), {"name": "x", "role": other.pk})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Share.objects.exists()
+
+
+def test_invalid_options_are_shown_next_to_their_fields_and_nothing_is_saved(sharer):
+    response = logged_in(sharer).post(
+        shares_url(report()),
+        {
+            "name": "Bad",
+            "max_uses": "0",
+            "date_start_0": "2026-12-02",
+            "date_start_1": "10:00",
+            "date_end_0": "2026-12-01",
+            "date_end_1": "10:00",
+        },
+    )
+    content = response.content.decode()
+    assert "A share must allow at least one use" in content
+    assert "The end must be after the start." in content
+    assert 'value="Bad"' in content  # the input is kept
+    assert not Share.objects.exists()
+
+
+def test_editing_changes_and_removes_the_password_and_ends_grants(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, password="one")
+    visitor = Client()
+    assert open_share(visitor, share, "one").status_code == 303
+    client = logged_in(sharer)
+    page = client.get(shares_url(shared, "change", share)).content.decode()
+    assert 'name="remove_password"' in page and "one" not in page.split('name="password"')[1][:80]
+    response = client.post(
+        shares_url(shared, "change", share),
+        {"name": "Renamed", "role": reviewer.pk, "remove_password": "on", "max_uses": ""},
+    )
+    assert response.status_code == 302
+    share.refresh_from_db()
+    assert share.name == "Renamed" and not share.has_password
+    assert visitor.get(share.get_absolute_url()).status_code == 200  # landing page again
+    assert "Renamed" in visitor.get(share.get_absolute_url()).content.decode()
+
+
+def test_revoke_and_reenable_take_effect_at_once_and_need_post(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    client = logged_in(sharer)
+    assert client.get(shares_url(shared, "revoke", share)).status_code == 405
+    client.post(shares_url(shared, "revoke", share))
+    assert Client().get(share.get_absolute_url()).status_code == Refusal.UNAVAILABLE.status
+    content = client.get(change_url(shared)).content.decode()
+    assert "Re-enable" in content
+    client.post(shares_url(shared, "reenable", share))
+    assert Client().get(share.get_absolute_url()).status_code == 200
+
+
+def test_delete_asks_first_and_leaves_the_object(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, name="Gone soon")
+    client = logged_in(sharer)
+    confirm = client.get(shares_url(shared, "delete", share))
+    assert "Delete the share “Gone soon”?" in confirm.content.decode()
+    assert Share.objects.filter(pk=share.pk).exists()
+    client.post(shares_url(shared, "delete", share))
+    assert not Share.objects.filter(pk=share.pk).exists()
+    assert Report.objects.filter(pk=shared.pk).exists()
+
+
+def test_others_shares_cannot_be_managed_through_the_panel(sharer, reviewer):
+    shared = report()
+    foreign = ShareFactory(content_object=shared, role=reviewer)
+    client = logged_in(sharer)
+    for action in ("change", "delete", "send"):
+        assert client.get(shares_url(shared, action, foreign)).status_code == 404
+    assert client.post(shares_url(shared, "revoke", foreign)).status_code == 404
+    assert not Share.objects.get(pk=foreign.pk).is_revoked
+
+
+@override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    DEFAULT_FROM_EMAIL="shares@example.com",
+)
+def test_send_link_mails_each_address_with_reply_to_the_sharer(sharer, reviewer):
+    sharer.email = "ada@example.com"
+    sharer.save()
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, name="Numbers")
+    response = logged_in(sharer).post(
+        shares_url(shared, "send", share),
+        {"recipients": "bob@example.com, carol@example.com", "message": "Have a look"},
+        follow=True,
+    )
+    assert "The link was sent to bob@example.com, carol@example.com." in response.content.decode()
+    assert [m.to for m in mail.outbox] == [["bob@example.com"], ["carol@example.com"]]
+    message = mail.outbox[0]
+    assert message.from_email == "shares@example.com"
+    assert message.reply_to == ["ada@example.com"]
+    assert "Numbers" in message.subject
+    assert share.get_absolute_url() in message.body and "Have a look" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and share.get_absolute_url() in html
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+def test_invalid_addresses_are_named_nothing_is_sent_and_the_input_is_kept(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    response = logged_in(sharer).post(
+        shares_url(shared, "send", share), {"recipients": "bob@example.com, not-an-address"}
+    )
+    content = response.content.decode()
+    assert "Not valid e-mail addresses: not-an-address" in content
+    assert "bob@example.com, not-an-address" in content
+    assert mail.outbox == []
+
+
+class _FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_messages(self, messages):
+        if any("fail" in address for m in messages for address in m.to):
+            raise OSError("mail server said no")
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+@override_settings(EMAIL_BACKEND="tests.test_admin_panel._FailingBackend")
+def test_a_failing_address_is_reported_not_swallowed(sharer, reviewer):
+    mail.outbox = []
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    response = logged_in(sharer).post(
+        shares_url(shared, "send", share),
+        {"recipients": "ok@example.com, fail@example.com"},
+        follow=True,
+    )
+    content = response.content.decode()
+    assert "The link was sent to ok@example.com." in content
+    assert "Sending to fail@example.com failed: mail server said no" in content
+    assert [m.to for m in mail.outbox] == [["ok@example.com"]]
+
+
+def test_the_panel_composes_with_another_admins_change_form():
+    gadget = GadgetFactory(name="Widget")
+    role = RoleFactory(view=[type(gadget)])
+    rule(role, type(gadget), all_fields=True)
+    ShareFactory(content_object=gadget, role=role, name="Gadget link")
+    client = logged_in(UserFactory(is_superuser=True))
+    content = client.get(f"/composed-admin/testapp/gadget/{gadget.pk}/change/").content.decode()
+    assert "Gadget link" in content and 'id="shares"' in content
+    assert "/permissions/" in content  # guardian's "Object permissions" button is still there
