@@ -81,6 +81,8 @@ def _value_problem(key: str, value: Any) -> str | None:
         return "must name a request.META key, such as 'HTTP_X_FORWARDED_FOR'"
     elif key == "NEVER_SHARED_FIELDS":
         return _never_shared_fields_problem(value)
+    elif key == "ACCESS_LOG_ADDRESSES" and value not in conf.ACCESS_LOG_ADDRESS_MODES:
+        return "must be one of " + ", ".join(map(repr, conf.ACCESS_LOG_ADDRESS_MODES))
     elif key == "PUBLIC_ROLE" and value == "":
         return "must name a group, or be None for no public role"
     elif key == "GRANT_COOKIE_NAME":

@@ -42,6 +42,11 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_COUNT": 0,
     # The request.META key of the header those proxies write.
     "FORWARDED_FOR_HEADER": "HTTP_X_FORWARDED_FOR",
+    # Store each attempt to open a share in the access log (the signal is sent either way).
+    "ACCESS_LOG": True,
+    # How much of the client address the access log keeps: "truncated" (IPv4 /24, IPv6 /48),
+    # "full" or "off".
+    "ACCESS_LOG_ADDRESSES": "truncated",
 }
 
 #: The Python type(s) each setting must have; checked by system check directus_shares.E011.
@@ -58,7 +63,12 @@ TYPES: dict[str, tuple[type, ...]] = {
     "NEVER_SHARED_FIELDS": (dict,),
     "TRUSTED_PROXY_COUNT": (int,),
     "FORWARDED_FOR_HEADER": (str,),
+    "ACCESS_LOG": (bool,),
+    "ACCESS_LOG_ADDRESSES": (str,),
 }
+
+#: The values ``ACCESS_LOG_ADDRESSES`` may take; checked by system check directus_shares.E012.
+ACCESS_LOG_ADDRESS_MODES = ("truncated", "full", "off")
 
 
 def user_settings() -> Any:

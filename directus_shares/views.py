@@ -15,9 +15,10 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
 from . import access, disclosure, grants
+from .access_log import record_access
 from .csrf import share_csrf_protect
 from .logs import log_refusal
-from .models import Share
+from .models import AccessReason, Share
 from .networks import client_address
 from .rights import ShareRights
 
@@ -108,9 +109,11 @@ class SharePageView(View):
         if share.has_password:
             error = access.password_error(share, request.POST.get("password", ""))
             if error:
+                record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
                 return self.landing(request, share, error=error, status=403)
         grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
         if access.consume_use(share, now):
+            record_access(request, share, granted=True, reason=AccessReason.GRANTED)
             return opened
         return self.not_counted(request, token, now)
 
@@ -128,6 +131,7 @@ class SharePageView(View):
         )
         if refusal is not None:
             return self.refuse(request, refusal, share)
+        record_access(request, share, granted=False, reason=AccessReason.CHANGED)
         error = _("This share was changed while it was being opened. Please try again.")
         return self.landing(request, share, error=error, status=409)
 
@@ -150,6 +154,8 @@ class SharePageView(View):
     def refuse(
         self, request: HttpRequest, refusal: access.Refusal, share: Share | None = None
     ) -> HttpResponse:
+        if share is not None:  # every refusal of a known share, GET or POST, is an access attempt
+            record_access(request, share, granted=False, reason=refusal.code)
         # Only the share's own dates are shown – nothing about the object behind it.
         context = {"refusal": refusal, "share": share if refusal is not refusal.UNKNOWN else None}
         response = TemplateResponse(request, self.refusal_template, context, status=refusal.status)

@@ -118,6 +118,22 @@ def test_wrong_types_are_errors():
     ]
 
 
+@override_settings(DIRECTUS_SHARES={"ACCESS_LOG": "yes", "ACCESS_LOG_ADDRESSES": None})
+def test_access_log_settings_of_the_wrong_type_are_errors():
+    assert app_messages() == [
+        Error(
+            "DIRECTUS_SHARES['ACCESS_LOG'] must be bool, not str.",
+            hint="The default is True.",
+            id="directus_shares.E011",
+        ),
+        Error(
+            "DIRECTUS_SHARES['ACCESS_LOG_ADDRESSES'] must be str, not NoneType.",
+            hint="The default is 'truncated'.",
+            id="directus_shares.E011",
+        ),
+    ]
+
+
 @pytest.mark.parametrize(
     ("key", "value", "problem"),
     [
@@ -130,6 +146,11 @@ def test_wrong_types_are_errors():
         ("GRANT_COOKIE_NAME", "csrftoken", "is already the CSRF_COOKIE_NAME"),
         ("PUBLIC_ROLE", "", "must name a group, or be None for no public role"),
         ("RELATED_DEPTH", -1, "must be 0 or more"),
+        (
+            "ACCESS_LOG_ADDRESSES",
+            "anonymised",
+            "must be one of 'truncated', 'full', 'off'",
+        ),
         ("TRUSTED_PROXY_COUNT", -1, "must be 0 or more"),
         (
             "FORWARDED_FOR_HEADER",

@@ -1,12 +1,15 @@
-"""The app's models: shares, and the rules that say what their roles may see."""
+"""The app's models: shares, the rules that say what their roles may see, and the access log."""
 
+from .access_log import AccessReason, ShareAccess
 from .roles import RoleRule, RoleSettings, shareable_field_names
 from .share import Share, ShareQuerySet, ShareStatus
 
 __all__ = [
+    "AccessReason",
     "RoleRule",
     "RoleSettings",
     "Share",
+    "ShareAccess",
     "ShareQuerySet",
     "ShareStatus",
     "shareable_field_names",

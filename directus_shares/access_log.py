@@ -1,0 +1,57 @@
+"""Recording attempts to open a share: the access log row and the ``share_accessed`` signal."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from .conf import get_config
+from .logs import logger
+from .models import Share, ShareAccess
+from .networks import Address, client_address
+from .signals import share_accessed
+
+#: The network a truncated address is kept as, per IP version.
+TRUNCATED_PREFIX = {4: 24, 6: 48}
+
+
+def loggable_address(address: Address | None) -> str:
+    """``address`` as ``ACCESS_LOG_ADDRESSES`` allows it to be kept: in full, as its network
+    (``"192.0.2.0/24"``, ``"2001:db8:1::/48"``), or ``""``."""
+    mode = get_config()["ACCESS_LOG_ADDRESSES"]
+    if address is None or mode == "off":
+        return ""
+    if mode == "full":
+        return str(address)
+    # Anything else (a typo is reported by check E012) keeps the default, the truncated form.
+    network = ipaddress.ip_network((address, TRUNCATED_PREFIX[address.version]), strict=False)
+    return str(network)
+
+
+def record_access(request: HttpRequest, share: Share, *, granted: bool, reason: str) -> None:
+    """Log one attempt to open ``share`` (unless ``ACCESS_LOG`` is off), then send
+    :data:`~directus_shares.signals.share_accessed`.
+
+    A failure to write, or of a receiver, is logged and swallowed: the visitor's page never
+    breaks for it.
+    """
+    reason = str(reason)  # an AccessReason member is sent on as its plain code
+    address = loggable_address(client_address(request))
+    if get_config()["ACCESS_LOG"]:
+        try:
+            # In a savepoint: a failed write leaves the request's own transaction usable.
+            with transaction.atomic():
+                ShareAccess.objects.create(
+                    share=share, granted=granted, reason=reason, address=address
+                )
+        except Exception:  # whatever fails, the page must not
+            logger.exception("Could not write the access log of share %s (%s)", share.pk, reason)
+    # Robust: by now a use may be counted, and a failing receiver must not take the visitor's
+    # grant with it.
+    for receiver, error in share_accessed.send_robust(
+        sender=Share, share=share, granted=granted, reason=reason, address=address, request=request
+    ):
+        if isinstance(error, Exception):
+            logger.error("A share_accessed receiver failed: %r", receiver, exc_info=error)

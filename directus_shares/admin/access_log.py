@@ -1,0 +1,61 @@
+"""The access log on a share's admin page: read-only, newest first, capped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+
+from ..models import ShareAccess
+
+
+class NewestAccessesFormSet(BaseInlineFormSet):
+    """The newest ``limit`` entries of one share; ``more_than_shown`` says whether older exist.
+
+    One query (one row more than shown, instead of a ``COUNT``) however long the log is.
+    """
+
+    limit = 50
+
+    def get_queryset(self) -> Any:
+        if not hasattr(self, "_newest"):
+            rows = list(super().get_queryset().order_by("-at", "-pk")[: self.limit + 1])
+            self.more_than_shown = len(rows) > self.limit
+            self._newest = rows[: self.limit]
+        return self._newest
+
+
+class ShareAccessInline(admin.TabularInline):
+    """Who tried to open the share, when, and whether it opened – for reading only.
+
+    Whoever may see the share's admin page sees its log; nobody adds, edits or deletes entries
+    here (old ones are pruned with ``manage.py directus_shares_prune_access_log``).
+    """
+
+    model = ShareAccess
+    formset = NewestAccessesFormSet
+    template = "directus_shares/admin/access_log_inline.html"
+    fields = ["at", "granted", "reason", "address"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        """Who may see the share may see its log (no separate ``view_shareaccess`` needed)."""
+        parent = self.admin_site._registry.get(self.parent_model)
+        if parent is None:
+            return super().has_view_permission(request, obj)
+        return parent.has_view_or_change_permission(request, obj)

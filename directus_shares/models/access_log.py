@@ -1,0 +1,52 @@
+"""The access log: one row per attempt to open a share, granted or refused."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessReason(models.TextChoices):
+    """Why an attempt was granted or refused: ``access.Refusal`` codes and the landing page's."""
+
+    GRANTED = "granted", _("Granted")
+    WRONG_PASSWORD = "wrong_password", _("Wrong, empty or too long password")
+    CHANGED = "changed", _("Share changed while opening")
+    FORBIDDEN_NETWORK = "forbidden_network", _("Network not allowed")
+    UNAVAILABLE = "unavailable", _("No longer available")
+    NOT_YET_OPEN = "not_yet_open", _("Not open yet")
+    EXPIRED = "expired", _("Expired")
+    USED_UP = "used_up", _("Used up")
+    GRANTS_NOTHING = "grants_nothing", _("Grants nothing")
+
+
+class ShareAccess(models.Model):
+    """One attempt to open a share: when, whether it was granted, why, and from where."""
+
+    share = models.ForeignKey(
+        "directus_shares.Share",
+        on_delete=models.CASCADE,
+        related_name="accesses",
+        verbose_name=_("share"),
+        db_index=False,  # the (share, -at) index below serves lookups by share too
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    granted = models.BooleanField(_("granted"))
+    reason = models.CharField(_("reason"), max_length=32, choices=AccessReason.choices)
+    address = models.CharField(
+        _("client address"),
+        max_length=64,
+        blank=True,
+        help_text=_("As the ACCESS_LOG_ADDRESSES setting keeps it: full, truncated or empty."),
+    )
+
+    class Meta:
+        verbose_name = _("share access")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["share", "-at"], name="ds_access_share_at_idx")]
+
+    def __str__(self) -> str:
+        # Names no share: the admin prints one per row, and must not load a share for each.
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.reason}"

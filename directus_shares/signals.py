@@ -1,0 +1,21 @@
+"""Signals the app sends. Connect receivers with ``@receiver(share_accessed)``."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: Sent after every attempt to open a share (see ``docs/access-log.md``), after it was written to
+#: the access log – and also when ``ACCESS_LOG`` is off. Receivers run inside the request, so
+#: keep them quick. It is sent robustly: an exception in a receiver is logged to
+#: ``directus_shares.logs``, never shown to the visitor (whose use may already be counted).
+#:
+#: Arguments:
+#:     sender: the ``Share`` class.
+#:     share: the share that was opened or refused.
+#:     granted: ``True`` when a use was counted.
+#:     reason: ``"granted"``, ``"wrong_password"``, ``"changed"`` (the share changed while it
+#:         was being opened) or the ``access.Refusal`` code (``"expired"``, ``"used_up"`` …).
+#:     address: the client address as the log keeps it (``ACCESS_LOG_ADDRESSES``): full,
+#:         truncated to its network (``"192.0.2.0/24"``) or ``""``.
+#:     request: the ``HttpRequest``.
+share_accessed = Signal()
