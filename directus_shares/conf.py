@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_COUNT": 0,
     # The request.META key of the header those proxies write.
     "FORWARDED_FOR_HEADER": "HTTP_X_FORWARDED_FOR",
+    # Give every model registered in the default admin site the Shares panel (read at startup).
+    "ADMIN_PANEL_FOR_ALL_MODELS": False,
     # Store each attempt to open a share in the access log (the signal is sent either way).
     "ACCESS_LOG": True,
     # How much of the client address the access log keeps: "truncated" (IPv4 /24, IPv6 /48),
@@ -63,6 +65,7 @@ TYPES: dict[str, tuple[type, ...]] = {
     "NEVER_SHARED_FIELDS": (dict,),
     "TRUSTED_PROXY_COUNT": (int,),
     "FORWARDED_FOR_HEADER": (str,),
+    "ADMIN_PANEL_FOR_ALL_MODELS": (bool,),
     "ACCESS_LOG": (bool,),
     "ACCESS_LOG_ADDRESSES": (str,),
 }

@@ -121,7 +121,7 @@ def test_a_new_share_with_password_and_limits_is_created_for_the_object(sharer, 
         {
             "name": "For Bob",
             "role": reviewer.pk,
-            "password": "s3cret",
+            "new_password": "s3cret",
             "max_uses": "2",
             "date_start_0": "",
             "date_start_1": "",
@@ -177,7 +177,9 @@ def test_editing_changes_and_removes_the_password_and_ends_grants(sharer, review
     assert open_share(visitor, share, "one").status_code == 303
     client = logged_in(sharer)
     page = client.get(shares_url(shared, "change", share)).content.decode()
-    assert 'name="remove_password"' in page and "one" not in page.split('name="password"')[1][:80]
+    assert (
+        'name="remove_password"' in page and "one" not in page.split('name="new_password"')[1][:80]
+    )
     response = client.post(
         shares_url(shared, "change", share),
         {"name": "Renamed", "role": reviewer.pk, "remove_password": "on", "max_uses": ""},
@@ -310,3 +312,26 @@ def test_the_panel_composes_with_another_admins_change_form():
     content = client.get(f"/composed-admin/testapp/gadget/{gadget.pk}/change/").content.decode()
     assert "Gadget link" in content and 'id="shares"' in content
     assert "/permissions/" in content  # guardian's "Object permissions" button is still there
+
+
+def test_every_shareable_model_of_a_site_can_get_the_panel_at_once():
+    from django.contrib import admin
+    from django.contrib.sessions.models import Session
+
+    from directus_shares.admin import SharesAdminMixin
+    from directus_shares.admin.panel import add_panel_to_all_models
+    from tests.testapp.models import Label
+
+    class LabelAdmin(admin.ModelAdmin):
+        list_display = ["name"]
+
+    site = admin.AdminSite(name="everything")
+    site.register(Label, LabelAdmin)
+    site.register(Session)
+    add_panel_to_all_models(site)
+    label_admin = site._registry[Label]
+    assert isinstance(label_admin, SharesAdminMixin) and isinstance(label_admin, LabelAdmin)
+    assert label_admin.list_display == ["name"]
+    assert not isinstance(site._registry[Session], SharesAdminMixin)  # never shared
+    names = {url.name for url in label_admin.get_urls()}
+    assert "testapp_label_shares_add" in names

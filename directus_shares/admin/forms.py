@@ -21,7 +21,7 @@ class ShareForm(forms.ModelForm):
     :meth:`apply_password` so that setting it ends earlier grants.
     """
 
-    password = forms.CharField(
+    new_password = forms.CharField(  # not "password": that is the model's hash, never a form field
         label=_("Password"),
         required=False,
         strip=False,
@@ -53,29 +53,29 @@ class ShareForm(forms.ModelForm):
         self.fields["role"].empty_label = _("(public role)")
         if not self.instance.has_password:
             del self.fields["remove_password"]
-            self.fields["password"].help_text = _(
+            self.fields["new_password"].help_text = _(
                 "Optional. Visitors must enter it; it is stored as an Argon2 hash only."
             )
-        self.fields["password"].widget.attrs["maxlength"] = get_config()["MAX_PASSWORD_LENGTH"]
+        self.fields["new_password"].widget.attrs["maxlength"] = get_config()["MAX_PASSWORD_LENGTH"]
 
-    def clean_password(self) -> str:
-        password = self.cleaned_data.get("password") or ""
+    def clean_new_password(self) -> str:
+        password = self.cleaned_data.get("new_password") or ""
         if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
             raise ValidationError(_("That password is too long."))
         return password
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("password") and cleaned.get("remove_password"):
-            self.add_error("password", _("Either set a new password or remove it, not both."))
+        if cleaned.get("new_password") and cleaned.get("remove_password"):
+            self.add_error("new_password", _("Either set a new password or remove it, not both."))
         return cleaned
 
     def apply_password(self, share: Share) -> None:
         """Set, change or remove the share's password as the form asks (before saving it)."""
         if self.cleaned_data.get("remove_password"):
             share.set_password(None)
-        elif self.cleaned_data.get("password"):
-            share.set_password(self.cleaned_data["password"])
+        elif self.cleaned_data.get("new_password"):
+            share.set_password(self.cleaned_data["new_password"])
 
 
 class SendLinkForm(forms.Form):

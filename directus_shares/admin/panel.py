@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from .. import sharing
+from ..fields import is_shareable_model
 from ..mail import send_share_link
 from ..models import Share
 from .forms import SendLinkForm, ShareForm
@@ -155,7 +156,7 @@ class SharesAdminMixin:
                     request.user,
                     obj,
                     role=form.cleaned_data["role"],
-                    password=form.cleaned_data["password"] or None,
+                    password=form.cleaned_data["new_password"] or None,
                     **options,
                 )
             except sharing.SharingDenied as denied:
@@ -299,3 +300,14 @@ class SharesAdminMixin:
             "back_url": self._back(obj).url,
         }
         return TemplateResponse(request, "directus_shares/admin/share_send.html", context)
+
+
+def add_panel_to_all_models(site: Any) -> None:
+    """Give every shareable model registered on ``site`` the Shares panel, by registering a
+    subclass of its admin with :class:`SharesAdminMixin` first (``ADMIN_PANEL_FOR_ALL_MODELS``)."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, SharesAdminMixin) or not is_shareable_model(model):
+            continue
+        admin_class = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(admin_class.__name__, (SharesAdminMixin, admin_class), {}))

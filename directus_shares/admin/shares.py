@@ -1,38 +1,166 @@
-"""The list of all shares in the admin, with what needs attention."""
+"""All shares in the admin: filters, links to the shared objects, bulk revoke, the QR code."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from ..models import Share
+from ..models import Share, ShareStatus
+from ..qr import qr_code_svg
 from ..sharing import assignable_roles
+from .access_log import ShareAccessInline
+from .forms import ShareForm
+
+
+def shares_with_status(shares: QuerySet[Share], status: str, now: datetime) -> QuerySet[Share]:
+    """The shares whose :meth:`Share.status_at` ``now`` is ``status``, decided in SQL.
+
+    The same order as ``status_at``: revoked, then not yet open, expired, used up; a share is
+    active when none applies.
+    """
+    live = shares.filter(revoked_at__isnull=True)
+    if status == ShareStatus.REVOKED:
+        return shares.filter(revoked_at__isnull=False)
+    if status == ShareStatus.NOT_YET_OPEN:
+        return live.filter(date_start__gt=now)
+    if status == ShareStatus.EXPIRED:
+        return live.filter(date_end__lte=now).exclude(date_start__gt=now)
+    if status == ShareStatus.USED_UP:
+        return shares.open_at(now).filter(max_uses__isnull=False, times_used__gte=F("max_uses"))
+    if status == ShareStatus.ACTIVE:
+        return shares.open_at(now).with_uses_left()
+    raise ValueError(f"Unknown share status: {status!r}")
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Active, not yet open, expired, used up or revoked – now."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Iterable[tuple[str, Any]]:
+        return ShareStatus.choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
+        if self.value() in ShareStatus.values:
+            return shares_with_status(queryset, self.value(), timezone.now())
+        return queryset
+
+
+class ShareChangeList(ChangeList):
+    """The changelist, with each page's shared objects loaded in one query per content type."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        attach_row_details(list(self.result_list), request, self.model_admin.admin_site)
+
+
+def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.AdminSite) -> None:
+    """Set ``shared_object_html`` and ``link_url`` on each share, with one query per model."""
+    wanted: dict[type[models.Model], dict[Any, list[Share]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for share in shares:
+        share.link_url = request.build_absolute_uri(share.get_absolute_url())
+        share.shared_object_html = _object_label(share, None)
+        model = share.content_type.model_class()  # selected with the share: no query
+        if model is None:
+            continue
+        try:
+            pk = model._meta.pk.to_python(share.object_pk)
+        except ValidationError:  # a key its model cannot hold: there is nothing to find
+            continue
+        wanted[model][pk].append(share)
+    for model, by_pk in wanted.items():
+        model_admin = site.get_model_admin(model) if site.is_registered(model) else None
+        for obj in model._base_manager.filter(pk__in=list(by_pk)):
+            url = _change_url(model_admin, request, obj)
+            for share in by_pk.get(obj.pk, []):
+                share.shared_object_html = _object_label(share, obj, url)
+
+
+def _change_url(model_admin: Any, request: HttpRequest, obj: models.Model) -> str | None:
+    """The object's admin page, if it has one this user may view."""
+    if model_admin is None or not model_admin.has_view_permission(request, obj):
+        return None
+    opts = obj._meta
+    try:
+        return reverse(
+            f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+            args=[quote(obj.pk)],
+        )
+    except NoReverseMatch:
+        return None
+
+
+def _object_label(share: Share, obj: models.Model | None, url: str | None = None) -> str:
+    model = share.content_type.model_class()
+    kind = capfirst(model._meta.verbose_name if model else share.content_type.model)
+    if obj is None:
+        return format_html("{}: {} <em>({})</em>", kind, share.object_pk, _("not found"))
+    if url is None:
+        return format_html("{}: {}", kind, obj)
+    return format_html('{}: <a href="{}">{}</a>', kind, url, obj)
 
 
 @admin.register(Share)
 class ShareAdmin(admin.ModelAdmin):
-    """All shares, with why one no longer opens (the full share admin comes with the panel)."""
+    """All shares a user may manage; a share's page shows its link and QR code."""
 
+    form = ShareForm
+    inlines = [ShareAccessInline]
+    change_form_template = "admin/directus_shares/share/change_form.html"
+    change_list_template = "admin/directus_shares/share/change_list.html"
     list_display = [
         "__str__",
-        "content_type",
-        "object_pk",
+        "shared_object",
         "role",
         "status_label",
-        "times_used",
-        "max_uses",
+        "uses",
+        "date_start",
+        "date_end",
         "created_by",
+        "link",
         "attention",
     ]
-    list_filter = ["role", "content_type", "creator_removed", "role_removed"]
+    list_filter = [
+        StatusFilter,
+        ("role", admin.RelatedOnlyFieldListFilter),
+        ("content_type", admin.RelatedOnlyFieldListFilter),
+        ("created_by", admin.RelatedOnlyFieldListFilter),
+        "creator_removed",
+        "role_removed",
+    ]
     list_select_related = ["role", "content_type", "created_by"]
     search_fields = ["name"]
-    readonly_fields = ["content_type", "object_pk", "times_used", "created_by", "attention"]
+    actions = ["revoke_shares", "reenable_shares"]
+    readonly_fields = [
+        "content_type",
+        "object_pk",
+        "status_label",
+        "times_used",
+        "revoked_at",
+        "created_by",
+        "created_at",
+        "attention",
+    ]
     fields = [
         "name",
         "content_type",
@@ -41,8 +169,13 @@ class ShareAdmin(admin.ModelAdmin):
         "date_start",
         "date_end",
         "max_uses",
+        "new_password",
+        "remove_password",
         "times_used",
+        "status_label",
+        "revoked_at",
         "created_by",
+        "created_at",
         "attention",
     ]
 
@@ -54,14 +187,94 @@ class ShareAdmin(admin.ModelAdmin):
         shares = super().get_queryset(request)
         return shares if request.user.is_superuser else shares.filter(created_by=request.user)
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "role":  # only roles this user may give (sharing.assignable_roles)
-            kwargs["queryset"] = assignable_roles(request.user).order_by("name")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        """No creator filter for those who only ever see their own shares."""
+        if request.user.is_superuser:
+            return self.list_filter
+        return [
+            f for f in self.list_filter if f != ("created_by", admin.RelatedOnlyFieldListFilter)
+        ]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ShareChangeList
+
+    def get_fields(self, request: HttpRequest, obj: Share | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if obj is None or not obj.has_password:
+            fields.remove("remove_password")  # nothing to remove
+        return fields
+
+    def get_form(self, request: HttpRequest, obj: Share | None = None, **kwargs: Any) -> Any:
+        """The share form, offering only roles the user may give (and the share's own)."""
+        assignable = assignable_roles(request.user).values("pk")
+        own = obj.role_id if obj is not None else None
+        roles = Group.objects.filter(Q(pk__in=assignable) | Q(pk=own)).order_by("name")
+        base = super().get_form(request, obj, **kwargs)
+
+        class RoleLimitedShareForm(base):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **form_kwargs: Any) -> None:
+                super().__init__(*args, roles=roles, **form_kwargs)
+
+        return RoleLimitedShareForm
+
+    def save_model(self, request: HttpRequest, obj: Share, form: Any, change: bool) -> None:
+        form.apply_password(obj)
+        super().save_model(request, obj, form, change)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """Name each share to be deleted, and count its access log rather than list it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        summary = [
+            _("%(count)d access log entries") % {"count": len(item)}
+            if isinstance(item, list)
+            else item
+            for item in deleted
+        ]
+        return summary, counts, perms_needed, protected
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Share | None = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk is not None:
+            url = request.build_absolute_uri(obj.get_absolute_url())
+            context.update(share_link=url, share_qr_code=qr_code_svg(url))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # -- columns ----------------------------------------------------------------------------------
+
+    @admin.display(description=_("shared object"), ordering="content_type")
+    def shared_object(self, share: Share) -> str:
+        return getattr(share, "shared_object_html", "")  # set by ShareChangeList
 
     @admin.display(description=_("status"))
     def status_label(self, share: Share) -> str:
         return share.status_at(timezone.now()).label
+
+    @admin.display(description=_("times used / max uses"), ordering="times_used")
+    def uses(self, share: Share) -> str:
+        return f"{share.times_used} / {share.max_uses if share.max_uses is not None else '∞'}"
+
+    @admin.display(description=_("link"))
+    def link(self, share: Share) -> str:
+        """The link, shortened (in full on hover), with a copy button."""
+        url = getattr(share, "link_url", None)  # set by ShareChangeList
+        if url is None:
+            return ""
+        return format_html(
+            '<code class="ds-share-link" title="{}">…/{}…</code> '
+            '<button type="button" class="button ds-copy-link" data-ds-copy="{}">{}</button> '
+            '<span class="ds-copy-status" role="status"></span>',
+            url,
+            share.token[:8],
+            url,
+            _("Copy link"),
+        )
 
     @admin.display(description=_("needs attention"))
     def attention(self, share: Share) -> str:
@@ -74,3 +287,27 @@ class ShareAdmin(admin.ModelAdmin):
         if share.role_removed:
             problems.append(_("its role was deleted"))
         return "; ".join(str(problem) for problem in problems)
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    @admin.action(description=_("Revoke selected shares"), permissions=["change"])
+    def revoke_shares(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:
+        """Switch the shares off; every grant made with them ends."""
+        with transaction.atomic():
+            shares = list(queryset.filter(revoked_at__isnull=True))
+            for share in shares:
+                share.revoke()
+        count = len(shares)
+        message = ngettext("%(count)d share revoked.", "%(count)d shares revoked.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Re-enable selected shares"), permissions=["change"])
+    def reenable_shares(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:
+        """Switch revoked shares on again; visitors open them anew."""
+        with transaction.atomic():
+            shares = list(queryset.filter(revoked_at__isnull=False))
+            for share in shares:
+                share.reenable()
+        count = len(shares)
+        message = ngettext("%(count)d share re-enabled.", "%(count)d shares re-enabled.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)

@@ -60,7 +60,7 @@ def test_staff_share_a_report_and_a_stranger_opens_it_until_the_uses_are_spent(
     page.click("#shares >> text=New share")
     page.fill("#id_name", "For the board")
     page.select_option("#id_role", label="Reviewer")
-    page.fill("#id_password", "open sesame")
+    page.fill("#id_new_password", "open sesame")
     page.fill("#id_max_uses", "2")
     shot(page, "admin-share-form")
     page.click("input[type=submit]")
