@@ -335,3 +335,27 @@ def test_every_shareable_model_of_a_site_can_get_the_panel_at_once():
     assert not isinstance(site._registry[Session], SharesAdminMixin)  # never shared
     names = {url.name for url in label_admin.get_urls()}
     assert "testapp_label_shares_add" in names
+
+
+def test_a_role_can_be_created_on_the_fly_from_the_share_form(sharer, reviewer):
+    sharer.user_permissions.add(*Permission.objects.filter(codename__in=["add_group"]))
+    client = logged_in(type(sharer).objects.get(pk=sharer.pk))
+    page = client.get(shares_url(report())).content.decode()
+    assert 'id="add_id_role"' in page and "/admin/auth/group/add/?_to_field=id" in page
+    response = client.post(
+        "/admin/auth/group/add/?_to_field=id&_popup=1", {"name": "Guests", "_popup": "1"}
+    )
+    assert response.status_code == 200 and "Guests" in response.content.decode()
+    from django.contrib.auth.models import Group
+
+    guests = Group.objects.get(name="Guests")
+    shared = report("Second")
+    created = client.post(
+        shares_url(shared), {"name": "For guests", "role": guests.pk}, follow=True
+    )
+    assert "has no rights yet" in created.content.decode()
+    assert Share.objects.get(name="For guests").role == guests
+
+
+def test_no_plus_for_users_who_may_not_add_roles(sharer):
+    assert 'id="add_id_role"' not in logged_in(sharer).get(shares_url(report())).content.decode()

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -202,6 +203,7 @@ class SharesAdminMixin:
         title: str,
         share: Share | None = None,
     ) -> TemplateResponse:
+        self._offer_new_role(request, form)
         context = {
             **self.admin_site.each_context(request),  # type: ignore[attr-defined]
             "title": title,
@@ -213,6 +215,20 @@ class SharesAdminMixin:
             "back_url": self._back(obj).url,
         }
         return TemplateResponse(request, "directus_shares/admin/share_form.html", context)
+
+    def _offer_new_role(self, request: HttpRequest, form: ShareForm) -> None:
+        """The admin's "+" beside the role: create a role on the fly, in a popup."""
+        relation = Share._meta.get_field("role").remote_field
+        if relation.model in self.admin_site._registry:  # type: ignore[attr-defined]
+            form.fields["role"].widget = RelatedFieldWidgetWrapper(
+                form.fields["role"].widget,
+                relation,
+                self.admin_site,  # type: ignore[attr-defined]
+                can_add_related=request.user.has_perm("auth.add_group"),
+                can_change_related=False,
+                can_delete_related=False,
+                can_view_related=False,
+            )
 
     def share_revoke_view(
         self, request: HttpRequest, object_id: str, share_id: int
