@@ -33,7 +33,9 @@ def staff_member():
     user.set_password("correct horse")
     user.save()
     user.groups.add(reviewer)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["change_report"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_report", "view_share", "change_share"])
+    )
     return user
 
 
@@ -76,6 +78,13 @@ def test_staff_share_a_report_and_a_stranger_opens_it_until_the_uses_are_spent(
     link = page.evaluate("navigator.clipboard.readText()")
     share = Share.objects.get(name="For the board")
     assert link == live_server.url + share.get_absolute_url()
+
+    page.goto(f"{live_server.url}/admin/directus_shares/share/")
+    assert "For the board" in page.inner_text("#result_list")
+    shot(page, "admin-shares-list")
+    page.goto(f"{live_server.url}/admin/directus_shares/share/{share.pk}/change/")
+    page.wait_for_selector("svg")
+    shot(page, "admin-share-page")
 
     page.click("#logout-form button")  # the staff user logs out; the link works without them
     page.wait_for_selector("text=Thanks for spending some quality time")
