@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from .models import Share
@@ -28,22 +28,21 @@ def send_share_link(
     html = render_to_string("directus_shares/email/share_link.html", context)
     reply_to = [sender.email] if getattr(sender, "email", "") else []
     results: dict[str, str | None] = {}
-    with get_connection() as connection:
-        for address in recipients:
-            email = EmailMultiAlternatives(
-                subject=" ".join(subject.split()),  # one line
-                body=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[address],
-                reply_to=reply_to,
-                connection=connection,
-            )
-            email.attach_alternative(html, "text/html")
-            try:
-                email.send()
-            except Exception as error:  # noqa: BLE001 - reported per address, not swallowed
-                logger.warning("Sending share %s to a recipient failed: %s", share.pk, error)
-                results[address] = str(error) or type(error).__name__
-            else:
-                results[address] = None
+    for address in recipients:
+        email = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),  # one line
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+            reply_to=reply_to,
+        )
+        email.attach_alternative(html, "text/html")
+        try:
+            # The project's default mail backend (EMAIL_BACKEND, or MAILERS on Django 6.1+).
+            email.send()
+        except Exception as error:  # noqa: BLE001 - reported per address, not swallowed
+            logger.warning("Sending share %s to a recipient failed: %s", share.pk, error)
+            results[address] = str(error) or type(error).__name__
+        else:
+            results[address] = None
     return results

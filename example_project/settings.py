@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import django
 from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -109,5 +111,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# "Send link" mails are printed to the console (Django 6.1 configures mail through MAILERS).
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "shares@example.com"
 
 DIRECTUS_SHARES = {"PUBLIC_ROLE": "Public"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
@@ -226,10 +227,14 @@ def test_others_shares_cannot_be_managed_through_the_panel(sharer, reviewer):
     assert not Share.objects.get(pk=foreign.pk).is_revoked
 
 
-@override_settings(
-    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    DEFAULT_FROM_EMAIL="shares@example.com",
-)
+def mail_backend(path: str):
+    """Use the mail backend ``path`` (MAILERS from Django 6.1 on, EMAIL_BACKEND before)."""
+    if django.VERSION >= (6, 1):
+        return override_settings(MAILERS={"default": {"BACKEND": path}})
+    return override_settings(EMAIL_BACKEND=path)
+
+
+@override_settings(DEFAULT_FROM_EMAIL="shares@example.com")
 def test_send_link_mails_each_address_with_reply_to_the_sharer(sharer, reviewer):
     sharer.email = "ada@example.com"
     sharer.save()
@@ -251,7 +256,6 @@ def test_send_link_mails_each_address_with_reply_to_the_sharer(sharer, reviewer)
     assert mimetype == "text/html" and share.get_absolute_url() in html
 
 
-@override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 def test_invalid_addresses_are_named_nothing_is_sent_and_the_input_is_kept(sharer, reviewer):
     shared = report()
     share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
@@ -287,7 +291,7 @@ class _FailingBackend:
         return len(messages)
 
 
-@override_settings(EMAIL_BACKEND="tests.test_admin_panel._FailingBackend")
+@mail_backend("tests.test_admin_panel._FailingBackend")
 def test_a_failing_address_is_reported_not_swallowed(sharer, reviewer):
     mail.outbox = []
     shared = report()
