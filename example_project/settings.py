@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import django
-from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 
