@@ -204,17 +204,22 @@ class SharesAdminMixin:
         share: Share | None = None,
     ) -> TemplateResponse:
         self._offer_new_role(request, form)
+        media = self.media + form.media  # type: ignore[attr-defined]
+        return self._page(request, obj, "share_form", title, form=form, media=media, share=share)
+
+    def _page(
+        self, request: HttpRequest, obj: Any, template: str, title: str, **context: Any
+    ) -> TemplateResponse:
+        """One of the panel's own pages, in the admin's frame, with a way back to ``obj``."""
         context = {
             **self.admin_site.each_context(request),  # type: ignore[attr-defined]
             "title": title,
-            "form": form,
-            "media": self.media + form.media,  # type: ignore[attr-defined]
             "opts": self.model._meta,  # type: ignore[attr-defined]
             "original": obj,
-            "share": share,
             "back_url": self._back(obj).url,
+            **context,
         }
-        return TemplateResponse(request, "directus_shares/admin/share_form.html", context)
+        return TemplateResponse(request, f"directus_shares/admin/{template}.html", context)
 
     def _offer_new_role(self, request: HttpRequest, form: ShareForm) -> None:
         """The admin's "+" beside the role: create a role on the fly, in a popup."""
@@ -268,15 +273,7 @@ class SharesAdminMixin:
             share.delete()
             messages.success(request, format_html(_("The share “{}” was deleted."), name))
             return self._back(obj)
-        context = {
-            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-            "title": _("Delete share"),
-            "opts": self.model._meta,  # type: ignore[attr-defined]
-            "original": obj,
-            "share": share,
-            "back_url": self._back(obj).url,
-        }
-        return TemplateResponse(request, "directus_shares/admin/share_delete.html", context)
+        return self._page(request, obj, "share_delete", _("Delete share"), share=share)
 
     def share_send_view(self, request: HttpRequest, object_id: str, share_id: int) -> HttpResponse:
         obj = self._shared_object(request, object_id)
@@ -306,16 +303,7 @@ class SharesAdminMixin:
                 )
             if not failed:
                 return self._back(obj)
-        context = {
-            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-            "title": _("Send the link"),
-            "opts": self.model._meta,  # type: ignore[attr-defined]
-            "original": obj,
-            "share": share,
-            "form": form,
-            "back_url": self._back(obj).url,
-        }
-        return TemplateResponse(request, "directus_shares/admin/share_send.html", context)
+        return self._page(request, obj, "share_send", _("Send the link"), share=share, form=form)
 
 
 def add_panel_to_all_models(site: Any) -> None:

@@ -293,21 +293,22 @@ class ShareAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke selected shares"), permissions=["change"])
     def revoke_shares(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:
         """Switch the shares off; every grant made with them ends."""
-        with transaction.atomic():
-            shares = list(queryset.filter(revoked_at__isnull=True))
-            for share in shares:
-                share.revoke()
-        count = len(shares)
+        count = self._switch(queryset.filter(revoked_at__isnull=True), Share.revoke)
         message = ngettext("%(count)d share revoked.", "%(count)d shares revoked.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Re-enable selected shares"), permissions=["change"])
     def reenable_shares(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:
         """Switch revoked shares on again; visitors open them anew."""
-        with transaction.atomic():
-            shares = list(queryset.filter(revoked_at__isnull=False))
-            for share in shares:
-                share.reenable()
-        count = len(shares)
+        count = self._switch(queryset.filter(revoked_at__isnull=False), Share.reenable)
         message = ngettext("%(count)d share re-enabled.", "%(count)d shares re-enabled.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @staticmethod
+    def _switch(shares: QuerySet[Share], switch: Any) -> int:
+        """Apply ``switch`` (revoke or re-enable) to each share, all or none; how many."""
+        with transaction.atomic():
+            selected = list(shares)
+            for share in selected:
+                switch(share)
+        return len(selected)
