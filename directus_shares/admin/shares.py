@@ -225,7 +225,8 @@ class ShareAdmin(admin.ModelAdmin):
         """Name each share to be deleted, and count its access log rather than list it."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         summary = [
-            _("%(count)d access log entries") % {"count": len(item)}
+            ngettext("%(count)d access log entry", "%(count)d access log entries", len(item))
+            % {"count": len(item)}
             if isinstance(item, list)
             else item
             for item in deleted

@@ -1,8 +1,8 @@
 // The Shares panel: copy a link to the clipboard, and open "Send link" as a dialog (without
-// JavaScript the link leads to the same form on a page of its own).
+// JavaScript the link leads to the same form on a page of its own). Texts come translated from
+// the page's data- attributes.
 "use strict";
 {
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
   const say = (button, text) => {
     const status = button.parentElement.querySelector(".ds-copied");
     if (status) {
@@ -15,9 +15,9 @@
     if (copy) {
       try {
         await navigator.clipboard.writeText(copy.dataset.link);
-        say(copy, t("Link copied"));
+        say(copy, copy.dataset.copied);
       } catch (error) {
-        window.prompt(t("Copy the link:"), copy.dataset.link);
+        window.prompt(copy.dataset.prompt, copy.dataset.link);
       }
       return;
     }
