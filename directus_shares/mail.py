@@ -4,15 +4,40 @@ the sharing user as Reply-To; each address reported on its own."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.template.loader import render_to_string
 
 from .models import Share
 
 logger = logging.getLogger("directus_shares.mail")
+
+#: The most addresses one request may send a link to.
+MAX_RECIPIENTS = 50
+
+
+def parse_recipients(recipients: str | Iterable[str]) -> tuple[list[str], list[str]]:
+    """Split ``recipients`` – ``"a@x, b@y"`` or a list – into ``(valid, invalid)`` addresses.
+
+    Addresses are stripped and each kept once, in the order given; empty ones are dropped.
+    """
+    if isinstance(recipients, str):
+        recipients = recipients.split(",")
+    addresses = dict.fromkeys(a.strip() for a in recipients if a.strip())
+    valid, invalid = [], []
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            invalid.append(address)
+        else:
+            valid.append(address)
+    return valid, invalid
 
 
 def send_share_link(

@@ -26,6 +26,13 @@ ALLOWED_HOSTS = [
     *filter(None, os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")),
 ]
 
+try:  # the OpenAPI schema of the share API (the "api" extra)
+    import drf_spectacular  # noqa: F401
+
+    SCHEMA_APPS = ["drf_spectacular"]
+except ImportError:  # pragma: no cover
+    SCHEMA_APPS = []
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -35,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "rest_framework",
+    *SCHEMA_APPS,
     "directus_shares",
     "example_project.reports",
 ]
@@ -118,5 +126,19 @@ if django.VERSION >= (6, 1):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "shares@example.com"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    **({"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"} if SCHEMA_APPS else {}),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "directus_shares API",
+    "DESCRIPTION": "Manage shares (authenticated) and open them (anonymous, with the link token).",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 DIRECTUS_SHARES = {"PUBLIC_ROLE": "Public"}

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import django
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from directus_shares.models import Share
 
@@ -22,3 +23,10 @@ def open_share(client: Client, share: Share, password: str | None = None):
     if password is not None:
         data["password"] = password
     return client.post(url, data)
+
+
+def mail_backend(path: str):
+    """Use the mail backend ``path`` (MAILERS from Django 6.1 on, EMAIL_BACKEND before)."""
+    if django.VERSION >= (6, 1):
+        return override_settings(MAILERS={"default": {"BACKEND": path}})
+    return override_settings(EMAIL_BACKEND=path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
@@ -11,7 +10,7 @@ from django.test import Client, override_settings
 from directus_shares.access import Refusal
 from directus_shares.models import Share
 from example_project.reports.models import Person, Report
-from tests.conftest import open_share
+from tests.conftest import mail_backend, open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
 
 pytestmark = pytest.mark.django_db
@@ -225,13 +224,6 @@ def test_others_shares_cannot_be_managed_through_the_panel(sharer, reviewer):
         assert client.get(shares_url(shared, action, foreign)).status_code == 404
     assert client.post(shares_url(shared, "revoke", foreign)).status_code == 404
     assert not Share.objects.get(pk=foreign.pk).is_revoked
-
-
-def mail_backend(path: str):
-    """Use the mail backend ``path`` (MAILERS from Django 6.1 on, EMAIL_BACKEND before)."""
-    if django.VERSION >= (6, 1):
-        return override_settings(MAILERS={"default": {"BACKEND": path}})
-    return override_settings(EMAIL_BACKEND=path)
 
 
 @override_settings(DEFAULT_FROM_EMAIL="shares@example.com")

@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import get_config
+from ..mail import MAX_RECIPIENTS, parse_recipients
 from ..models import Share
 
 
@@ -93,24 +93,18 @@ class SendLinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    MAX_RECIPIENTS = 50
+    MAX_RECIPIENTS = MAX_RECIPIENTS
 
     def clean_recipients(self) -> list[str]:
-        addresses = [a.strip() for a in self.cleaned_data["recipients"].split(",") if a.strip()]
-        if not addresses:
+        valid, invalid = parse_recipients(self.cleaned_data["recipients"])
+        if not valid and not invalid:
             raise ValidationError(_("Enter at least one e-mail address."))
-        if len(addresses) > self.MAX_RECIPIENTS:
+        if len(valid) + len(invalid) > self.MAX_RECIPIENTS:
             raise ValidationError(
                 _("At most %(count)d addresses at once.") % {"count": self.MAX_RECIPIENTS}
             )
-        invalid = []
-        for address in addresses:
-            try:
-                validate_email(address)
-            except ValidationError:
-                invalid.append(address)
         if invalid:
             raise ValidationError(
                 _("Not valid e-mail addresses: %(addresses)s") % {"addresses": ", ".join(invalid)}
             )
-        return list(dict.fromkeys(addresses))  # each once, in the order given
+        return valid

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,7 +12,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -29,26 +28,6 @@ from .access_log import ShareAccessInline
 from .forms import ShareForm
 
 
-def shares_with_status(shares: QuerySet[Share], status: str, now: datetime) -> QuerySet[Share]:
-    """The shares whose :meth:`Share.status_at` ``now`` is ``status``, decided in SQL.
-
-    The same order as ``status_at``: revoked, then not yet open, expired, used up; a share is
-    active when none applies.
-    """
-    live = shares.filter(revoked_at__isnull=True)
-    if status == ShareStatus.REVOKED:
-        return shares.filter(revoked_at__isnull=False)
-    if status == ShareStatus.NOT_YET_OPEN:
-        return live.filter(date_start__gt=now)
-    if status == ShareStatus.EXPIRED:
-        return live.filter(date_end__lte=now).exclude(date_start__gt=now)
-    if status == ShareStatus.USED_UP:
-        return shares.open_at(now).filter(max_uses__isnull=False, times_used__gte=F("max_uses"))
-    if status == ShareStatus.ACTIVE:
-        return shares.open_at(now).with_uses_left()
-    raise ValueError(f"Unknown share status: {status!r}")
-
-
 class StatusFilter(admin.SimpleListFilter):
     """Active, not yet open, expired, used up or revoked – now."""
 
@@ -60,7 +39,7 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
         if self.value() in ShareStatus.values:
-            return shares_with_status(queryset, self.value(), timezone.now())
+            return queryset.with_status(self.value(), timezone.now())
         return queryset
 
 

@@ -58,6 +58,28 @@ class ShareQuerySet(models.QuerySet["Share"]):
         """Shares without a use limit, or with uses left."""
         return self.filter(Q(max_uses__isnull=True) | Q(times_used__lt=F("max_uses")))
 
+    def with_status(self, status: str, now: datetime) -> ShareQuerySet:
+        """The shares whose :meth:`Share.status_at` ``now`` is ``status``, decided in SQL.
+
+        The same order as ``status_at``: revoked, then not yet open, expired, used up; a share is
+        active when none applies.
+
+        Raises:
+            ValueError: ``status`` is not a :class:`ShareStatus`.
+        """
+        live = self.filter(revoked_at__isnull=True)
+        if status == ShareStatus.REVOKED:
+            return self.filter(revoked_at__isnull=False)
+        if status == ShareStatus.NOT_YET_OPEN:
+            return live.filter(date_start__gt=now)
+        if status == ShareStatus.EXPIRED:
+            return live.filter(date_end__lte=now).exclude(date_start__gt=now)
+        if status == ShareStatus.USED_UP:
+            return self.open_at(now).filter(max_uses__isnull=False, times_used__gte=F("max_uses"))
+        if status == ShareStatus.ACTIVE:
+            return self.open_at(now).with_uses_left()
+        raise ValueError(f"Unknown share status: {status!r}")
+
 
 class Share(models.Model):
     """A link that lets anyone who holds it see one object, as one role may see it."""

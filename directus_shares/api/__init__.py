@@ -1,0 +1,1 @@
+"""The REST API (Django REST framework): managing shares and opening them."""

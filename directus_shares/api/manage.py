@@ -1,0 +1,167 @@
+"""Managing shares through the API: the admin's rules for signed-in users.
+
+Register with a router: ``router.register("shares", ShareViewSet, basename="share")``.
+Superusers manage every share, other users the shares they created; any other share is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
+from ..models import Share
+from .permissions import ManagesShare, managed_shares
+from .schema import ErrorSerializer, schema
+from .serializers import (
+    InviteResultSerializer,
+    InviteSerializer,
+    ShareFilterSerializer,
+    ShareSerializer,
+    content_type_from_label,
+)
+
+
+class SharePagination(PageNumberPagination):
+    """25 shares a page; ``?page_size=`` up to 100."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+_ERRORS = {403: ErrorSerializer, 404: ErrorSerializer}
+
+
+class ShareViewSet(viewsets.ModelViewSet):
+    """List, read, create, change and delete shares; revoke, re-enable, rotate, invite."""
+
+    serializer_class = ShareSerializer
+    permission_classes = [IsAuthenticated, ManagesShare]
+    pagination_class = SharePagination
+
+    def get_queryset(self) -> QuerySet[Share]:
+        shares = managed_shares(self.request.user).select_related("role", "content_type")
+        if self.action == "list":
+            shares = self._filter(shares)
+        return shares
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def _filter(self, shares: QuerySet[Share]) -> QuerySet[Share]:
+        """Apply the list's query parameters; a malformed one is a 400 naming it."""
+        params = ShareFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        wanted = params.validated_data
+        if "object" in wanted:
+            label, colon, pk = wanted["object"].rpartition(":")
+            if not colon or not pk:
+                raise serializers.ValidationError({"object": _("Use “app_label.model:pk”.")})
+            shares = shares.filter(content_type=self._content_type("object", label), object_pk=pk)
+        if "content_type" in wanted:
+            shares = shares.filter(
+                content_type=self._content_type("content_type", wanted["content_type"])
+            )
+        if "created_by" in wanted:  # others see only their own shares anyway
+            shares = shares.filter(created_by_id=wanted["created_by"])
+        if "status" in wanted:
+            shares = shares.with_status(wanted["status"], timezone.now())
+        return shares
+
+    @staticmethod
+    def _content_type(parameter: str, label: str) -> ContentType:
+        try:
+            return content_type_from_label(label)
+        except ContentType.DoesNotExist:
+            raise serializers.ValidationError(
+                {parameter: _("There is no model “%(label)s”.") % {"label": label}}
+            ) from None
+
+    @schema(parameters=[ShareFilterSerializer])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @schema(responses={201: ShareSerializer, 403: ErrorSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Share an object (``content_type`` + ``object_pk``); 403 ``sharing_denied`` when the
+        user may not share it or give it that role."""
+        return super().create(request, *args, **kwargs)
+
+    @schema(responses={200: ShareSerializer, **_ERRORS})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().update(request, *args, **kwargs)
+
+    @schema(request=None, responses={200: ShareSerializer, 404: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        """Switch the share off now; every visitor's access ends."""
+        share = self.get_object()
+        if not share.is_revoked:
+            share.revoke()
+        return self._share_response(share)
+
+    @schema(request=None, responses={200: ShareSerializer, 404: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def reenable(self, request: Request, pk: str | None = None) -> Response:
+        """Switch a revoked share on again."""
+        share = self.get_object()
+        if share.is_revoked:
+            share.reenable()
+        return self._share_response(share)
+
+    @schema(request=None, responses={200: ShareSerializer, 404: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def rotate(self, request: Request, pk: str | None = None) -> Response:
+        """Give the share a new link; the old one and every access made with it stop at once."""
+        share = self.get_object()
+        share.rotate_key()
+        share.save(update_fields=["key"])
+        return self._share_response(share)
+
+    @schema(
+        request=InviteSerializer,
+        responses={200: InviteResultSerializer, 404: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def invite(self, request: Request, pk: str | None = None) -> Response:
+        """E-mail the link to each address (the admin's "Send link"); each reported on its own:
+        ``{"sent": [...], "failed": {address: error}, "invalid": [...]}``."""
+        share = self.get_object()
+        given = InviteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        valid, invalid = parse_recipients(given.validated_data["recipients"])
+        if len(valid) + len(invalid) > MAX_RECIPIENTS:
+            message = _("At most %(count)d addresses at once.") % {"count": MAX_RECIPIENTS}
+            raise serializers.ValidationError({"recipients": [message]})
+        if not valid:
+            raise serializers.ValidationError(
+                {"recipients": [_("Enter at least one e-mail address.")], "invalid": invalid}
+            )
+        results = send_share_link(
+            share,
+            request.build_absolute_uri(share.get_absolute_url()),
+            valid,
+            sender=request.user,
+            message=given.validated_data["message"],
+        )
+        return Response(
+            {
+                "sent": [address for address, error in results.items() if error is None],
+                "failed": {a: error for a, error in results.items() if error is not None},
+                "invalid": invalid,
+            }
+        )
+
+    def _share_response(self, share: Share) -> Response:
+        return Response(self.get_serializer(share).data, status=status.HTTP_200_OK)

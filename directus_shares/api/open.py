@@ -1,0 +1,284 @@
+"""Opening a share from a program: ``info`` (what to show), ``auth`` (one use → an access token)
+and ``item`` (the shared object).
+
+The checks run in the share page's order (:mod:`directus_shares.views`), with the page's
+refusals, statuses, access-log entries and use counting; only the answers are JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import access, disclosure
+from ..access_log import record_access
+from ..conf import get_config
+from ..models import AccessReason, Share
+from ..networks import client_address
+from ..rights import ShareRights
+from . import errors, tokens
+from .representation import SharedObjectSerializer, represent_object
+from .schema import ErrorSerializer, schema
+
+RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+_REFUSALS = {refusal.status: ErrorSerializer for refusal in access.Refusal}
+
+
+class ShareOpenView(APIView):
+    """Base of the three: anonymous, unthrottled here, every answer private and uncached.
+
+    No authentication class runs, so there is no session and therefore no CSRF check (DRF
+    applies CSRF only to ``SessionAuthentication``): a request proves nothing by its cookies,
+    only by the link token in its URL and the access token in its ``Authorization`` header,
+    which another site can neither read nor make a browser send.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes: list[Any] = []
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for header, value in RESPONSE_HEADERS.items():
+            response[header] = value
+        return response
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """DRF's own errors (malformed JSON, wrong method, …) in the API's one error shape."""
+        if not isinstance(exc, APIException):
+            return super().handle_exception(exc)
+        codes, detail = exc.get_codes(), exc.detail
+        if isinstance(codes, dict | list):  # a validation error: report the first problem
+            codes, detail = _first(codes), _first(detail)
+        return errors.error_response(self.request, str(codes), detail, exc.status_code)
+
+    def refuse(self, refusal: access.Refusal, share: Share | None = None) -> Response:
+        """Refuse as the page does: a known share's refusal is an access attempt, and logged."""
+        if share is not None:
+            record_access(self.request, share, granted=False, reason=refusal.code)
+        return errors.refusal_response(self.request, refusal)
+
+    def shared_object(
+        self, share: Share, rights: ShareRights, token_valid: bool
+    ) -> tuple[Any, access.ObjectState]:
+        """The object if the visitor may see it now (as the page's ``GET`` decides), and its
+        state for :func:`access.refusal_for`."""
+        shows_object = token_valid or access.opens_without_click(share)
+        instance = disclosure.load_shared_object(share, rights) if shows_object else None
+        if instance is not None:
+            return instance, access.ObjectState.VISIBLE
+        return None, disclosure.shared_object_state(share, rights)
+
+
+def _first(value: Any) -> Any:
+    """The first leaf of a validation error's nested codes or messages."""
+    while isinstance(value, dict | list) and value:
+        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+    return value
+
+
+# -- info -----------------------------------------------------------------------------------------
+
+
+class ShareInfoSerializer(serializers.Serializer):
+    """What a client needs to show the right screen – and nothing about the shared object."""
+
+    name = serializers.CharField(
+        allow_null=True, help_text="The share's name; null while a password is required."
+    )
+    password_required = serializers.BooleanField()
+    date_start = serializers.DateTimeField(allow_null=True)
+    date_end = serializers.DateTimeField(allow_null=True)
+    max_uses = serializers.IntegerField(allow_null=True)
+    times_used = serializers.IntegerField()
+    uses_left = serializers.IntegerField(allow_null=True, help_text="null: unlimited.")
+    status = serializers.CharField(help_text="`active` (or `used_up` for a granted client).")
+
+
+def share_info(share: Share, now: datetime) -> dict[str, Any]:
+    """The info of ``share``: its window and uses; its name only if it has no password (as the
+    landing page keeps it to itself until the password is given)."""
+    return ShareInfoSerializer(
+        {
+            "name": None if share.has_password else share.name,
+            "password_required": share.has_password,
+            "date_start": share.date_start,
+            "date_end": share.date_end,
+            "max_uses": share.max_uses,
+            "times_used": share.times_used,
+            "uses_left": share.uses_left,
+            "status": share.status_at(now).value,
+        }
+    ).data
+
+
+@schema(
+    summary="What a share link needs before it opens",
+    description="Counts no use. A client holding an access token may send it, so that a share "
+    "used up by others still answers for it.",
+    responses={200: ShareInfoSerializer, **_REFUSALS},
+    tags=["open a share"],
+)
+class ShareInfoView(ShareOpenView):
+    """``GET``: the share's window, uses and whether it needs a password (the landing page)."""
+
+    def get(self, request: Request, token: str) -> Response:
+        now = timezone.now()
+        share, rights = access.find_share(token)
+        if share is None:
+            return self.refuse(access.Refusal.UNKNOWN)
+        token_valid = tokens.access_token_valid(tokens.access_token_from(request), share)
+        refusal = access.refusal_for(
+            share,
+            now=now,
+            rights=rights,
+            address=client_address(request),
+            object_state=disclosure.shared_object_state(share, rights),
+            granted=token_valid,
+        )
+        if refusal is not None:
+            return self.refuse(refusal, share)
+        return Response(share_info(share, now))
+
+
+# -- auth -----------------------------------------------------------------------------------------
+
+
+class ShareAuthRequestSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The share's password; leave it out for a share without one.",
+    )
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    access_token = serializers.CharField(help_text="Send as `Authorization: Share <token>`.")
+    token_type = serializers.ChoiceField(choices=[tokens.SCHEME])
+    expires_in = serializers.IntegerField(help_text="Seconds the token is accepted.")
+
+
+@schema(
+    summary="Open a share: count one use, get an access token",
+    request=ShareAuthRequestSerializer,
+    responses={
+        200: AccessTokenSerializer,
+        400: ErrorSerializer,
+        401: ErrorSerializer,
+        409: ErrorSerializer,
+        **_REFUSALS,
+    },
+    tags=["open a share"],
+)
+class ShareAuthView(ShareOpenView):
+    """``POST``: the page's "Open"/"View" – checks, password, then one counted use."""
+
+    def post(self, request: Request, token: str) -> Response:
+        now = timezone.now()
+        share, rights = access.find_share(token)
+        if share is None:
+            return self.refuse(access.Refusal.UNKNOWN)
+        refusal = access.refusal_for(
+            share,
+            now=now,
+            rights=rights,
+            address=client_address(request),
+            object_state=disclosure.shared_object_state(share, rights),
+        )
+        if refusal is not None:
+            return self.refuse(refusal, share)
+        if share.has_password:
+            body = ShareAuthRequestSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            password = body.validated_data.get("password", "")
+            error = access.password_error(share, password)
+            if error:
+                record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
+                code, status = _password_problem(password)
+                return errors.error_response(request, code, error, status)
+        access_token = tokens.issue_access_token(share)  # before counting, as the page does
+        if access.consume_use(share, now):
+            record_access(request, share, granted=True, reason=AccessReason.GRANTED)
+            return Response(
+                {
+                    "access_token": access_token,
+                    "token_type": tokens.SCHEME,
+                    "expires_in": tokens.lifetime_seconds(),
+                }
+            )
+        return self.not_counted(token, now)
+
+    def not_counted(self, token: str, now: datetime) -> Response:
+        """Say why a use was not counted: the share changed between the checks and the count."""
+        share, rights = access.find_share(token)
+        refusal = access.refusal_for(
+            share,
+            now=now,
+            rights=rights or ShareRights(),
+            address=client_address(self.request),
+            object_state=access.ObjectState.VISIBLE,
+        )
+        if refusal is not None:
+            return self.refuse(refusal, share)
+        record_access(self.request, share, granted=False, reason=AccessReason.CHANGED)
+        return errors.error_response(self.request, errors.CHANGED, errors.CHANGED_DETAIL, 409)
+
+
+def _password_problem(password: str) -> tuple[str, int]:
+    """The code and status of a password :func:`access.password_error` refused."""
+    if not password:
+        return errors.PASSWORD_REQUIRED, 401
+    if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
+        return errors.PASSWORD_TOO_LONG, 400
+    return errors.WRONG_PASSWORD, 401
+
+
+# -- item -----------------------------------------------------------------------------------------
+
+
+@schema(
+    summary="The shared object",
+    description="Exactly the fields and linked objects the share page shows, as JSON. Needs "
+    "`Authorization: Share <access token>` from `auth`.",
+    responses={200: SharedObjectSerializer, 401: ErrorSerializer, **_REFUSALS},
+    tags=["open a share"],
+)
+class ShareItemView(ShareOpenView):
+    """``GET`` with an access token: the page's granted view, as JSON. Counts nothing."""
+
+    def get(self, request: Request, token: str) -> Response:
+        now = timezone.now()
+        share, rights = access.find_share(token)
+        if share is None:
+            return self.refuse(access.Refusal.UNKNOWN)
+        token_valid = tokens.access_token_valid(tokens.access_token_from(request), share)
+        instance, state = self.shared_object(share, rights, token_valid)
+        refusal = access.refusal_for(
+            share,
+            now=now,
+            rights=rights,
+            address=client_address(request),
+            object_state=state,
+            granted=token_valid,
+        )
+        if refusal is not None:
+            return self.refuse(refusal, share)
+        if instance is None:  # where the page shows its landing page
+            response = errors.error_response(
+                request, errors.TOKEN_INVALID, errors.TOKEN_INVALID_DETAIL, 401
+            )
+            response["WWW-Authenticate"] = tokens.SCHEME
+            return response
+        return Response(represent_object(disclosure.disclose(instance, rights)))

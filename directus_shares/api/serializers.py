@@ -1,0 +1,309 @@
+"""Shares as JSON for the people who manage them; the rules come from :mod:`..sharing`.
+
+The password is write-only: a response says only ``has_password``. A share's object and creator
+are fixed when it is created; an update that tries to change them is refused (400), not ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.settings import api_settings
+
+from ..conf import get_config
+from ..fields import is_shareable_model
+from ..mail import MAX_RECIPIENTS
+from ..models import Share, ShareStatus
+from ..sharing import SHARE_OPTIONS, SharingDenied, assignable_roles, can_view, create_share
+
+#: Fixed at creation: an update may repeat their current value, never change it.
+FIXED_FIELDS = ("content_type", "object_pk", "created_by")
+
+
+class SharingDeniedError(PermissionDenied):
+    """403 ``{"code": "sharing_denied", "detail": …}``: nothing was created or changed."""
+
+    default_code = "sharing_denied"
+
+    def __init__(self, refusal: SharingDenied | str) -> None:
+        detail = str(refusal.args[0] if isinstance(refusal, SharingDenied) else refusal)
+        super().__init__({"code": self.default_code, "detail": detail})
+
+
+def content_type_label(content_type: ContentType) -> str:
+    """``"app_label.model"``, the way the API names a model."""
+    return f"{content_type.app_label}.{content_type.model}"
+
+
+def content_type_from_label(label: str) -> ContentType:
+    """The content type named ``"app_label.model"``.
+
+    Raises:
+        ContentType.DoesNotExist: there is no such model.
+    """
+    app_label, _dot, model_name = label.strip().lower().partition(".")
+    try:  # the app registry, not the database: any text is looked up safely (NUL bytes too)
+        model = django_apps.get_model(app_label, model_name)
+    except (LookupError, ValueError) as error:
+        raise ContentType.DoesNotExist(label) from error
+    return ContentType.objects.get_for_model(model)
+
+
+class ContentTypeField(serializers.CharField):
+    """A shareable model as ``"app_label.model"``."""
+
+    default_error_messages = {
+        "unknown": "There is no model “{label}”; use “app_label.model”.",
+        "not_shareable": "Objects of this kind cannot be shared.",
+        "invalid": "Expected a string “app_label.model”.",
+    }
+
+    def to_representation(self, value: ContentType) -> str:
+        return content_type_label(value)
+
+    def to_internal_value(self, data: Any) -> ContentType:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            content_type = content_type_from_label(data)
+        except ContentType.DoesNotExist:
+            self.fail("unknown", label=data)
+        model = content_type.model_class()
+        if model is None or not is_shareable_model(model):
+            self.fail("not_shareable")
+        return content_type
+
+
+class ShareSerializer(serializers.ModelSerializer):
+    """A share with its state and absolute link; ``password`` and ``remove_password`` in only."""
+
+    role = serializers.PrimaryKeyRelatedField(
+        queryset=Group.objects.all(), allow_null=True, required=False
+    )
+    role_name = serializers.SerializerMethodField()
+    content_type = ContentTypeField()
+    object_pk = serializers.CharField(max_length=255)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Set or change the password (never returned). "
+        "To remove it send remove_password: true.",
+    )
+    remove_password = serializers.BooleanField(
+        write_only=True, required=False, help_text="true removes the password."
+    )
+    has_password = serializers.BooleanField(read_only=True)
+    uses_left = serializers.IntegerField(read_only=True, allow_null=True)
+    status = serializers.SerializerMethodField()
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Share
+        fields = [
+            "id",
+            "name",
+            "role",
+            "role_name",
+            "content_type",
+            "object_pk",
+            "password",
+            "remove_password",
+            "has_password",
+            "date_start",
+            "date_end",
+            "max_uses",
+            "times_used",
+            "uses_left",
+            "status",
+            "revoked_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "link",
+        ]
+        read_only_fields = ["times_used", "revoked_at", "created_at", "updated_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:  # an update names the target only to repeat it
+            self.fields["content_type"].required = False
+            self.fields["object_pk"].required = False
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def get_role_name(self, share: Share) -> str | None:
+        return share.role.name if share.role_id is not None else None
+
+    def get_status(self, share: Share) -> str:
+        return share.status_at(self.context.get("now") or timezone.now()).value
+
+    def get_link(self, share: Share) -> str:
+        return self.context["request"].build_absolute_uri(share.get_absolute_url())
+
+    # -- validation -----------------------------------------------------------------------------
+
+    def validate_password(self, password: str) -> str:
+        if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
+            raise serializers.ValidationError(_("That password is too long."))
+        return password
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors: dict[str, str] = {}
+        if self.instance is not None:
+            errors.update(self._retargeting_errors())
+        if attrs.get("password") and attrs.get("remove_password"):
+            errors["password"] = _("Either set a new password or remove it, not both.")
+        start = attrs.get("date_start", getattr(self.instance, "date_start", None))
+        end = attrs.get("date_end", getattr(self.instance, "date_end", None))
+        if start and end and end <= start:
+            errors["date_end"] = _("The end must be after the start.")
+        if errors:
+            raise serializers.ValidationError(errors)
+        if self.instance is None:
+            attrs["content_object"] = self._shared_object(attrs["content_type"], attrs["object_pk"])
+        return attrs
+
+    def _retargeting_errors(self) -> dict[str, str]:
+        """An error for each fixed field the request gives a value other than the current one."""
+        share = self.instance
+        current = {
+            "content_type": content_type_label(share.content_type).lower(),
+            "object_pk": share.object_pk,
+            "created_by": share.created_by_id,
+        }
+        message = _("A share's object and creator cannot change; create a new share.")
+        return {
+            name: message
+            for name in FIXED_FIELDS
+            if name in self.initial_data
+            and _as_text(self.initial_data[name], lower=name == "content_type")
+            != _as_text(current[name])
+        }
+
+    def _shared_object(self, content_type: ContentType, object_pk: str) -> models.Model:
+        """The object to share; one the user cannot see is "not found", so existence does not
+        leak (one they see but may not share is refused later, with 403)."""
+        model = content_type.model_class()
+        not_found = serializers.ValidationError({"object_pk": _("No such object.")})
+        try:
+            pk = model._meta.pk.to_python(object_pk)
+            obj = model._default_manager.filter(pk=pk).first()
+        except (DjangoValidationError, ValueError, TypeError):
+            raise not_found from None
+        if obj is None or not can_view(self.context["request"].user, obj):
+            raise not_found
+        return obj
+
+    # -- saving ---------------------------------------------------------------------------------
+
+    def create(self, validated_data: dict[str, Any]) -> Share:
+        options = {k: v for k, v in validated_data.items() if k in SHARE_OPTIONS}
+        try:
+            return create_share(
+                self.context["request"].user,
+                validated_data["content_object"],
+                role=validated_data.get("role"),
+                password=validated_data.get("password") or None,
+                **options,
+            )
+        except SharingDenied as refusal:
+            raise SharingDeniedError(refusal) from None
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_drf_errors(error)) from None
+
+    def update(self, share: Share, validated_data: dict[str, Any]) -> Share:
+        role = validated_data.get("role")
+        user = self.context["request"].user
+        if (
+            role is not None
+            and role.pk != share.role_id  # keeping the current role is always allowed
+            and not assignable_roles(user).filter(pk=role.pk).exists()
+        ):
+            # The message of sharing.create_share, so the admin, the API and translations agree.
+            raise SharingDeniedError(
+                _("You may not give shares the role “%(role)s”.") % {"role": role}
+            )
+        for name in (*SHARE_OPTIONS, "role"):
+            if name in validated_data:
+                setattr(share, name, validated_data[name])
+        if validated_data.get("remove_password"):
+            share.set_password(None)
+        elif validated_data.get("password"):
+            share.set_password(validated_data["password"])
+        try:
+            share.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_drf_errors(error)) from None
+        share.save()
+        return share
+
+
+class RecipientsField(serializers.JSONField):
+    """E-mail addresses as a list, or as one string separated by commas (any JSON to the
+    schema: a string or a list of strings)."""
+
+    default_error_messages = {"invalid": "Expected a list of addresses or one string."}
+
+    def to_internal_value(self, data: Any) -> str | list[str]:
+        if isinstance(data, str):
+            return data
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class InviteSerializer(serializers.Serializer):
+    """Whom to send a share's link to, and an optional note (the admin's "Send link")."""
+
+    recipients = RecipientsField(
+        help_text=f'["a@example.com", …] or "a@example.com, b@example.com"; '
+        f"at most {MAX_RECIPIENTS}."
+    )
+    message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class InviteResultSerializer(serializers.Serializer):
+    """Per-address outcome: sent, failed (with the mail error) or not a valid address."""
+
+    sent = serializers.ListField(child=serializers.EmailField())
+    failed = serializers.DictField(child=serializers.CharField())
+    invalid = serializers.ListField(child=serializers.CharField())
+
+
+class ShareFilterSerializer(serializers.Serializer):
+    """The list's filters (query parameters), for validation and the schema."""
+
+    object = serializers.CharField(required=False, help_text="app_label.model:pk")
+    content_type = serializers.CharField(required=False, help_text="app_label.model")
+    created_by = serializers.IntegerField(required=False)
+    status = serializers.ChoiceField(choices=ShareStatus.choices, required=False)
+
+
+def _as_text(value: Any, *, lower: bool = False) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip().lower() if lower else str(value)
+
+
+def _drf_errors(error: DjangoValidationError) -> Any:
+    if not hasattr(error, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+    return {
+        api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field: messages
+        for field, messages in error.message_dict.items()
+    }

@@ -1,0 +1,25 @@
+"""The share API: ``path("api/", include("directus_shares.api.urls"))`` gives
+
+* ``shares/`` … – managing shares (authenticated; :class:`~.manage.ShareViewSet`), and
+* ``shares/open/<token>/info|auth|item/`` – opening a share (anonymous; :mod:`.open`).
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .manage import ShareViewSet
+from .open import ShareAuthView, ShareInfoView, ShareItemView
+
+app_name = "directus_shares_api"
+
+router = SimpleRouter()
+router.register("shares", ShareViewSet, basename="share")
+
+urlpatterns = [
+    path("shares/open/<str:token>/info/", ShareInfoView.as_view(), name="open-info"),
+    path("shares/open/<str:token>/auth/", ShareAuthView.as_view(), name="open-auth"),
+    path("shares/open/<str:token>/item/", ShareItemView.as_view(), name="open-item"),
+    *router.urls,
+]

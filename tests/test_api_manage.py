@@ -1,0 +1,523 @@
+"""Managing shares through the API: every endpoint, who may do what, and what is never shown."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from directus_shares.access import Refusal
+from directus_shares.models import Share
+from example_project.reports.models import Person, Report
+from tests.conftest import mail_backend
+from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api_manage_urls")]
+
+SHARES = "/api/shares/"
+
+
+def report(title: str = "Quarterly numbers") -> Report:
+    author = Person.objects.create(name="Ada")
+    return Report.objects.create(title=title, summary="s", status="done", author=author)
+
+
+def api(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def detail(share: Share, action: str = "") -> str:
+    return f"{SHARES}{share.pk}/{action + '/' if action else ''}"
+
+
+@pytest.fixture
+def reviewer():
+    role = RoleFactory(name="Reviewer", view=[Report, Person], share=[Report])
+    rule(role, Report, all_fields=True)
+    return role
+
+
+@pytest.fixture
+def sharer(reviewer):
+    """A user who may view and share reports, as a member of the Reviewer role."""
+    user = UserFactory(email="ada@example.com")
+    user.groups.add(reviewer)
+    return user
+
+
+def share_of(user, role, **fields) -> Share:
+    return ShareFactory(content_object=fields.pop("obj", None) or report(), role=role,
+                        created_by=user, **fields)  # fmt: skip
+
+
+def new_share_data(obj: Report, role, **extra) -> dict:
+    return {"content_type": "reports.report", "object_pk": str(obj.pk), "role": role.pk, **extra}
+
+
+# -- who may use it --------------------------------------------------------------------------------
+
+
+def test_anonymous_clients_are_refused_everywhere(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api()
+    for response in (
+        client.get(SHARES),
+        client.get(detail(share)),
+        client.post(SHARES, new_share_data(report(), reviewer), format="json"),
+        client.post(detail(share, "revoke")),
+    ):
+        assert response.status_code in (401, 403)
+    assert Share.objects.count() == 1 and not Share.objects.get().is_revoked
+
+
+def test_users_see_their_own_shares_and_superusers_all(sharer, reviewer):
+    own = share_of(sharer, reviewer)
+    foreign = share_of(UserFactory(), reviewer)
+    listed = api(sharer).get(SHARES).json()
+    assert [item["id"] for item in listed["results"]] == [own.pk]
+    everything = api(UserFactory(is_superuser=True)).get(SHARES).json()
+    assert {item["id"] for item in everything["results"]} == {own.pk, foreign.pk}
+
+
+def test_another_users_share_is_404_for_every_endpoint(sharer, reviewer):
+    foreign = share_of(UserFactory(), reviewer, name="Not yours")
+    client = api(sharer)
+    assert client.get(detail(foreign)).status_code == 404
+    assert client.patch(detail(foreign), {"name": "Mine"}, format="json").status_code == 404
+    assert client.put(detail(foreign), {"name": "Mine"}, format="json").status_code == 404
+    for action in ("revoke", "reenable", "rotate"):
+        assert client.post(detail(foreign, action)).status_code == 404
+    invite = {"recipients": ["bob@example.com"]}
+    assert client.post(detail(foreign, "invite"), invite, format="json").status_code == 404
+    assert client.delete(detail(foreign)).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.name == "Not yours" and not foreign.is_revoked and not mail.outbox
+
+
+def test_a_superuser_manages_any_share(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api(UserFactory(is_superuser=True))
+    assert client.get(detail(share)).status_code == 200
+    assert client.patch(detail(share), {"name": "Renamed"}, format="json").status_code == 200
+    assert Share.objects.get(pk=share.pk).name == "Renamed"
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def test_a_share_reads_with_its_state_and_absolute_link_but_never_its_password(sharer, reviewer):
+    shared = report()
+    share = share_of(sharer, reviewer, obj=shared, name="Board", max_uses=5, password="s3cret")
+    Share.objects.filter(pk=share.pk).update(times_used=2)
+    share.refresh_from_db()
+    response = api(sharer).get(detail(share))
+    assert response.status_code == 200
+    data = response.json()
+    assert data == {
+        "id": share.pk,
+        "name": "Board",
+        "role": reviewer.pk,
+        "role_name": "Reviewer",
+        "content_type": "reports.report",
+        "object_pk": str(shared.pk),
+        "has_password": True,
+        "date_start": None,
+        "date_end": None,
+        "max_uses": 5,
+        "times_used": 2,
+        "uses_left": 3,
+        "status": "active",
+        "revoked_at": None,
+        "created_by": sharer.pk,
+        "created_at": data["created_at"],
+        "updated_at": data["updated_at"],
+        "link": f"http://testserver{share.get_absolute_url()}",
+    }
+    body = response.content.decode()
+    assert "s3cret" not in body and share.password not in body and "argon2" not in body
+
+
+# -- creating --------------------------------------------------------------------------------------
+
+
+def test_a_share_is_created_with_the_sharing_rules_and_a_write_only_password(sharer, reviewer):
+    shared = report()
+    start = timezone.now()
+    response = api(sharer).post(
+        SHARES,
+        new_share_data(
+            shared,
+            reviewer,
+            name="For the board",
+            password="s3cret",
+            max_uses=3,
+            date_start=start.isoformat(),
+            date_end=(start + timezone.timedelta(days=7)).isoformat(),
+        ),
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert "password" not in data and "s3cret" not in response.content.decode()
+    share = Share.objects.get()
+    assert data["id"] == share.pk and data["has_password"] is True
+    assert share.content_object == shared and share.created_by == sharer
+    assert share.role == reviewer and share.max_uses == 3 and share.check_password("s3cret")
+    assert data["link"] == f"http://testserver{share.get_absolute_url()}"
+
+
+def test_creating_needs_the_share_right_and_nothing_is_created_without(reviewer):
+    viewer = UserFactory()
+    viewer.groups.add(RoleFactory(name="Viewer", view=[Report]))
+    response = api(viewer).post(SHARES, new_share_data(report(), reviewer), format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "sharing_denied"
+    assert "You may not share this report." in response.json()["detail"]
+    assert not Share.objects.exists()
+
+
+def test_a_role_the_user_may_not_assign_is_refused_and_nothing_is_created(sharer):
+    admins = RoleFactory(name="Admins", view=[Report, Person])
+    response = api(sharer).post(SHARES, new_share_data(report(), admins), format="json")
+    assert response.status_code == 403
+    assert response.json() == {
+        "code": "sharing_denied",
+        "detail": "You may not give shares the role “Admins”.",
+    }
+    assert not Share.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"content_type": "reports.nosuchmodel"}, "content_type"),
+        ({"content_type": "directus_shares.share"}, "content_type"),  # never shareable
+        ({"content_type": 7}, "content_type"),
+        ({"object_pk": "999999"}, "object_pk"),
+        ({"object_pk": "not-a-number"}, "object_pk"),
+        ({"role": 999999}, "role"),
+        ({"max_uses": 0}, "max_uses"),
+        ({"date_start": "2030-01-02T00:00:00Z", "date_end": "2030-01-01T00:00:00Z"}, "date_end"),
+    ],
+)
+def test_invalid_creations_are_field_errors(sharer, reviewer, change, field):
+    response = api(sharer).post(SHARES, {**new_share_data(report(), reviewer), **change}, "json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not Share.objects.exists()
+
+
+def test_an_object_the_user_cannot_see_is_not_found_so_its_existence_does_not_leak(reviewer):
+    stranger = UserFactory()
+    response = api(stranger).post(SHARES, new_share_data(report(), reviewer), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"object_pk": ["No such object."]}
+
+
+# -- updating --------------------------------------------------------------------------------------
+
+
+def test_the_options_are_updated(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    response = api(sharer).patch(
+        detail(share), {"name": "Renamed", "max_uses": 10, "role": None}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    share.refresh_from_db()
+    assert (share.name, share.max_uses, share.role) == ("Renamed", 10, None)
+    assert response.json()["role_name"] is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"content_type": "reports.person"},
+        {"object_pk": "999"},
+        {"created_by": 999},
+        {"created_by": None},
+    ],
+)
+def test_an_update_cannot_retarget_a_share(sharer, reviewer, change):
+    share = share_of(sharer, reviewer, name="Kept")
+    for method in ("patch", "put"):
+        response = getattr(api(sharer), method)(
+            detail(share), {"name": "Changed", **change}, format="json"
+        )
+        assert response.status_code == 400
+        assert list(response.json()) == list(change)
+    stored = Share.objects.get(pk=share.pk)
+    assert (stored.name, stored.object_pk, stored.created_by) == (
+        "Kept",
+        str(share.object_pk),
+        sharer,
+    )
+
+
+def test_an_update_may_repeat_the_target_unchanged(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+    current = client.get(detail(share)).json()
+    response = client.put(detail(share), {**current, "name": "Round trip"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert Share.objects.get(pk=share.pk).name == "Round trip"
+
+
+def test_an_update_cannot_escalate_the_role_but_may_keep_the_current_one(sharer, reviewer):
+    admins = RoleFactory(name="Admins", view=[Report, Person])
+    share = share_of(UserFactory(), admins)  # handed to the sharer by a superuser below
+    Share.objects.filter(pk=share.pk).update(created_by=sharer)
+    client = api(sharer)
+    keep = client.patch(detail(share), {"role": admins.pk, "name": "Same role"}, format="json")
+    assert keep.status_code == 200
+    other = share_of(sharer, reviewer)
+    escalate = client.patch(detail(other), {"role": admins.pk}, format="json")
+    assert escalate.status_code == 403
+    assert escalate.json()["code"] == "sharing_denied"
+    assert Share.objects.get(pk=other.pk).role == reviewer
+
+
+def test_the_password_is_set_changed_and_removed_but_never_returned(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+    response = client.patch(detail(share), {"password": "first"}, format="json")
+    assert response.json()["has_password"] is True and "password" not in response.json()
+    share.refresh_from_db()
+    assert share.check_password("first") and share.password not in response.content.decode()
+    both = client.patch(detail(share), {"password": "x", "remove_password": True}, format="json")
+    assert both.status_code == 400 and list(both.json()) == ["password"]
+    assert client.patch(detail(share), {"password": ""}, format="json").status_code == 400
+    removed = client.patch(detail(share), {"remove_password": True}, format="json")
+    assert removed.json()["has_password"] is False
+    share.refresh_from_db()
+    assert not share.has_password
+
+
+def test_an_update_keeps_the_end_after_the_start(sharer, reviewer):
+    share = share_of(sharer, reviewer, date_start=timezone.now())
+    earlier = (share.date_start - timezone.timedelta(days=1)).isoformat()
+    response = api(sharer).patch(detail(share), {"date_end": earlier}, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["date_end"]
+
+
+def test_delete(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    assert api(sharer).delete(detail(share)).status_code == 204
+    assert not Share.objects.exists()
+
+
+# -- revoke, re-enable, rotate ---------------------------------------------------------------------
+
+
+def test_revoke_closes_the_page_and_reenable_opens_it_again(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+    revoked = client.post(detail(share, "revoke"))
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    assert revoked.json()["revoked_at"] is not None
+    assert Client().get(share.get_absolute_url()).status_code == Refusal.UNAVAILABLE.status == 410
+    again = client.post(detail(share, "revoke"))  # idempotent
+    assert again.json()["revoked_at"] == revoked.json()["revoked_at"]
+    reenabled = client.post(detail(share, "reenable"))
+    assert reenabled.json()["status"] == "active" and reenabled.json()["revoked_at"] is None
+    assert Client().get(share.get_absolute_url()).status_code == 200
+
+
+def test_rotate_gives_a_new_link_and_the_old_one_stops_at_once(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    old = share.get_absolute_url()
+    assert Client().get(old).status_code == 200
+    response = api(sharer).post(detail(share, "rotate"))
+    assert response.status_code == 200
+    share.refresh_from_db()
+    assert response.json()["link"] == f"http://testserver{share.get_absolute_url()}"
+    assert share.get_absolute_url() != old
+    assert Client().get(old).status_code == 404
+    assert Client().get(share.get_absolute_url()).status_code == 200
+
+
+def test_actions_take_no_get(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    assert api(sharer).get(detail(share, "revoke")).status_code == 405
+
+
+# -- invite ----------------------------------------------------------------------------------------
+
+
+@override_settings(DEFAULT_FROM_EMAIL="shares@example.com")
+def test_invite_mails_each_valid_address_and_reports_the_invalid(sharer, reviewer):
+    share = share_of(sharer, reviewer, name="Numbers")
+    response = api(sharer).post(
+        detail(share, "invite"),
+        {"recipients": ["bob@example.com", "not an address", "bob@example.com", "c@example.com"],
+         "message": "Have a look"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.json() == {
+        "sent": ["bob@example.com", "c@example.com"],
+        "failed": {},
+        "invalid": ["not an address"],
+    }
+    assert [m.to for m in mail.outbox] == [["bob@example.com"], ["c@example.com"]]
+    assert mail.outbox[0].reply_to == ["ada@example.com"]
+    assert share.get_absolute_url() in mail.outbox[0].body and "Have a look" in mail.outbox[0].body
+
+
+def test_invite_takes_one_string_of_addresses(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    response = api(sharer).post(
+        detail(share, "invite"), {"recipients": "a@example.com, b@example.com"}, format="json"
+    )
+    assert response.json()["sent"] == ["a@example.com", "b@example.com"]
+
+
+@pytest.mark.parametrize("recipients", [["nope", "also nope"], "", [], 42, [1, 2]])
+def test_invite_without_a_valid_address_is_400_and_sends_nothing(sharer, reviewer, recipients):
+    share = share_of(sharer, reviewer)
+    response = api(sharer).post(detail(share, "invite"), {"recipients": recipients}, "json")
+    assert response.status_code == 400 and "recipients" in response.json()
+    assert not mail.outbox
+
+
+def test_invite_refuses_too_many_addresses(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    recipients = [f"p{n}@example.com" for n in range(51)]
+    response = api(sharer).post(detail(share, "invite"), {"recipients": recipients}, "json")
+    assert response.status_code == 400 and not mail.outbox
+
+
+class _FailingBackend:
+    """Refuses mail to fail@…, sends the rest to the locmem outbox."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        for message in messages:
+            if message.to == ["fail@example.com"]:
+                raise OSError("mail server said no")
+            mail.outbox.append(message)
+        return len(messages)
+
+
+@mail_backend("tests.test_api_manage._FailingBackend")
+def test_invite_reports_mail_failures_per_address(sharer, reviewer):
+    mail.outbox = []
+    share = share_of(sharer, reviewer)
+    response = api(sharer).post(
+        detail(share, "invite"), {"recipients": "ok@example.com, fail@example.com"}, "json"
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "sent": ["ok@example.com"],
+        "failed": {"fail@example.com": "mail server said no"},
+        "invalid": [],
+    }
+    assert [m.to for m in mail.outbox] == [["ok@example.com"]]
+
+
+# -- list filters and pagination -------------------------------------------------------------------
+
+
+def test_the_list_filters_by_object_content_type_creator_and_status(sharer, reviewer):
+    shared = report()
+    on_object = share_of(sharer, reviewer, obj=shared)
+    revoked = share_of(sharer, reviewer)
+    revoked.revoke()
+    used_up = share_of(sharer, reviewer, max_uses=1)
+    Share.objects.filter(pk=used_up.pk).update(times_used=1)
+    gadget_share = ShareFactory(created_by=sharer)
+    someone = UserFactory()
+    theirs = share_of(someone, reviewer)
+    superuser = UserFactory(is_superuser=True)
+
+    def ids(user, **params):
+        response = api(user).get(SHARES, params)
+        assert response.status_code == 200, response.json()
+        return {item["id"] for item in response.json()["results"]}
+
+    assert ids(sharer, object=f"reports.report:{shared.pk}") == {on_object.pk}
+    assert ids(sharer, object=f"Reports.Report:{shared.pk}") == {on_object.pk}
+    assert ids(sharer, content_type="testapp.gadget") == {gadget_share.pk}
+    assert ids(sharer, status="revoked") == {revoked.pk}
+    assert ids(sharer, status="used_up") == {used_up.pk}
+    assert ids(sharer, status="active") == {on_object.pk, gadget_share.pk}
+    assert ids(superuser, created_by=someone.pk) == {theirs.pk}
+    assert ids(sharer, created_by=someone.pk) == set()  # still only their own
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"object": "reports.report"}, "object"),
+        ({"object": "reports.nothing:1"}, "object"),
+        ({"content_type": "nothing"}, "content_type"),
+        ({"status": "sleeping"}, "status"),
+        ({"created_by": "me"}, "created_by"),
+    ],
+)
+def test_a_malformed_filter_is_400(sharer, params, field):
+    response = api(sharer).get(SHARES, params)
+    assert response.status_code == 400 and list(response.json()) == [field]
+
+
+def test_the_list_is_paginated(sharer, reviewer):
+    shared = report()
+    made = [share_of(sharer, reviewer, obj=shared) for _ in range(5)]
+    client = api(sharer)
+    first = client.get(SHARES, {"page_size": 2}).json()
+    assert first["count"] == 5 and len(first["results"]) == 2 and first["next"]
+    last = client.get(SHARES, {"page_size": 2, "page": 3}).json()
+    assert len(last["results"]) == 1 and last["next"] is None
+    seen = {item["id"] for page in (1, 2, 3) for item in
+            client.get(SHARES, {"page_size": 2, "page": page}).json()["results"]}  # fmt: skip
+    assert seen == {share.pk for share in made}
+    assert len(client.get(SHARES).json()["results"]) == 5  # default page: 25
+
+
+def test_the_lists_query_count_does_not_grow_with_the_page(sharer, reviewer):
+    admins = RoleFactory(name="Admins", view=[Report])
+    for n in range(12):
+        share_of(sharer, reviewer if n % 2 else admins, obj=report(f"R{n}"), password="pw")
+    client = api(sharer)
+
+    def queries(page_size: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(SHARES, {"page_size": page_size})
+        assert len(response.json()["results"]) == page_size
+        return len(captured)
+
+    assert queries(2) == queries(12)
+
+
+def test_no_share_right_needed_to_manage_ones_own_shares(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    sharer.groups.clear()
+    sharer.user_permissions.remove(*Permission.objects.filter(codename="share_report"))
+    client = api(sharer)
+    assert client.get(detail(share)).status_code == 200
+    assert client.post(detail(share, "revoke")).status_code == 200
+
+
+@pytest.mark.parametrize("label", ["reports.re\u0000port", "reports\u0000.report", "\u0000"])
+def test_a_content_type_with_a_nul_byte_is_a_field_error(sharer, reviewer, label):
+    data = {**new_share_data(report(), reviewer), "content_type": label}
+    response = api(sharer).post(SHARES, data, format="json")
+    assert response.status_code == 400 and "content_type" in response.json()
+    listed = api(sharer).get(SHARES, {"content_type": label})
+    assert listed.status_code == 400
+    assert not Share.objects.exists()
