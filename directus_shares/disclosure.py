@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -105,17 +106,23 @@ def shared_object_state(share: Share, rights: ShareRights) -> ObjectState:
 
 
 def disclose(
-    instance: models.Model, rights: ShareRights, *, depth: int | None = None
+    instance: models.Model,
+    rights: ShareRights,
+    *,
+    depth: int | None = None,
+    file_url: Callable[[models.Model, str], str] | None = None,
 ) -> DisclosedObject:
     """``instance`` reduced to what ``rights`` allow, with linked objects ``depth`` links deep
-    (default: the ``RELATED_DEPTH`` setting).
+    (default: the ``RELATED_DEPTH`` setting). ``file_url(instance, field_name)`` gives the link
+    of a file field (the share page and the API link through the share); without it, the
+    storage URL.
 
     From the shared object every visible relation is followed; from linked objects only forward
     ones (a report's author, not the author's other reports), never straight back, so a share
     never widens to rows that are merely linked to a linked row.
     """
     config = get_config()
-    discloser = _Discloser(rights, config["RELATED_OBJECTS_LIMIT"], get_language())
+    discloser = _Discloser(rights, config["RELATED_OBJECTS_LIMIT"], get_language(), file_url)
     return discloser.disclose(
         [instance], config["RELATED_DEPTH"] if depth is None else depth, came_through=None
     )[0]
@@ -124,8 +131,15 @@ def disclose(
 class _Discloser:
     """Discloses objects level by level: one query per relation shown, whatever the rows."""
 
-    def __init__(self, rights: ShareRights, limit: int, language: str | None) -> None:
+    def __init__(
+        self,
+        rights: ShareRights,
+        limit: int,
+        language: str | None,
+        file_url: Callable[[models.Model, str], str] | None,
+    ) -> None:
         self.rights, self.limit, self.language = rights, limit, language
+        self.file_url = file_url
 
     def disclose(
         self, instances: list[models.Model], depth: int, came_through: Relation | None
@@ -163,7 +177,9 @@ class _Discloser:
                     app_label=model._meta.app_label,
                     model_name=model._meta.model_name,
                     verbose_name=str(model._meta.verbose_name),
-                    fields=[_disclose_field(instance, f, self.language) for f in fields],
+                    fields=[
+                        _disclose_field(instance, f, self.language, self.file_url) for f in fields
+                    ],
                     relations=relation_views,
                 )
             )
@@ -313,7 +329,10 @@ def _label(model_field: models.Field, language: str | None) -> str:
 
 
 def _disclose_field(
-    instance: models.Model, model_field: models.Field, language: str | None
+    instance: models.Model,
+    model_field: models.Field,
+    language: str | None,
+    file_url: Callable[[models.Model, str], str] | None = None,
 ) -> DisclosedField:
     name, label = model_field.name, _label(model_field, language)
     value = getattr(instance, model_field.attname)
@@ -327,7 +346,8 @@ def _disclose_field(
         file = getattr(instance, name)
         if not file:  # no file (also a NULL written by a raw update)
             return DisclosedField(name, label, "")
-        return DisclosedField(name, label, file.name.rsplit("/", 1)[-1], kind="file", url=file.url)
+        url = file_url(instance, name) if file_url is not None else file.url
+        return DisclosedField(name, label, file.name.rsplit("/", 1)[-1], kind="file", url=url)
     if isinstance(model_field, models.URLField):
         safe = str(value).lower().startswith(("http://", "https://"))
         return DisclosedField(name, label, str(value), kind="url", url=value if safe else None)

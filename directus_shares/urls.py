@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import SharePageView
+from .views import ShareFileView, SharePageView
 
 app_name = "directus_shares"
 
 urlpatterns = [
+    path("<str:token>/files/<str:reference>/", ShareFileView.as_view(), name="file"),
     path("<str:token>/", SharePageView.as_view(), name="share"),
     # Without the slash too: APPEND_SLASH's redirect would carry none of the share headers.
     path("<str:token>", SharePageView.as_view()),

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from . import access, disclosure, grants
+from . import access, disclosure, files, grants
 from .access_log import record_access
 from .csrf import share_csrf_protect
 from .logs import log_refusal
@@ -87,7 +89,8 @@ class SharePageView(View):
             return self.refuse(request, refusal, share)
         if instance is None:
             return self.landing(request, share)
-        return self.show(request, share, disclosure.disclose(instance, rights))
+        file_url = functools.partial(_file_url, share, token)
+        return self.show(request, share, disclosure.disclose(instance, rights, file_url=file_url))
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         now = timezone.now()
@@ -167,3 +170,35 @@ class SharePageView(View):
     ) -> HttpResponse:
         """A 4xx is logged without its token (see :func:`logs.log_refusal`)."""
         return log_refusal(request, response, reason) if response.status_code >= 400 else response
+
+
+def _file_url(share: Share, token: str, instance: Any, field_name: str) -> str:
+    reference = files.file_reference(share, instance, field_name)
+    return reverse("directus_shares:file", kwargs={"token": token, "reference": reference})
+
+
+class ShareFileView(SharePageView):
+    """``GET`` a file of the shared object (or of a linked one) through the share: only for a
+    visitor who opened it, only while the share still shows that field."""
+
+    http_method_names = ["get", "head", "options"]
+
+    def get(self, request: HttpRequest, token: str, reference: str) -> HttpResponse:  # type: ignore[override]
+        share, rights = access.find_share(token)
+        if share is None:
+            return self.refuse(request, access.Refusal.UNKNOWN)
+        granted = grants.has_grant(request, share) or access.opens_without_click(share)
+        refusal = access.refusal_for(
+            share,
+            now=timezone.now(),
+            rights=rights,
+            address=client_address(request),
+            object_state=disclosure.shared_object_state(share, rights),
+            granted=granted,
+        )
+        if refusal is not None:
+            return self.refuse(request, refusal, share)
+        if not granted:  # not opened yet: the landing page asks first
+            return HttpResponseRedirect(share.get_absolute_url(), status=303)
+        response = files.serve_file(share, rights, reference)
+        return response or self.refuse(request, access.Refusal.UNKNOWN)

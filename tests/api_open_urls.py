@@ -2,11 +2,17 @@
 
 from django.urls import include, path
 
-from directus_shares.api.open import ShareAuthView, ShareInfoView, ShareItemView
+from directus_shares.api.open import (
+    ShareAuthView,
+    ShareFileDownloadView,
+    ShareInfoView,
+    ShareItemView,
+)
 
 urlpatterns = [
     path("api/shares/open/<str:token>/info/", ShareInfoView.as_view()),
     path("api/shares/open/<str:token>/auth/", ShareAuthView.as_view()),
     path("api/shares/open/<str:token>/item/", ShareItemView.as_view()),
+    path("api/shares/open/<str:token>/files/<str:reference>/", ShareFileDownloadView.as_view()),
     path("share/", include("directus_shares.urls")),
 ]

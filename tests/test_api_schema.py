@@ -42,6 +42,7 @@ def test_the_openapi_document_validates_and_describes_every_endpoint(client):
         ("/api/shares/open/{token}/info/", "get"),
         ("/api/shares/open/{token}/auth/", "post"),
         ("/api/shares/open/{token}/item/", "get"),
+        ("/api/shares/open/{token}/files/{reference}/", "get"),
     }
     assert expected <= {
         (path, method) for path, operations in paths.items() for method in operations

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, disclosure
+from .. import access, disclosure, files
 from ..access_log import record_access
 from ..conf import get_config
 from ..models import AccessReason, Share
@@ -26,7 +26,7 @@ from ..networks import client_address
 from ..rights import ShareRights
 from . import errors, tokens
 from .representation import SharedObjectSerializer, represent_object
-from .schema import ErrorSerializer, schema
+from .schema import ErrorSerializer, binary, schema
 
 RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -281,4 +281,48 @@ class ShareItemView(ShareOpenView):
             )
             response["WWW-Authenticate"] = tokens.SCHEME
             return response
-        return Response(represent_object(disclosure.disclose(instance, rights)))
+        base = request.path[: -len("item/")]  # …/open/<token>/, wherever the API is mounted
+
+        def file_url(obj: Any, field_name: str) -> str:
+            reference = files.file_reference(share, obj, field_name)
+            return request.build_absolute_uri(f"{base}files/{reference}/")
+
+        disclosed = disclosure.disclose(instance, rights, file_url=file_url)
+        return Response(represent_object(disclosed))
+
+
+@schema(
+    summary="Download a file of the shared object",
+    description="A file field's link from ``item``; the same access token is required.",
+    responses={
+        (200, "application/octet-stream"): binary(),
+        401: ErrorSerializer,
+        **_REFUSALS,
+    },
+    tags=["open a share"],
+)
+class ShareFileDownloadView(ShareOpenView):
+    """``GET`` with an access token: a file the item's JSON links to (share-scoped)."""
+
+    def get(self, request: Request, token: str, reference: str) -> Any:
+        share, rights = access.find_share(token)
+        if share is None:
+            return self.refuse(access.Refusal.UNKNOWN)
+        token_valid = tokens.access_token_valid(tokens.access_token_from(request), share)
+        refusal = access.refusal_for(
+            share,
+            now=timezone.now(),
+            rights=rights,
+            address=client_address(request),
+            object_state=disclosure.shared_object_state(share, rights),
+            granted=token_valid,
+        )
+        if refusal is not None:
+            return self.refuse(refusal, share)
+        if not token_valid:
+            response = errors.error_response(
+                request, errors.TOKEN_INVALID, errors.TOKEN_INVALID_DETAIL, 401
+            )
+            response["WWW-Authenticate"] = tokens.SCHEME
+            return response
+        return files.serve_file(share, rights, reference) or self.refuse(access.Refusal.UNKNOWN)

@@ -25,3 +25,12 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `expired`.")
     detail = serializers.CharField(help_text="The reason in words, in the active language.")
+
+
+def binary() -> Any:
+    """The OpenAPI type of a file download (``None`` without drf-spectacular)."""
+    try:
+        from drf_spectacular.types import OpenApiTypes
+    except ImportError:
+        return None
+    return OpenApiTypes.BINARY

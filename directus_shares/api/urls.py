@@ -10,7 +10,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .manage import ShareViewSet
-from .open import ShareAuthView, ShareInfoView, ShareItemView
+from .open import ShareAuthView, ShareFileDownloadView, ShareInfoView, ShareItemView
 
 app_name = "directus_shares_api"
 
@@ -21,5 +21,10 @@ urlpatterns = [
     path("shares/open/<str:token>/info/", ShareInfoView.as_view(), name="open-info"),
     path("shares/open/<str:token>/auth/", ShareAuthView.as_view(), name="open-auth"),
     path("shares/open/<str:token>/item/", ShareItemView.as_view(), name="open-item"),
+    path(
+        "shares/open/<str:token>/files/<str:reference>/",
+        ShareFileDownloadView.as_view(),
+        name="open-file",
+    ),
     *router.urls,
 ]
