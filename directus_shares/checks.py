@@ -75,6 +75,11 @@ def _value_problem(key: str, value: Any) -> str | None:
             return "must be between one minute and 400 days"
     elif key in ("MAX_PASSWORD_LENGTH", "RELATED_OBJECTS_LIMIT") and value < 1:
         return "must be at least 1"
+    elif key in ("PASSWORD_ATTEMPTS_PER_ADDRESS", "PASSWORD_ATTEMPTS_PER_SHARE"):
+        if len(value) != 2 or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
+        ):
+            return "must be (attempts, seconds), two whole numbers of at least 1"
     elif key in ("RELATED_DEPTH", "TRUSTED_PROXY_COUNT") and value < 0:
         return "must be 0 or more"
     elif key == "FORWARDED_FOR_HEADER" and not value:
@@ -164,6 +169,23 @@ def check_user_model(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             hint="Give the user model django.contrib.auth.models.PermissionsMixin.",
             obj=user_model,
             id="directus_shares.E030",
+        )
+    ]
+
+
+@register(Tags.security, Tags.caches)
+def check_lockout_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Password attempt limits live in the default cache: a per-process cache in production
+    gives every process its own counters, multiplying what an attacker may try."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if settings.DEBUG or not backend.endswith(("LocMemCache", "DummyCache")):
+        return []
+    return [
+        Warning(
+            f"The default cache is {backend.rsplit('.', 1)[-1]}: share password attempts are "
+            "counted per process, so several processes multiply the attempts allowed.",
+            hint="Use a shared cache such as django.core.cache.backends.redis.RedisCache.",
+            id="directus_shares.W020",
         )
     ]
 

@@ -42,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_COUNT": 0,
     # The request.META key of the header those proxies write.
     "FORWARDED_FOR_HEADER": "HTTP_X_FORWARDED_FOR",
+    # Wrong passwords allowed per client address (across shares) and per share: (count, seconds).
+    # Past either, no password is checked (429) until the window ends. Counted in the cache.
+    "PASSWORD_ATTEMPTS_PER_ADDRESS": (5, 15 * 60),
+    "PASSWORD_ATTEMPTS_PER_SHARE": (50, 60 * 60),
     # Give every model registered in the default admin site the Shares panel (read at startup).
     "ADMIN_PANEL_FOR_ALL_MODELS": False,
     # Store each attempt to open a share in the access log (the signal is sent either way).
@@ -66,6 +70,8 @@ TYPES: dict[str, tuple[type, ...]] = {
     "TRUSTED_PROXY_COUNT": (int,),
     "FORWARDED_FOR_HEADER": (str,),
     "ADMIN_PANEL_FOR_ALL_MODELS": (bool,),
+    "PASSWORD_ATTEMPTS_PER_ADDRESS": (tuple, list),
+    "PASSWORD_ATTEMPTS_PER_SHARE": (tuple, list),
     "ACCESS_LOG": (bool,),
     "ACCESS_LOG_ADDRESSES": (str,),
 }

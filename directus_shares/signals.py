@@ -19,3 +19,10 @@ from django.dispatch import Signal
 #:         truncated to its network (``"192.0.2.0/24"``) or ``""``.
 #:     request: the ``HttpRequest``.
 share_accessed = Signal()
+
+
+#: Sent when wrong passwords reach a limit and a share stops checking passwords for a while.
+#: Arguments: ``sender`` (the :class:`~directus_shares.models.Share` class), ``share``,
+#: ``address`` (the client address, or ``None`` when unknown) and ``limit`` (``"share"`` or
+#: ``"addr"``: which limit was reached).
+share_locked = Signal()

@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from . import access, disclosure, files, grants
+from . import access, disclosure, files, grants, lockout
 from .access_log import record_access
 from .csrf import share_csrf_protect
 from .logs import log_refusal
@@ -110,8 +111,14 @@ class SharePageView(View):
         if refusal is not None:
             return self.refuse(request, refusal, share)
         if share.has_password:
+            address = client_address(request)
+            wait = lockout.retry_after(share, address)
+            if wait is not None:  # no password is checked until the window ends
+                record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
+                return self.locked(request, share, wait)
             error = access.password_error(share, request.POST.get("password", ""))
             if error:
+                lockout.record_failure(share, address)
                 record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
                 return self.landing(request, share, error=error, status=403)
         grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
@@ -137,6 +144,18 @@ class SharePageView(View):
         record_access(request, share, granted=False, reason=AccessReason.CHANGED)
         error = _("This share was changed while it was being opened. Please try again.")
         return self.landing(request, share, error=error, status=409)
+
+    def locked(self, request: HttpRequest, share: Share, wait: int) -> HttpResponse:
+        """429: too many wrong passwords; ``Retry-After`` says when to try again."""
+        minutes = max(1, -(-wait // 60))
+        error = ngettext(
+            "Too many wrong passwords. Try again in %(minutes)d minute.",
+            "Too many wrong passwords. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+        response = self.landing(request, share, error=error, status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
     def landing(
         self, request: HttpRequest, share: Share, *, error: str | None = None, status: int = 200

@@ -7,6 +7,16 @@ from django.test import Client, override_settings
 from directus_shares.models import Share
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with no password attempts counted (the cache outlives a test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def visitor() -> Client:
     """An anonymous browser with CSRF checks on, as a real visitor has."""

@@ -11,15 +11,36 @@ from django.test import override_settings
 
 from directus_shares.conf import DEFAULTS
 
+SHARED_CACHE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
 
-def app_messages(tags=None) -> list:
-    return [
-        m for m in registry.run_checks(tags=tags) if m.id and m.id.startswith("directus_shares.")
-    ]
+
+def app_messages(tags=None, caches=SHARED_CACHE) -> list:
+    """The app's check messages – with a shared cache, as production should have, unless
+    ``caches`` says otherwise (the suite itself runs on a per-process cache)."""
+    with override_settings(**({"CACHES": caches} if caches else {})):
+        return [
+            m
+            for m in registry.run_checks(tags=tags)
+            if m.id and m.id.startswith("directus_shares.")
+        ]
 
 
 def test_a_correct_setup_has_no_messages():
     assert app_messages() == []
+
+
+def test_a_per_process_cache_in_production_warns():
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert app_messages(caches=local) == [
+        Warning(
+            "The default cache is LocMemCache: share password attempts are counted per "
+            "process, so several processes multiply the attempts allowed.",
+            hint="Use a shared cache such as django.core.cache.backends.redis.RedisCache.",
+            id="directus_shares.W020",
+        )
+    ]
+    with override_settings(DEBUG=True):
+        assert app_messages(caches=local) == []
 
 
 @override_settings(ROOT_URLCONF="tests.urls_without_shares")
@@ -146,6 +167,16 @@ def test_access_log_settings_of_the_wrong_type_are_errors():
         ("GRANT_COOKIE_NAME", "csrftoken", "is already the CSRF_COOKIE_NAME"),
         ("PUBLIC_ROLE", "", "must name a group, or be None for no public role"),
         ("RELATED_DEPTH", -1, "must be 0 or more"),
+        (
+            "PASSWORD_ATTEMPTS_PER_ADDRESS",
+            (5,),
+            "must be (attempts, seconds), two whole numbers of at least 1",
+        ),
+        (
+            "PASSWORD_ATTEMPTS_PER_SHARE",
+            (0, 60),
+            "must be (attempts, seconds), two whole numbers of at least 1",
+        ),
         (
             "ACCESS_LOG_ADDRESSES",
             "anonymised",

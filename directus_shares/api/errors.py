@@ -17,6 +17,7 @@ CHANGED = "changed"
 TOKEN_INVALID = "token_invalid"
 
 CHANGED_DETAIL = _("This share was changed while it was being opened. Please try again.")
+TOO_MANY_ATTEMPTS_DETAIL = _("Too many wrong passwords. Try again after Retry-After seconds.")
 TOKEN_INVALID_DETAIL = _("The access token is missing, invalid or expired. Authenticate again.")
 
 

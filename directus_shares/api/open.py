@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, disclosure, files
+from .. import access, disclosure, files, lockout
 from ..access_log import record_access
 from ..conf import get_config
 from ..models import AccessReason, Share
@@ -203,8 +203,18 @@ class ShareAuthView(ShareOpenView):
             body = ShareAuthRequestSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             password = body.validated_data.get("password", "")
+            address = client_address(request)
+            wait = lockout.retry_after(share, address)
+            if wait is not None:  # no password is checked until the window ends
+                record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
+                response = errors.error_response(
+                    request, "too_many_attempts", errors.TOO_MANY_ATTEMPTS_DETAIL, 429
+                )
+                response["Retry-After"] = str(wait)
+                return response
             error = access.password_error(share, password)
             if error:
+                lockout.record_failure(share, address)
                 record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
                 code, status = _password_problem(password)
                 return errors.error_response(request, code, error, status)

@@ -1,0 +1,94 @@
+"""Wrong passwords are limited per client address and per share; past a limit nothing is checked."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+from rest_framework.test import APIClient
+
+from directus_shares.models import Share
+from directus_shares.signals import share_locked
+from tests.conftest import open_share
+from tests.factories import ShareFactory
+
+pytestmark = pytest.mark.django_db
+
+TWO_PER_ADDRESS = {
+    "PASSWORD_ATTEMPTS_PER_ADDRESS": (2, 900),
+    "PASSWORD_ATTEMPTS_PER_SHARE": (50, 3600),
+}
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_past_the_limit_the_page_answers_429_and_checks_no_password(monkeypatch):
+    share = ShareFactory(password="right")
+    visitor = Client()
+    for _ in range(2):
+        assert open_share(visitor, share, "wrong").status_code == 403
+    checked = []
+    monkeypatch.setattr(Share, "check_password", lambda self, raw: checked.append(raw) or True)
+    response = open_share(visitor, share, "right")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 900
+    assert "Too many wrong passwords. Try again in 15 minutes." in response.content.decode()
+    assert checked == []  # no password was even looked at
+    assert Share.objects.get(pk=share.pk).times_used == 0
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_the_address_limit_spans_shares_and_other_addresses_are_not_locked():
+    first, second = ShareFactory(password="a"), ShareFactory(password="b")
+    visitor = Client(REMOTE_ADDR="192.0.2.1")
+    open_share(visitor, first, "wrong")
+    open_share(visitor, second, "wrong")
+    assert open_share(visitor, first, "a").status_code == 429
+    assert open_share(Client(REMOTE_ADDR="192.0.2.2"), first, "a").status_code == 303
+
+
+@override_settings(
+    DIRECTUS_SHARES={
+        "PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600),
+        "PASSWORD_ATTEMPTS_PER_ADDRESS": (50, 900),
+    }
+)
+def test_the_share_limit_holds_against_many_addresses():
+    share = ShareFactory(password="right")
+    for number in range(3):
+        open_share(Client(REMOTE_ADDR=f"198.51.100.{number}"), share, "wrong")
+    assert open_share(Client(REMOTE_ADDR="203.0.113.9"), share, "right").status_code == 429
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_a_correct_password_is_accepted_once_the_lockout_ends():
+    share = ShareFactory(password="right")
+    visitor = Client()
+    for _ in range(2):
+        open_share(visitor, share, "wrong")
+    assert open_share(visitor, share, "right").status_code == 429
+    cache.clear()  # the window ended (the cache expired the counters)
+    assert open_share(visitor, share, "right").status_code == 303
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_the_api_is_limited_by_the_same_counters_and_a_signal_reports_the_lockout():
+    share = ShareFactory(password="right")
+    locked = []
+    share_locked.connect(lambda **kwargs: locked.append(kwargs), weak=False, dispatch_uid="t")
+    try:
+        client = APIClient()
+        url = f"/api/shares/open/{share.token}/auth/"
+        assert client.post(url, {"password": "wrong"}, format="json").status_code == 401
+        open_share(Client(), share, "wrong")  # the page counts against the same address
+        response = client.post(url, {"password": "right"}, format="json")
+    finally:
+        share_locked.disconnect(dispatch_uid="t")
+    assert response.status_code == 429 and response.json()["code"] == "too_many_attempts"
+    assert int(response["Retry-After"]) >= 1
+    assert [(k["share"], k["limit"]) for k in locked] == [(share, "addr")]
+
+
+def test_shares_without_a_password_are_never_locked():
+    share = ShareFactory()
+    for _ in range(8):
+        assert open_share(Client(), share).status_code == 303
