@@ -394,27 +394,7 @@ def test_invite_refuses_too_many_addresses(sharer, reviewer):
     assert response.status_code == 400 and not mail.outbox
 
 
-class _FailingBackend:
-    """Refuses mail to fail@…, sends the rest to the locmem outbox."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def open(self):
-        pass
-
-    def close(self):
-        pass
-
-    def send_messages(self, messages):
-        for message in messages:
-            if message.to == ["fail@example.com"]:
-                raise OSError("mail server said no")
-            mail.outbox.append(message)
-        return len(messages)
-
-
-@mail_backend("tests.test_api_manage._FailingBackend")
+@mail_backend("tests.mail_backends.FailingBackend")
 def test_invite_reports_mail_failures_per_address(sharer, reviewer):
     mail.outbox = []
     share = share_of(sharer, reviewer)

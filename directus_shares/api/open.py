@@ -63,6 +63,14 @@ class ShareOpenView(APIView):
             codes, detail = _first(codes), _first(detail)
         return errors.error_response(self.request, str(codes), detail, exc.status_code)
 
+    def token_invalid(self, request: Request) -> Response:
+        """401 for a missing, forged or ended access token, with the scheme to use."""
+        response = errors.error_response(
+            request, errors.TOKEN_INVALID, errors.TOKEN_INVALID_DETAIL, 401
+        )
+        response["WWW-Authenticate"] = tokens.SCHEME
+        return response
+
     def refuse(self, refusal: access.Refusal, share: Share | None = None) -> Response:
         """Refuse as the page does: a known share's refusal is an access attempt, and logged."""
         if share is not None:
@@ -286,11 +294,7 @@ class ShareItemView(ShareOpenView):
         if refusal is not None:
             return self.refuse(refusal, share)
         if instance is None:  # where the page shows its landing page
-            response = errors.error_response(
-                request, errors.TOKEN_INVALID, errors.TOKEN_INVALID_DETAIL, 401
-            )
-            response["WWW-Authenticate"] = tokens.SCHEME
-            return response
+            return self.token_invalid(request)
         base = request.path[: -len("item/")]  # …/open/<token>/, wherever the API is mounted
 
         def file_url(obj: Any, field_name: str) -> str:
@@ -330,9 +334,5 @@ class ShareFileDownloadView(ShareOpenView):
         if refusal is not None:
             return self.refuse(refusal, share)
         if not token_valid:
-            response = errors.error_response(
-                request, errors.TOKEN_INVALID, errors.TOKEN_INVALID_DETAIL, 401
-            )
-            response["WWW-Authenticate"] = tokens.SCHEME
-            return response
+            return self.token_invalid(request)
         return files.serve_file(share, rights, reference) or self.refuse(access.Refusal.UNKNOWN)
