@@ -13,8 +13,10 @@ from django.dispatch import Signal
 #:     sender: the ``Share`` class.
 #:     share: the share that was opened or refused.
 #:     granted: ``True`` when a use was counted.
-#:     reason: ``"granted"``, ``"wrong_password"``, ``"changed"`` (the share changed while it
-#:         was being opened) or the ``access.Refusal`` code (``"expired"``, ``"used_up"`` …).
+#:     reason: ``"granted"``, ``"wrong_password"``, ``"locked_out"`` (a password sent while too
+#:         many wrong ones lock the share or the address: nothing was checked), ``"changed"``
+#:         (the share changed while it was being opened) or the ``access.Refusal`` code
+#:         (``"expired"``, ``"used_up"`` …).
 #:     address: the client address as the log keeps it (``ACCESS_LOG_ADDRESSES``): full,
 #:         truncated to its network (``"192.0.2.0/24"``) or ``""``.
 #:     request: the ``HttpRequest``.

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from . import access, disclosure, files, grants, lockout
+from . import access, disclosure, files, grants, passwords
 from .access_log import record_access
 from .csrf import share_csrf_protect
 from .logs import log_refusal
@@ -110,17 +110,11 @@ class SharePageView(View):
         )
         if refusal is not None:
             return self.refuse(request, refusal, share)
-        if share.has_password:
-            address = client_address(request)
-            wait = lockout.retry_after(share, address)
-            if wait is not None:  # no password is checked until the window ends
-                record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
-                return self.locked(request, share, wait)
-            error = access.password_error(share, request.POST.get("password", ""))
-            if error:
-                lockout.record_failure(share, address)
-                record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
-                return self.landing(request, share, error=error, status=403)
+        refused = passwords.check_attempt(request, share, request.POST.get("password", ""))
+        if refused is not None:
+            if refused.locked_out:
+                return self.locked(request, share, refused.retry_after or 1)
+            return self.landing(request, share, error=refused.message, status=403)
         grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
         if access.consume_use(share, now):
             record_access(request, share, granted=True, reason=AccessReason.GRANTED)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from directus_shares.models import Share
+from directus_shares.models import Share, ShareAccess
 from directus_shares.signals import share_locked
 from tests.conftest import open_share
 from tests.factories import ShareFactory
@@ -92,3 +93,64 @@ def test_shares_without_a_password_are_never_locked():
     share = ShareFactory()
     for _ in range(8):
         assert open_share(Client(), share).status_code == 303
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_the_owner_sees_lockouts_in_the_access_log_apart_from_wrong_passwords():
+    share = ShareFactory(password="right")
+    visitor = Client(REMOTE_ADDR="192.0.2.7")
+    for _ in range(2):
+        open_share(visitor, share, "wrong")
+    open_share(visitor, share, "right")  # locked out: refused without a check
+    APIClient(REMOTE_ADDR="192.0.2.7").post(
+        f"/api/shares/open/{share.token}/auth/", {"password": "right"}, format="json"
+    )
+    reasons = list(
+        ShareAccess.objects.filter(share=share).order_by("pk").values_list("reason", flat=True)
+    )
+    assert reasons == ["wrong_password", "wrong_password", "locked_out", "locked_out"]
+    entry = ShareAccess.objects.filter(reason="locked_out").first()
+    assert entry.get_reason_display() == "Locked out: too many wrong passwords"
+    assert not entry.granted
+
+
+class CountingHasher:
+    """Counts how often the share password hasher verifies a password (the slow step)."""
+
+    def __init__(self, monkeypatch):
+        self.verified = 0
+        original = Argon2PasswordHasher.verify
+
+        def verify(hasher, password, encoded):
+            self.verified += 1
+            return original(hasher, password, encoded)
+
+        monkeypatch.setattr(Argon2PasswordHasher, "verify", verify)
+
+
+def attempt_on_page(share: Share, password: str) -> int:
+    return open_share(Client(), share, password).status_code
+
+
+def attempt_in_api(share: Share, password: str) -> int:
+    url = f"/api/shares/open/{share.token}/auth/"
+    return APIClient().post(url, {"password": password}, format="json").status_code
+
+
+@pytest.mark.parametrize("attempt", [attempt_on_page, attempt_in_api])
+@pytest.mark.parametrize(
+    ("password", "hashings"),
+    [("a guess", 1), ("", 0), ("x" * 5000, 0)],
+    ids=["a-guess", "empty", "over-long"],
+)
+def test_a_share_without_a_password_spends_the_same_hashing_on_an_attempt(
+    monkeypatch, attempt, password, hashings
+):
+    """The time an answer takes is the time of its hashing: a share without a password does as
+    much of it for a password attempt as a share with one, so timing does not tell them apart."""
+    with_password, without = ShareFactory(password="right"), ShareFactory()
+    counter = CountingHasher(monkeypatch)
+    assert attempt(with_password, password) in (400, 401, 403)
+    work_with_password, counter.verified = counter.verified, 0
+    assert attempt(without, password) in (200, 303)  # no password to match: it opens
+    assert counter.verified == work_with_password == hashings

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, disclosure, files, lockout
+from .. import access, disclosure, files, passwords
 from ..access_log import record_access
 from ..conf import get_config
 from ..models import AccessReason, Share
@@ -207,25 +207,12 @@ class ShareAuthView(ShareOpenView):
         )
         if refusal is not None:
             return self.refuse(refusal, share)
-        if share.has_password:
-            body = ShareAuthRequestSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            password = body.validated_data.get("password", "")
-            address = client_address(request)
-            wait = lockout.retry_after(share, address)
-            if wait is not None:  # no password is checked until the window ends
-                record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
-                response = errors.error_response(
-                    request, "too_many_attempts", errors.TOO_MANY_ATTEMPTS_DETAIL, 429
-                )
-                response["Retry-After"] = str(wait)
-                return response
-            error = access.password_error(share, password)
-            if error:
-                lockout.record_failure(share, address)
-                record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
-                code, status = _password_problem(password)
-                return errors.error_response(request, code, error, status)
+        body = ShareAuthRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        password = body.validated_data.get("password", "")
+        refused = passwords.check_attempt(request, share, password)
+        if refused is not None:
+            return self.password_refused(refused, password)
         access_token = tokens.issue_access_token(share)  # before counting, as the page does
         if access.consume_use(share, now):
             record_access(request, share, granted=True, reason=AccessReason.GRANTED)
@@ -237,6 +224,17 @@ class ShareAuthView(ShareOpenView):
                 }
             )
         return self.not_counted(token, now)
+
+    def password_refused(self, refused: passwords.PasswordRefusal, password: str) -> Response:
+        """429 with ``Retry-After`` while locked out; else why the password was refused."""
+        if refused.locked_out:
+            response = errors.error_response(
+                self.request, "too_many_attempts", errors.TOO_MANY_ATTEMPTS_DETAIL, 429
+            )
+            response["Retry-After"] = str(refused.retry_after)
+            return response
+        code, status = _password_problem(password)
+        return errors.error_response(self.request, code, refused.message, status)
 
     def not_counted(self, token: str, now: datetime) -> Response:
         """Say why a use was not counted: the share changed between the checks and the count."""

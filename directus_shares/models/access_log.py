@@ -12,6 +12,7 @@ class AccessReason(models.TextChoices):
 
     GRANTED = "granted", _("Granted")
     WRONG_PASSWORD = "wrong_password", _("Wrong, empty or too long password")
+    LOCKED_OUT = "locked_out", _("Locked out: too many wrong passwords")
     CHANGED = "changed", _("Share changed while opening")
     FORBIDDEN_NETWORK = "forbidden_network", _("Network not allowed")
     UNAVAILABLE = "unavailable", _("No longer available")
