@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from . import access, disclosure, files, grants, passwords
+from . import access, disclosure, files, grants, passwords, visits
 from .access_log import record_access
 from .csrf import share_csrf_protect
 from .logs import log_refusal
 from .models import AccessReason, Share
-from .networks import client_address
-from .rights import ShareRights
 
 SHARE_RESPONSE_HEADERS = {
     "Cache-Control": "no-store, private",
@@ -66,48 +65,30 @@ class SharePageView(View):
     refusal_template = "directus_shares/refused.html"
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        now = timezone.now()
-        share, rights = access.find_share(token)
-        if share is None:
+        visit = visits.begin(request, token)
+        if visit is None:
             return self.refuse(request, access.Refusal.UNKNOWN)
+        share = visit.share
         granted = grants.has_grant(request, share)
-        shows_object = granted or access.opens_without_click(share)
-        instance = disclosure.load_shared_object(share, rights) if shows_object else None
-        state = (
-            access.ObjectState.VISIBLE
-            if instance is not None
-            else disclosure.shared_object_state(share, rights)
-        )
-        refusal = access.refusal_for(
-            share,
-            now=now,
-            rights=rights,
-            address=client_address(request),
-            object_state=state,
-            granted=granted,
-        )
+        instance, state = visit.shared_object(shown=granted or access.opens_without_click(share))
+        refusal = visit.refusal(state, granted=granted)
         if refusal is not None:
             return self.refuse(request, refusal, share)
         if instance is None:
             return self.landing(request, share)
         file_url = functools.partial(_file_url, share, token)
-        return self.show(request, share, disclosure.disclose(instance, rights, file_url=file_url))
+        disclosed = disclosure.disclose(instance, visit.rights, file_url=file_url)
+        return self.show(request, share, disclosed)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        now = timezone.now()
-        share, rights = access.find_share(token)
-        if share is None:
+        visit = visits.begin(request, token)
+        if visit is None:
             return self.refuse(request, access.Refusal.UNKNOWN)
+        share = visit.share
         opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
         if grants.has_grant(request, share):  # already open for this visitor: nothing to count
             return opened
-        refusal = access.refusal_for(
-            share,
-            now=now,
-            rights=rights,
-            address=client_address(request),
-            object_state=disclosure.shared_object_state(share, rights),
-        )
+        refusal = visit.refusal()
         if refusal is not None:
             return self.refuse(request, refusal, share)
         refused = passwords.check_attempt(request, share, request.POST.get("password", ""))
@@ -116,28 +97,24 @@ class SharePageView(View):
                 return self.locked(request, share, refused.retry_after or 1)
             return self.landing(request, share, error=refused.message, status=403)
         grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
-        if access.consume_use(share, now):
+        if access.consume_use(share, visit.now):
             record_access(request, share, granted=True, reason=AccessReason.GRANTED)
             return opened
-        return self.not_counted(request, token, now)
+        return self.not_counted(request, token, visit.now)
 
     # -- answers --------------------------------------------------------------------------------
 
-    def not_counted(self, request: HttpRequest, token: str, now: Any) -> HttpResponse:
+    def not_counted(self, request: HttpRequest, token: str, now: datetime) -> HttpResponse:
         """Say why a use was not counted: the share changed between the checks and the count."""
-        share, rights = access.find_share(token)
-        refusal = access.refusal_for(
-            share,
-            now=now,
-            rights=rights or ShareRights(),
-            address=client_address(request),
-            object_state=access.ObjectState.VISIBLE,
-        )
+        visit = visits.begin(request, token)
+        if visit is None:
+            return self.refuse(request, access.Refusal.UNKNOWN)
+        refusal = dataclasses.replace(visit, now=now).refusal(access.ObjectState.VISIBLE)
         if refusal is not None:
-            return self.refuse(request, refusal, share)
-        record_access(request, share, granted=False, reason=AccessReason.CHANGED)
+            return self.refuse(request, refusal, visit.share)
+        record_access(request, visit.share, granted=False, reason=AccessReason.CHANGED)
         error = _("This share was changed while it was being opened. Please try again.")
-        return self.landing(request, share, error=error, status=409)
+        return self.landing(request, visit.share, error=error, status=409)
 
     def locked(self, request: HttpRequest, share: Share, wait: int) -> HttpResponse:
         """429: too many wrong passwords; ``Retry-After`` says when to try again."""
@@ -197,21 +174,15 @@ class ShareFileView(SharePageView):
     http_method_names = ["get", "head", "options"]
 
     def get(self, request: HttpRequest, token: str, reference: str) -> HttpResponse:  # type: ignore[override]
-        share, rights = access.find_share(token)
-        if share is None:
+        visit = visits.begin(request, token)
+        if visit is None:
             return self.refuse(request, access.Refusal.UNKNOWN)
+        share = visit.share
         granted = grants.has_grant(request, share) or access.opens_without_click(share)
-        refusal = access.refusal_for(
-            share,
-            now=timezone.now(),
-            rights=rights,
-            address=client_address(request),
-            object_state=disclosure.shared_object_state(share, rights),
-            granted=granted,
-        )
+        refusal = visit.refusal(granted=granted)
         if refusal is not None:
             return self.refuse(request, refusal, share)
         if not granted:  # not opened yet: the landing page asks first
             return HttpResponseRedirect(share.get_absolute_url(), status=303)
-        response = files.serve_file(share, rights, reference)
+        response = files.serve_file(share, visit.rights, reference)
         return response or self.refuse(request, access.Refusal.UNKNOWN)

@@ -7,10 +7,10 @@ refusals, statuses, access-log entries and use counting; only the answers are JS
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
@@ -18,12 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, disclosure, files, passwords
+from .. import access, disclosure, files, passwords, visits
 from ..access_log import record_access
 from ..conf import get_config
 from ..models import AccessReason, Share
-from ..networks import client_address
-from ..rights import ShareRights
 from . import errors, tokens
 from .representation import SharedObjectSerializer, represent_object
 from .schema import ErrorSerializer, binary, schema
@@ -76,17 +74,6 @@ class ShareOpenView(APIView):
         if share is not None:
             record_access(self.request, share, granted=False, reason=refusal.code)
         return errors.refusal_response(self.request, refusal)
-
-    def shared_object(
-        self, share: Share, rights: ShareRights, token_valid: bool
-    ) -> tuple[Any, access.ObjectState]:
-        """The object if the visitor may see it now (as the page's ``GET`` decides), and its
-        state for :func:`access.refusal_for`."""
-        shows_object = token_valid or access.opens_without_click(share)
-        instance = disclosure.load_shared_object(share, rights) if shows_object else None
-        if instance is not None:
-            return instance, access.ObjectState.VISIBLE
-        return None, disclosure.shared_object_state(share, rights)
 
 
 def _first(value: Any) -> Any:
@@ -142,22 +129,14 @@ class ShareInfoView(ShareOpenView):
     """``GET``: the share's window, uses and whether it needs a password (the landing page)."""
 
     def get(self, request: Request, token: str) -> Response:
-        now = timezone.now()
-        share, rights = access.find_share(token)
-        if share is None:
+        visit = visits.begin(request, token)
+        if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
-        token_valid = tokens.access_token_valid(tokens.access_token_from(request), share)
-        refusal = access.refusal_for(
-            share,
-            now=now,
-            rights=rights,
-            address=client_address(request),
-            object_state=disclosure.shared_object_state(share, rights),
-            granted=token_valid,
-        )
+        token_valid = tokens.access_token_valid(tokens.access_token_from(request), visit.share)
+        refusal = visit.refusal(granted=token_valid)
         if refusal is not None:
-            return self.refuse(refusal, share)
-        return Response(share_info(share, now))
+            return self.refuse(refusal, visit.share)
+        return Response(share_info(visit.share, visit.now))
 
 
 # -- auth -----------------------------------------------------------------------------------------
@@ -194,17 +173,11 @@ class ShareAuthView(ShareOpenView):
     """``POST``: the page's "Open"/"View" – checks, password, then one counted use."""
 
     def post(self, request: Request, token: str) -> Response:
-        now = timezone.now()
-        share, rights = access.find_share(token)
-        if share is None:
+        visit = visits.begin(request, token)
+        if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
-        refusal = access.refusal_for(
-            share,
-            now=now,
-            rights=rights,
-            address=client_address(request),
-            object_state=disclosure.shared_object_state(share, rights),
-        )
+        share = visit.share
+        refusal = visit.refusal()
         if refusal is not None:
             return self.refuse(refusal, share)
         body = ShareAuthRequestSerializer(data=request.data)
@@ -214,7 +187,7 @@ class ShareAuthView(ShareOpenView):
         if refused is not None:
             return self.password_refused(refused, password)
         access_token = tokens.issue_access_token(share)  # before counting, as the page does
-        if access.consume_use(share, now):
+        if access.consume_use(share, visit.now):
             record_access(request, share, granted=True, reason=AccessReason.GRANTED)
             return Response(
                 {
@@ -223,7 +196,7 @@ class ShareAuthView(ShareOpenView):
                     "expires_in": tokens.lifetime_seconds(),
                 }
             )
-        return self.not_counted(token, now)
+        return self.not_counted(token, visit.now)
 
     def password_refused(self, refused: passwords.PasswordRefusal, password: str) -> Response:
         """429 with ``Retry-After`` while locked out; else why the password was refused."""
@@ -238,17 +211,13 @@ class ShareAuthView(ShareOpenView):
 
     def not_counted(self, token: str, now: datetime) -> Response:
         """Say why a use was not counted: the share changed between the checks and the count."""
-        share, rights = access.find_share(token)
-        refusal = access.refusal_for(
-            share,
-            now=now,
-            rights=rights or ShareRights(),
-            address=client_address(self.request),
-            object_state=access.ObjectState.VISIBLE,
-        )
+        visit = visits.begin(self.request, token)
+        if visit is None:
+            return self.refuse(access.Refusal.UNKNOWN)
+        refusal = dataclasses.replace(visit, now=now).refusal(access.ObjectState.VISIBLE)
         if refusal is not None:
-            return self.refuse(refusal, share)
-        record_access(self.request, share, granted=False, reason=AccessReason.CHANGED)
+            return self.refuse(refusal, visit.share)
+        record_access(self.request, visit.share, granted=False, reason=AccessReason.CHANGED)
         return errors.error_response(self.request, errors.CHANGED, errors.CHANGED_DETAIL, 409)
 
 
@@ -275,20 +244,14 @@ class ShareItemView(ShareOpenView):
     """``GET`` with an access token: the page's granted view, as JSON. Counts nothing."""
 
     def get(self, request: Request, token: str) -> Response:
-        now = timezone.now()
-        share, rights = access.find_share(token)
-        if share is None:
+        visit = visits.begin(request, token)
+        if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
+        share = visit.share
         token_valid = tokens.access_token_valid(tokens.access_token_from(request), share)
-        instance, state = self.shared_object(share, rights, token_valid)
-        refusal = access.refusal_for(
-            share,
-            now=now,
-            rights=rights,
-            address=client_address(request),
-            object_state=state,
-            granted=token_valid,
-        )
+        shown = token_valid or access.opens_without_click(share)
+        instance, state = visit.shared_object(shown=shown)
+        refusal = visit.refusal(state, granted=token_valid)
         if refusal is not None:
             return self.refuse(refusal, share)
         if instance is None:  # where the page shows its landing page
@@ -299,7 +262,7 @@ class ShareItemView(ShareOpenView):
             reference = files.file_reference(share, obj, field_name)
             return request.build_absolute_uri(f"{base}files/{reference}/")
 
-        disclosed = disclosure.disclose(instance, rights, file_url=file_url)
+        disclosed = disclosure.disclose(instance, visit.rights, file_url=file_url)
         return Response(represent_object(disclosed))
 
 
@@ -317,20 +280,15 @@ class ShareFileDownloadView(ShareOpenView):
     """``GET`` with an access token: a file the item's JSON links to (share-scoped)."""
 
     def get(self, request: Request, token: str, reference: str) -> Any:
-        share, rights = access.find_share(token)
-        if share is None:
+        visit = visits.begin(request, token)
+        if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
+        share = visit.share
         token_valid = tokens.access_token_valid(tokens.access_token_from(request), share)
-        refusal = access.refusal_for(
-            share,
-            now=timezone.now(),
-            rights=rights,
-            address=client_address(request),
-            object_state=disclosure.shared_object_state(share, rights),
-            granted=token_valid,
-        )
+        refusal = visit.refusal(granted=token_valid)
         if refusal is not None:
             return self.refuse(refusal, share)
         if not token_valid:
             return self.token_invalid(request)
-        return files.serve_file(share, rights, reference) or self.refuse(access.Refusal.UNKNOWN)
+        served = files.serve_file(share, visit.rights, reference)
+        return served or self.refuse(access.Refusal.UNKNOWN)

@@ -1,0 +1,63 @@
+"""One request for a share, as the page and the API both see it.
+
+A :class:`Visit` holds what every answer starts from – the share a link token points to, the
+rights it grants, the moment of the request and the visitor's address – and asks
+:func:`access.refusal_for` with them, so that every view decides in the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from . import access, disclosure
+from .models import Share
+from .networks import Address, client_address
+from .rights import ShareRights
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A visitor's request for ``share``: its ``rights``, the time ``now`` and the ``address``."""
+
+    share: Share
+    rights: ShareRights
+    now: datetime
+    address: Address | None
+
+    def refusal(
+        self, object_state: access.ObjectState | None = None, *, granted: bool = False
+    ) -> access.Refusal | None:
+        """Why the share does not open for this visit (see :func:`access.refusal_for`), or
+        ``None``; ``object_state`` is looked up unless the caller already knows it."""
+        if object_state is None:
+            object_state = disclosure.shared_object_state(self.share, self.rights)
+        return access.refusal_for(
+            self.share,
+            now=self.now,
+            rights=self.rights,
+            address=self.address,
+            object_state=object_state,
+            granted=granted,
+        )
+
+    def shared_object(self, *, shown: bool) -> tuple[Any, access.ObjectState]:
+        """The shared object, loaded for display when it is ``shown`` and visible, and its
+        state for :meth:`refusal` (one query either way)."""
+        instance = disclosure.load_shared_object(self.share, self.rights) if shown else None
+        if instance is not None:
+            return instance, access.ObjectState.VISIBLE
+        return None, disclosure.shared_object_state(self.share, self.rights)
+
+
+def begin(request: HttpRequest, token: str) -> Visit | None:
+    """The visit of the share ``token`` points to; ``None`` when the token is not a share's."""
+    now = timezone.now()
+    share, rights = access.find_share(token)
+    if share is None or rights is None:
+        return None
+    return Visit(share, rights, now, client_address(request))
