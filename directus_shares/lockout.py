@@ -4,11 +4,17 @@ With a shared cache (Redis through Django's ``RedisCache``) the counters hold ac
 hosts; a per-process ``LocMemCache`` in production is reported by system check
 ``directus_shares.W020``. Each limit is a fixed window: ``(attempts, seconds)``. Past a limit no
 password is checked until the window ends.
+
+An attempt is counted *before* its password is checked (:func:`reserve_attempt`) and given back
+when the password was right (:func:`release_attempt`): concurrent guesses in any number of
+processes can never have more passwords checked between them than a limit allows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
@@ -20,38 +26,94 @@ from .signals import share_locked
 _PREFIX = "directus_shares:pw"
 
 
-def _windows(share: Share, address: Address | None) -> list[tuple[str, int, int]]:
-    """(cache key, allowed failures, window seconds) of each limit that applies."""
+@dataclass(frozen=True)
+class _Window:
+    """One limit: its cache key, the failures it allows and how long it lasts."""
+
+    key: str
+    allowed: int
+    seconds: int
+
+    @property
+    def name(self) -> str:  # "share" or "addr", as the share_locked signal reports it
+        return self.key.split(":")[2]
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """An attempt counted against every limit before its password is checked; ``retry_after``
+    (seconds) is set when it is past a limit, and then nothing may be checked."""
+
+    share: Share
+    address: Address | None
+    counts: tuple[tuple[_Window, int], ...] = ()
+    retry_after: int | None = None
+
+
+def _windows(share: Share, address: Address | None) -> list[_Window]:
     config = get_config()
-    attempts, seconds = config["PASSWORD_ATTEMPTS_PER_SHARE"]
-    windows = [(f"{_PREFIX}:share:{share.pk}", attempts, seconds)]
+    windows = [_Window(f"{_PREFIX}:share:{share.pk}", *config["PASSWORD_ATTEMPTS_PER_SHARE"])]
     if address is not None:
-        attempts, seconds = config["PASSWORD_ATTEMPTS_PER_ADDRESS"]
-        windows.append((f"{_PREFIX}:addr:{address}", attempts, seconds))
+        windows.append(
+            _Window(f"{_PREFIX}:addr:{address}", *config["PASSWORD_ATTEMPTS_PER_ADDRESS"])
+        )
     return windows
+
+
+def _wait(windows: list[_Window]) -> int:
+    ends = cache.get_many([f"{window.key}:ends" for window in windows])
+    now = time.time()
+    return max(max(int(ends.get(f"{w.key}:ends", now) - now) + 1, 1) for w in windows)
 
 
 def retry_after(share: Share, address: Address | None) -> int | None:
     """Seconds until ``share`` may be tried again from ``address``; ``None``: not locked."""
-    waits = []
-    for key, allowed, _seconds in _windows(share, address):
-        found = cache.get_many([key, f"{key}:ends"])
-        failures, ends = found.get(key, 0), found.get(f"{key}:ends", 0)
-        if failures >= allowed:
-            waits.append(max(int(ends - time.time()) + 1, 1))
-    return max(waits) if waits else None
+    windows = _windows(share, address)
+    failures = cache.get_many([window.key for window in windows])
+    locked = [window for window in windows if failures.get(window.key, 0) >= window.allowed]
+    return _wait(locked) if locked else None
 
 
-def record_failure(share: Share, address: Address | None) -> None:
-    """Count a wrong password against each limit (atomically where the cache is shared); send
-    :data:`~directus_shares.signals.share_locked` when this failure reaches a limit."""
-    for key, allowed, seconds in _windows(share, address):
-        if cache.add(key, 0, timeout=seconds):  # a new window
-            cache.set(f"{key}:ends", time.time() + seconds, timeout=seconds)
-        try:
-            failures = cache.incr(key)
-        except ValueError:  # the window ended between add() and incr()
-            cache.add(key, 1, timeout=seconds)
-            failures = 1
-        if failures == allowed:
-            share_locked.send(sender=Share, share=share, address=address, limit=key.split(":")[2])
+def reserve_attempt(share: Share, address: Address | None) -> Reservation:
+    """Count one attempt against each limit, atomically where the cache is shared – unless
+    ``share`` is locked for ``address`` already. A reservation past a limit is given back at
+    once: check nothing and answer 429."""
+    wait = retry_after(share, address)
+    if wait is not None:  # locked: nothing to count
+        return Reservation(share, address, retry_after=wait)
+    counts = tuple((window, _increment(window)) for window in _windows(share, address))
+    over = [window for window, count in counts if count > window.allowed]
+    if not over:
+        return Reservation(share, address, counts)
+    release_attempt(Reservation(share, address, counts))
+    return Reservation(share, address, retry_after=_wait(over))
+
+
+def release_attempt(reservation: Reservation) -> None:
+    """Give a reserved attempt back: its password was right, or it was never checked."""
+    for window, _count in reservation.counts:
+        with contextlib.suppress(ValueError):  # the window ended: nothing left to give back
+            cache.decr(window.key)
+
+
+def record_failure(reservation: Reservation) -> None:
+    """The reserved attempt's password was wrong: it stays counted. Send
+    :data:`~directus_shares.signals.share_locked` when it is the one that reaches a limit."""
+    for window, count in reservation.counts:
+        if count == window.allowed:
+            share_locked.send(
+                sender=Share,
+                share=reservation.share,
+                address=reservation.address,
+                limit=window.name,
+            )
+
+
+def _increment(window: _Window) -> int:
+    if cache.add(window.key, 0, timeout=window.seconds):  # a new window
+        cache.set(f"{window.key}:ends", time.time() + window.seconds, timeout=window.seconds)
+    try:
+        return cache.incr(window.key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.add(window.key, 1, timeout=window.seconds)
+        return 1

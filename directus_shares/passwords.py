@@ -1,7 +1,8 @@
 """The password step of opening a share, shared by the page and the API.
 
-Past a lockout no password is checked (:mod:`~directus_shares.lockout`); a wrong one is counted
-against the limits; every outcome is written to the access log. A share without a password
+Past a lockout no password is checked (:mod:`~directus_shares.lockout`); each attempt is counted
+against the limits before its password is checked, and given back if it was right; every refusal
+is written to the access log. A share without a password
 spends the same hashing work on a password attempt as a share with one, so the time of the
 answer does not tell them apart.
 """
@@ -45,15 +46,17 @@ def check_attempt(request: HttpRequest, share: Share, password: str) -> Password
         spend_like_a_check(password)
         return None
     address = client_address(request)
-    wait = lockout.retry_after(share, address)
-    if wait is not None:  # no password is checked until the window ends
+    # Counted before the check, so concurrent guesses cannot overtake the limits.
+    reservation = lockout.reserve_attempt(share, address)
+    if reservation.retry_after is not None:  # no password is checked until the window ends
         record_access(request, share, granted=False, reason=AccessReason.LOCKED_OUT)
-        return PasswordRefusal(AccessReason.LOCKED_OUT, retry_after=wait)
+        return PasswordRefusal(AccessReason.LOCKED_OUT, retry_after=reservation.retry_after)
     error = access.password_error(share, password)
     if error:
-        lockout.record_failure(share, address)
+        lockout.record_failure(reservation)
         record_access(request, share, granted=False, reason=AccessReason.WRONG_PASSWORD)
         return PasswordRefusal(AccessReason.WRONG_PASSWORD, message=error)
+    lockout.release_attempt(reservation)  # a right password does not count against the limits
     return None
 
 

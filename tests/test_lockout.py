@@ -154,3 +154,41 @@ def test_a_share_without_a_password_spends_the_same_hashing_on_an_attempt(
     work_with_password, counter.verified = counter.verified, 0
     assert attempt(without, password) in (200, 303)  # no password to match: it opens
     assert counter.verified == work_with_password == hashings
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_right_passwords_never_count_against_the_limits():
+    """Each attempt is counted before its check and given back when it was right, so a visitor
+    who opens many password shares is never locked out."""
+    locked = []
+    share_locked.connect(lambda **kwargs: locked.append(kwargs), weak=False, dispatch_uid="t")
+    try:
+        visitor = Client(REMOTE_ADDR="192.0.2.8")
+        shares = [ShareFactory(password=f"right {n}") for n in range(4)]
+        statuses = [
+            open_share(visitor, share, f"right {n}").status_code for n, share in enumerate(shares)
+        ]
+        assert open_share(visitor, shares[0], "wrong").status_code == 403  # still checked
+    finally:
+        share_locked.disconnect(dispatch_uid="t")
+    assert statuses == [303] * 4
+    assert locked == []
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_no_more_passwords_are_checked_than_the_limit_even_when_checks_overlap(monkeypatch):
+    """Attempts that arrive while earlier ones are still being checked are counted first: with
+    two checks under way, a third attempt is refused without a check."""
+    share = ShareFactory(password="right")
+    checked, inner = [], []
+
+    def slow_check(self, raw):  # a third attempt arrives during the first two checks
+        checked.append(raw)
+        if len(checked) == 2:
+            inner.append(open_share(Client(), share, "third").status_code)
+        return False
+
+    monkeypatch.setattr(Share, "check_password", slow_check)
+    first = open_share(Client(), share, "first")
+    assert open_share(Client(), share, "second").status_code == 403 and first.status_code == 403
+    assert inner == [429] and checked == ["first", "second"]
