@@ -1,0 +1,43 @@
+"""The WSGI application the load server runs (``bench/server.py``): the example project's, warmed
+up before gunicorn forks its workers (``--preload``), so no worker's first request pays for
+importing the views, the API and the translations.
+
+The warm-up request is a link token that is not one, which is refused before any database work:
+the master process never opens a connection its forked workers would share.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.db import connections
+
+from example_project.wsgi import application
+
+from .server import HOST, PROBE_PATH
+
+
+def _warm_up() -> None:
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": PROBE_PATH,
+        "SERVER_NAME": HOST,
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": HOST,
+        "wsgi.input": io.BytesIO(),
+        "wsgi.url_scheme": "http",
+    }
+
+    def start_response(status: str, headers: list[Any], *args: Any) -> None:
+        if not status.startswith("404"):
+            raise RuntimeError(f"The warm-up request answered {status}, not 404.")
+
+    b"".join(application(environ, start_response))
+    connections.close_all()
+
+
+_warm_up()
+
+__all__ = ["application"]

@@ -1,0 +1,36 @@
+"""Settings of the gunicorn workers that ``bench/server.py`` starts (the multi-process test and
+the load benchmark): the suite's settings as a deployment runs them – ``DEBUG`` off, persistent
+database connections, and a cache every worker shares, so password lockouts hold across them.
+
+Environment: ``DATABASE_URL`` (read by :mod:`tests.settings`), ``REDIS_URL``,
+``SERVER_CACHE_PREFIX`` (one per run), ``SERVER_CONN_MAX_AGE`` (seconds, default 600),
+``SERVER_PREPARE_THRESHOLD`` (psycopg prepares a statement on this run of it on a connection,
+with server-side binding; empty: Django's default, client-side binding and nothing prepared) and
+``SERVER_MEDIA_ROOT`` (uploads; the load benchmark keeps them in a temporary directory).
+"""
+
+from __future__ import annotations
+
+import os
+
+from tests.settings import *  # noqa: F403
+from tests.settings import DATABASES, MEDIA_ROOT
+
+DEBUG = False
+DATABASES["default"].update(
+    CONN_MAX_AGE=int(os.environ.get("SERVER_CONN_MAX_AGE", "600")), CONN_HEALTH_CHECKS=True
+)
+if os.environ.get("SERVER_PREPARE_THRESHOLD"):
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "server_side_binding": True,
+        "prepare_threshold": int(os.environ["SERVER_PREPARE_THRESHOLD"]),
+    }
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "KEY_PREFIX": os.environ.get("SERVER_CACHE_PREFIX", "directus-shares-server"),
+    }
+}
+MEDIA_ROOT = os.environ.get("SERVER_MEDIA_ROOT", MEDIA_ROOT)

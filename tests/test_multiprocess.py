@@ -1,0 +1,124 @@
+"""Uses and password lockouts hold across processes: real gunicorn workers on PostgreSQL, with
+the password counters in Redis, answering requests released at the same moment.
+
+The data is committed in pytest-django's test database (``transaction=True``), which the workers
+use too (``bench/server.py`` starts them, ``tests/server_settings.py`` configures them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from bench import rawhttp
+from bench.server import HOST, Server, ServerConfig, database_url, redis_unavailable, serving
+from directus_shares.conf import get_config
+from directus_shares.models import AccessReason, Share, ShareAccess
+from tests.factories import ShareFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+WORKERS = 4
+VISITORS = 40
+MAX_USES = 5
+WRONG_ATTEMPTS = 20
+GRANTED = {"api": 200, "page": 303}
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup: None) -> Iterator[Server]:
+    """gunicorn with :data:`WORKERS` sync workers on the test database, stopped after the module."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs worker processes on a shared server: set DATABASE_URL=postgres://…")
+    problem = redis_unavailable()
+    if problem:
+        pytest.skip(f"needs Redis as the workers' shared cache: {problem}")
+    config = ServerConfig(database_url(connection.settings_dict), workers=WORKERS)
+    with serving(config) as running:
+        yield running
+
+
+def target(server: Server, source: str = HOST) -> rawhttp.Target:
+    """Requests to ``server`` from the loopback address ``source`` (one per lockout test, so the
+    per-address counters of one test never lock another)."""
+    return rawhttp.Target(HOST, server.port, source)
+
+
+def auth_path(share: Share) -> str:
+    return f"/api/shares/open/{share.token}/auth/"
+
+
+def together(to: rawhttp.Target, requests: list[bytes]) -> list[rawhttp.Reply]:
+    return asyncio.run(rawhttp.send_together(to, requests))
+
+
+def first_opens(to: rawhttp.Target, share: Share, surface: str) -> list[bytes]:
+    """One first open per visitor: the API's ``auth``, or the page's form (after its ``GET``,
+    which counts nothing, for the CSRF cookie)."""
+    if surface == "api":
+        return [rawhttp.post_json(auth_path(share), {}) for _ in range(VISITORS)]
+    url = share.get_absolute_url()
+    landings = together(to, [rawhttp.request("GET", url)] * VISITORS)
+    assert {reply.status for reply in landings} == {200}
+    csrf_tokens = [reply.cookies()["csrftoken"] for reply in landings]
+    return [
+        rawhttp.post_form(url, {"csrfmiddlewaretoken": token}, {"csrftoken": token})
+        for token in csrf_tokens
+    ]
+
+
+def access_rows(share: Share) -> Counter[str]:
+    return Counter(ShareAccess.objects.filter(share=share).values_list("reason", flat=True))
+
+
+@pytest.mark.parametrize("surface", ["api", "page"])
+def test_concurrent_first_opens_in_many_processes_grant_exactly_max_uses(server, surface):
+    share = ShareFactory(max_uses=MAX_USES)
+    to = target(server)
+    statuses = Counter(reply.status for reply in together(to, first_opens(to, share, surface)))
+    assert statuses == {GRANTED[surface]: MAX_USES, 410: VISITORS - MAX_USES}
+    share.refresh_from_db()
+    assert share.times_used == MAX_USES
+    assert access_rows(share) == {
+        AccessReason.GRANTED: MAX_USES,
+        AccessReason.USED_UP: VISITORS - MAX_USES,
+    }
+    assert ShareAccess.objects.filter(share=share, granted=True).count() == MAX_USES
+
+
+def wrong_password_burst(to: rawhttp.Target, share: Share) -> list[rawhttp.Reply]:
+    """:data:`WRONG_ATTEMPTS` wrong passwords for ``share``, all sent at the same moment."""
+    requests = [
+        rawhttp.post_json(auth_path(share), {"password": f"wrong {number}"})
+        for number in range(WRONG_ATTEMPTS)
+    ]
+    return together(to, requests)
+
+
+def assert_locked(reply: rawhttp.Reply) -> None:
+    assert reply.status == 429 and reply.json()["code"] == "too_many_attempts"
+    assert 0 < int(reply.header("Retry-After") or 0) <= 900
+
+
+def test_wrong_passwords_from_one_address_lock_it_in_every_worker(server):
+    limit = get_config()["PASSWORD_ATTEMPTS_PER_ADDRESS"][0]
+    share = ShareFactory(password="right")
+    to = target(server, "127.0.0.2")
+    replies = wrong_password_burst(to, share)
+    wrong = [reply for reply in replies if reply.status == 401]
+    assert all(reply.json()["code"] == "wrong_password" for reply in wrong)
+    assert len(wrong) == limit  # each attempt is counted before its check: none overtakes
+    for reply in replies:
+        if reply.status != 401:
+            assert_locked(reply)
+    right = rawhttp.post_json(auth_path(share), {"password": "right"})
+    assert_locked(asyncio.run(rawhttp.send(to, right)))
+    assert Share.objects.get(pk=share.pk).times_used == 0
+    rows = access_rows(share)  # every attempt is logged, none granted
+    assert rows.total() == WRONG_ATTEMPTS + 1 and rows[AccessReason.GRANTED] == 0
+    assert rows[AccessReason.WRONG_PASSWORD] == limit
+    assert rows[AccessReason.LOCKED_OUT] == WRONG_ATTEMPTS + 1 - limit
