@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from django.db import connection
@@ -27,6 +29,7 @@ VISITORS = 40
 MAX_USES = 5
 WRONG_ATTEMPTS = 20
 GRANTED = {"api": 200, "page": 303}
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +55,15 @@ def auth_path(share: Share) -> str:
     return f"/api/shares/open/{share.token}/auth/"
 
 
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` in a thread of its own: the browser tests' Playwright keeps an event
+    loop running in the main thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def together(to: rawhttp.Target, requests: list[bytes]) -> list[rawhttp.Reply]:
-    return asyncio.run(rawhttp.send_together(to, requests))
+    return run_async(rawhttp.send_together(to, requests))
 
 
 def first_opens(to: rawhttp.Target, share: Share, surface: str) -> list[bytes]:
@@ -116,7 +126,7 @@ def test_wrong_passwords_from_one_address_lock_it_in_every_worker(server):
         if reply.status != 401:
             assert_locked(reply)
     right = rawhttp.post_json(auth_path(share), {"password": "right"})
-    assert_locked(asyncio.run(rawhttp.send(to, right)))
+    assert_locked(run_async(rawhttp.send(to, right)))
     assert Share.objects.get(pk=share.pk).times_used == 0
     rows = access_rows(share)  # every attempt is logged, none granted
     assert rows.total() == WRONG_ATTEMPTS + 1 and rows[AccessReason.GRANTED] == 0

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import Group
@@ -43,6 +44,23 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ObjectDeletedFilter(admin.SimpleListFilter):
+    """Shares whose object was deleted (or whose model left the project): orphaned."""
+
+    title = _("object deleted")
+    parameter_name = "object_deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Iterable[tuple[str, Any]]:
+        return [("1", _("Yes")), ("0", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
+        if self.value() == "1":
+            return queryset.orphaned()
+        if self.value() == "0":
+            return queryset.exclude(pk__in=queryset.orphaned().values("pk"))
+        return queryset
+
+
 class ShareChangeList(ChangeList):
     """The changelist, with each page's shared objects loaded in one query per content type."""
 
@@ -52,13 +70,15 @@ class ShareChangeList(ChangeList):
 
 
 def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.AdminSite) -> None:
-    """Set ``shared_object_html`` and ``link_url`` on each share, with one query per model."""
+    """Set ``shared_object_html``, ``object_deleted`` and ``link_url`` on each share, with one
+    query per model."""
     wanted: dict[type[models.Model], dict[Any, list[Share]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for share in shares:
         share.link_url = request.build_absolute_uri(share.get_absolute_url())
         share.shared_object_html = _object_label(share, None)
+        share.object_deleted = True  # until it is found
         model = share.content_type.model_class()  # selected with the share: no query
         if model is None:
             continue
@@ -73,6 +93,27 @@ def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.Ad
             url = _change_url(model_admin, request, obj)
             for share in by_pk.get(obj.pk, []):
                 share.shared_object_html = _object_label(share, obj, url)
+                share.object_deleted = False
+
+
+def object_deleted(share: Share) -> bool:
+    """Whether the share's object no longer exists, or its model left the project (as
+    :meth:`ShareQuerySet.orphaned` decides, for one share)."""
+    model = share.shared_model
+    if model is None:
+        return True
+    try:
+        pk = model._meta.pk.to_python(share.object_pk)
+    except ValidationError:
+        return True
+    return not model._base_manager.filter(pk=pk).exists()
+
+
+def _is_share_id(value: str) -> bool:
+    """Whether ``value`` can be a share's id (a positive 64-bit integer, as text)."""
+    return (
+        value.isascii() and value.isdigit() and 0 < int(value) <= models.BigIntegerField.MAX_BIGINT
+    )
 
 
 def _change_url(model_admin: Any, request: HttpRequest, obj: models.Model) -> str | None:
@@ -121,6 +162,7 @@ class ShareAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         StatusFilter,
+        ObjectDeletedFilter,
         ("role", admin.RelatedOnlyFieldListFilter),
         ("content_type", admin.RelatedOnlyFieldListFilter),
         ("created_by", admin.RelatedOnlyFieldListFilter),
@@ -223,7 +265,10 @@ class ShareAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         if obj is not None and obj.pk is not None:
             url = request.build_absolute_uri(obj.get_absolute_url())
-            context.update(share_link=url, share_qr_code=qr_code_svg(url))
+            obj.object_deleted = object_deleted(obj)  # asked once, for the banner and the field
+            context.update(
+                share_link=url, share_qr_code=qr_code_svg(url), share_problems=self.attention(obj)
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # -- columns ----------------------------------------------------------------------------------
@@ -260,6 +305,11 @@ class ShareAdmin(admin.ModelAdmin):
     def attention(self, share: Share) -> str:
         """Why the share no longer opens although its own dates and uses would allow it."""
         problems = []
+        if getattr(share, "object_deleted", None) is None:  # set by ShareChangeList
+            share.object_deleted = object_deleted(share)
+        if share.object_deleted:
+            gone = share.shared_model is None
+            problems.append(_("its model was removed") if gone else _("its object was deleted"))
         if share.creator_removed:
             problems.append(_("its creator was deleted"))
         elif share.created_by is not None and not share.created_by.is_active:
@@ -269,6 +319,20 @@ class ShareAdmin(admin.ModelAdmin):
         return "; ".join(str(problem) for problem in problems)
 
     # -- actions ----------------------------------------------------------------------------------
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Share]) -> Any:
+        """Django's, once the selected ids are known to be ids: a tampered selection (text, or a
+        number no id column holds) makes Django's ``pk__in`` filter raise – a 500 – so it
+        selects nothing instead, with Django's own message."""
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(_is_share_id(value) for value in selected):
+            message = _(
+                "Items must be selected in order to perform actions on them. No items have been "
+                "changed."
+            )
+            self.message_user(request, message, messages.WARNING)
+            return None  # back to the list
+        return super().response_action(request, queryset)
 
     @admin.action(description=_("Revoke selected shares"), permissions=["change"])
     def revoke_shares(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:

@@ -12,8 +12,10 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
-from django.db.models import F, Q
+from django.db import connections, models, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Cast, Lower, Replace
+from django.db.models.lookups import Range
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,54 @@ class ShareStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     USED_UP = "used_up", _("Used up")
     REVOKED = "revoked", _("Revoked")
+
+
+# A share's ``object_pk`` in the type of its model's primary key – NULL where it cannot be one –
+# so that looking the object up uses the key's index (and PostgreSQL never fails on a cast).
+_AS_BIGINT = Case(
+    When(
+        object_pk__regex=r"^-?[0-9]{1,19}$",
+        then=Case(
+            When(
+                Range(
+                    Cast("object_pk", models.DecimalField(max_digits=20, decimal_places=0)),
+                    (-(2**63), 2**63 - 1),
+                ),
+                then=Cast("object_pk", models.BigIntegerField()),
+            )
+        ),
+    )
+)
+_AS_UUID = Case(
+    When(
+        object_pk__regex=r"^[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}$",
+        then=Cast("object_pk", models.UUIDField()),
+    )
+)
+_AS_HEX = Lower(Replace("object_pk", Value("-"), Value("")))  # UUIDs without a native type
+
+
+def _existing_object(
+    model: type[models.Model], native_uuid: bool
+) -> tuple[dict[str, Any], models.QuerySet]:
+    """The shared object in ``model``'s table, as a subquery of a share (with the aliases the
+    share needs for it). Counts rows the default manager hides (soft deletion) as existing."""
+    pk = model._meta.pk
+    while pk.is_relation:  # multi-table inheritance: the parent's key
+        pk = pk.target_field
+    objects = model._base_manager.all()
+    if isinstance(pk, models.CharField | models.TextField):
+        return {}, objects.filter(pk=OuterRef("object_pk"))
+    if isinstance(pk, models.UUIDField):
+        key, expression = (
+            ("_ds_object_uuid", _AS_UUID) if native_uuid else ("_ds_object_hex", _AS_HEX)
+        )
+    elif isinstance(pk, models.IntegerField):
+        key, expression = "_ds_object_int", _AS_BIGINT
+    else:  # any other type of key: compare it as the text str(pk) stored (no index)
+        text = objects.alias(_ds_pk_text=Cast("pk", models.CharField()))
+        return {}, text.filter(_ds_pk_text=OuterRef("object_pk"))
+    return {key: expression}, objects.filter(pk=OuterRef(key))
 
 
 class ShareQuerySet(models.QuerySet["Share"]):
@@ -57,6 +107,27 @@ class ShareQuerySet(models.QuerySet["Share"]):
     def with_uses_left(self) -> ShareQuerySet:
         """Shares without a use limit, or with uses left."""
         return self.filter(Q(max_uses__isnull=True) | Q(times_used__lt=F("max_uses")))
+
+    def orphaned(self) -> ShareQuerySet:
+        """Shares whose object no longer exists, or whose model left the project.
+
+        Asks which content types the shares point to (one query), then filters with one
+        ``NOT EXISTS`` subquery per content type on its model's table, which matches
+        ``object_pk`` in the primary key's own type.
+        """
+        native_uuid = connections[self.db].features.has_native_uuid_field
+        aliases: dict[str, Any] = {}
+        gone = Q(pk__in=[])
+        content_type_ids = self.order_by().values_list("content_type_id", flat=True).distinct()
+        for content_type_id in sorted(content_type_ids):
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            if model is None:
+                gone |= Q(content_type_id=content_type_id)
+                continue
+            needed, existing = _existing_object(model, native_uuid)
+            aliases.update(needed)
+            gone |= Q(content_type_id=content_type_id) & ~Exists(existing)
+        return self.alias(**aliases).filter(gone)
 
     def with_status(self, status: str, now: datetime) -> ShareQuerySet:
         """The shares whose :meth:`Share.status_at` ``now`` is ``status``, decided in SQL.

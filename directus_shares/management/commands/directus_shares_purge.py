@@ -1,0 +1,183 @@
+"""``manage.py directus_shares_purge``: delete shares that can no longer open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from directus_shares.models import Share, ShareAccess, ShareStatus
+
+DEFAULT_GRACE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of share that can no longer open, and how to select those past the grace period."""
+
+    name: str
+    help: str
+    select: Callable[[datetime, datetime], QuerySet[Share]]  # (now, cutoff) -> shares
+
+
+def _orphaned(now: datetime, cutoff: datetime) -> QuerySet[Share]:
+    # No grace period: nothing records when an object or a user was deleted, and such a share
+    # never opens again (a re-created object with the same key would even revive it).
+    return Share.objects.filter(
+        Q(creator_removed=True) | Q(pk__in=Share.objects.orphaned().values("pk"))
+    )
+
+
+def _revoked(now: datetime, cutoff: datetime) -> QuerySet[Share]:
+    return Share.objects.with_status(ShareStatus.REVOKED, now).filter(revoked_at__lte=cutoff)
+
+
+def _expired(now: datetime, cutoff: datetime) -> QuerySet[Share]:
+    return Share.objects.with_status(ShareStatus.EXPIRED, now).filter(date_end__lte=cutoff)
+
+
+def _used_up(now: datetime, cutoff: datetime) -> QuerySet[Share]:
+    # The time of the last use is not stored on the share: its access log and its last change
+    # both have to be older than the cutoff.
+    recent = ShareAccess.objects.filter(share=OuterRef("pk"), at__gt=cutoff)
+    used_up = Share.objects.with_status(ShareStatus.USED_UP, now)
+    return used_up.filter(updated_at__lte=cutoff).exclude(Exists(recent))
+
+
+def _utc(moment: datetime | None) -> str:
+    return "?" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def reason(kind: str, share: Share, object_deleted: bool) -> str:
+    """Why ``share`` goes, for the dry run's list."""
+    if kind == "revoked":
+        role = ", role deleted" if share.role_removed else ""
+        return f"revoked {_utc(share.revoked_at)}{role}"
+    if kind == "expired":
+        return f"expired {_utc(share.date_end)}"
+    if kind == "used-up":
+        return f"used up ({share.times_used} of {share.max_uses} uses)"
+    gone = []
+    if share.shared_model is None:
+        gone.append("model removed")
+    elif object_deleted:
+        gone.append("object deleted")
+    if share.creator_removed:
+        gone.append("creator deleted")
+    return ", ".join(gone)
+
+
+#: In this order: an orphaned share is counted (and deleted) as orphaned, whatever its status.
+KINDS = (
+    Kind("orphaned", "shares whose object, model or creator was deleted (no grace)", _orphaned),
+    Kind("revoked", "shares revoked more than DAYS ago (also: role deleted)", _revoked),
+    Kind("expired", "shares whose end passed more than DAYS ago", _expired),
+    Kind("used-up", "used-up shares last used and changed more than DAYS ago", _used_up),
+)
+
+
+def delete_shares(shares: QuerySet[Share]) -> tuple[int, int]:
+    """Delete ``shares`` and their access log; (shares, log entries) deleted.
+
+    The log goes first in one ``DELETE``; the shares then through Django's collector, so delete
+    signals and any other relation to a share are honoured.
+    """
+    entries, _by_model = ShareAccess.objects.filter(share__in=shares).delete()
+    _total, by_model = shares.delete()
+    return by_model.get(Share._meta.label, 0), entries
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete shares that can no longer open: orphaned (their object, model or creator was "
+        "deleted), revoked, expired and used up. Without a kind option, all kinds. Active and "
+        "not-yet-open shares are never deleted. Deleting a share deletes its access log."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        for kind in KINDS:
+            parser.add_argument(
+                f"--{kind.name}",
+                action="append_const",
+                const=kind.name,
+                dest="kinds",
+                help=f"Delete {kind.help}.",
+            )
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=DEFAULT_GRACE_DAYS,
+            metavar="DAYS",
+            help="Grace period: keep revoked, expired and used-up shares until they ended this "
+            f"many days ago (default: {DEFAULT_GRACE_DAYS}; 0: all of them).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="List the shares that would be deleted (id, name, object, reason); delete none.",
+        )
+
+    def handle(
+        self,
+        *args: Any,
+        kinds: list[str] | None,
+        older_than: int,
+        dry_run: bool,
+        **options: Any,
+    ) -> None:
+        if older_than < 0:
+            raise CommandError("--older-than must be 0 or more days.")
+        now = timezone.now()
+        try:
+            cutoff = now - timedelta(days=older_than)
+        except OverflowError:
+            raise CommandError(f"--older-than {older_than} reaches back too far.") from None
+        selected = [kind for kind in KINDS if not kinds or kind.name in kinds]
+        counts: list[tuple[str, int, int]] = []
+        orphaned: QuerySet[Share] | None = None
+        with transaction.atomic():
+            for kind in selected:
+                shares = kind.select(now, cutoff)
+                if kind.name == "orphaned":
+                    orphaned = shares
+                elif dry_run and orphaned is not None:
+                    # The other kinds exclude one another; an orphaned share of one of them
+                    # counts as orphaned (the real run has deleted it by now).
+                    shares = shares.exclude(pk__in=orphaned.values("pk"))
+                counts.append((kind.name, *self._purge(kind, shares, dry_run)))
+        self._report(counts, older_than, dry_run)
+
+    def _purge(self, kind: Kind, shares: QuerySet[Share], dry_run: bool) -> tuple[int, int]:
+        """Delete ``shares`` (or list them, with ``dry_run``); how many shares and log entries."""
+        if not dry_run:
+            return delete_shares(shares)
+        listed = list(shares.select_related("content_type").order_by("pk"))
+        deleted_objects: set[int] = set()
+        if kind.name == "orphaned":
+            orphans = Share.objects.filter(pk__in=shares.values("pk")).orphaned()
+            deleted_objects = set(orphans.values_list("pk", flat=True))
+        for share in listed:
+            content_type = share.content_type
+            self.stdout.write(
+                f"#{share.pk} {share.name or '(no name)'!r} "
+                f"{content_type.app_label}.{content_type.model} {share.object_pk}: "
+                f"{reason(kind.name, share, share.pk in deleted_objects)}"
+            )
+        return len(listed), ShareAccess.objects.filter(share__in=shares).count()
+
+    def _report(self, counts: list[tuple[str, int, int]], older_than: int, dry_run: bool) -> None:
+        verb = "would be deleted" if dry_run else "deleted"
+        for name, shares, _entries in counts:
+            self.stdout.write(f"{name}: {shares} {'share' if shares == 1 else 'shares'} {verb}")
+        total = sum(shares for _name, shares, _entries in counts)
+        entries = sum(entries for _name, _shares, entries in counts)
+        self.stdout.write(
+            f"{total} {'share' if total == 1 else 'shares'} {verb}, with {entries} access log "
+            f"{'entry' if entries == 1 else 'entries'} (grace period: {older_than} days)."
+        )
