@@ -7,6 +7,7 @@ model when it is saved (:func:`row_filter_errors`) and applied as ``queryset.fil
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -48,6 +49,8 @@ def row_filter_errors(model: type[models.Model], spec: Any) -> list[str]:
             errors.append(f"{lookup}: {problem}")
         elif not _is_json_value(value):
             errors.append(f"{lookup}: " + _("values are text, numbers, true/false, null or lists."))
+        elif _has_nul(value):  # PostgreSQL stores it neither in JSON nor in text columns
+            errors.append(f"{lookup}: " + _("Null characters are not allowed."))
         elif lookup.endswith(("__regex", "__iregex")) and (problem := _regex_problem(value)):
             errors.append(f"{lookup}: {problem}")
     if errors:
@@ -57,7 +60,8 @@ def row_filter_errors(model: type[models.Model], spec: Any) -> list[str]:
         str(queryset.query)
     except EmptyResultSet:  # e.g. {"status__in": []}: valid, it lets no row through
         return []
-    except (FieldError, ValidationError, ValueError, TypeError) as error:
+    # OverflowError: a value no column type can hold (a datetime before year 1 in UTC, say).
+    except (FieldError, ValidationError, ValueError, TypeError, OverflowError) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         return [message]
     try:  # … and as the database does (a regular expression it cannot compile, say)
@@ -107,5 +111,18 @@ def _regex_problem(value: Any) -> str | None:
 
 def _is_json_value(value: Any) -> bool:
     if isinstance(value, list):
-        return all(isinstance(item, JSONScalar) for item in value)
+        return all(_is_json_scalar(item) for item in value)
+    return _is_json_scalar(value)
+
+
+def _is_json_scalar(value: Any) -> bool:
+    # NaN and ±Infinity (also 1e400): Python's json reads them, but they are not JSON – neither
+    # database stores them in a JSON column – and no lookup can compare with them.
+    if isinstance(value, float):
+        return math.isfinite(value)
     return isinstance(value, JSONScalar)
+
+
+def _has_nul(value: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(item, str) and "\x00" in item for item in values)

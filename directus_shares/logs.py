@@ -10,9 +10,11 @@ logger = logging.getLogger(__name__)
 
 
 def redacted_path(request: HttpRequest) -> str:
-    """The request path with the link's secret cut to its first six characters."""
-    prefix, _sep, token = request.path.rstrip("/").rpartition("/")
-    return f"{prefix}/{token[:6]}…/"
+    """The request path with the link token (the view's ``token`` argument) cut to its first
+    six characters, wherever it stands in the path."""
+    match = getattr(request, "resolver_match", None)
+    token = match.kwargs.get("token", "") if match is not None else ""
+    return request.path.replace(token, f"{token[:6]}…") if token else request.path
 
 
 def log_refusal(request: HttpRequest, response: HttpResponse, reason: str) -> HttpResponse:

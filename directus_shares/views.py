@@ -9,7 +9,14 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import RequestDataTooBig
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -101,6 +108,22 @@ class SharePageView(View):
             record_access(request, share, granted=True, reason=AccessReason.GRANTED)
             return opened
         return self.not_counted(request, token, visit.now)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except RequestDataTooBig:  # a form body over DATA_UPLOAD_MAX_MEMORY_SIZE
+            response = HttpResponseBadRequest(
+                _("The request is too large."), content_type="text/plain; charset=utf-8"
+            )
+            return self.quietly_logged(request, response, reason="too large")
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        """405, logged without the link (Django's own line would write the whole path)."""
+        response = HttpResponseNotAllowed(self._allowed_methods())
+        return self.quietly_logged(request, response, reason="method")
 
     # -- answers --------------------------------------------------------------------------------
 

@@ -170,6 +170,22 @@ def test_invalid_options_are_shown_next_to_their_fields_and_nothing_is_saved(sha
     assert not Share.objects.exists()
 
 
+def test_the_limit_cannot_be_set_below_the_uses_already_counted(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, max_uses=5)
+    Share.objects.filter(pk=share.pk).update(times_used=3)
+    client = logged_in(sharer)
+    change = {"name": "Capped", "role": reviewer.pk, "max_uses": "2"}
+    response = client.post(shares_url(shared, "change", share), change)
+    assert "It was used 3 times already: the limit cannot be lower." in response.content.decode()
+    share.refresh_from_db()
+    assert share.max_uses == 5 and share.name != "Capped"  # nothing saved
+    response = client.post(shares_url(shared, "change", share), {**change, "max_uses": "3"})
+    assert response.status_code == 302  # exactly the uses counted: used up from now on
+    share.refresh_from_db()
+    assert share.max_uses == 3 and share.uses_left == 0
+
+
 def test_editing_changes_and_removes_the_password_and_ends_grants(sharer, reviewer):
     shared = report()
     share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, password="one")

@@ -236,6 +236,17 @@ def test_the_options_are_updated(sharer, reviewer):
     assert response.json()["role_name"] is None
 
 
+def test_the_limit_cannot_be_set_below_the_uses_already_counted(sharer, reviewer):
+    share = share_of(sharer, reviewer, max_uses=5)
+    Share.objects.filter(pk=share.pk).update(times_used=3)
+    response = api(sharer).patch(detail(share), {"max_uses": 2}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "max_uses": ["It was used 3 times already: the limit cannot be lower."]
+    }
+    assert Share.objects.get(pk=share.pk).max_uses == 5
+
+
 @pytest.mark.parametrize(
     "change",
     [

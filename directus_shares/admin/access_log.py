@@ -10,6 +10,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from ..models import ShareAccess
+from .forms import BoundedInlineMixin
 
 
 class NewestAccessesFormSet(BaseInlineFormSet):
@@ -28,7 +29,7 @@ class NewestAccessesFormSet(BaseInlineFormSet):
         return self._newest
 
 
-class ShareAccessInline(admin.TabularInline):
+class ShareAccessInline(BoundedInlineMixin, admin.TabularInline):
     """Who tried to open the share, when, and whether it opened – for reading only.
 
     Whoever may see the share's admin page sees its log; nobody adds, edits or deletes entries
@@ -41,6 +42,7 @@ class ShareAccessInline(admin.TabularInline):
     fields = ["at", "granted", "reason", "address"]
     readonly_fields = fields
     extra = 0
+    max_num = NewestAccessesFormSet.limit  # all it ever shows
     can_delete = False
     show_change_link = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
@@ -12,6 +13,26 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import get_config
 from ..mail import MAX_RECIPIENTS, parse_recipients
 from ..models import Share
+
+
+class SplitDateTimeField(forms.SplitDateTimeField):
+    """The admin's date and time, refused when the moment has no UTC equivalent.
+
+    The database stores UTC: 0001-01-01 00:00 in a zone east of UTC (or 9999-12-31 23:59 west of
+    it) lies outside the years Python can represent, so SQLite fails to save it (a 500) and
+    PostgreSQL saves it but can never read it back – every page listing the share then fails.
+    """
+
+    def compress(self, data_list: list[Any]) -> datetime | None:
+        value = super().compress(data_list)
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError(
+                    self.error_messages["invalid_date"], code="invalid_date"
+                ) from None
+        return value
 
 
 class ShareForm(forms.ModelForm):
@@ -42,8 +63,8 @@ class ShareForm(forms.ModelForm):
             "date_end": widgets.AdminSplitDateTime,
         }
         field_classes = {
-            "date_start": forms.SplitDateTimeField,
-            "date_end": forms.SplitDateTimeField,
+            "date_start": SplitDateTimeField,
+            "date_end": SplitDateTimeField,
         }
 
     def __init__(self, *args: Any, roles: Any = None, **kwargs: Any) -> None:
@@ -76,6 +97,19 @@ class ShareForm(forms.ModelForm):
             share.set_password(None)
         elif self.cleaned_data.get("new_password"):
             share.set_password(self.cleaned_data["new_password"])
+
+
+class BoundedInlineMixin:
+    """For an inline admin: build no more forms than the inline may hold (``max_num``).
+
+    Django builds – and, when the page is refused, renders again – up to ``max_num`` + 1000
+    forms for whatever ``TOTAL_FORMS`` a request claims: a minute's work for one tampered
+    request. With this mixin the formset stops at ``max_num`` ("Please submit at most …").
+    """
+
+    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("absolute_max", self.get_max_num(request, obj, **kwargs))  # type: ignore[attr-defined]
+        return super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
 
 
 class SendLinkForm(forms.Form):

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..fields import is_shareable_model
 from ..models import RoleRule, RoleSettings, shareable_field_names
+from .forms import BoundedInlineMixin
 
 
 def shareable_content_types() -> list[int]:
@@ -68,16 +70,33 @@ class RoleRuleForm(forms.ModelForm):
             value = [name.strip() for name in value.split(",") if name.strip()]
         return list(value)
 
+    def validate_unique(self) -> None:
+        """Also check "one rule per model" against the rules already saved.
 
-class RoleRuleInline(admin.StackedInline):
+        Django's inline forms leave every constraint that involves the parent (the role) to the
+        formset, which compares only the forms it holds, so a second rule for a model that has
+        one – from a stale or tampered form – reached the database: IntegrityError, a 500.
+        """
+        super().validate_unique()
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class RoleRuleInline(BoundedInlineMixin, admin.StackedInline):
     model = RoleRule
     form = RoleRuleForm
     extra = 0
     verbose_name = _("share rule (fields and rows of one model)")
     verbose_name_plural = _("share rules: what this role sees of each model through shares")
 
+    def get_max_num(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        """One rule per shareable model at most."""
+        return len(shareable_content_types())
 
-class RoleSettingsInline(admin.StackedInline):
+
+class RoleSettingsInline(BoundedInlineMixin, admin.StackedInline):
     model = RoleSettings
     can_delete = False
     max_num = 1

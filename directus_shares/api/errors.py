@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..access import Refusal
-from ..logs import logger
+from ..logs import log_refusal
 
 #: Codes of the API's own refusals, beside the :class:`~directus_shares.access.Refusal` codes.
 PASSWORD_REQUIRED = "password_required"
@@ -15,9 +15,11 @@ WRONG_PASSWORD = "wrong_password"
 PASSWORD_TOO_LONG = "password_too_long"
 CHANGED = "changed"
 TOKEN_INVALID = "token_invalid"
+REQUEST_TOO_LARGE = "request_too_large"
 
 CHANGED_DETAIL = _("This share was changed while it was being opened. Please try again.")
 TOO_MANY_ATTEMPTS_DETAIL = _("Too many wrong passwords. Try again after Retry-After seconds.")
+REQUEST_TOO_LARGE_DETAIL = _("The request is too large.")
 TOKEN_INVALID_DETAIL = _("The access token is missing, invalid or expired. Authenticate again.")
 
 
@@ -25,23 +27,10 @@ def error_response(request: Request, code: str, detail: object, status: int) -> 
     """An error in the API's one shape; a 4xx is logged without the link's secret."""
     response = Response({"code": code, "detail": str(detail)}, status=status)
     if status >= 400:
-        log_quietly(request, response, code)
+        log_refusal(request._request, response, code)  # DRF's request wraps Django's
     return response
 
 
 def refusal_response(request: Request, refusal: Refusal) -> Response:
     """The JSON twin of the share page's refusal: same status, the refusal's code and title."""
     return error_response(request, refusal.code, refusal.title, refusal.status)
-
-
-def redacted_path(request: Request) -> str:
-    """The request path with the link token cut to its first six characters."""
-    token = (getattr(request, "parser_context", None) or {}).get("kwargs", {}).get("token", "")
-    return request.path.replace(token, f"{token[:6]}…") if token else request.path
-
-
-def log_quietly(request: Request, response: Response, reason: str) -> None:
-    """Log a refused request without its token, in place of Django's request-log line (which
-    would write the whole working link)."""
-    logger.info("Share refused (%s, %s): %s", response.status_code, reason, redacted_path(request))
-    response._has_been_logged = True  # type: ignore[attr-defined]  # read by log_response

@@ -11,6 +11,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
@@ -54,6 +55,10 @@ class ShareOpenView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         """DRF's own errors (malformed JSON, wrong method, …) in the API's one error shape."""
+        if isinstance(exc, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+            return errors.error_response(
+                self.request, errors.REQUEST_TOO_LARGE, errors.REQUEST_TOO_LARGE_DETAIL, 400
+            )
         if not isinstance(exc, APIException):
             return super().handle_exception(exc)
         codes, detail = exc.get_codes(), exc.detail

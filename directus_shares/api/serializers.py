@@ -6,6 +6,7 @@ are fixed when it is created; an update that tries to change them is refused (40
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps as django_apps
@@ -23,6 +24,7 @@ from ..conf import get_config
 from ..fields import is_shareable_model
 from ..mail import MAX_RECIPIENTS
 from ..models import Share, ShareStatus
+from ..models.share import max_uses_below_used
 from ..sharing import SHARE_OPTIONS, SharingDenied, assignable_roles, can_view, create_share
 
 #: Fixed at creation: an update may repeat their current value, never change it.
@@ -83,8 +85,31 @@ class ContentTypeField(serializers.CharField):
         return content_type
 
 
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, refusing (400) a moment with no UTC equivalent where DRF fails with a 500.
+
+    DRF catches the overflow only for input that names its offset: ``0001-01-01T00:00:00``
+    without one, read in a zone east of UTC, overflows while DRF checks it (or later, in the
+    database adapter, which stores UTC).
+    """
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        try:
+            value = super().enforce_timezone(value)
+            if timezone.is_aware(value):
+                value.astimezone(UTC)
+        except OverflowError:
+            self.fail("overflow")
+        return value
+
+
 class ShareSerializer(serializers.ModelSerializer):
     """A share with its state and absolute link; ``password`` and ``remove_password`` in only."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     role = serializers.PrimaryKeyRelatedField(
         queryset=Group.objects.all(), allow_null=True, required=False
@@ -169,6 +194,9 @@ class ShareSerializer(serializers.ModelSerializer):
         end = attrs.get("date_end", getattr(self.instance, "date_end", None))
         if start and end and end <= start:
             errors["date_end"] = _("The end must be after the start.")
+        max_uses, used = attrs.get("max_uses"), getattr(self.instance, "times_used", 0)
+        if max_uses is not None and max_uses < used:
+            errors["max_uses"] = max_uses_below_used(used)
         if errors:
             raise serializers.ValidationError(errors)
         if self.instance is None:
@@ -290,7 +318,10 @@ class ShareFilterSerializer(serializers.Serializer):
 
     object = serializers.CharField(required=False, help_text="app_label.model:pk")
     content_type = serializers.CharField(required=False, help_text="app_label.model")
-    created_by = serializers.IntegerField(required=False)
+    # Bounded: SQLite cannot even compare its column with a larger integer (a 500).
+    created_by = serializers.IntegerField(
+        required=False, min_value=1, max_value=models.BigIntegerField.MAX_BIGINT
+    )
     status = serializers.ChoiceField(choices=ShareStatus.choices, required=False)
 
 

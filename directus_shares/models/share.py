@@ -19,6 +19,7 @@ from django.db.models.lookups import Range
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .. import tokens
 from ..conf import get_config
@@ -150,6 +151,15 @@ class ShareQuerySet(models.QuerySet["Share"]):
         if status == ShareStatus.ACTIVE:
             return self.open_at(now).with_uses_left()
         raise ValueError(f"Unknown share status: {status!r}")
+
+
+def max_uses_below_used(times_used: int) -> str:
+    """Why a limit below the uses already counted is refused (the form's and the API's message)."""
+    return ngettext(
+        "It was used %(count)d time already: the limit cannot be lower.",
+        "It was used %(count)d times already: the limit cannot be lower.",
+        times_used,
+    ) % {"count": times_used}
 
 
 class Share(models.Model):
@@ -353,8 +363,13 @@ class Share(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        errors = {}
         if self.date_start and self.date_end and self.date_end <= self.date_start:
-            raise ValidationError({"date_end": _("The end must be after the start.")})
+            errors["date_end"] = _("The end must be after the start.")
+        if self.max_uses is not None and self.max_uses < self.times_used:
+            errors["max_uses"] = max_uses_below_used(self.times_used)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def shared_model(self) -> type[models.Model] | None:
