@@ -320,7 +320,9 @@ class ShareAdmin(admin.ModelAdmin):
 
     # -- actions ----------------------------------------------------------------------------------
 
-    def response_action(self, request: HttpRequest, queryset: QuerySet[Share]) -> Any:
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Share], *args: Any, **kwargs: Any
+    ) -> Any:
         """Django's, once the selected ids are known to be ids: a tampered selection (text, or a
         number no id column holds) makes Django's ``pk__in`` filter raise – a 500 – so it
         selects nothing instead, with Django's own message."""
@@ -332,7 +334,8 @@ class ShareAdmin(admin.ModelAdmin):
             )
             self.message_user(request, message, messages.WARNING)
             return None  # back to the list
-        return super().response_action(request, queryset)
+        # Django 6.1 added where the action was chosen (action_location): passed on as given.
+        return super().response_action(request, queryset, *args, **kwargs)
 
     @admin.action(description=_("Revoke selected shares"), permissions=["change"])
     def revoke_shares(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:
