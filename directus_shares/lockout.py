@@ -28,15 +28,23 @@ _PREFIX = "directus_shares:pw"
 
 @dataclass(frozen=True)
 class _Window:
-    """One limit: its cache key, the failures it allows and how long it lasts."""
+    """One limit: which one (``"share"`` or ``"addr"``, as the share_locked signal names it), on
+    what, the failures it allows and how long it lasts."""
 
-    key: str
+    name: str
+    subject: str
     allowed: int
     seconds: int
 
     @property
-    def name(self) -> str:  # "share" or "addr", as the share_locked signal reports it
-        return self.key.split(":")[2]
+    def key(self) -> str:
+        """The cache key of the failures counted in the current window."""
+        return f"{_PREFIX}:{self.name}:{self.subject}"
+
+    @property
+    def ends_key(self) -> str:
+        """The cache key of when the current window ends (a timestamp)."""
+        return f"{self.key}:ends"
 
 
 @dataclass(frozen=True)
@@ -52,18 +60,16 @@ class Reservation:
 
 def _windows(share: Share, address: Address | None) -> list[_Window]:
     config = get_config()
-    windows = [_Window(f"{_PREFIX}:share:{share.pk}", *config["PASSWORD_ATTEMPTS_PER_SHARE"])]
+    windows = [_Window("share", str(share.pk), *config["PASSWORD_ATTEMPTS_PER_SHARE"])]
     if address is not None:
-        windows.append(
-            _Window(f"{_PREFIX}:addr:{address}", *config["PASSWORD_ATTEMPTS_PER_ADDRESS"])
-        )
+        windows.append(_Window("addr", str(address), *config["PASSWORD_ATTEMPTS_PER_ADDRESS"]))
     return windows
 
 
 def _wait(windows: list[_Window]) -> int:
-    ends = cache.get_many([f"{window.key}:ends" for window in windows])
+    ends = cache.get_many([window.ends_key for window in windows])
     now = time.time()
-    return max(max(int(ends.get(f"{w.key}:ends", now) - now) + 1, 1) for w in windows)
+    return max(max(int(ends.get(w.ends_key, now) - now) + 1, 1) for w in windows)
 
 
 def retry_after(share: Share, address: Address | None) -> int | None:
@@ -111,7 +117,7 @@ def record_failure(reservation: Reservation) -> None:
 
 def _increment(window: _Window) -> int:
     if cache.add(window.key, 0, timeout=window.seconds):  # a new window
-        cache.set(f"{window.key}:ends", time.time() + window.seconds, timeout=window.seconds)
+        cache.set(window.ends_key, time.time() + window.seconds, timeout=window.seconds)
     try:
         return cache.incr(window.key)
     except ValueError:  # the window ended between add() and incr()

@@ -66,6 +66,10 @@ class ShareOpenView(APIView):
             codes, detail = _first(codes), _first(detail)
         return errors.error_response(self.request, str(codes), detail, exc.status_code)
 
+    def holds_access_token(self, share: Share) -> bool:
+        """Whether the request carries a valid access token for ``share`` (the API's grant)."""
+        return tokens.access_token_valid(tokens.access_token_from(self.request), share)
+
     def token_invalid(self, request: Request) -> Response:
         """401 for a missing, forged or ended access token, with the scheme to use."""
         response = errors.error_response(
@@ -137,7 +141,7 @@ class ShareInfoView(ShareOpenView):
         visit = visits.begin(request, token)
         if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
-        token_valid = tokens.access_token_valid(tokens.access_token_from(request), visit.share)
+        token_valid = self.holds_access_token(visit.share)
         refusal = visit.refusal(granted=token_valid)
         if refusal is not None:
             return self.refuse(refusal, visit.share)
@@ -253,7 +257,7 @@ class ShareItemView(ShareOpenView):
         if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
         share = visit.share
-        token_valid = tokens.access_token_valid(tokens.access_token_from(request), share)
+        token_valid = self.holds_access_token(share)
         shown = token_valid or access.opens_without_click(share)
         instance, state = visit.shared_object(shown=shown)
         refusal = visit.refusal(state, granted=token_valid)
@@ -289,7 +293,7 @@ class ShareFileDownloadView(ShareOpenView):
         if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
         share = visit.share
-        token_valid = tokens.access_token_valid(tokens.access_token_from(request), share)
+        token_valid = self.holds_access_token(share)
         refusal = visit.refusal(granted=token_valid)
         if refusal is not None:
             return self.refuse(refusal, share)
