@@ -11,11 +11,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from . import tokens
 from .conf import get_config
+from .counting import count_use
 from .models import Share, ShareStatus
 from .networks import Address, address_allowed
 from .queries import load_share, share_rights
@@ -134,14 +134,7 @@ def consume_use(share: Share, now: datetime) -> bool:
     number of processes – can never take more than ``max_uses`` between them. It also re-checks
     that the link, password and grants are still those the visitor was checked against.
     """
-    counted = (
-        Share.objects.filter(
-            pk=share.pk, key=share.key, password=share.password, grant_epoch=share.grant_epoch
-        )
-        .open_at(now)
-        .with_uses_left()
-        .update(times_used=F("times_used") + 1)
-    )
+    counted = count_use(share, now)
     if counted:
         share.times_used += 1  # at least; others may have counted meanwhile
-    return bool(counted)
+    return counted

@@ -19,14 +19,13 @@ from itertools import islice
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.constants import LOOKUP_SEP
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .access import ObjectState
 from .conf import get_config
 from .models import Share
 from .rights import ModelAccess, ShareRights, is_reverse
@@ -84,30 +83,6 @@ def load_shared_object(share: Share, rights: ShareRights) -> models.Model | None
         return _queryset(model, rights, access, join=depth).get(pk=share.object_pk)
     except (ObjectDoesNotExist, ValidationError, ValueError):
         return None
-
-
-def shared_object_state(share: Share, rights: ShareRights) -> ObjectState:
-    """Whether the shared object exists and lies within the rows the share may read (one
-    query)."""
-    model = share.shared_model
-    if model is None:
-        return ObjectState.GONE
-    access = rights.shared_object_access(model)
-    try:
-        found = model._default_manager.filter(pk=share.object_pk)
-        if access is None or access.rows is None:
-            exists = found.exists()
-            visible = exists and access is not None
-        else:  # whether it exists and whether the share may read it, asked together
-            readable = access.filter(model._default_manager.filter(pk=OuterRef("pk")))
-            row = found.annotate(readable=Exists(readable)).values_list("readable", flat=True)
-            answer = row.first()
-            exists, visible = answer is not None, bool(answer)
-    except (ValidationError, ValueError):
-        return ObjectState.GONE
-    if not exists:
-        return ObjectState.GONE
-    return ObjectState.VISIBLE if visible else ObjectState.HIDDEN
 
 
 def disclose(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from . import access, disclosure
 from .models import Share
 from .networks import Address, client_address
+from .object_state import shared_object_state
 from .rights import ShareRights
 
 
@@ -35,7 +36,7 @@ class Visit:
         """Why the share does not open for this visit (see :func:`access.refusal_for`), or
         ``None``; ``object_state`` is looked up unless the caller already knows it."""
         if object_state is None:
-            object_state = disclosure.shared_object_state(self.share, self.rights)
+            object_state = shared_object_state(self.share, self.rights)
         return access.refusal_for(
             self.share,
             now=self.now,
@@ -51,7 +52,7 @@ class Visit:
         instance = disclosure.load_shared_object(self.share, self.rights) if shown else None
         if instance is not None:
             return instance, access.ObjectState.VISIBLE
-        return None, disclosure.shared_object_state(self.share, self.rights)
+        return None, shared_object_state(self.share, self.rights)
 
 
 def begin(request: HttpRequest, token: str) -> Visit | None:

@@ -12,7 +12,7 @@ from directus_shares import access
 from directus_shares.models import Share
 from directus_shares.queries import rights_of_role
 from directus_shares.rights import ShareRights
-from tests.factories import RoleFactory, ShareFactory
+from tests.factories import GadgetFactory, RoleFactory, ShareFactory
 from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +89,38 @@ def test_refusal_order():
     assert access.refusal_for(share, **{**kwargs, "rights": can_view}, granted=True) is None
     hidden = {**kwargs, "rights": can_view, "object_state": access.ObjectState.HIDDEN}
     assert access.refusal_for(share, **hidden, granted=True) is access.Refusal.GRANTS_NOTHING
+
+
+WINDOW_EDGES = [None, "past", "now", "future"]
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+def test_the_counting_sql_counts_exactly_the_shares_its_orm_twin_calls_open(revoked):
+    """``counting.count_use`` is written as SQL; ``open_at().with_uses_left()`` says the same
+    through the ORM (and the admin's status filter uses it): both must agree on every window
+    edge and use count."""
+    now = timezone.now()
+    moment = {None: None, "past": now - timedelta(days=1), "now": now,
+              "future": now + timedelta(days=1)}  # fmt: skip
+    cases = [
+        (start, end, max_uses)
+        for start in WINDOW_EDGES
+        for end in WINDOW_EDGES
+        for max_uses in (None, 2, 3)
+        if None in (start, end) or moment[start] < moment[end]  # a window ends after it starts
+    ]
+    gadget = GadgetFactory()
+    for start, end, max_uses in cases:
+        share = ShareFactory(
+            content_object=gadget,
+            date_start=moment[start],
+            date_end=moment[end],
+            max_uses=max_uses,
+            revoked_at=now if revoked else None,
+        )
+        Share.objects.filter(pk=share.pk).update(times_used=2)
+        share.refresh_from_db()
+        open_by_orm = Share.objects.filter(pk=share.pk).open_at(now).with_uses_left().exists()
+        assert access.consume_use(share, now) is open_by_orm, (start, end, max_uses)
+        assert times_used(share) == (3 if open_by_orm else 2)
+    assert not revoked or not Share.objects.filter(times_used=3).exists()

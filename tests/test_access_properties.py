@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 )
 from rest_framework.test import APIClient
 
-from directus_shares import access, disclosure
+from directus_shares import access, object_state
 from directus_shares.api import tokens
 from directus_shares.models import Share, ShareAccess
 from tests.factories import ShareFactory
@@ -303,7 +303,7 @@ def decide(token: str, now: datetime, *, granted: bool, given: str | None) -> tu
         now=now,
         rights=rights,
         address=ADDRESS,
-        object_state=disclosure.shared_object_state(share, rights),
+        object_state=object_state.shared_object_state(share, rights),
         granted=granted,
     )
     if refusal is not None:

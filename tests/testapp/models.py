@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
@@ -141,3 +142,23 @@ class SessionAlias(Session):
 class SessionNote(models.Model):
     session = models.ForeignKey(SessionAlias, models.CASCADE, related_name="+")
     text = models.CharField("text", max_length=50)
+
+
+# -- a default manager that filters by the request's tenant -------------------------------------
+
+#: The tenant whose rows ``Ledger.objects`` shows (set per request by such projects' middleware).
+current_tenant: ContextVar[str] = ContextVar("current_tenant", default="")
+
+
+class TenantManager(models.Manager["Ledger"]):
+    def get_queryset(self) -> models.QuerySet[Ledger]:
+        return super().get_queryset().filter(tenant=current_tenant.get())
+
+
+class Ledger(models.Model):
+    """Rows of several tenants; its default manager shows only the current tenant's."""
+
+    tenant = models.CharField("tenant", max_length=20)
+    title = models.CharField("title", max_length=100)
+
+    objects = TenantManager()
