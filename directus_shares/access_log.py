@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from django.db import router, transaction
+from django.db import connections, router, transaction
+from django.db.models import Field
 from django.http import HttpRequest
 
 from .conf import get_config
@@ -44,9 +46,7 @@ def record_access(request: HttpRequest, share: Share, *, granted: bool, reason: 
     if get_config()["ACCESS_LOG"]:
         try:
             with _own_savepoint():
-                ShareAccess.objects.create(
-                    share=share, granted=granted, reason=reason, address=address
-                )
+                _insert(ShareAccess(share=share, granted=granted, reason=reason, address=address))
         except Exception:  # whatever fails, the page must not
             logger.exception("Could not write the access log of share %s (%s)", share.pk, reason)
     # Robust: by now a use may be counted, and a failing receiver must not take the visitor's
@@ -66,3 +66,31 @@ def _own_savepoint() -> AbstractContextManager[Any]:
     if transaction.get_connection(alias).in_atomic_block:
         return transaction.atomic(using=alias)
     return nullcontext()
+
+
+def _insert(entry: ShareAccess) -> None:
+    """Write ``entry`` with one ``INSERT``, its SQL built once per database: the ORM spent more
+    CPU building it than the database spent on it, on every counted open. Like ``bulk_create``
+    it sends no ``pre_save``/``post_save``; :data:`~directus_shares.signals.share_accessed` is
+    the signal to listen to."""
+    alias = router.db_for_write(ShareAccess)
+    connection = connections[alias]
+    values = [
+        field.get_db_prep_save(field.pre_save(entry, add=True), connection)
+        for field in _written_fields()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_statement(alias), values)
+
+
+def _written_fields() -> list[Field]:
+    return [field for field in ShareAccess._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _insert_statement(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _written_fields())
+    placeholders = ", ".join(["%s"] * len(_written_fields()))
+    table = quote(ShareAccess._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 – names only

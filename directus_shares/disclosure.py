@@ -18,7 +18,7 @@ from itertools import islice
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
-from django.db import models
+from django.db import models, router
 from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.constants import LOOKUP_SEP
 from django.utils import formats, timezone
@@ -26,6 +26,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from . import prepared
 from .conf import get_config
 from .models import Share
 from .rights import ModelAccess, ShareRights, is_reverse
@@ -78,11 +79,20 @@ def load_shared_object(share: Share, rights: ShareRights) -> models.Model | None
     access = None if model is None else rights.shared_object_access(model)
     if model is None or access is None:  # the model was removed, or may not be read
         return None
+    depth = get_config()["RELATED_DEPTH"]
     try:
-        depth = get_config()["RELATED_DEPTH"]
-        return _queryset(model, rights, access, join=depth).get(pk=share.object_pk)
-    except (ObjectDoesNotExist, ValidationError, ValueError):
+        found = prepared.results(
+            prepared.statement_key(
+                model, access, "shared object", tuple(_joinable(model, rights, depth))
+            ),
+            lambda: _queryset(model, rights, access, join=depth).filter(pk=share.object_pk)[:1],
+            share.object_pk,
+            model._meta.pk,
+            router.db_for_read(model),
+        )
+    except (ValidationError, ValueError):  # not a key of this model's type
         return None
+    return found[0] if found else None
 
 
 def disclose(
@@ -272,10 +282,20 @@ def _linked_objects(
     sliced prefetch (a window function), with the same number of queries.
     """
     if not _is_single(rel):
-        linked = _joined(access.filter(getattr(instance, _accessor(rel)).all()), joined)
-        if not linked.ordered:
-            linked = linked.order_by("pk")
-        return list(linked[: limit + 1])
+
+        def build() -> models.QuerySet:
+            linked = _joined(access.filter(getattr(instance, _accessor(rel)).all()), joined)
+            return (linked if linked.ordered else linked.order_by("pk"))[: limit + 1]
+
+        model = rel.related_model
+        key = prepared.statement_key(model, access, "linked", rel, limit, tuple(joined))
+        return prepared.results(
+            key if _found_by_primary_key(rel) else None,
+            build,
+            instance.pk,
+            type(instance)._meta.pk,
+            router.db_for_read(model, instance=instance),
+        )
     if access.rows is not None:  # not joined: fetch it through the share's row filter
         if is_reverse(rel):
             lookup = {rel.field.name: instance}
@@ -291,6 +311,20 @@ def _linked_objects(
     except ObjectDoesNotExist:  # reverse one-to-one with no row
         return []
     return [] if value is None else [value]
+
+
+def _found_by_primary_key(rel: Relation) -> bool:
+    """Whether the rows linked through the to-many ``rel`` are found by the object's primary
+    key (not by another field named as a foreign key's ``to_field``)."""
+    if isinstance(rel, models.ManyToManyField):
+        through_key = rel.remote_field.through._meta.get_field(rel.m2m_field_name())
+    elif isinstance(rel, models.ManyToManyRel):
+        through_key = rel.through._meta.get_field(rel.field.m2m_reverse_field_name())
+    elif isinstance(rel, models.ManyToOneRel):
+        through_key = rel.field
+    else:
+        return False
+    return bool(through_key.target_field.primary_key)
 
 
 def _is_email(value: str) -> bool:

@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from directus_shares import access
+from directus_shares import access, access_log
 from directus_shares.access import Refusal
 from directus_shares.admin.access_log import ShareAccessInline
 from directus_shares.models import AccessReason, RoleSettings, Share, ShareAccess
@@ -221,14 +221,43 @@ def test_with_the_log_switched_off_nothing_is_stored_but_the_signal_is_sent(sent
     ]
 
 
+def test_a_row_holds_the_moment_and_every_field_as_read_back_through_the_orm():
+    share = ShareFactory()
+    before = timezone.now()
+    assert post(share).status_code == 303
+    row = ShareAccess.objects.get(share=share)
+    assert before <= row.at <= timezone.now()
+    assert (row.share_id, row.granted, row.reason, row.address) == (
+        share.pk,
+        True,
+        AccessReason.GRANTED,
+        "127.0.0.0/24",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_failing_write_is_logged_and_later_ones_work(caplog):
+    """No transaction of its own around the write: in autocommit a failed INSERT leaves the
+    connection usable."""
+    share, deleted = ShareFactory(), ShareFactory()
+    Share.objects.filter(pk=deleted.pk).delete()  # its row is gone: the write breaks its key
+    request = RequestFactory().post("/")
+    with caplog.at_level(logging.ERROR, logger="directus_shares.logs"):
+        access_log.record_access(request, deleted, granted=True, reason=AccessReason.GRANTED)
+        access_log.record_access(request, share, granted=True, reason=AccessReason.GRANTED)
+    assert f"Could not write the access log of share {deleted.pk} (granted)" in caplog.text
+    assert ShareAccess.objects.count() == 1
+    assert log_of(share) == [(True, AccessReason.GRANTED)]
+
+
 def test_a_failing_write_does_not_break_the_page(monkeypatch, caplog, sent):
     share = ShareFactory()
 
-    def broken_database(self, *args, **kwargs):
+    def broken_database(entry):
         with connection.cursor() as cursor:  # a real error: on PostgreSQL it aborts the
             cursor.execute("SELECT * FROM no_such_table")  # transaction (not the savepoint)
 
-    monkeypatch.setattr(ShareAccess, "save", broken_database)
+    monkeypatch.setattr(access_log, "_insert", broken_database)
     client = Client(enforce_csrf_checks=True)
     with caplog.at_level(logging.ERROR, logger="directus_shares.logs"):
         assert post(share, client).status_code == 303
