@@ -45,6 +45,7 @@ class _Statement:
     position: int  # of the value that changes
 
 
+_UNKEPT: Any = object()  # a key whose statement cannot be kept
 _statements: dict[Hashable, _Statement] = {}
 
 
@@ -71,6 +72,8 @@ def results(
     # Lookups such as __year on a datetime take the active time zone's name as a parameter.
     key = (alias, timezone.get_current_timezone_name(), key)
     kept = _statements.get(key)
+    if kept is _UNKEPT:
+        return list(build())
     if kept is None:
         queryset = build()
         compiler = queryset.query.get_compiler(using=alias)
@@ -83,12 +86,16 @@ def results(
             for index, parameter in enumerate(parameters)
             if type(parameter) is type(prepared) and parameter == prepared
         ]
-        if len(positions) != 1:
-            return list(queryset)
-        kept = _Statement(queryset, compiler, sql, tuple(parameters), positions[0])
+        kept = (
+            _Statement(queryset, compiler, sql, tuple(parameters), positions[0])
+            if len(positions) == 1
+            else _UNKEPT  # which parameter is the value is not known: build it every time
+        )
         if len(_statements) >= KEPT_STATEMENTS:
             _statements.clear()
         _statements[key] = kept
+        if kept is _UNKEPT:
+            return list(queryset)
     return list(_rerun(kept, prepared, alias))
 
 
@@ -101,6 +108,7 @@ def _rerun(kept: _Statement, value: Any, alias: str) -> models.QuerySet:
     run.connection = connections[alias]  # this thread's
     run.as_sql = lambda *args, **kwargs: statement  # type: ignore[method-assign]
     queryset = kept.queryset._chain()
+    queryset._known_related_objects = {}  # the first run's instance: not this run's
     queryset.query.get_compiler = lambda *args, **kwargs: run  # type: ignore[method-assign]
     return queryset
 

@@ -225,3 +225,22 @@ def test_a_rule_on_a_date_part_follows_the_active_time_zone_on_every_visit():
         with timezone.override(zone):
             seen.append(state(share))
     assert seen == [ObjectState.VISIBLE, ObjectState.HIDDEN, ObjectState.VISIBLE]
+
+
+def test_a_key_equal_to_a_rule_value_is_never_kept_and_still_answered_right():
+    """Which parameter is the key cannot be told when a rule holds the same value: such a
+    statement is built through the ORM every time."""
+    first, second = OwnerFactory(), OwnerFactory()
+
+    def rows(owner):
+        return prepared.results(
+            ("test", "key equal to a rule value"),
+            lambda: Owner.objects.filter(Q(pk=owner.pk) | Q(pk__gt=first.pk)).order_by("pk"),
+            owner.pk,
+            Owner._meta.pk,
+            "default",
+        )
+
+    assert rows(first) == [first, second]
+    assert rows(second) == [second]
+    assert list(prepared._statements.values()) == [prepared._UNKEPT]
