@@ -27,6 +27,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
@@ -181,6 +182,8 @@ def frozen(value: Any) -> Hashable:
         return (frozenset, frozenset(map(frozen, value)))
     if type(value) is F:
         return (F, value.name)
+    if type(value) is RawSQL:  # django-guardian grants on some objects (see rights.py)
+        return (RawSQL, value.sql, frozen(tuple(value.params)))
     if type(value) in _PLAIN_TYPES:
         return (type(value), value)
     raise NotPlain

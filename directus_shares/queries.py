@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +22,11 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import FieldDoesNotExist
+from django.core.signals import setting_changed
 from django.db import connections, router
+from django.dispatch import receiver
 
+from .conf import SETTING_NAME
 from .models import RoleRule, RoleSettings, Share
 from .rights import Holder, RuleData, ShareRights
 
@@ -85,8 +88,49 @@ def share_statement(alias: str, key: str, public_role: str | None) -> tuple[str,
     return sql, [public_role if kind == "role" else key for kind in parameter_kinds]
 
 
+#: How many sets of rights are kept for the next visits (each with the answers it worked out).
+KEPT_RIGHTS = 256
+
+_kept_rights: dict[Hashable, ShareRights] = {}
+
+
 def share_rights(loaded: LoadedShare) -> ShareRights:
-    """What ``loaded`` shows: its granting group's rights, limited by its creator's."""
+    """What ``loaded`` shows: its granting group's rights, limited by its creator's.
+
+    Rights are a function of the loaded rows and flags alone, so the rights built for the same
+    ones are reused – with every answer (fields, relations, row filters) they already worked
+    out – by the next visit of any share that loads them. A changed permission, rule, grant,
+    role or creator loads other rows; a change of the ``DIRECTUS_SHARES`` setting clears them.
+    """
+    key = _rights_key(loaded)
+    rights = _kept_rights.get(key)
+    if rights is None:
+        rights = _build_rights(loaded)
+        if len(_kept_rights) >= KEPT_RIGHTS:
+            _kept_rights.clear()
+        _kept_rights[key] = rights
+    return rights
+
+
+def _rights_key(loaded: LoadedShare) -> Hashable:
+    share = loaded.share
+    rows = frozenset(tuple(map(_hashable, row)) for row in loaded.rows)  # order-free
+    flags = (loaded.granting_group_id, loaded.creator_active, loaded.creator_superuser)
+    return (*flags, loaded.allowed_networks, share.created_by_id, share.creator_removed, rows)
+
+
+def _hashable(value: Any) -> Hashable:
+    """A rule's JSON (a dict or list on PostgreSQL, text on SQLite) as text, the rest as is."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+
+@receiver(setting_changed)
+def _forget_rights(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        _kept_rights.clear()
+
+
+def _build_rights(loaded: LoadedShare) -> ShareRights:
     share = loaded.share
     role = None
     if loaded.granting_group_id is not None:

@@ -13,12 +13,22 @@ import pytest
 from django.contrib.auth.models import User
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
+from django.test import Client, override_settings
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from directus_shares import access, disclosure, object_state, prepared
 from directus_shares.access import ObjectState
 from directus_shares.models import Share
-from tests.factories import GadgetFactory, OwnerFactory, RoleFactory, ShareFactory, rule
+from tests.conftest import open_share
+from tests.factories import (
+    GadgetFactory,
+    OwnerFactory,
+    RoleFactory,
+    ShareFactory,
+    permission,
+    rule,
+)
 from tests.testapp.models import Badge, Gadget, Label, Ledger, Owner, Part, current_tenant
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +254,69 @@ def test_a_key_equal_to_a_rule_value_is_never_kept_and_still_answered_right():
     assert rows(first) == [first, second]
     assert rows(second) == [second]
     assert list(prepared._statements.values()) == [prepared._UNKEPT]
+
+
+# -- rights kept for the next visit ---------------------------------------------------------------
+
+
+def shown_fields(share: Share) -> set[str]:
+    found, rights = access.find_share(Share.objects.get(pk=share.pk).token)
+    assert found is not None and rights is not None
+    instance = disclosure.load_shared_object(found, rights)
+    return set() if instance is None else set(disclosure.disclose(instance, rights).by_name)
+
+
+def test_a_permission_taken_from_the_role_ends_the_share_at_the_next_visit():
+    share = ShareFactory()
+    client = Client()
+    assert open_share(client, share).status_code == 303
+    assert client.get(share.get_absolute_url()).status_code == 200
+    share.role.permissions.remove(permission("view", Gadget))
+    refused = client.get(share.get_absolute_url())
+    assert refused.status_code == 403
+    assert "does not grant access to anything" in refused.content.decode()
+
+
+def test_a_rules_field_list_changed_between_visits_applies_at_once():
+    share = ShareFactory()
+    made = rule(share.role, Gadget, fields=["name", "colour"])
+    assert shown_fields(share) == {"name", "colour"}
+    made.fields = ["name"]
+    made.save()
+    assert shown_fields(share) == {"name"}
+
+
+def test_a_changed_setting_applies_to_rights_already_worked_out():
+    share = ShareFactory()
+    assert "homepage" in shown_fields(share)
+    with override_settings(
+        DIRECTUS_SHARES={"NEVER_SHARED_FIELDS": {"testapp.gadget": ["homepage"]}}
+    ):
+        assert "homepage" not in shown_fields(share)
+    assert "homepage" in shown_fields(share)
+
+
+def test_shares_with_the_same_rights_share_what_was_worked_out_and_no_more():
+    first = ShareFactory()
+    second = ShareFactory(role=first.role, created_by=first.created_by)  # another gadget
+    other = ShareFactory()  # another role and creator: other rows
+    rights = [access.find_share(share.token)[1] for share in (first, second, other)]
+    assert rights[0] is rights[1]
+    assert rights[2] is not rights[0]
+
+
+def test_linked_rows_seen_through_object_grants_are_kept_and_told_apart():
+    """A role that may view some parts only (django-guardian grants on those parts): the row
+    rule is a subquery of the grants, kept like plain values."""
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    a = gadget_with(role, "A", ["a granted", "a not"], [])
+    b = gadget_with(role, "B", ["b granted", "b not"], [])
+    for part in Part.objects.filter(name__endswith="granted"):
+        assign_perm("view_part", role, part)
+    assert [disclosed(s)["parts"] for s in (a, b, a)] == [
+        ["a granted"],
+        ["b granted"],
+        ["a granted"],
+    ]
+    linked = [key for key in prepared._statements if key[2][2] == "linked"]
+    assert linked and all(prepared._statements[key] is not prepared._UNKEPT for key in linked)
