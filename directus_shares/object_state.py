@@ -31,19 +31,20 @@ def shared_object_state(share: Share, rights: ShareRights) -> ObjectState:
             share.object_pk,
             model._meta.pk,
             router.db_for_read(model),
+            raw_rows=True,
         )
     except (ValidationError, ValueError):  # not a key of this model's type
         return ObjectState.GONE
     if not found:
         return ObjectState.GONE
-    return ObjectState.VISIBLE if found[0] and access is not None else ObjectState.HIDDEN
+    return ObjectState.VISIBLE if found[0][0] and access is not None else ObjectState.HIDDEN
 
 
 def _readable(model: type[models.Model], access: ModelAccess | None, object_pk: str) -> Any:
-    """One value if the object exists – whether the share may read it – else none."""
+    """One row if the object exists – whether the share may read it – else none."""
     found = model._default_manager.filter(pk=object_pk)
     if access is None or access.rows is None:
         readable: Any = Value(access is not None)
     else:
         readable = Exists(access.filter(model._default_manager.filter(pk=OuterRef("pk"))))
-    return found.annotate(readable=readable).values_list("readable", flat=True)[:1]
+    return found.annotate(readable=readable).values_list("readable")[:1]

@@ -56,10 +56,16 @@ def results(
     value: Any,
     field: models.Field,
     alias: str,
+    *,
+    raw_rows: bool = False,
 ) -> list[Any]:
     """``list(build())``, where ``build`` makes a queryset that depends on nothing but ``key``
     and ``value`` (a value of ``field``, say an object's key): its SQL is kept under ``key``
     (``None``: never) and later calls with the same key only replace the value.
+
+    ``raw_rows``: ``build`` makes a ``values_list()`` of values the caller takes as the database
+    gives them (a flag, say), so a kept statement's rows come straight from the cursor, as tuples,
+    without the ORM's conversions.
 
     Raises:
         ValueError, ValidationError: ``value`` is not one of ``field``'s type.
@@ -97,6 +103,12 @@ def results(
         _statements[key] = kept
         if kept is _UNKEPT:
             return list(queryset)
+    if raw_rows:
+        parameters = list(kept.parameters)
+        parameters[kept.position] = prepared
+        with connection.cursor() as cursor:
+            cursor.execute(kept.sql, parameters)
+            return cursor.fetchall()
     return list(_rerun(kept, prepared, alias))
 
 
