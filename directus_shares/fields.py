@@ -7,9 +7,11 @@ A model declares its secrets with ``NEVER_SHARED_FIELDS = ["api_key"]`` (like Dj
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.signals import setting_changed
@@ -47,10 +49,22 @@ def is_shareable_model(model: type[models.Model]) -> bool:
 def declared_never_shared(model: type[models.Model]) -> frozenset[str]:
     """Field names ``model`` and the settings declare never shareable (also of its parents)."""
     names = set(getattr(model, "NEVER_SHARED_FIELDS", ()))
-    configured = get_config()["NEVER_SHARED_FIELDS"]
+    configured = _configured_never_shared()
     for cls in (model, *model._meta.get_parent_list()):
         names.update(configured.get(cls._meta.label_lower, ()))
     return frozenset(names)
+
+
+@functools.cache
+def _configured_never_shared() -> dict[str, frozenset[str]]:
+    """The ``NEVER_SHARED_FIELDS`` setting by each model's ``label_lower``: the setting may
+    name a model as Django does anywhere else (``"auth.User"`` as well as ``"auth.user"``)."""
+    resolved: dict[str, set[str]] = {}
+    for label, names in get_config()["NEVER_SHARED_FIELDS"].items():
+        with contextlib.suppress(LookupError, ValueError, TypeError):  # not a model: check E012
+            label = apps.get_model(label)._meta.label_lower
+        resolved.setdefault(label, set()).update(names)
+    return {label: frozenset(names) for label, names in resolved.items()}
 
 
 def is_secret(model: type[models.Model], field: Relation) -> bool:
@@ -114,3 +128,4 @@ def _forget(*, setting: str, **kwargs: Any) -> None:
     if setting == "DIRECTUS_SHARES":
         shown_fields.cache_clear()
         followable_relations.cache_clear()
+        _configured_never_shared.cache_clear()

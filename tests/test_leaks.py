@@ -417,10 +417,13 @@ def test_never_shared_fields_stay_hidden_from_roles_with_every_field(world, neve
     assert_shows_exactly(responses[-1], SHOWN_AT_TWO - hidden)
 
 
-def test_never_shared_fields_of_a_parent_model_stay_hidden_in_its_children():
+@pytest.mark.parametrize("label", ["testapp.owner", "testapp.Owner"])
+def test_never_shared_fields_of_a_parent_model_stay_hidden_in_its_children(label):
+    """The setting names a model in any case Django accepts (``"auth.User"`` or ``"auth.user"``,
+    as check E012 does): a label in the model's own spelling once let the field through."""
     company = Company.objects.create(name="company-name", email="SENTINEL@example.com", vat_id="1")
     share = ShareFactory(content_object=company, role=RoleFactory(view=[Company, Owner]))
-    with override_settings(DIRECTUS_SHARES={"NEVER_SHARED_FIELDS": {"testapp.owner": ["email"]}}):
+    with override_settings(DIRECTUS_SHARES={"NEVER_SHARED_FIELDS": {label: ["email"]}}):
         responses = visit(share)
     assert_no_sentinel(*responses)
     assert "company-name" in responses[-1].content.decode()
