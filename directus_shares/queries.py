@@ -102,8 +102,12 @@ def share_rights(loaded: LoadedShare) -> ShareRights:
     out – by the next visit of any share that loads them. A changed permission, rule, grant,
     role or creator loads other rows; a change of the ``DIRECTUS_SHARES`` setting clears them.
     """
-    key = _rights_key(loaded)
-    rights = _kept_rights.get(key)
+    key = _rights_key(loaded, tuple(loaded.rows))
+    try:
+        rights = _kept_rights.get(key)
+    except TypeError:  # read through the ORM: a rule's JSON comes as dicts and lists
+        key = _rights_key(loaded, tuple(tuple(map(_hashable, row)) for row in loaded.rows))
+        rights = _kept_rights.get(key)
     if rights is None:
         rights = _build_rights(loaded)
         if len(_kept_rights) >= KEPT_RIGHTS:
@@ -112,15 +116,16 @@ def share_rights(loaded: LoadedShare) -> ShareRights:
     return rights
 
 
-def _rights_key(loaded: LoadedShare) -> Hashable:
+def _rights_key(loaded: LoadedShare, rows: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Everything the rights depend on. The rows in the order the database returned them: the
+    same statement returns the same rows in the same order (else it is a miss, not a mistake)."""
     share = loaded.share
-    rows = frozenset(tuple(map(_hashable, row)) for row in loaded.rows)  # order-free
     flags = (loaded.granting_group_id, loaded.creator_active, loaded.creator_superuser)
     return (*flags, loaded.allowed_networks, share.created_by_id, share.creator_removed, rows)
 
 
 def _hashable(value: Any) -> Hashable:
-    """A rule's JSON (a dict or list on PostgreSQL, text on SQLite) as text, the rest as is."""
+    """A rule's JSON as text, the rest as is."""
     return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
 
 

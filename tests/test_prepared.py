@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from directus_shares import access, disclosure, object_state, prepared
+from directus_shares import access, disclosure, object_state, prepared, queries
 from directus_shares.access import ObjectState
 from directus_shares.models import Share
 from tests.conftest import open_share
@@ -320,3 +320,21 @@ def test_linked_rows_seen_through_object_grants_are_kept_and_told_apart():
     ]
     linked = [key for key in prepared._statements if key[2][2] == "linked"]
     assert linked and all(prepared._statements[key] is not prepared._UNKEPT for key in linked)
+
+
+def test_rights_read_through_the_orm_are_kept_too():
+    """Without the one statement (auth in another database) a rule's JSON comes as dicts and
+    lists: the rights are still kept, and a changed rule is still seen."""
+    share = ShareFactory()
+    made = rule(share.role, Gadget, fields=["name"], read_filter={"colour": "g"})
+    first = queries.share_rights(queries.load_with_orm(share.key, None))
+    again = queries.share_rights(queries.load_with_orm(share.key, None))
+    assert first is again
+    assert [f.name for f in first.visible_fields(Gadget, shared_object=True)] == ["name"]
+    made.fields = ["name", "colour"]
+    made.save()
+    changed = queries.share_rights(queries.load_with_orm(share.key, None))
+    assert [f.name for f in changed.visible_fields(Gadget, shared_object=True)] == [
+        "name",
+        "colour",
+    ]
