@@ -45,8 +45,10 @@ def record_access(request: HttpRequest, share: Share, *, granted: bool, reason: 
     address = loggable_address(client_address(request))
     if get_config()["ACCESS_LOG"]:
         try:
-            with _own_savepoint():
-                _insert(ShareAccess(share=share, granted=granted, reason=reason, address=address))
+            alias = router.db_for_write(ShareAccess)
+            with _own_savepoint(alias):
+                entry = ShareAccess(share=share, granted=granted, reason=reason, address=address)
+                _insert(entry, alias)
         except Exception:  # whatever fails, the page must not
             logger.exception("Could not write the access log of share %s (%s)", share.pk, reason)
     # Robust: by now a use may be counted, and a failing receiver must not take the visitor's
@@ -58,22 +60,20 @@ def record_access(request: HttpRequest, share: Share, *, granted: bool, reason: 
             logger.error("A share_accessed receiver failed: %r", receiver, exc_info=error)
 
 
-def _own_savepoint() -> AbstractContextManager[Any]:
+def _own_savepoint(alias: str) -> AbstractContextManager[Any]:
     """Inside a transaction (``ATOMIC_REQUESTS``, a caller's ``atomic``), a savepoint: a failed
     write leaves that transaction usable. Outside one the write commits on its own, and a
     transaction around it would only cost two more round trips to the database."""
-    alias = router.db_for_write(ShareAccess)
     if transaction.get_connection(alias).in_atomic_block:
         return transaction.atomic(using=alias)
     return nullcontext()
 
 
-def _insert(entry: ShareAccess) -> None:
+def _insert(entry: ShareAccess, alias: str) -> None:
     """Write ``entry`` with one ``INSERT``, its SQL built once per database: the ORM spent more
     CPU building it than the database spent on it, on every counted open. Like ``bulk_create``
     it sends no ``pre_save``/``post_save``; :data:`~directus_shares.signals.share_accessed` is
     the signal to listen to."""
-    alias = router.db_for_write(ShareAccess)
     connection = connections[alias]
     values = [
         field.get_db_prep_save(field.pre_save(entry, add=True), connection)
@@ -83,8 +83,9 @@ def _insert(entry: ShareAccess) -> None:
         cursor.execute(_insert_statement(alias), values)
 
 
-def _written_fields() -> list[Field]:
-    return [field for field in ShareAccess._meta.concrete_fields if not field.primary_key]
+@functools.cache
+def _written_fields() -> tuple[Field, ...]:
+    return tuple(field for field in ShareAccess._meta.concrete_fields if not field.primary_key)
 
 
 @functools.cache

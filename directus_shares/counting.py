@@ -5,8 +5,9 @@ in any number of processes never pass ``max_uses``). Building that statement thr
 cost more than half a millisecond of CPU on every counted open – more than running it – so it is
 written here from the model's own table and column names, quoted by the connection, and its
 parameters are prepared by the fields themselves. It is the SQL twin of
-``Share.objects.open_at(now).with_uses_left()``; ``tests/test_counting.py`` checks that both
-agree on every kind of share.
+``Share.objects.open_at(now).with_uses_left()``;
+``tests/test_access.py::test_the_counting_sql_counts_exactly_the_shares_its_orm_twin_calls_open``
+checks that both agree on every window edge and use count.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ def count_use(share: Share, now: datetime) -> bool:
         return cursor.rowcount == 1
 
 
-def _matched_fields() -> list[Field]:
-    return [Share._meta.pk, *(Share._meta.get_field(name) for name in _MATCHED)]
+@functools.cache
+def _matched_fields() -> tuple[Field, ...]:
+    return (Share._meta.pk, *(Share._meta.get_field(name) for name in _MATCHED))
 
 
 @functools.cache

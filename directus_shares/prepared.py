@@ -45,6 +45,12 @@ class _Statement:
     parameters: tuple[Any, ...]
     position: int  # of the value that changes
 
+    def parameters_with(self, value: Any) -> tuple[Any, ...]:
+        """The statement's parameters with ``value`` in place of the first run's."""
+        parameters = list(self.parameters)
+        parameters[self.position] = value
+        return tuple(parameters)
+
 
 _UNKEPT: Any = object()  # a key whose statement cannot be kept
 _statements: dict[Hashable, _Statement] = {}
@@ -104,19 +110,15 @@ def results(
         if kept is _UNKEPT:
             return list(queryset)
     if raw_rows:
-        parameters = list(kept.parameters)
-        parameters[kept.position] = prepared
         with connection.cursor() as cursor:
-            cursor.execute(kept.sql, parameters)
+            cursor.execute(kept.sql, kept.parameters_with(prepared))
             return cursor.fetchall()
     return list(_rerun(kept, prepared, alias))
 
 
 def _rerun(kept: _Statement, value: Any, alias: str) -> models.QuerySet:
     """A queryset that runs ``kept``'s SQL with ``value``, and builds its results as usual."""
-    parameters = list(kept.parameters)
-    parameters[kept.position] = value
-    statement = (kept.sql, tuple(parameters))
+    statement = (kept.sql, kept.parameters_with(value))
     run = copy.copy(kept.compiler)
     run.connection = connections[alias]  # this thread's
     run.as_sql = lambda *args, **kwargs: statement  # type: ignore[method-assign]

@@ -253,7 +253,7 @@ def test_outside_a_transaction_a_failing_write_is_logged_and_later_ones_work(cap
 def test_a_failing_write_does_not_break_the_page(monkeypatch, caplog, sent):
     share = ShareFactory()
 
-    def broken_database(entry):
+    def broken_database(entry, alias):
         with connection.cursor() as cursor:  # a real error: on PostgreSQL it aborts the
             cursor.execute("SELECT * FROM no_such_table")  # transaction (not the savepoint)
 
