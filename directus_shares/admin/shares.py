@@ -97,16 +97,9 @@ def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.Ad
 
 
 def object_deleted(share: Share) -> bool:
-    """Whether the share's object no longer exists, or its model left the project (as
-    :meth:`ShareQuerySet.orphaned` decides, for one share)."""
-    model = share.shared_model
-    if model is None:
-        return True
-    try:
-        pk = model._meta.pk.to_python(share.object_pk)
-    except ValidationError:
-        return True
-    return not model._base_manager.filter(pk=pk).exists()
+    """Whether the share's object no longer exists, or its model left the project – decided by
+    :meth:`ShareQuerySet.orphaned`, as the list filter and the purge command decide it."""
+    return Share.objects.filter(pk=share.pk).orphaned().exists()
 
 
 def _is_share_id(value: str) -> bool:
