@@ -4,8 +4,8 @@ Building a query through the ORM costs several times more than running it (the b
 measured 0.55 ms against 0.05 ms for a role's permissions on SQLite), and one round trip to a
 database server costs more than either: so the share row, its role's permissions and rules, and
 its creator's – own, through groups, and through django-guardian – come back from one
-``UNION ALL`` statement, each branch a unique-index lookup of the share by its key. The SQL is
-written from the models' own table and column names, quoted by the connection;
+``UNION ALL`` statement over the share row, found once by a unique-index lookup of its key. The
+SQL is written from the models' own table and column names, quoted by the connection;
 ``tests/test_queries.py`` checks it against :func:`load_with_orm`, which reads the same rights
 through the ORM (and serves projects whose auth tables live in another database).
 """
@@ -350,7 +350,14 @@ def _guardian_installed() -> bool:
 
 @functools.cache
 def _share_sql(alias: str) -> tuple[str, list[str]]:
-    """The statement and the kind ("role": the public role's name, "key") of each parameter."""
+    """The statement and the kind ("role": the public role's name, "key") of each parameter.
+
+    Two common table expressions come first: ``s``, the share row – one unique-index lookup –
+    with the id of the group it grants the rights of; and ``h``, the groups whose rights count:
+    that role (``who`` "role") and each of the creator's groups ("group"). Each branch of the
+    ``UNION ALL`` then reads one kind of right of them. Kept short: psycopg keeps the parsed form
+    of statements up to 4 kB only (``tests/test_queries.py`` checks the length).
+    """
     q = _quoted(alias)
     share = Share._meta
     user_model = get_user_model()
@@ -364,205 +371,158 @@ def _share_sql(alias: str) -> tuple[str, list[str]]:
     def col(opts: Any, name: str) -> str:
         return q(opts.get_field(name).column)
 
-    role = col(share, "role")
+    role, creator = col(share, "role"), f"s.{col(share, 'created_by')}"
     public_group = (
         f"SELECT g.{q(Group._meta.pk.column)} FROM {q(Group._meta.db_table)} g"  # noqa: S608
         f" WHERE g.{col(Group._meta, 'name')} = %s"
     )
-    granting = (
-        f"CASE WHEN s.{role} IS NOT NULL THEN s.{role}"
-        f" WHEN s.{col(share, 'role_removed')} THEN NULL ELSE ({public_group}) END"
+    share_columns = [q(field.column) for field in share.concrete_fields]
+    the_share = (
+        f"s AS (SELECT {', '.join(share_columns)}, CASE WHEN {role} IS NOT NULL THEN {role}"  # noqa: S608
+        f" WHEN {col(share, 'role_removed')} THEN NULL ELSE ({public_group}) END AS granting_group"
+        f" FROM {q(share.db_table)} WHERE {col(share, 'key')} = %s)"
     )
-    creator = f"s.{col(share, 'created_by')}"
-    from_share = f"FROM {q(share.db_table)} s"
-    where = f"WHERE s.{col(share, 'key')} = %s"
-    share_nulls = ", ".join(["NULL"] * (len(share.concrete_fields) + 4))
-    perm = f"p.{col(permission, 'content_type')}, p.{col(permission, 'codename')}"  # noqa: S608
+    ug_group = f"ug.{col(user_groups, 'group')}"
+    creator_groups = (
+        f"JOIN {q(user_groups.db_table)} ug ON ug.{col(user_groups, user.model_name)} = {creator}"
+    )
+    holders = (
+        f"h AS (SELECT 'role' AS who, {_typed_null(alias, Group._meta.pk)} AS g,"  # noqa: S608
+        f" s.granting_group AS id FROM s"
+        f" UNION ALL SELECT 'group', {ug_group}, {ug_group} FROM s {creator_groups})"
+    )
+    try:
+        active = f"u.{col(user, 'is_active')}"
+    except FieldDoesNotExist:  # AbstractBaseUser without the field: always active
+        active = f"CASE WHEN u.{q(user.pk.column)} IS NULL THEN NULL ELSE 1 END"
+    head = (
+        # s.*: the share's columns, then its granting group
+        f"SELECT 'share', s.*, {active}, u.{col(user, 'is_superuser')},"  # noqa: S608
+        f" rs.{col(role_settings, 'allowed_networks')}, {_typed_nulls(alias)} FROM s"
+        f" LEFT JOIN {q(user.db_table)} u ON u.{q(user.pk.column)} = {creator}"
+        f" LEFT JOIN {q(role_settings.db_table)} rs"
+        f" ON rs.{col(role_settings, 'role')} = s.granting_group"
+    )
+    share_nulls = ",".join(["NULL"] * (len(share_columns) + 4))
+
+    def rights(who: str, group: str, columns: str, source: str) -> str:
+        return f"SELECT {who}, {share_nulls}, {group}, {columns} FROM {source}"  # noqa: S608
+
+    perm = f"p.{col(permission, 'content_type')}, p.{col(permission, 'codename')}"
     join_perm = f"JOIN {q(permission.db_table)} p ON p.{q(permission.pk.column)} ="
     no_rule = "NULL, NULL, NULL, NULL"
     rule_columns = ", ".join(
         f"r.{col(rule, name)}" for name in ("all_fields", "fields", "read_filter", "share_filter")
     )
-
-    def branch(who: str, group: str, columns: str, joins: str, distinct: bool = False) -> str:
-        if not distinct:
-            return f"SELECT '{who}', {share_nulls}, {group}, {columns} {from_share} {joins} {where}"
-        # DISTINCT would type the NULLs as text (PostgreSQL): de-duplicate in a subquery instead.
-        # (A NULL group stays outside: DISTINCT would type it as text too.)
-        grouped = group != "NULL"
-        inner = f"SELECT DISTINCT {f'{group} AS g, ' if grouped else ''}{columns}"
-        return (
-            f"SELECT '{who}', {share_nulls}, {'d.g' if grouped else 'NULL'}, d.ct, d.codename,"  # noqa: S608
-            f" 1, NULL, NULL, NULL, NULL FROM ({inner} {from_share} {joins} {where}) d"
-        )
-
-    def group_perms(group: str) -> str:
-        return (
-            f"JOIN {q(group_link.db_table)} gp ON gp.{col(group_link, 'group')} = {group}"
-            f" {join_perm} gp.{col(group_link, 'permission')}"
-        )
-
-    def group_rules(group: str) -> str:
-        return f"JOIN {q(rule.db_table)} r ON r.{col(rule, 'role')} = {group}"
-
-    creator_groups = (
-        f"JOIN {q(user_groups.db_table)} ug ON ug.{col(user_groups, user.model_name)} = {creator}"
-    )
-    ug_group = f"ug.{col(user_groups, 'group')}"
-    try:
-        active = f"u.{col(user, 'is_active')}"
-    except FieldDoesNotExist:  # AbstractBaseUser without the field: always active
-        active = f"CASE WHEN u.{q(user.pk.column)} IS NULL THEN NULL ELSE 1 END"
-    share_columns = ", ".join(f"s.{q(field.column)}" for field in share.concrete_fields)
-    head = (
-        f"SELECT 'share', {share_columns}, {granting}, {active}, u.{col(user, 'is_superuser')},"
-        f" rs.{col(role_settings, 'allowed_networks')},"
-        f" {_typed_nulls(alias)} {from_share}"
-        f" LEFT JOIN {q(user.db_table)} u ON u.{q(user.pk.column)} = {creator}"
-        f" LEFT JOIN {q(role_settings.db_table)} rs ON rs.{col(role_settings, 'role')} = {granting}"
-        f" {where}"
-    )
     branches = [
-        (head, ["role", "role", "key"]),
-        (branch("role", "NULL", f"{perm}, 0, {no_rule}", group_perms(granting)), ["role", "key"]),
-        (
-            branch(
-                "role",
-                "NULL",
-                f"r.{col(rule, 'content_type')}, NULL, 0, {rule_columns}",
-                group_rules(granting),
-            ),
-            ["role", "key"],
+        head,
+        rights(
+            "h.who",
+            "h.g",
+            f"{perm}, 0, {no_rule}",
+            f"h JOIN {q(group_link.db_table)} gp ON gp.{col(group_link, 'group')} = h.id"
+            f" {join_perm} gp.{col(group_link, 'permission')}",
         ),
-        (
-            branch(
-                "user",
-                "NULL",
-                f"{perm}, 0, {no_rule}",
-                f"JOIN {q(user_perms.db_table)} up ON up.{col(user_perms, user.model_name)} ="
-                f" {creator} {join_perm} up.{col(user_perms, 'permission')}",
-            ),
-            ["key"],
+        rights(
+            "h.who",
+            "h.g",
+            f"r.{col(rule, 'content_type')}, NULL, 0, {rule_columns}",
+            f"h JOIN {q(rule.db_table)} r ON r.{col(rule, 'role')} = h.id",
         ),
-        (
-            branch(
-                "group",
-                ug_group,
-                f"{perm}, 0, {no_rule}",
-                f"{creator_groups} {group_perms(ug_group)}",
-            ),
-            ["key"],
-        ),
-        (
-            branch(
-                "group",
-                ug_group,
-                f"r.{col(rule, 'content_type')}, NULL, 0, {rule_columns}",
-                f"{creator_groups} {group_rules(ug_group)}",
-            ),
-            ["key"],
+        rights(
+            "'user'",
+            "NULL",
+            f"{perm}, 0, {no_rule}",
+            f"s JOIN {q(user_perms.db_table)} up ON up.{col(user_perms, user.model_name)} ="
+            f" {creator} {join_perm} up.{col(user_perms, 'permission')}",
         ),
     ]
     if _guardian_installed():
-        branches += _guardian_branches(q, branch, granting, creator, creator_groups, ug_group)
-    sql = " UNION ALL ".join(statement for statement, _ in branches)
-    return sql, [kind for _, kinds in branches for kind in kinds]
+        branches += _guardian_branches(q, rights, creator, join_perm)
+    sql = f"WITH {the_share}, {holders} " + " UNION ALL ".join(branches)
+    return sql, ["role", "key"]
+
+
+def _typed_null(alias: str, field: Any) -> str:
+    """A NULL of ``field``'s type (``None``: an integer): PostgreSQL types a ``UNION``'s columns
+    from its branches left to right, and would take an untyped NULL for text."""
+    db_type = "integer" if field is None else field.cast_db_type(connections[alias])
+    return f"CAST(NULL AS {db_type})"
 
 
 def _typed_nulls(alias: str) -> str:
-    """The right columns of the first branch as typed NULLs: PostgreSQL types a UNION's columns
-    from its branches left to right, and would take untyped NULLs for text."""
-    connection = connections[alias]
+    """The right columns of the first branch as typed NULLs (see :func:`_typed_null`)."""
     permission, rule = Permission._meta, RoleRule._meta
     fields = [
         Group._meta.pk,
         permission.get_field("content_type").target_field,
         permission.get_field("codename"),
-        None,  # on objects only: 0 or 1
+        None,  # on objects only: 0, 1 or 2
         *(rule.get_field(name) for name in ("all_fields", "fields", "read_filter", "share_filter")),
     ]
-    return ", ".join(
-        f"CAST(NULL AS {'integer' if f is None else f.cast_db_type(connection)})" for f in fields
-    )
+    return ", ".join(_typed_null(alias, field) for field in fields)
 
 
 def _guardian_branches(
-    q: Callable[[str], str],
-    branch: Callable[..., str],
-    granting: str,
-    creator: str,
-    creator_groups: str,
-    ug_group: str,
-) -> list[tuple[str, list[str]]]:
-    """Which (model, permission) pairs the role, the creator and the creator's groups hold on
-    the shared object (``2``) and on some objects (``1``) through django-guardian – the latter
-    are matched in SQL later, by a subquery."""
+    q: Callable[[str], str], rights: Callable[..., str], creator: str, join_perm: str
+) -> list[str]:
+    """Which (model, permission) pairs the holders and the creator hold through django-guardian
+    on the shared object (``2``) and on some objects (``1``) – the latter are matched in SQL
+    later, by a subquery."""
     permission = Permission._meta
     by_group = apps.get_model("guardian", "GroupObjectPermission")._meta
     by_user = apps.get_model("guardian", "UserObjectPermission")._meta
+    share_ct = q(Share._meta.get_field("content_type").column)
+    share_pk = q(Share._meta.get_field("object_pk").column)
 
-    def grants(opts: Any, holder: str, value: str) -> str:
+    def column(opts: Any, name: str) -> str:
+        return f"o.{q(opts.get_field(name).column)}"
+
+    def grants(opts: Any, holder: str, value: str, on_shared_object: bool = False) -> str:
+        shared = (
+            f" AND {column(opts, 'content_type')} = s.{share_ct}"
+            f" AND {column(opts, 'object_pk')} = s.{share_pk}"
+        )
         return (
-            f"JOIN {q(opts.db_table)} o ON o.{q(opts.get_field(holder).column)} = {value}"
-            f" JOIN {q(permission.db_table)} p ON p.{q(permission.pk.column)} ="
-            f" o.{q(opts.get_field('permission').column)}"
+            f"JOIN {q(opts.db_table)} o ON {column(opts, holder)} = {value}"
+            f"{shared if on_shared_object else ''} {join_perm} {column(opts, 'permission')}"
         )
 
-    def columns(opts: Any) -> str:  # named for the de-duplicating subquery (see branch)
+    def pair(opts: Any) -> str:  # named for the de-duplicating subquery
         return (
-            f"o.{q(opts.get_field('content_type').column)} AS ct,"
+            f"{column(opts, 'content_type')} AS ct,"
             f" p.{q(permission.get_field('codename').column)} AS codename"
         )
 
-    def shared_columns(opts: Any) -> str:
-        return f"{columns(opts)}, 2, NULL, NULL, NULL, NULL"
-
-    def on_shared_object(opts: Any) -> str:
-        return (
-            f" AND o.{q(opts.get_field('content_type').column)} = s.{q(share_ct)}"
-            f" AND o.{q(opts.get_field('object_pk').column)} = s.{q(share_pk)}"
-        )
-
-    share_ct = Share._meta.get_field("content_type").column
-    share_pk = Share._meta.get_field("object_pk").column
-    by_groups = f"{creator_groups} {grants(by_group, 'group', ug_group)}"
-    # What each holds on the shared object itself (2): it needs no subquery to be matched.
-    shared = [
-        (
-            branch(
-                "role",
-                "NULL",
-                shared_columns(by_group),
-                grants(by_group, "group", granting) + on_shared_object(by_group),
-            ),
-            ["role", "key"],
+    on_shared, on_some = "2, NULL, NULL, NULL, NULL", "1, NULL, NULL, NULL, NULL"
+    # DISTINCT would type the result's NULLs as text (PostgreSQL): it de-duplicates in a
+    # subquery, whose holder columns are typed (h's).
+    return [
+        rights(
+            "h.who",
+            "h.g",
+            f"{pair(by_group)}, {on_shared}",
+            f"h CROSS JOIN s {grants(by_group, 'group', 'h.id', True)}",
         ),
-        (
-            branch(
-                "user",
-                "NULL",
-                shared_columns(by_user),
-                grants(by_user, "user", creator) + on_shared_object(by_user),
-            ),
-            ["key"],
+        rights(
+            "'user'",
+            "NULL",
+            f"{pair(by_user)}, {on_shared}",
+            f"s {grants(by_user, 'user', creator, True)}",
         ),
-        (
-            branch(
-                "group", ug_group, shared_columns(by_group), by_groups + on_shared_object(by_group)
-            ),
-            ["key"],
+        rights(
+            "d.who",
+            "d.g",
+            f"d.ct, d.codename, {on_some}",
+            f"(SELECT DISTINCT h.who AS who, h.g AS g, {pair(by_group)}"  # noqa: S608
+            f" FROM h {grants(by_group, 'group', 'h.id')}) d",
         ),
-    ]
-    return shared + [
-        (
-            branch("role", "NULL", columns(by_group), grants(by_group, "group", granting), True),
-            ["role", "key"],
+        rights(
+            "'user'",
+            "NULL",
+            f"d.ct, d.codename, {on_some}",
+            f"(SELECT DISTINCT {pair(by_user)} FROM s {grants(by_user, 'user', creator)}) d",  # noqa: S608
         ),
-        (
-            branch("user", "NULL", columns(by_user), grants(by_user, "user", creator), True),
-            ["key"],
-        ),
-        (branch("group", ug_group, columns(by_group), by_groups, True), ["key"]),
     ]
 
 
