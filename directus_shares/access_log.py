@@ -5,15 +5,24 @@ from __future__ import annotations
 import functools
 import ipaddress
 from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import (
+    DataError,
+    IntegrityError,
+    ProgrammingError,
+    connections,
+    router,
+    transaction,
+)
 from django.db.models import Field
 from django.http import HttpRequest
 
+from . import counting
 from .conf import get_config
 from .logs import logger
-from .models import Share, ShareAccess
+from .models import AccessReason, Share, ShareAccess
 from .networks import Address, client_address
 from .signals import share_accessed
 
@@ -44,13 +53,56 @@ def record_access(request: HttpRequest, share: Share, *, granted: bool, reason: 
     reason = str(reason)  # an AccessReason member is sent on as its plain code
     address = loggable_address(client_address(request))
     if get_config()["ACCESS_LOG"]:
+        _write(ShareAccess(share=share, granted=granted, reason=reason, address=address))
+    _announce(request, share, granted=granted, reason=reason, address=address)
+
+
+def record_counted_use(request: HttpRequest, share: Share, now: datetime) -> bool:
+    """Count one use of ``share`` at ``now`` (:func:`.counting.count_use`) and, when it was
+    counted, record the granted access as :func:`record_access` does; True when counted.
+
+    On PostgreSQL, outside a transaction and with the log on the shares' database, the count and
+    the log row are one statement – an ``UPDATE … RETURNING`` feeding the ``INSERT`` – which saves
+    a round trip and a commit on every counted open. Should that statement fail for its row, the
+    use is counted on its own and the row written apart, as everywhere else: a broken log never
+    takes a visitor's use.
+    """
+    alias = router.db_for_write(Share)
+    if get_config()["ACCESS_LOG"] and _counts_and_logs_at_once(alias):
+        address = loggable_address(client_address(request))
+        entry = ShareAccess(share=share, granted=True, reason=_GRANTED, address=address)
         try:
-            alias = router.db_for_write(ShareAccess)
-            with _own_savepoint(alias):
-                entry = ShareAccess(share=share, granted=granted, reason=reason, address=address)
-                _insert(entry, alias)
-        except Exception:  # whatever fails, the page must not
-            logger.exception("Could not write the access log of share %s (%s)", share.pk, reason)
+            counted = _count_and_insert(share, now, entry, alias)
+        except (DataError, IntegrityError, ProgrammingError):  # the row, not the connection
+            logger.warning("Counting a use of share %s and logging it at once failed; doing it "
+                           "in two steps", share.pk, exc_info=True)  # fmt: skip
+        else:
+            if counted:
+                _announce(request, share, granted=True, reason=_GRANTED, address=address)
+            return counted
+    counted = counting.count_use(share, now)
+    if counted:
+        record_access(request, share, granted=True, reason=_GRANTED)
+    return counted
+
+
+_GRANTED = str(AccessReason.GRANTED)
+
+
+def _write(entry: ShareAccess) -> None:
+    try:
+        alias = router.db_for_write(ShareAccess)
+        with _own_savepoint(alias):
+            _insert(entry, alias)
+    except Exception:  # whatever fails, the page must not
+        logger.exception(
+            "Could not write the access log of share %s (%s)", entry.share_id, entry.reason
+        )
+
+
+def _announce(
+    request: HttpRequest, share: Share, *, granted: bool, reason: str, address: str
+) -> None:
     # Robust: by now a use may be counted, and a failing receiver must not take the visitor's
     # grant with it.
     for receiver, error in share_accessed.send_robust(
@@ -75,23 +127,67 @@ def _insert(entry: ShareAccess, alias: str) -> None:
     it sends no ``pre_save``/``post_save``; :data:`~directus_shares.signals.share_accessed` is
     the signal to listen to."""
     connection = connections[alias]
-    values = [
-        field.get_db_prep_save(field.pre_save(entry, add=True), connection)
-        for field in _written_fields()
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_statement(alias), values)
+        cursor.execute(_insert_statement(alias), _values(entry, connection, _written_fields()))
+
+
+def _counts_and_logs_at_once(alias: str) -> bool:
+    """Whether :func:`record_counted_use` may count and log in one statement on ``alias``:
+    PostgreSQL (a data-modifying ``WITH``), the log written there too, and no transaction
+    around it (in one, a failed statement would take the caller's transaction with it)."""
+    connection = connections[alias]
+    return (
+        connection.vendor == "postgresql"
+        and router.db_for_write(ShareAccess) == alias
+        and not connection.in_atomic_block
+    )
+
+
+def _count_and_insert(share: Share, now: datetime, entry: ShareAccess, alias: str) -> bool:
+    """Count a use of ``share`` and, if counted, insert ``entry`` – one statement."""
+    connection = connections[alias]
+    parameters = counting.parameters(share, now, alias)
+    parameters += _values(entry, connection, _written_fields()[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(_count_and_insert_statement(alias), parameters)
+        return cursor.rowcount == 1
+
+
+def _values(entry: ShareAccess, connection: Any, fields: tuple[Field, ...]) -> list[Any]:
+    return [field.get_db_prep_save(field.pre_save(entry, add=True), connection) for field in fields]
 
 
 @functools.cache
 def _written_fields() -> tuple[Field, ...]:
-    return tuple(field for field in ShareAccess._meta.concrete_fields if not field.primary_key)
+    """The columns an ``INSERT`` writes, the share first."""
+    share = ShareAccess._meta.get_field("share")
+    others = [field for field in ShareAccess._meta.concrete_fields if not field.primary_key]
+    return (share, *(field for field in others if field is not share))
+
+
+def _insert_into(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _written_fields())
+    return f"INSERT INTO {quote(ShareAccess._meta.db_table)} ({columns})"
 
 
 @functools.cache
 def _insert_statement(alias: str) -> str:
-    quote = connections[alias].ops.quote_name
-    columns = ", ".join(quote(field.column) for field in _written_fields())
     placeholders = ", ".join(["%s"] * len(_written_fields()))
-    table = quote(ShareAccess._meta.db_table)
-    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 – names only
+    return f"{_insert_into(alias)} VALUES ({placeholders})"
+
+
+@functools.cache
+def _count_and_insert_statement(alias: str) -> str:
+    """``WITH c AS (<the counting UPDATE> RETURNING <key>) INSERT … SELECT c.<key>, … FROM c``:
+    the row is inserted only if the use was counted. The values are cast to their columns'
+    types, which a ``SELECT`` list does not tell the database."""
+    connection = connections[alias]
+    key = connection.ops.quote_name(Share._meta.pk.column)
+    casts = ", ".join(
+        f"CAST(%s AS {field.cast_db_type(connection)})" for field in _written_fields()[1:]
+    )
+    return (
+        f"WITH c AS ({counting.statement(alias)} RETURNING {key})"  # noqa: S608 – names only
+        f" {_insert_into(alias)} SELECT c.{key}, {casts} FROM c"
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
+from typing import Any
 
 from django.db import connections, router
 from django.db.models import Field
@@ -30,16 +31,19 @@ def count_use(share: Share, now: datetime) -> bool:
     left, and still has the link, password and grants it was loaded with; True when counted."""
     alias = router.db_for_write(Share)
     connection = connections[alias]
-    parameters = [
+    with connection.cursor() as cursor:
+        cursor.execute(statement(alias), parameters(share, now, alias))
+        return cursor.rowcount == 1
+
+
+def parameters(share: Share, now: datetime, alias: str) -> list[Any]:
+    """The parameters of :func:`statement` that count a use of ``share`` at ``now``."""
+    connection = connections[alias]
+    values = [
         field.get_db_prep_value(getattr(share, field.attname), connection)
         for field in _matched_fields()
     ]
-    parameters += [
-        Share._meta.get_field(name).get_db_prep_value(now, connection) for name in _WINDOW
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(alias), parameters)
-        return cursor.rowcount == 1
+    return values + [field.get_db_prep_value(now, connection) for field in _window_fields()]
 
 
 @functools.cache
@@ -48,7 +52,13 @@ def _matched_fields() -> tuple[Field, ...]:
 
 
 @functools.cache
-def _statement(alias: str) -> str:
+def _window_fields() -> tuple[Field, ...]:
+    return tuple(Share._meta.get_field(name) for name in _WINDOW)
+
+
+@functools.cache
+def statement(alias: str) -> str:
+    """The conditional ``UPDATE`` on the database ``alias``; it changes one row or none."""
     quote = connections[alias].ops.quote_name
     opts = Share._meta
 

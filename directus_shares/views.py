@@ -104,8 +104,7 @@ class SharePageView(View):
                 return self.locked(request, share, refused.retry_after or 1)
             return self.landing(request, share, error=refused.message, status=403)
         grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
-        if access.consume_use(share, visit.now):
-            record_access(request, share, granted=True, reason=AccessReason.GRANTED)
+        if access.consume_use(share, visit.now, request):  # and logged as granted
             return opened
         return self.not_counted(request, token, visit.now)
 

@@ -133,11 +133,11 @@ def test_a_share_changed_while_opening_is_recorded(monkeypatch):
     share = ShareFactory(password="pw")
     real_consume = access.consume_use
 
-    def change_password_first(share_, now):
+    def change_password_first(share_, now, request=None):
         fresh = Share.objects.get(pk=share_.pk)
         fresh.set_password("other")
         fresh.save()
-        return real_consume(share_, now)
+        return real_consume(share_, now, request)
 
     monkeypatch.setattr(access, "consume_use", change_password_first)
     assert post(share, password="pw").status_code == 409
@@ -417,3 +417,64 @@ def test_pruning_deletes_old_entries_in_one_query(django_assert_num_queries):
 def test_pruning_refuses_a_negative_age():
     with pytest.raises(CommandError, match="0 or more days"):
         prune("--older-than", "-1")
+
+
+# -- a counted open and its row: one statement on PostgreSQL ------------------------------------
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a data-modifying WITH is PostgreSQL's"
+)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_counted_use_and_its_row_are_written_by_one_statement(sent):
+    share = ShareFactory()
+    request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.7")
+    with CaptureQueriesContext(connection) as queries:
+        assert access.consume_use(share, timezone.now(), request)
+    assert len(queries) == 1 and queries[0]["sql"].startswith("WITH")
+    assert Share.objects.get(pk=share.pk).times_used == 1
+    assert list(ShareAccess.objects.values_list("share", "granted", "reason", "address")) == [
+        (share.pk, True, "granted", "192.0.2.0/24")
+    ]
+    assert [(call["reason"], call["address"]) for call in sent] == [("granted", "192.0.2.0/24")]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_use_not_counted_writes_no_row_and_sends_nothing(sent):
+    share = ShareFactory(max_uses=1, times_used=1)
+    assert not access.consume_use(share, timezone.now(), RequestFactory().post("/"))
+    assert Share.objects.get(pk=share.pk).times_used == 1
+    assert not ShareAccess.objects.exists() and not sent
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_when_the_one_statement_fails_the_use_is_counted_and_logged_in_two_steps(
+    monkeypatch, caplog, sent
+):
+    monkeypatch.setattr(
+        access_log, "_count_and_insert_statement", lambda alias: "SELECT * FROM no_such_table"
+    )
+    share = ShareFactory()
+    with caplog.at_level(logging.WARNING, logger="directus_shares.logs"):
+        assert access.consume_use(share, timezone.now(), RequestFactory().post("/"))
+    assert "doing it in two steps" in caplog.text
+    assert Share.objects.get(pk=share.pk).times_used == 1
+    assert log_of(share) == [(True, AccessReason.GRANTED)] and len(sent) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_counted_use_is_logged_once_with_the_log_off_or_on(sent):
+    """Whichever way the database counts and logs, a counted open is one use and one row."""
+    share, unlogged = ShareFactory(), ShareFactory()
+    for client in (Client(), Client()):
+        assert open_share(client, share).status_code == 303
+    with override_settings(DIRECTUS_SHARES={"ACCESS_LOG": False}):
+        assert open_share(Client(), unlogged).status_code == 303
+    assert Share.objects.get(pk=share.pk).times_used == 2
+    assert log_of(share) == [(True, AccessReason.GRANTED)] * 2
+    assert Share.objects.get(pk=unlogged.pk).times_used == 1 and not log_of(unlogged)
+    assert [call["share"].pk for call in sent if call["granted"]] == [share.pk] * 2 + [unlogged.pk]

@@ -196,8 +196,7 @@ class ShareAuthView(ShareOpenView):
         if refused is not None:
             return self.password_refused(refused, password)
         access_token = tokens.issue_access_token(share)  # before counting, as the page does
-        if access.consume_use(share, visit.now):
-            record_access(request, share, granted=True, reason=AccessReason.GRANTED)
+        if access.consume_use(share, visit.now, request):  # and logged as granted
             return Response(
                 {
                     "access_token": access_token,
