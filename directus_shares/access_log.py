@@ -28,6 +28,7 @@ from .signals import share_accessed
 
 #: The network a truncated address is kept as, per IP version.
 TRUNCATED_PREFIX = {4: 24, 6: 48}
+_GRANTED = str(AccessReason.GRANTED)
 
 
 def loggable_address(address: Address | None) -> str:
@@ -74,8 +75,8 @@ def record_counted_use(request: HttpRequest, share: Share, now: datetime) -> boo
         try:
             counted = _count_and_insert(share, now, entry, alias)
         except (DataError, IntegrityError, ProgrammingError):  # the row, not the connection
-            logger.warning("Counting a use of share %s and logging it at once failed; doing it "
-                           "in two steps", share.pk, exc_info=True)  # fmt: skip
+            message = "Counting a use of share %s and logging it at once failed: two steps"
+            logger.warning(message, share.pk, exc_info=True)
         else:
             if counted:
                 _announce(request, share, granted=True, reason=_GRANTED, address=address)
@@ -84,9 +85,6 @@ def record_counted_use(request: HttpRequest, share: Share, now: datetime) -> boo
     if counted:
         record_access(request, share, granted=True, reason=_GRANTED)
     return counted
-
-
-_GRANTED = str(AccessReason.GRANTED)
 
 
 def _write(entry: ShareAccess) -> None:

@@ -327,7 +327,7 @@ def test_a_share_changed_while_opening_is_a_409(client, monkeypatch):
     share = ShareFactory(password="pw")
     counted = access.consume_use
 
-    def racing(share: Share, now, request=None) -> bool:  # the password changes between check and count
+    def racing(share: Share, now, request=None) -> bool:  # password changed before the count
         Share.objects.filter(pk=share.pk).update(password=make_password("new"))
         return counted(share, now, request)
 
