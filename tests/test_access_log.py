@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.contrib import admin
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -464,6 +464,23 @@ def test_when_the_one_statement_fails_the_use_is_counted_and_logged_in_two_steps
     assert f"Counting a use of share {share.pk} and logging it at once failed" in caplog.text
     assert Share.objects.get(pk=share.pk).times_used == 1
     assert log_of(share) == [(True, AccessReason.GRANTED)] and len(sent) == 1
+
+
+class LogElsewhere:
+    """A router that keeps the access log on a database of its own."""
+
+    def db_for_write(self, model, **hints):
+        return "logs" if model is ShareAccess else None
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_only_outside_a_transaction_and_with_the_log_beside_the_shares():
+    assert access_log._counts_and_logs_at_once("default")
+    with transaction.atomic():  # a failed statement would take the caller's transaction along
+        assert not access_log._counts_and_logs_at_once("default")
+    with override_settings(DATABASE_ROUTERS=[LogElsewhere()]):
+        assert not access_log._counts_and_logs_at_once("default")
 
 
 @pytest.mark.django_db(transaction=True)
