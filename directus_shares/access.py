@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from . import tokens
 from .access_log import record_counted_use
 from .conf import get_config
-from .counting import count_use
+from .counting import Condition, count_use
 from .models import Share, ShareStatus
 from .networks import Address, address_allowed
 from .queries import load_share, share_rights
@@ -129,16 +129,25 @@ def password_error(share: Share, password: str) -> str | None:
     return None
 
 
-def consume_use(share: Share, now: datetime, request: HttpRequest | None = None) -> bool:
+def consume_use(
+    share: Share,
+    now: datetime,
+    request: HttpRequest | None = None,
+    condition: Condition | None = None,
+) -> bool:
     """Count one use of ``share`` if it is still open and has a use left; True when counted.
 
     The check and the increment are one conditional ``UPDATE``, so concurrent opens – in any
     number of processes – can never take more than ``max_uses`` between them. It also re-checks
-    that the link, password and grants are still those the visitor was checked against. Given
-    the visitor's ``request``, a counted use is also recorded as a granted access (on PostgreSQL
-    by the same statement: :func:`.access_log.record_counted_use`).
+    that the link, password and grants are still those the visitor was checked against, and
+    ``condition`` (from :meth:`.visits.Visit.refusal_before_counting`: the object is still
+    readable). Given the visitor's ``request``, a counted use is also recorded as a granted
+    access (on PostgreSQL by the same statement: :func:`.access_log.record_counted_use`).
     """
-    counted = count_use(share, now) if request is None else record_counted_use(request, share, now)
+    if request is None:
+        counted = count_use(share, now, condition)
+    else:
+        counted = record_counted_use(request, share, now, condition)
     if counted:
         share.times_used += 1  # at least; others may have counted meanwhile
     return counted

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 
 from . import counting
 from .conf import get_config
+from .counting import Condition
 from .logs import logger
 from .models import AccessReason, Share, ShareAccess
 from .networks import Address, client_address
@@ -58,9 +59,12 @@ def record_access(request: HttpRequest, share: Share, *, granted: bool, reason: 
     _announce(request, share, granted=granted, reason=reason, address=address)
 
 
-def record_counted_use(request: HttpRequest, share: Share, now: datetime) -> bool:
-    """Count one use of ``share`` at ``now`` (:func:`.counting.count_use`) and, when it was
-    counted, record the granted access as :func:`record_access` does; True when counted.
+def record_counted_use(
+    request: HttpRequest, share: Share, now: datetime, condition: Condition | None = None
+) -> bool:
+    """Count one use of ``share`` at ``now`` if ``condition`` holds (:func:`.counting.count_use`)
+    and, when it was counted, record the granted access as :func:`record_access` does; True when
+    counted.
 
     On PostgreSQL, outside a transaction and with the log on the shares' database, the count and
     the log row are one statement – an ``UPDATE … RETURNING`` feeding the ``INSERT`` – which saves
@@ -73,7 +77,7 @@ def record_counted_use(request: HttpRequest, share: Share, now: datetime) -> boo
         address = loggable_address(client_address(request))
         entry = ShareAccess(share=share, granted=True, reason=_GRANTED, address=address)
         try:
-            counted = _count_and_insert(share, now, entry, alias)
+            counted = _count_and_insert(share, now, entry, alias, condition)
         except (DataError, IntegrityError, ProgrammingError):  # the row, not the connection
             message = "Counting a use of share %s and logging it at once failed: two steps"
             logger.warning(message, share.pk, exc_info=True)
@@ -81,7 +85,7 @@ def record_counted_use(request: HttpRequest, share: Share, now: datetime) -> boo
             if counted:
                 _announce(request, share, granted=True, reason=_GRANTED, address=address)
             return counted
-    counted = counting.count_use(share, now)
+    counted = counting.count_use(share, now, condition)
     if counted:
         record_access(request, share, granted=True, reason=_GRANTED)
     return counted
@@ -141,13 +145,19 @@ def _counts_and_logs_at_once(alias: str) -> bool:
     )
 
 
-def _count_and_insert(share: Share, now: datetime, entry: ShareAccess, alias: str) -> bool:
-    """Count a use of ``share`` and, if counted, insert ``entry`` – one statement."""
+def _count_and_insert(
+    share: Share, now: datetime, entry: ShareAccess, alias: str, condition: Condition | None
+) -> bool:
+    """Count a use of ``share`` (if ``condition`` holds) and, if counted, insert ``entry`` – one
+    statement: ``WITH c AS (<the counting UPDATE> RETURNING <key>) INSERT … SELECT … FROM c``."""
     connection = connections[alias]
-    parameters = counting.parameters(share, now, alias)
+    update, parameters = counting.with_condition(
+        counting.statement(alias), counting.parameters(share, now, alias), condition
+    )
     parameters += _values(entry, connection, _written_fields()[1:])
+    returning, insert = _insert_counted(alias)
     with connection.cursor() as cursor:
-        cursor.execute(_count_and_insert_statement(alias), parameters)
+        cursor.execute(f"WITH c AS ({update} {returning}) {insert}", parameters)
         return cursor.rowcount == 1
 
 
@@ -176,16 +186,14 @@ def _insert_statement(alias: str) -> str:
 
 
 @functools.cache
-def _count_and_insert_statement(alias: str) -> str:
-    """``WITH c AS (<the counting UPDATE> RETURNING <key>) INSERT … SELECT c.<key>, … FROM c``:
-    the row is inserted only if the use was counted. The values are cast to their columns'
-    types, which a ``SELECT`` list does not tell the database."""
+def _insert_counted(alias: str) -> tuple[str, str]:
+    """The ``RETURNING`` clause of the counting ``UPDATE`` in ``WITH c AS (…)``, and the
+    ``INSERT`` of a row for the share it returns. The values are cast to their columns' types,
+    which a ``SELECT`` list does not tell the database."""
     connection = connections[alias]
     key = connection.ops.quote_name(Share._meta.pk.column)
     casts = ", ".join(
         f"CAST(%s AS {field.cast_db_type(connection)})" for field in _written_fields()[1:]
     )
-    return (
-        f"WITH c AS ({counting.statement(alias)} RETURNING {key})"  # noqa: S608 – names only
-        f" {_insert_into(alias)} SELECT c.{key}, {casts} FROM c"
-    )
+    insert = f"{_insert_into(alias)} SELECT c.{key}, {casts} FROM c"  # noqa: S608 – names only
+    return f"RETURNING {key}", insert

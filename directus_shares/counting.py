@@ -13,6 +13,7 @@ checks that both agree on every window edge and use count.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,19 +22,32 @@ from django.db.models import Field
 
 from .models import Share
 
+#: SQL a statement can add to its ``WHERE``, and its parameters.
+Condition = tuple[str, Sequence[Any]]
+
 #: Besides the primary key, the fields the statement compares with the share's loaded values.
 _MATCHED = ("key", "password", "grant_epoch")
 _WINDOW = ("date_start", "date_end")
 
 
-def count_use(share: Share, now: datetime) -> bool:
+def count_use(share: Share, now: datetime, condition: Condition | None = None) -> bool:
     """Add one to ``share``'s ``times_used`` in the database if, at ``now``, it is open, has a use
-    left, and still has the link, password and grants it was loaded with; True when counted."""
+    left, and still has the link, password and grants it was loaded with – and ``condition``
+    holds (SQL and parameters, e.g. its object is readable); True when counted."""
     alias = router.db_for_write(Share)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(statement(alias), parameters(share, now, alias))
+    sql, values = with_condition(statement(alias), parameters(share, now, alias), condition)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, values)
         return cursor.rowcount == 1
+
+
+def with_condition(
+    sql: str, values: list[Any], condition: Condition | None
+) -> tuple[str, list[Any]]:
+    """The counting ``UPDATE`` and its parameters with ``condition`` added to its ``WHERE``."""
+    if condition is None:
+        return sql, values
+    return f"{sql} AND {condition[0]}", [*values, *condition[1]]
 
 
 def parameters(share: Share, now: datetime, alias: str) -> list[Any]:

@@ -78,42 +78,80 @@ def results(
     """
     if key is None:
         return list(build())
+    prepared = field.get_db_prep_value(value, connections[alias], prepared=False)
+    kept = _kept(key, build, prepared, field, alias)
+    if kept is _NO_ROWS:
+        return []
+    if isinstance(kept, models.QuerySet):  # not to be kept: built through the ORM
+        return list(kept)
+    if raw_rows:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(kept.sql, kept.parameters_with(prepared))
+            return cursor.fetchall()
+    return list(_rerun(kept, prepared, alias))
+
+
+def statement(
+    key: Hashable | None,
+    build: Callable[[], models.QuerySet],
+    value: Any,
+    field: models.Field,
+    alias: str,
+) -> tuple[str, tuple[Any, ...]] | None:
+    """The SQL and parameters :func:`results` would run for ``value`` – to be part of another
+    statement – or ``None`` when it would not run a kept statement (``key`` is ``None``, the
+    statement cannot be kept, or no row can match).
+
+    Raises:
+        ValueError, ValidationError: ``value`` is not one of ``field``'s type.
+    """
+    if key is None:
+        return None
+    prepared = field.get_db_prep_value(value, connections[alias], prepared=False)
+    kept = _kept(key, build, prepared, field, alias)
+    if not isinstance(kept, _Statement):
+        return None
+    return kept.sql, kept.parameters_with(prepared)
+
+
+_NO_ROWS: Any = object()  # what _kept() says when no row can match
+
+
+def _kept(
+    key: Hashable, build: Callable[[], models.QuerySet], prepared: Any, field: Any, alias: str
+) -> _Statement | models.QuerySet | Any:
+    """The statement kept under ``key`` (compiled and kept now if it is the first run); the
+    queryset ``build`` makes when it cannot be kept; or ``_NO_ROWS``."""
     connection = connections[alias]
-    prepared = field.get_db_prep_value(value, connection, prepared=False)
     if _out_of_range(prepared, field, connection):
-        return []  # no row's value can be equal (and SQLite could not even be asked)
+        return _NO_ROWS  # no row's value can be equal (and SQLite could not even be asked)
     # Lookups such as __year on a datetime take the active time zone's name as a parameter.
     key = (alias, timezone.get_current_timezone_name(), key)
     kept = _statements.get(key)
     if kept is _UNKEPT:
-        return list(build())
-    if kept is None:
-        queryset = build()
-        compiler = queryset.query.get_compiler(using=alias)
-        try:
-            sql, parameters = compiler.as_sql()
-        except EmptyResultSet:
-            return []
-        positions = [
-            index
-            for index, parameter in enumerate(parameters)
-            if type(parameter) is type(prepared) and parameter == prepared
-        ]
-        kept = (
-            _Statement(queryset, compiler, sql, tuple(parameters), positions[0])
-            if len(positions) == 1
-            else _UNKEPT  # which parameter is the value is not known: build it every time
-        )
-        if len(_statements) >= KEPT_STATEMENTS:
-            _statements.clear()
-        _statements[key] = kept
-        if kept is _UNKEPT:
-            return list(queryset)
-    if raw_rows:
-        with connection.cursor() as cursor:
-            cursor.execute(kept.sql, kept.parameters_with(prepared))
-            return cursor.fetchall()
-    return list(_rerun(kept, prepared, alias))
+        return build()
+    if kept is not None:
+        return kept
+    queryset = build()
+    compiler = queryset.query.get_compiler(using=alias)
+    try:
+        sql, parameters = compiler.as_sql()
+    except EmptyResultSet:
+        return _NO_ROWS
+    positions = [
+        index
+        for index, parameter in enumerate(parameters)
+        if type(parameter) is type(prepared) and parameter == prepared
+    ]
+    kept = (
+        _Statement(queryset, compiler, sql, tuple(parameters), positions[0])
+        if len(positions) == 1
+        else _UNKEPT  # which parameter is the value is not known: build it every time
+    )
+    if len(_statements) >= KEPT_STATEMENTS:
+        _statements.clear()
+    _statements[key] = kept
+    return queryset if kept is _UNKEPT else kept
 
 
 def _rerun(kept: _Statement, value: Any, alias: str) -> models.QuerySet:

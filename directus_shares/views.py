@@ -95,7 +95,7 @@ class SharePageView(View):
         opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
         if grants.has_grant(request, share):  # already open for this visitor: nothing to count
             return opened
-        refusal = visit.refusal()
+        refusal, condition = visit.refusal_before_counting()
         if refusal is not None:
             return self.refuse(request, refusal, share)
         refused = passwords.check_attempt(request, share, request.POST.get("password", ""))
@@ -104,7 +104,7 @@ class SharePageView(View):
                 return self.locked(request, share, refused.retry_after or 1)
             return self.landing(request, share, error=refused.message, status=403)
         grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
-        if access.consume_use(share, visit.now, request):  # and logged as granted
+        if access.consume_use(share, visit.now, request, condition):  # and logged as granted
             return opened
         return self.not_counted(request, token, visit.now)
 
@@ -131,7 +131,7 @@ class SharePageView(View):
         visit = visits.begin(request, token)
         if visit is None:
             return self.refuse(request, access.Refusal.UNKNOWN)
-        refusal = dataclasses.replace(visit, now=now).refusal(access.ObjectState.VISIBLE)
+        refusal = dataclasses.replace(visit, now=now).refusal()  # the object may be why
         if refusal is not None:
             return self.refuse(request, refusal, visit.share)
         record_access(request, visit.share, granted=False, reason=AccessReason.CHANGED)

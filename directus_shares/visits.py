@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import router
 from django.http import HttpRequest
 from django.utils import timezone
 
 from . import access, disclosure
+from .counting import Condition
 from .models import Share
 from .networks import Address, client_address
-from .object_state import shared_object_state
+from .object_state import readable_condition, shared_object_state
 from .rights import ShareRights
 
 
@@ -45,6 +47,17 @@ class Visit:
             object_state=object_state,
             granted=granted,
         )
+
+    def refusal_before_counting(self) -> tuple[access.Refusal | None, Condition | None]:
+        """:meth:`refusal` before a use is counted – and, for a share without a password, the
+        condition on its object that the counting statement checks instead of a query of its own
+        (``None``: checked here). A share with a password has its object checked first, so that
+        no password is tried and no attempt counted for an object that is gone."""
+        condition = None
+        if not self.share.has_password:
+            alias = router.db_for_write(Share)
+            condition = readable_condition(self.share, self.rights, alias)
+        return self.refusal(None if condition is None else access.ObjectState.VISIBLE), condition
 
     def shared_object(self, *, shown: bool) -> tuple[Any, access.ObjectState]:
         """The shared object, loaded for display when it is ``shown`` and visible, and its

@@ -133,11 +133,11 @@ def test_a_share_changed_while_opening_is_recorded(monkeypatch):
     share = ShareFactory(password="pw")
     real_consume = access.consume_use
 
-    def change_password_first(share_, now, request=None):
+    def change_password_first(share_, now, *args):
         fresh = Share.objects.get(pk=share_.pk)
         fresh.set_password("other")
         fresh.save()
-        return real_consume(share_, now, request)
+        return real_consume(share_, now, *args)
 
     monkeypatch.setattr(access, "consume_use", change_password_first)
     assert post(share, password="pw").status_code == 409
@@ -456,7 +456,7 @@ def test_when_the_one_statement_fails_the_use_is_counted_and_logged_in_two_steps
     monkeypatch, caplog, sent
 ):
     monkeypatch.setattr(
-        access_log, "_count_and_insert_statement", lambda alias: "SELECT * FROM no_such_table"
+        access_log, "_insert_counted", lambda alias: ("RETURNING id", "SELECT * FROM no_such_table")
     )
     share = ShareFactory()
     with caplog.at_level(logging.WARNING, logger="directus_shares.logs"):

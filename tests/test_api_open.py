@@ -327,9 +327,9 @@ def test_a_share_changed_while_opening_is_a_409(client, monkeypatch):
     share = ShareFactory(password="pw")
     counted = access.consume_use
 
-    def racing(share: Share, now, request=None) -> bool:  # password changed before the count
+    def racing(share: Share, now, *args) -> bool:  # password changed before the count
         Share.objects.filter(pk=share.pk).update(password=make_password("new"))
-        return counted(share, now, request)
+        return counted(share, now, *args)
 
     monkeypatch.setattr(access, "consume_use", racing)
     assert_error(auth(client, share, "pw"), "changed", 409)
@@ -341,9 +341,9 @@ def test_a_share_used_up_while_opening_says_so(client, monkeypatch):
     share = ShareFactory(max_uses=1)
     counted = access.consume_use
 
-    def racing(share: Share, now, request=None) -> bool:
+    def racing(share: Share, now, *args) -> bool:
         Share.objects.filter(pk=share.pk).update(times_used=1)
-        return counted(share, now, request)
+        return counted(share, now, *args)
 
     monkeypatch.setattr(access, "consume_use", racing)
     assert_refused(auth(client, share), Refusal.USED_UP)

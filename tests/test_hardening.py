@@ -215,7 +215,7 @@ def test_share_pages_cannot_be_framed():
 def test_a_share_deleted_while_opening_answers_unknown(monkeypatch):
     share = ShareFactory()
 
-    def delete_first(share_, now, request=None):
+    def delete_first(share_, now, *args):
         Share.objects.filter(pk=share_.pk).delete()
         return False
 
@@ -229,11 +229,11 @@ def test_a_password_changed_while_opening_asks_again(monkeypatch):
     share = ShareFactory(password="pw")
     real_consume = access.consume_use
 
-    def change_password_first(share_, now, request=None):
+    def change_password_first(share_, now, *args):
         fresh = Share.objects.get(pk=share_.pk)
         fresh.set_password("other")
         fresh.save()
-        return real_consume(share_, now, request)
+        return real_consume(share_, now, *args)
 
     monkeypatch.setattr(access, "consume_use", change_password_first)
     response = open_share(Client(), share, "pw")

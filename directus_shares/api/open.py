@@ -186,7 +186,7 @@ class ShareAuthView(ShareOpenView):
         if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
         share = visit.share
-        refusal = visit.refusal()
+        refusal, condition = visit.refusal_before_counting()
         if refusal is not None:
             return self.refuse(refusal, share)
         body = ShareAuthRequestSerializer(data=request.data)
@@ -196,7 +196,7 @@ class ShareAuthView(ShareOpenView):
         if refused is not None:
             return self.password_refused(refused, password)
         access_token = tokens.issue_access_token(share)  # before counting, as the page does
-        if access.consume_use(share, visit.now, request):  # and logged as granted
+        if access.consume_use(share, visit.now, request, condition):  # and logged as granted
             return Response(
                 {
                     "access_token": access_token,
@@ -222,7 +222,7 @@ class ShareAuthView(ShareOpenView):
         visit = visits.begin(self.request, token)
         if visit is None:
             return self.refuse(access.Refusal.UNKNOWN)
-        refusal = dataclasses.replace(visit, now=now).refusal(access.ObjectState.VISIBLE)
+        refusal = dataclasses.replace(visit, now=now).refusal()  # the object may be why
         if refusal is not None:
             return self.refuse(refusal, visit.share)
         record_access(self.request, visit.share, granted=False, reason=AccessReason.CHANGED)

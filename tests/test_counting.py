@@ -1,0 +1,128 @@
+"""A share without a password has its object checked by the very statement that counts its use
+(one query less per open); what a visitor is told, and what is counted, stays the same."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from directus_shares import access, object_state
+from directus_shares.access import Refusal
+from directus_shares.models import Share, ShareAccess
+from tests.conftest import open_share
+from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
+from tests.testapp.models import Gadget, Ledger
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/shares/open"
+
+
+def open_by_api(share: Share, password: str | None = None):
+    body = {} if password is None else {"password": password}
+    return APIClient().post(f"{API}/{share.token}/auth/", body, format="json")
+
+
+def open_by_page(share: Share, password: str | None = None):
+    return open_share(Client(), share, password)
+
+
+OPENERS = [pytest.param(open_by_api, id="api"), pytest.param(open_by_page, id="page")]
+
+
+def refusal_of(response) -> str:
+    """The refusal code of an answer of the API (JSON) or of the page (its status and text)."""
+    if response["Content-Type"] == "application/json":
+        return response.json()["code"]
+    page = response.content.decode()
+    return next(
+        r.code for r in Refusal if r.status == response.status_code and str(r.title) in page
+    )
+
+
+def counted(share: Share) -> tuple[int, list[str]]:
+    share.refresh_from_db()
+    reasons = ShareAccess.objects.filter(share=share).order_by("pk")
+    return share.times_used, list(reasons.values_list("reason", flat=True))
+
+
+def before_the_count(monkeypatch, change) -> None:
+    """Run ``change`` after every check of an open and before its use is counted."""
+    real = access.consume_use
+
+    def changed_first(*args, **kwargs):
+        change()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(access, "consume_use", changed_first)
+
+
+def test_an_open_checks_the_object_inside_the_counting_statement():
+    share = ShareFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert open_by_api(share).status_code == 200
+    statements = [query["sql"] for query in queries]
+    counting = [sql for sql in statements if "times_used" in sql and "UPDATE" in sql]
+    assert len(counting) == 1 and "EXISTS (SELECT 1 FROM (SELECT" in counting[0]
+    gadget_table = Gadget._meta.db_table
+    assert [sql for sql in statements if sql.startswith("SELECT") and gadget_table in sql] == []
+    assert counted(share) == (1, ["granted"])
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_an_object_deleted_before_the_count_is_gone_and_nothing_is_counted(monkeypatch, opener):
+    share = ShareFactory()
+    before_the_count(monkeypatch, lambda: Gadget.objects.filter(pk=share.object_pk).delete())
+    response = opener(share)
+    assert response.status_code == 410 and refusal_of(response) == Refusal.UNAVAILABLE.code
+    assert counted(share) == (0, ["unavailable"])
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_an_object_leaving_the_roles_rows_before_the_count_is_refused_uncounted(
+    monkeypatch, opener
+):
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    rule(role, Gadget, read_filter={"name__startswith": "A"})
+    share = ShareFactory(content_object=GadgetFactory(name="Alpha"), role=role)
+    before_the_count(
+        monkeypatch, lambda: Gadget.objects.filter(pk=share.object_pk).update(name="Beta")
+    )
+    response = opener(share)
+    assert response.status_code == 403 and refusal_of(response) == Refusal.GRANTS_NOTHING.code
+    assert counted(share) == (0, ["grants_nothing"])
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_a_password_share_has_its_object_checked_before_any_password_is_tried(opener):
+    share = ShareFactory(password="right")
+    Gadget.objects.filter(pk=share.object_pk).delete()
+    response = opener(share, "wrong")
+    assert response.status_code == 410 and refusal_of(response) == Refusal.UNAVAILABLE.code
+    uses, reasons = counted(share)  # the page's visitor was refused on loading it, too
+    assert uses == 0 and set(reasons) == {"unavailable"}  # no wrong password, no attempt counted
+
+
+def test_the_object_is_checked_apart_when_its_statement_cannot_be_kept():
+    """A model whose manager may filter by the request (a tenant) is asked through the ORM."""
+    role = RoleFactory(view=[Ledger], share=[Ledger])
+    share = ShareFactory(content_object=Ledger.objects.create(tenant="", title="t"), role=role)
+    found, rights = access.find_share(share.token)
+    assert object_state.readable_condition(found, rights, "default") is None
+    assert open_by_api(share).status_code == 200
+    assert counted(share) == (1, ["granted"])
+
+
+class GadgetsElsewhere:
+    def db_for_read(self, model, **hints):
+        return "gadgets" if model is Gadget else None
+
+
+def test_the_object_is_checked_apart_when_it_lives_on_another_database():
+    found, rights = access.find_share(ShareFactory().token)
+    assert object_state.readable_condition(found, rights, "default") is not None
+    with override_settings(DATABASE_ROUTERS=[GadgetsElsewhere()]):
+        assert object_state.readable_condition(found, rights, "default") is None
