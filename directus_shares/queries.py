@@ -84,8 +84,7 @@ def load_share(key: str, public_role: str | None) -> LoadedShare | None:
 
 def share_statement(alias: str, key: str, public_role: str | None) -> tuple[str, list[Any]]:
     """The SQL :func:`load_share` runs on the database ``alias``, with its parameters."""
-    sql, parameter_kinds = _share_sql(alias)
-    return sql, [public_role if kind == "role" else key for kind in parameter_kinds]
+    return _share_sql(alias), [public_role, key]
 
 
 #: How many sets of rights are kept for the next visits (each with the answers it worked out).
@@ -349,8 +348,8 @@ def _guardian_installed() -> bool:
 
 
 @functools.cache
-def _share_sql(alias: str) -> tuple[str, list[str]]:
-    """The statement and the kind ("role": the public role's name, "key") of each parameter.
+def _share_sql(alias: str) -> str:
+    """The statement; its parameters are the public role's name, then the link key.
 
     Two common table expressions come first: ``s``, the share row – one unique-index lookup –
     with the id of the group it grants the rights of; and ``h``, the groups whose rights count:
@@ -439,8 +438,7 @@ def _share_sql(alias: str) -> tuple[str, list[str]]:
     ]
     if _guardian_installed():
         branches += _guardian_branches(q, rights, creator, join_perm)
-    sql = f"WITH {the_share}, {holders} " + " UNION ALL ".join(branches)
-    return sql, ["role", "key"]
+    return f"WITH {the_share}, {holders} " + " UNION ALL ".join(branches)
 
 
 def _typed_null(alias: str, field: Any) -> str:
