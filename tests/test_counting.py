@@ -34,9 +34,13 @@ OPENERS = [pytest.param(open_by_api, id="api"), pytest.param(open_by_page, id="p
 
 
 def refusal_of(response) -> str:
-    """The refusal code of an answer of the API (JSON) or of the page (its status and text)."""
+    """The refusal code of an answer of the API (its code, with the refusal's message) or of the
+    page (its status and the refusal's message in its text)."""
     if response["Content-Type"] == "application/json":
-        return response.json()["code"]
+        body = response.json()
+        refusal = next(r for r in Refusal if r.code == body["code"])
+        assert body["detail"] == str(refusal.title)
+        return refusal.code
     page = response.content.decode()
     return next(
         r.code for r in Refusal if r.status == response.status_code and str(r.title) in page
