@@ -1,9 +1,10 @@
 """Share link tokens.
 
 A link token is ``<key>.<signature>``: ``key`` is 128 random bits from :mod:`secrets`, stored on
-the share; ``signature`` is an HMAC of the key made with ``SECRET_KEY`` (Django's signing, so
-``SECRET_KEY_FALLBACKS`` keeps old links working during a key rotation). The database holds only
-the key, so a leaked dump is not a list of working links, and the primary key is never the secret.
+the share; ``signature`` is an HMAC of the key made with ``SECRET_KEY`` (Django's signing, with the
+salt and keys of :mod:`.signatures`, so ``SECRET_KEY_FALLBACKS`` keeps old links working during a
+key rotation). The database holds only the key, so a leaked dump is not a list of working links,
+and the primary key is never the secret.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import secrets
 
 from django.core import signing
 
+from .signatures import link_signer
+
 KEY_BYTES = 16  # 128 bits
 KEY_LENGTH = 22  # len(secrets.token_urlsafe(KEY_BYTES))
 MAX_TOKEN_LENGTH = 128  # longer input is refused before any work is done
-_SALT = "directus_shares.link"
 
 
 def new_key() -> str:
@@ -23,13 +25,9 @@ def new_key() -> str:
     return secrets.token_urlsafe(KEY_BYTES)
 
 
-def _signer() -> signing.Signer:
-    return signing.Signer(salt=_SALT, sep=".")
-
-
 def link_token(key: str) -> str:
     """The token that goes into a share's link for ``key``."""
-    return _signer().sign(key)
+    return link_signer().sign(key)
 
 
 def key_from_token(token: str) -> str | None:
@@ -41,7 +39,7 @@ def key_from_token(token: str) -> str | None:
     if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
         return None
     try:
-        key = _signer().unsign(token)
+        key = link_signer().unsign(token)
     except signing.BadSignature:
         return None
     return key if len(key) == KEY_LENGTH else None

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import django
 import pytest
 from django.test import Client, override_settings
@@ -33,6 +35,28 @@ def open_share(client: Client, share: Share, password: str | None = None):
     if password is not None:
         data["password"] = password
     return client.post(url, data)
+
+
+@pytest.fixture
+def media(tmp_path):
+    """A ``MEDIA_ROOT`` holding ``manuals/guide.pdf``."""
+    (tmp_path / "manuals").mkdir()
+    (tmp_path / "manuals" / "guide.pdf").write_bytes(b"%PDF-1.4 the manual")
+    with override_settings(MEDIA_ROOT=tmp_path):
+        yield tmp_path
+
+
+def file_link(client: Client, share: Share, url: str | None = None) -> str:
+    """The first share-scoped file link on the page at ``url`` (default: the share's link)."""
+    content = client.get(url or share.get_absolute_url()).content.decode()
+    match = re.search(r'href="([^"]*/files/[^"]*)"', content)
+    assert match, "no share-scoped file link on the page"
+    return match.group(1)
+
+
+def downloaded(response) -> bytes:
+    """The body of a file download."""
+    return b"".join(response.streaming_content)
 
 
 def mail_backend(path: str):

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from directus_shares.models import RoleSettings
 from example_project.reports.models import Document, Person, Report
-from tests.conftest import open_share
+from tests.conftest import downloaded, file_link, open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
 from tests.testapp.models import Gadget
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path):
-    (tmp_path / "manuals").mkdir()
-    (tmp_path / "manuals" / "guide.pdf").write_bytes(b"%PDF-1.4 the manual")
-    with override_settings(MEDIA_ROOT=tmp_path):
-        yield tmp_path
-
-
-def file_link(client: Client, share) -> str:
-    content = client.get(share.get_absolute_url()).content.decode()
-    match = re.search(r'href="([^"]*/files/[^"]*)"', content)
-    assert match, "no share-scoped file link on the page"
-    return match.group(1)
-
-
-def downloaded(response) -> bytes:
-    return b"".join(response.streaming_content)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def test_a_visitor_who_opened_the_share_downloads_its_file():

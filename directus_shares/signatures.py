@@ -1,0 +1,119 @@
+"""Every value the app signs, in one place: one salt table, one fingerprint, one key ring.
+
+=================  =====================================  ========================================
+value              salt                                   carries
+=================  =====================================  ========================================
+link token         ``directus_shares.link``               the share's key (``<key>.<signature>``)
+grant cookie       ``directus_shares.grant``              the share's fingerprint, timestamped
+API access token   ``directus_shares.api.access``         the share's fingerprint, timestamped
+file reference     ``directus_shares.file.<fingerprint>``  model, primary key and field, timestamped
+=================  =====================================  ========================================
+
+A value is signed with ``SECRET_KEY``. During a key rotation (new ``SECRET_KEY``, the old one in
+``SECRET_KEY_FALLBACKS``) a value made with the old key is still accepted: Django's signing checks
+the signature against every fallback, and :func:`fingerprints` gives the fingerprint made with
+each key. Once a key leaves the fallbacks, every value made with it is refused.
+
+The *fingerprint* is what a grant, an access token and a file reference are bound to: an HMAC of
+the share's id, link key, password hash, grant epoch and target, so rotating the link, changing or
+removing the password, revoking the share (a new grant epoch) or pointing it elsewhere ends them
+all at once. It is keyed, so the cookie and the token show nothing of the link key or password
+hash they are made from.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from django.conf import settings
+from django.core import signing
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from .conf import grant_max_age
+
+if TYPE_CHECKING:
+    from .models import Share
+
+Kind = Literal["link", "grant", "access", "file", "fingerprint"]
+
+#: The salt of each kind of signed value (none passes for another), and of the fingerprint (the
+#: grant's salt, as before there was this table: grants and tokens issued then stay valid).
+SALTS: Final[dict[Kind, str]] = {
+    "link": "directus_shares.link",
+    "grant": "directus_shares.grant",
+    "access": "directus_shares.api.access",
+    "file": "directus_shares.file",
+    "fingerprint": "directus_shares.grant",
+}
+
+
+def secret_keys() -> list[str]:
+    """The keys a signature is accepted with: ``SECRET_KEY`` first, then its fallbacks."""
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+
+
+def link_signer() -> signing.Signer:
+    """The signer of link tokens (``<key>.<signature>``; it accepts the fallback keys)."""
+    return signing.Signer(salt=SALTS["link"], sep=".")
+
+
+def fingerprint(share: Share, secret: str | None = None) -> str:
+    """What a grant, an access token or a file reference is bound to, made with ``secret``
+    (default: ``SECRET_KEY``); any change to these parts of the share ends them."""
+    value = "|".join(
+        str(part)
+        for part in (
+            share.pk,
+            share.key,
+            share.password,
+            share.grant_epoch,
+            share.content_type_id,
+            share.object_pk,
+        )
+    )
+    return salted_hmac(SALTS["fingerprint"], value, secret, algorithm="sha256").hexdigest()
+
+
+def fingerprints(share: Share) -> list[str]:
+    """The fingerprint of ``share`` made with each key in :func:`secret_keys`."""
+    return [fingerprint(share, secret) for secret in secret_keys()]
+
+
+def share_token(kind: Literal["grant", "access"], share: Share) -> str:
+    """A new grant cookie value or access token for ``share`` as it is now."""
+    return signing.dumps(fingerprint(share), salt=SALTS[kind])
+
+
+def share_token_valid(kind: Literal["grant", "access"], value: str | None, share: Share) -> bool:
+    """Whether ``value`` is an unexpired (``GRANT_MAX_AGE``) token of ``kind`` for ``share`` as
+    it is now, made with ``SECRET_KEY`` or one of its fallbacks."""
+    if not value:
+        return False
+    try:
+        carried = signing.loads(value, salt=SALTS[kind], max_age=grant_max_age())
+    except signing.BadSignature:  # includes SignatureExpired
+        return False
+    if not isinstance(carried, str):
+        return False
+    matches = [constant_time_compare(carried, made) for made in fingerprints(share)]
+    return any(matches)
+
+
+def share_reference(share: Share, payload: Any) -> str:
+    """``payload`` signed for ``share`` as it is now (a file reference)."""
+    return signing.dumps(payload, salt=_reference_salt(fingerprint(share)), compress=True)
+
+
+def share_reference_payload(share: Share, reference: str) -> Any | None:
+    """What :func:`share_reference` signed into ``reference``, or ``None`` when it was made for
+    another share, or this share as it was before a change, or has expired (``GRANT_MAX_AGE``)."""
+    for made in fingerprints(share):
+        try:
+            return signing.loads(reference, salt=_reference_salt(made), max_age=grant_max_age())
+        except signing.BadSignature:  # includes SignatureExpired
+            continue
+    return None
+
+
+def _reference_salt(share_fingerprint: str) -> str:
+    return f"{SALTS['file']}.{share_fingerprint}"
