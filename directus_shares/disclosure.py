@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -118,8 +118,40 @@ def disclose(
     )[0]
 
 
+def shown_objects(
+    instance: models.Model, rights: ShareRights, *, toward: type[models.Model] | None = None
+) -> Iterator[tuple[models.Model, bool]]:
+    """Every object the page shows for the shared object ``instance`` – each with whether it is
+    the shared object itself – found as :func:`disclose` finds them, with the same queries.
+    With ``toward``, only relations that can lead to that model are followed."""
+    config = get_config()
+    discloser = _Discloser(rights, config["RELATED_OBJECTS_LIMIT"], None, None)  # no formatting
+    yield from discloser.walk(
+        [instance], config["RELATED_DEPTH"], came_through=None, toward=toward
+    ).objects()
+
+
+@dataclass(frozen=True)
+class _Reached:
+    """Objects of one model reached one way (``came_through``; ``None``: the shared object),
+    and what each relation shown from them links each of them to."""
+
+    instances: list[models.Model]
+    came_through: Relation | None
+    linked: dict[Relation, list[list[models.Model]]]  # per instance, up to the limit + 1
+    onward: dict[Relation, _Reached]  # the linked objects shown, reached in turn
+
+    def objects(self) -> Iterator[tuple[models.Model, bool]]:
+        """The objects reached here and onward, each with whether it is the shared object."""
+        for instance in self.instances:
+            yield instance, self.came_through is None
+        for reached in self.onward.values():
+            yield from reached.objects()
+
+
 class _Discloser:
-    """Discloses objects level by level: one query per relation shown, whatever the rows."""
+    """Walks from the shared object level by level – one query per relation shown, whatever
+    the rows – then discloses what it reached."""
 
     def __init__(
         self,
@@ -135,20 +167,58 @@ class _Discloser:
         self, instances: list[models.Model], depth: int, came_through: Relation | None
     ) -> list[DisclosedObject]:
         """Disclose ``instances`` (all of one model), reached through ``came_through``."""
-        if not instances:
-            return []
+        return self.present(self.walk(instances, depth, came_through))
+
+    def walk(
+        self,
+        instances: list[models.Model],
+        depth: int,
+        came_through: Relation | None,
+        toward: type[models.Model] | None = None,
+    ) -> _Reached:
+        """The objects linked to ``instances`` (all of one model, reached through
+        ``came_through``), ``depth`` links deep – only on ways that can lead to ``toward``."""
+        if not instances or depth <= 0:
+            return _Reached(instances, came_through, {}, {})
         model = type(instances[0])
-        relations = self.relations(model, came_through) if depth > 0 else []
+        relations = [
+            rel
+            for rel in self.relations(model, came_through)
+            if toward is None or self.leads_to(rel, depth - 1, toward)
+        ]
         linked = {
             rel: self.linked(instances, rel, came_through is None, depth) for rel in relations
         }
-        disclosed_linked = {
-            rel: self.disclose(
-                [obj for objects in by_instance for obj in objects[: self.limit]], depth - 1, rel
+        onward = {
+            rel: self.walk(
+                [obj for objects in by_instance for obj in objects[: self.limit]],
+                depth - 1,
+                rel,
+                toward,
             )
             for rel, by_instance in linked.items()
         }
-        fields = self.rights.visible_fields(model, shared_object=came_through is None)
+        return _Reached(instances, came_through, linked, onward)
+
+    def leads_to(self, rel: Relation, depth: int, target: type[models.Model]) -> bool:
+        """Whether following ``rel`` can reach a ``target`` object, ``depth`` links further."""
+        model = rel.related_model
+        return model is target or (
+            depth > 0
+            and any(
+                self.leads_to(onward, depth - 1, target) for onward in self.relations(model, rel)
+            )
+        )
+
+    def present(self, reached: _Reached) -> list[DisclosedObject]:
+        """What was ``reached``, as the visitor sees it."""
+        instances = reached.instances
+        if not instances:
+            return []
+        model = type(instances[0])
+        linked = reached.linked
+        disclosed_linked = {rel: self.present(onward) for rel, onward in reached.onward.items()}
+        fields = self.rights.visible_fields(model, shared_object=reached.came_through is None)
         pending = {rel: iter(objects) for rel, objects in disclosed_linked.items()}
         results = []
         for position, instance in enumerate(instances):
@@ -160,7 +230,7 @@ class _Discloser:
                     objects=list(islice(pending[rel], len(linked[rel][position][: self.limit]))),
                     truncated=len(linked[rel][position]) > self.limit,
                 )
-                for rel in relations
+                for rel in linked
             ]
             results.append(
                 DisclosedObject(

@@ -201,10 +201,11 @@ class ShareFileView(SharePageView):
             return self.refuse(request, access.Refusal.UNKNOWN)
         share = visit.share
         granted = grants.has_grant(request, share) or access.opens_without_click(share)
-        refusal = visit.refusal(granted=granted)
+        instance, state = visit.shared_object(shown=granted)
+        refusal = visit.refusal(state, granted=granted)
         if refusal is not None:
             return self.refuse(request, refusal, share)
-        if not granted:  # not opened yet: the landing page asks first
+        if instance is None:  # not opened yet: the landing page asks first
             return HttpResponseRedirect(share.get_absolute_url(), status=303)
-        response = files.serve_file(share, visit.rights, reference)
+        response = files.serve_file(share, visit.rights, instance, reference)
         return response or self.refuse(request, access.Refusal.UNKNOWN)

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from directus_shares.access import Refusal
 from directus_shares.models import RoleSettings
-from example_project.reports.models import Document, Person, Report
+from example_project.reports.models import Comment, Document, Person, Report
 from tests.conftest import downloaded, file_link, open_share
-from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
-from tests.testapp.models import Gadget
+from tests.factories import (
+    GadgetFactory,
+    LabelFactory,
+    OwnerFactory,
+    RoleFactory,
+    ShareFactory,
+    rule,
+)
+from tests.test_api_open import assert_refused as assert_api_refused
+from tests.test_api_open import auth, item
+from tests.test_page import assert_refused as assert_page_refused
+from tests.testapp.models import Gadget, Label, Owner, Part
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
@@ -91,3 +106,152 @@ def test_a_visitor_from_elsewhere_gets_no_file():
     link = file_link(visitor, share)
     RoleSettings.objects.create(role=share.role, allowed_networks="192.168.0.0/16")
     assert visitor.get(link).status_code == 403
+
+
+# -- a file link serves only a row the page still shows -----------------------------------------
+
+
+def _links_on_page(client: Client, share) -> dict[str, str]:
+    """The page's file links, by file name."""
+    content = client.get(share.get_absolute_url()).content.decode()
+    return {
+        name: href
+        for href, name in re.findall(r'<a href="([^"]*/files/[^"]*)"[^>]*>([^<]*)<', content)
+    }
+
+
+def _links_in_item(disclosed: dict) -> dict[str, str]:
+    """The file links of an ``item`` answer (the object and every linked one), by file name."""
+    links = {f["value"]: f["url"] for f in disclosed["fields"].values() if f["kind"] == "file"}
+    for relation in disclosed["relations"]:
+        for linked in relation["objects"]:
+            links.update(_links_in_item(linked))
+    return links
+
+
+def _owner_and_gadgets():
+    owner = OwnerFactory()
+    GadgetFactory(owner=owner, manual="manuals/kept.pdf")
+    moved = GadgetFactory(owner=owner, manual="manuals/moved.pdf")
+
+    def move() -> None:
+        moved.owner = OwnerFactory()  # an owner the share has nothing to do with
+        moved.save()
+
+    return owner, [Owner, Gadget], move
+
+
+def _label_and_gadgets():
+    label = LabelFactory()
+    kept = GadgetFactory(manual="manuals/kept.pdf")
+    moved = GadgetFactory(manual="manuals/moved.pdf")
+    kept.labels.add(label)
+    moved.labels.add(label)
+    return label, [Label, Gadget], lambda: moved.labels.set([LabelFactory()])
+
+
+def _part_and_gadget():
+    part = Part.objects.create(gadget=GadgetFactory(manual="manuals/moved.pdf"), name="wheel")
+
+    def move() -> None:
+        part.gadget = GadgetFactory(manual="manuals/kept.pdf")
+        part.save()
+
+    return part, [Part, Gadget], move
+
+
+SHAPES = {
+    "reverse foreign key": _owner_and_gadgets,
+    "many-to-many": _label_and_gadgets,
+    "foreign key": _part_and_gadget,
+}
+
+
+@pytest.fixture
+def pdfs(media):
+    for name in ("kept", "moved"):
+        (media / "manuals" / f"{name}.pdf").write_bytes(f"%PDF-1.4 {name}".encode())
+
+
+@pytest.mark.usefixtures("pdfs")
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_file_link_ends_when_its_row_moves_to_an_unrelated_object(shape):
+    shared, models, move = SHAPES[shape]()
+    share = ShareFactory(content_object=shared, role=RoleFactory(view=models))
+    visitor = Client()
+    open_share(visitor, share)
+    link = _links_on_page(visitor, share)["moved.pdf"]
+    assert downloaded(visitor.get(link)) == b"%PDF-1.4 moved"
+    move()
+    assert_page_refused(visitor.get(link), Refusal.UNKNOWN, text="does not exist")
+    # A row the page still shows keeps its file link.
+    assert downloaded(visitor.get(_links_on_page(visitor, share)["kept.pdf"])) == b"%PDF-1.4 kept"
+
+
+@pytest.mark.usefixtures("pdfs")
+@pytest.mark.parametrize("shape", SHAPES)
+def test_an_api_file_link_ends_when_its_row_moves_to_an_unrelated_object(shape):
+    shared, models, move = SHAPES[shape]()
+    share = ShareFactory(content_object=shared, role=RoleFactory(view=models))
+    client = APIClient()
+    token = auth(client, share).json()["access_token"]
+    header = {"HTTP_AUTHORIZATION": f"Share {token}"}
+    url = _links_in_item(item(client, share, token).json())["moved.pdf"]
+    assert downloaded(client.get(url, **header)) == b"%PDF-1.4 moved"
+    move()
+    assert_api_refused(client.get(url, **header), Refusal.UNKNOWN)
+    kept = _links_in_item(item(client, share, token).json())["kept.pdf"]
+    assert downloaded(client.get(kept, **header)) == b"%PDF-1.4 kept"
+
+
+def _report_with_document() -> tuple[Report, Document]:
+    author = Person.objects.create(name="Ada")
+    report = Report.objects.create(title="t", summary="s", status="done", author=author)
+    return report, Document.objects.create(report=report, title="d", file="manuals/guide.pdf")
+
+
+def test_a_row_moved_to_an_object_the_page_reaches_only_backwards_is_not_served():
+    """The page shows a report's author, not the author's other reports: a document moved to
+    one of those is linked to the share, but not shown by it."""
+    report, document = _report_with_document()
+    role = RoleFactory(view=[Report, Document, Person])
+    share = ShareFactory(content_object=report, role=role)
+    visitor = Client()
+    open_share(visitor, share)
+    link = file_link(visitor, share)
+    assert visitor.get(link).status_code == 200
+    document.report = Report.objects.create(title="u", summary="s", author=report.author)
+    document.save()
+    assert_page_refused(visitor.get(link), Refusal.UNKNOWN, text="does not exist")
+    document.report = report  # moved back: shown again, served again
+    document.save()
+    assert downloaded(visitor.get(link)) == b"%PDF-1.4 the manual"
+
+
+def _file_and_page_queries(rows: int) -> tuple[int, int]:
+    """Queries of a granted visitor's file download and page reload, for a shared report with
+    ``rows`` documents and comments."""
+    report, _document = _report_with_document()
+    for n in range(rows - 1):
+        Document.objects.create(report=report, title=f"more {n}", file="manuals/guide.pdf")
+    for n in range(rows):
+        report.comments.create(author_name="a", body=f"comment {n}")
+    role = RoleFactory(view=[Report, Document, Person, Comment])
+    share = ShareFactory(content_object=report, role=role)
+    visitor = Client()
+    open_share(visitor, share)
+    link = file_link(visitor, share)
+    visitor.get(link)  # warm the process's caches (content types)
+    with CaptureQueriesContext(connection) as file_queries:
+        assert visitor.get(link).status_code == 200
+    with CaptureQueriesContext(connection) as page_queries:
+        assert visitor.get(share.get_absolute_url()).status_code == 200
+    return len(file_queries), len(page_queries)
+
+
+def test_a_file_costs_the_same_queries_however_many_rows_are_linked():
+    few, many = _file_and_page_queries(1), _file_and_page_queries(30)
+    assert few == many
+    file_queries, page_queries = few
+    # The page's queries, less those of relations that cannot lead to a document (comments).
+    assert file_queries == page_queries - 1

@@ -293,10 +293,11 @@ class ShareFileDownloadView(ShareOpenView):
             return self.refuse(access.Refusal.UNKNOWN)
         share = visit.share
         token_valid = self.holds_access_token(share)
-        refusal = visit.refusal(granted=token_valid)
+        instance, state = visit.shared_object(shown=token_valid)
+        refusal = visit.refusal(state, granted=token_valid)
         if refusal is not None:
             return self.refuse(refusal, share)
-        if not token_valid:
+        if instance is None:
             return self.token_invalid(request)
-        served = files.serve_file(share, visit.rights, reference)
+        served = files.serve_file(share, visit.rights, instance, reference)
         return served or self.refuse(access.Refusal.UNKNOWN)
