@@ -167,17 +167,18 @@ SHAPES = {
 }
 
 
-@pytest.fixture
-def pdfs(media):
+@pytest.fixture(params=SHAPES)
+def moving(request, media):
+    """A share of an object with linked rows holding ``moved.pdf`` and ``kept.pdf``, and a
+    function that moves the first row away to an object the share has nothing to do with."""
     for name in ("kept", "moved"):
         (media / "manuals" / f"{name}.pdf").write_bytes(f"%PDF-1.4 {name}".encode())
+    shared, models, move = SHAPES[request.param]()
+    return ShareFactory(content_object=shared, role=RoleFactory(view=models)), move
 
 
-@pytest.mark.usefixtures("pdfs")
-@pytest.mark.parametrize("shape", SHAPES)
-def test_a_file_link_ends_when_its_row_moves_to_an_unrelated_object(shape):
-    shared, models, move = SHAPES[shape]()
-    share = ShareFactory(content_object=shared, role=RoleFactory(view=models))
+def test_a_file_link_ends_when_its_row_moves_to_an_unrelated_object(moving):
+    share, move = moving
     visitor = Client()
     open_share(visitor, share)
     link = _links_on_page(visitor, share)["moved.pdf"]
@@ -188,11 +189,8 @@ def test_a_file_link_ends_when_its_row_moves_to_an_unrelated_object(shape):
     assert downloaded(visitor.get(_links_on_page(visitor, share)["kept.pdf"])) == b"%PDF-1.4 kept"
 
 
-@pytest.mark.usefixtures("pdfs")
-@pytest.mark.parametrize("shape", SHAPES)
-def test_an_api_file_link_ends_when_its_row_moves_to_an_unrelated_object(shape):
-    shared, models, move = SHAPES[shape]()
-    share = ShareFactory(content_object=shared, role=RoleFactory(view=models))
+def test_an_api_file_link_ends_when_its_row_moves_to_an_unrelated_object(moving):
+    share, move = moving
     client = APIClient()
     token = auth(client, share).json()["access_token"]
     header = {"HTTP_AUTHORIZATION": f"Share {token}"}
