@@ -123,12 +123,13 @@ def shown_objects(
 ) -> Iterator[tuple[models.Model, bool]]:
     """Every object the page shows for the shared object ``instance`` – each with whether it is
     the shared object itself – found as :func:`disclose` finds them, with the same queries.
-    With ``toward``, only relations that can lead to that model are followed."""
+    With ``toward``, only relations that can lead to that model are followed. The shared object
+    comes first, before any query: a caller that stops there costs none."""
+    yield instance, True
     config = get_config()
     discloser = _Discloser(rights, config["RELATED_OBJECTS_LIMIT"], None, None)  # no formatting
-    yield from discloser.walk(
-        [instance], config["RELATED_DEPTH"], came_through=None, toward=toward
-    ).objects()
+    reached = discloser.walk([instance], config["RELATED_DEPTH"], came_through=None, toward=toward)
+    yield from islice(reached.objects(), 1, None)  # the shared object came first
 
 
 @dataclass(frozen=True)
