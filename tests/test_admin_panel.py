@@ -121,7 +121,7 @@ def test_a_new_share_with_password_and_limits_is_created_for_the_object(sharer, 
         {
             "name": "For Bob",
             "role": reviewer.pk,
-            "new_password": "s3cret",
+            "new_password": "s3cret orchard",
             "max_uses": "2",
             "date_start_0": "",
             "date_start_1": "",
@@ -137,10 +137,10 @@ def test_a_new_share_with_password_and_limits_is_created_for_the_object(sharer, 
         sharer,
         2,
     )
-    assert share.check_password("s3cret")
+    assert share.check_password("s3cret orchard")
     content = response.content.decode()
     assert "was created" in content and share.get_absolute_url() in content
-    assert "s3cret" not in content
+    assert "s3cret orchard" not in content
 
 
 def test_a_role_the_user_may_not_assign_is_refused_next_to_the_field(sharer):

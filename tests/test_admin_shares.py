@@ -354,7 +354,7 @@ def test_the_shares_page_sets_and_removes_the_password_and_keeps_the_shares_own_
     data = {
         "name": "Edited",
         "role": share.role_id,
-        "new_password": "new one",
+        "new_password": "a new orchard",
         "max_uses": "",
         "date_start_0": "",
         "date_start_1": "",
@@ -366,7 +366,7 @@ def test_the_shares_page_sets_and_removes_the_password_and_keeps_the_shares_own_
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     share.refresh_from_db()
-    assert share.check_password("new one")
+    assert share.check_password("a new orchard")
     assert visitor.get(share.get_absolute_url()).status_code == 200  # asked for the password again
     assert "protected by a password" in visitor.get(share.get_absolute_url()).content.decode()
 

@@ -140,6 +140,7 @@ def test_a_share_reads_with_its_state_and_absolute_link_but_never_its_password(s
         "created_at": data["created_at"],
         "updated_at": data["updated_at"],
         "link": f"http://testserver{share.get_absolute_url()}",
+        "locked_until": None,
     }
     body = response.content.decode()
     assert "s3cret" not in body and share.password not in body and "argon2" not in body
@@ -157,7 +158,7 @@ def test_a_share_is_created_with_the_sharing_rules_and_a_write_only_password(sha
             shared,
             reviewer,
             name="For the board",
-            password="s3cret",
+            password="s3cret orchard",
             max_uses=3,
             date_start=start.isoformat(),
             date_end=(start + timezone.timedelta(days=7)).isoformat(),
@@ -166,11 +167,11 @@ def test_a_share_is_created_with_the_sharing_rules_and_a_write_only_password(sha
     )
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert "password" not in data and "s3cret" not in response.content.decode()
+    assert "password" not in data and "s3cret orchard" not in response.content.decode()
     share = Share.objects.get()
     assert data["id"] == share.pk and data["has_password"] is True
     assert share.content_object == shared and share.created_by == sharer
-    assert share.role == reviewer and share.max_uses == 3 and share.check_password("s3cret")
+    assert share.role == reviewer and share.max_uses == 3 and share.check_password("s3cret orchard")
     assert data["link"] == f"http://testserver{share.get_absolute_url()}"
 
 
@@ -298,11 +299,11 @@ def test_an_update_cannot_escalate_the_role_but_may_keep_the_current_one(sharer,
 def test_the_password_is_set_changed_and_removed_but_never_returned(sharer, reviewer):
     share = share_of(sharer, reviewer)
     client = api(sharer)
-    response = client.patch(detail(share), {"password": "first"}, format="json")
+    response = client.patch(detail(share), {"password": "first orchard"}, format="json")
     assert response.json()["has_password"] is True and "password" not in response.json()
     share.refresh_from_db()
-    assert share.check_password("first") and share.password not in response.content.decode()
-    both = client.patch(detail(share), {"password": "x", "remove_password": True}, format="json")
+    assert share.check_password("first orchard") and share.password not in response.content.decode()
+    both = client.patch(detail(share), {"password": "second orchard", "remove_password": True}, format="json")
     assert both.status_code == 400 and list(both.json()) == ["password"]
     assert client.patch(detail(share), {"password": ""}, format="json").status_code == 400
     removed = client.patch(detail(share), {"remove_password": True}, format="json")
