@@ -71,6 +71,8 @@ class ShareForm(forms.ModelForm):
 
     def __init__(self, *args: Any, roles: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "role" not in self.fields:  # a view-only page: every field is read-only
+            return
         if roles is not None:
             self.fields["role"].queryset = roles
         self.fields["role"].empty_label = _("(public role)")
