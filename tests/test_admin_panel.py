@@ -398,3 +398,20 @@ def test_unlock_is_a_csrf_protected_post_for_those_who_manage_the_share(sharer, 
     assert open_share(Client(), share, "right").status_code == 429  # still locked
     assert logged_in(UserFactory(is_superuser=True)).post(url).status_code == 302
     assert open_share(Client(), share, "right").status_code == 303
+
+
+@pytest.mark.parametrize("page", ["new", "change"])
+def test_a_weak_password_is_refused_with_the_validators_messages(sharer, reviewer, page):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, name="Kept")
+    url = shares_url(shared) if page == "new" else shares_url(shared, "change", share)
+    form = {"name": "Weak", "role": reviewer.pk, "new_password": "demo"}
+    response = logged_in(sharer).post(url, form)
+    assert response.status_code == 200  # the form again, with the reasons
+    content = response.content.decode()
+    assert "This password is too short. It must contain at least 8 characters." in content
+    assert "This password is too common." in content
+    assert not Share.objects.filter(name="Weak").exists()
+    assert not Share.objects.get(pk=share.pk).has_password
+    help_text = logged_in(sharer).get(url).content.decode()  # said before anyone types
+    assert "Your password must contain at least 8 characters." in help_text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
@@ -11,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from directus_shares import lockout
 from directus_shares.access import Refusal
 from directus_shares.models import Share
 from example_project.reports.models import Person, Report
@@ -513,3 +516,74 @@ def test_a_content_type_with_a_nul_byte_is_a_field_error(sharer, reviewer, label
     listed = api(sharer).get(SHARES, {"content_type": label})
     assert listed.status_code == 400
     assert not Share.objects.exists()
+
+
+# -- a share locked by wrong passwords -------------------------------------------------------------
+
+THREE_PER_SHARE = {"PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600)}
+
+
+def lock(share: Share) -> Share:
+    """Lock ``share`` for everybody as three wrong passwords from anywhere do."""
+    for _ in range(3):
+        lockout.record_failure(lockout.reserve_attempt(share, None))
+    assert lockout.share_lock(share) is not None
+    return share
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_a_share_says_until_when_it_is_locked_and_unlock_ends_it(sharer, reviewer):
+    locked = lock(share_of(sharer, reviewer, password="right"))
+    fine = share_of(sharer, reviewer, password="right")
+    client = api(sharer)
+    listed = {item["id"]: item for item in client.get(SHARES).json()["results"]}
+    assert listed[fine.pk]["locked_until"] is None
+    until = datetime.fromisoformat(listed[locked.pk]["locked_until"])
+    assert until == lockout.share_lock(locked).until
+    assert client.get(detail(locked)).json()["locked_until"] == listed[locked.pk]["locked_until"]
+    response = client.post(detail(locked, "unlock"))
+    assert response.status_code == 200 and response.json()["locked_until"] is None
+    assert lockout.share_lock(locked) is None
+    again = client.post(detail(locked, "unlock"))  # not locked: nothing to do, still 200
+    assert again.status_code == 200 and again.json()["id"] == locked.pk
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_unlock_is_refused_to_anonymous_clients_and_404_for_shares_not_managed(sharer, reviewer):
+    foreign = lock(share_of(UserFactory(), reviewer, password="right"))
+    assert api().post(detail(foreign, "unlock")).status_code in (401, 403)
+    missing = api(sharer).post(detail(foreign, "unlock"))
+    assert missing.status_code == 404
+    assert lockout.share_lock(foreign) is not None
+    assert api(sharer).post(f"{SHARES}999999/unlock/").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["create", "update"])
+def test_a_weak_password_is_refused_with_the_validators_messages(sharer, reviewer, method):
+    client = api(sharer)
+    if method == "create":
+        response = client.post(SHARES, new_share_data(report(), reviewer, password="demo"))
+    else:
+        share = share_of(sharer, reviewer)
+        response = client.patch(detail(share), {"password": "demo"}, format="json")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "This password is too short. It must contain at least 8 characters." in body
+    assert "This password is too common." in body
+    assert not Share.objects.filter(password__gt="").exists()
+
+
+@override_settings(
+    DIRECTUS_SHARES={
+        "PASSWORD_VALIDATORS": [
+            {
+                "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+                "OPTIONS": {"min_length": 4},
+            }
+        ]
+    }
+)
+def test_the_password_validators_are_the_projects_to_choose(sharer, reviewer):
+    response = api(sharer).post(SHARES, new_share_data(report(), reviewer, password="demo"))
+    assert response.status_code == 201
+    assert Share.objects.get().check_password("demo")
