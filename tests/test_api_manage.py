@@ -306,7 +306,9 @@ def test_the_password_is_set_changed_and_removed_but_never_returned(sharer, revi
     assert response.json()["has_password"] is True and "password" not in response.json()
     share.refresh_from_db()
     assert share.check_password("first orchard") and share.password not in response.content.decode()
-    both = client.patch(detail(share), {"password": "second orchard", "remove_password": True}, format="json")
+    both = client.patch(
+        detail(share), {"password": "second orchard", "remove_password": True}, format="json"
+    )
     assert both.status_code == 400 and list(both.json()) == ["password"]
     assert client.patch(detail(share), {"password": ""}, format="json").status_code == 400
     removed = client.patch(detail(share), {"remove_password": True}, format="json")
