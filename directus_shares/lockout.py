@@ -157,10 +157,18 @@ def share_lock(share: Share) -> ShareLock | None:
 
 
 def share_locks(shares: Iterable[Share]) -> dict[object, ShareLock]:
-    """:func:`share_lock` of each share locked now, by primary key – one cache round trip."""
+    """:func:`share_lock` of each share locked now, by primary key – one cache round trip.
+
+    For showing only: when the cache does not answer, none (logged); the password step, which
+    needs the cache, fails closed on its own.
+    """
     windows = {share.pk: _share_window(share) for share in shares}
     keys = [key for w in windows.values() for key in (w.key, w.ends_key, w.told_key)]
-    found = cache.get_many(keys) if keys else {}
+    try:
+        found = cache.get_many(keys) if keys else {}
+    except Exception:  # noqa: BLE001 - a cache outage must not take the admin and the API down
+        logger.warning("The cache did not answer: share locks cannot be shown.", exc_info=True)
+        return {}
     now = time.time()
     locks = {}
     for pk, window in windows.items():

@@ -455,3 +455,20 @@ def test_unlock_is_refused_to_staff_who_may_not_manage_or_change_the_share(staff
     assert viewer_client.post(unlock_url(own)).status_code == 403
     assert open_share(Client(), theirs, "right").status_code == 429
     assert open_share(Client(), own, "right").status_code == 429
+
+
+def test_the_list_and_the_share_page_still_open_when_the_cache_does_not_answer(
+    staff, monkeypatch, caplog
+):
+    from django.core.cache import cache
+
+    share = ShareFactory(name="Mine", password="right", created_by=staff)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    client = logged_in(staff)
+    assert client.get(CHANGELIST).status_code == 200
+    assert client.get(f"{CHANGELIST}{share.pk}/change/").status_code == 200
+    assert "share locks cannot be shown" in caplog.text
