@@ -10,7 +10,9 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import get_hasher
+from django.contrib.auth.password_validation import get_password_validators
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
@@ -86,6 +88,8 @@ def _value_problem(key: str, value: Any) -> str | None:
         return "must name a request.META key, such as 'HTTP_X_FORWARDED_FOR'"
     elif key == "NEVER_SHARED_FIELDS":
         return _never_shared_fields_problem(value)
+    elif key == "PASSWORD_VALIDATORS":
+        return _password_validators_problem(value)
     elif key == "ACCESS_LOG_ADDRESSES" and value not in conf.ACCESS_LOG_ADDRESS_MODES:
         return "must be one of " + ", ".join(map(repr, conf.ACCESS_LOG_ADDRESS_MODES))
     elif key == "PUBLIC_ROLE" and value == "":
@@ -100,6 +104,29 @@ def _value_problem(key: str, value: Any) -> str | None:
         }
         if value in taken:
             return f"is already the {taken[value]}"
+    return None
+
+
+def _password_validators_problem(value: list[Any] | tuple[Any, ...]) -> str | None:
+    """What keeps ``PASSWORD_VALIDATORS`` from making its validators, as Django would make
+    those of ``AUTH_PASSWORD_VALIDATORS``."""
+    for number, item in enumerate(value):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("NAME"), str)
+            or not isinstance(item.get("OPTIONS", {}), dict)
+            or set(item) - {"NAME", "OPTIONS"}
+        ):
+            return (
+                f"[{number}] must be a dict {{'NAME': 'dotted.path', 'OPTIONS': {{...}}}}, "
+                "as in AUTH_PASSWORD_VALIDATORS"
+            )
+        try:
+            get_password_validators([item])
+        except ImproperlyConfigured:
+            return f"[{number}] names {item['NAME']!r}, which cannot be imported"
+        except (TypeError, ValueError) as error:
+            return f"[{number}] has OPTIONS its validator does not take: {error}"
     return None
 
 

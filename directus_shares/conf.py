@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.password_validation import get_password_validators
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -42,6 +43,12 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_COUNT": 0,
     # The request.META key of the header those proxies write.
     "FORWARDED_FOR_HEADER": "HTTP_X_FORWARDED_FOR",
+    # Validators every new share password must pass in the admin and the API (and create_share),
+    # in the format of AUTH_PASSWORD_VALIDATORS. They are called with user=None.
+    "PASSWORD_VALIDATORS": [
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+        {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    ],
     # Wrong passwords allowed per client address (across shares) and per share: (count, seconds).
     # Past either, no password is checked (429) until the window ends. Counted in the cache.
     "PASSWORD_ATTEMPTS_PER_ADDRESS": (5, 15 * 60),
@@ -64,6 +71,7 @@ TYPES: dict[str, tuple[type, ...]] = {
     "OPEN_UNLIMITED_ON_GET": (bool,),
     "MAX_PASSWORD_LENGTH": (int,),
     "PASSWORD_HASHER": (str,),
+    "PASSWORD_VALIDATORS": (list, tuple),
     "RELATED_OBJECTS_LIMIT": (int,),
     "RELATED_DEPTH": (int,),
     "NEVER_SHARED_FIELDS": (dict,),
@@ -98,7 +106,19 @@ def grant_max_age() -> timedelta:
     return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
+@functools.cache
+def password_validators() -> list[Any]:
+    """The validator instances ``PASSWORD_VALIDATORS`` names, made once (some read files).
+
+    Raises:
+        django.core.exceptions.ImproperlyConfigured: a validator cannot be imported (also
+            reported by system check directus_shares.E012).
+    """
+    return get_password_validators(get_config()["PASSWORD_VALIDATORS"])
+
+
 @receiver(setting_changed)
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting == SETTING_NAME:
         get_config.cache_clear()
+        password_validators.cache_clear()

@@ -8,22 +8,33 @@ password is checked until the window ends.
 An attempt is counted *before* its password is checked (:func:`reserve_attempt`) and given back
 when the password was right (:func:`release_attempt`): concurrent guesses in any number of
 processes can never have more passwords checked between them than a limit allows.
+
+When the per-share limit is reached the share is locked for everybody, its rightful recipient
+too: its creator is told once per lock (the :data:`~directus_shares.signals.share_locked` signal
+and a mail, see :func:`directus_shares.mail.send_lock_notice`), the admin and the API show the
+lock (:func:`share_lock`, :func:`share_locks`) and its manager can end it (:func:`unlock`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.core.cache import cache
 
 from .conf import get_config
+from .mail import send_lock_notice
 from .models import Share
 from .networks import Address
 from .signals import share_locked
 
 _PREFIX = "directus_shares:pw"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,12 @@ class _Window:
     def ends_key(self) -> str:
         """The cache key of when the current window ends (a timestamp)."""
         return f"{self.key}:ends"
+
+    @property
+    def told_key(self) -> str:
+        """The cache key that says this window's lock was announced (and whether the share's
+        creator was mailed): added once, atomically, by whoever reaches the limit first."""
+        return f"{self.key}:told"
 
 
 @dataclass(frozen=True)
@@ -107,12 +124,7 @@ def record_failure(reservation: Reservation) -> None:
     :data:`~directus_shares.signals.share_locked` when it is the one that reaches a limit."""
     for window, count in reservation.counts:
         if count == window.allowed:
-            share_locked.send(
-                sender=Share,
-                share=reservation.share,
-                address=reservation.address,
-                limit=window.name,
-            )
+            _announce_lock(reservation, window)
 
 
 def _increment(window: _Window) -> int:
@@ -123,3 +135,84 @@ def _increment(window: _Window) -> int:
     except ValueError:  # the window ended between add() and incr()
         cache.add(window.key, 1, timeout=window.seconds)
         return 1
+
+
+# -- the share-wide lock: shown, announced once, ended by a manager ----------------------------
+
+_SENDING, _MAILED, _NOT_MAILED = "sending", "mailed", "not mailed"
+
+
+@dataclass(frozen=True)
+class ShareLock:
+    """A share locked for everybody by wrong passwords from any number of addresses: until when,
+    and whether its creator was (or is being) mailed about it."""
+
+    until: datetime
+    owner_told: bool
+
+
+def share_lock(share: Share) -> ShareLock | None:
+    """The share-wide lock on ``share`` now; ``None`` when its per-share limit is not reached."""
+    return share_locks([share]).get(share.pk)
+
+
+def share_locks(shares: Iterable[Share]) -> dict[object, ShareLock]:
+    """:func:`share_lock` of each share locked now, by primary key – one cache round trip.
+
+    For showing only: when the cache does not answer, none (logged); the password step, which
+    needs the cache, fails closed on its own.
+    """
+    windows = {share.pk: _share_window(share) for share in shares}
+    keys = [key for w in windows.values() for key in (w.key, w.ends_key, w.told_key)]
+    try:
+        found = cache.get_many(keys) if keys else {}
+    except Exception:  # noqa: BLE001 - a cache outage must not take the admin and the API down
+        logger.warning("The cache did not answer: share locks cannot be shown.", exc_info=True)
+        return {}
+    now = time.time()
+    locks = {}
+    for pk, window in windows.items():
+        if found.get(window.key, 0) >= window.allowed:
+            ends = found.get(window.ends_key, now + window.seconds)
+            told = found.get(window.told_key)
+            locks[pk] = ShareLock(
+                until=datetime.fromtimestamp(ends, tz=UTC),
+                owner_told=told in (_SENDING, _MAILED),
+            )
+    return locks
+
+
+def unlock(share: Share) -> bool:
+    """End the per-share window of ``share`` (its count of wrong passwords starts again at 0);
+    whether it was locked. Per-address windows are left alone: they span every share, and an
+    address that guessed wrong stays limited until its own window ends."""
+    window = _share_window(share)
+    locked = cache.get(window.key, 0) >= window.allowed
+    cache.delete_many([window.key, window.ends_key, window.told_key])
+    return locked
+
+
+def _share_window(share: Share) -> _Window:
+    return _windows(share, None)[0]
+
+
+def _announce_lock(reservation: Reservation, window: _Window) -> None:
+    """Send :data:`~directus_shares.signals.share_locked` once per lock – the first failure to
+    reach the limit wins the atomic ``add`` in every process – and, when it is the share-wide
+    lock, mail the share's creator. An address's own lock denies nobody else: no mail."""
+    found = cache.get_many([window.key, window.ends_key])
+    if found.get(window.key, 0) < window.allowed:  # given back meanwhile, or unlocked: no lock
+        return
+    ends = found.get(window.ends_key) or time.time() + window.seconds
+    remaining = max(1, int(ends - time.time()) + 1)
+    if not cache.add(window.told_key, _SENDING, timeout=remaining):
+        return  # this lock was announced already
+    for receiver, error in share_locked.send_robust(
+        sender=Share, share=reservation.share, address=reservation.address, limit=window.name
+    ):
+        if isinstance(error, Exception):
+            logger.error("A share_locked receiver failed: %r", receiver, exc_info=error)
+    if window.name != "share":
+        return
+    mailed = send_lock_notice(reservation.share, datetime.fromtimestamp(ends, tz=UTC))
+    cache.set(window.told_key, _MAILED if mailed else _NOT_MAILED, timeout=remaining)

@@ -1,10 +1,12 @@
 """Sending a share's link by e-mail: one message per recipient, from the site's sender, with
-the sharing user as Reply-To; each address reported on its own."""
+the sharing user as Reply-To; each address reported on its own. And telling a share's creator
+that wrong passwords locked it (:func:`send_lock_notice`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
+from .conf import get_config
 from .models import Share
 
 logger = logging.getLogger("directus_shares.mail")
@@ -71,3 +75,43 @@ def send_share_link(
         else:
             results[address] = None
     return results
+
+
+def send_lock_notice(share: Share, until: datetime) -> bool:
+    """Tell the creator of ``share`` that wrong passwords locked it for everybody until
+    ``until``; whether the mail went out (not when the creator is gone, inactive or has no
+    address, nor when sending fails – that is logged).
+
+    Sent in the site's language and time zone (``LANGUAGE_CODE``, ``TIME_ZONE``), not those of
+    the visitor whose attempt locked it.
+    """
+    creator = share.created_by
+    if creator is None or not creator.is_active or not getattr(creator, "email", ""):
+        return False
+    attempts, seconds = get_config()["PASSWORD_ATTEMPTS_PER_SHARE"]
+    context = {
+        "share": share,
+        "creator": creator,
+        "until": until,
+        "attempts": attempts,
+        "minutes": max(1, seconds // 60),
+        "shared_object": share.content_object,
+        "model_name": share.content_type.name,
+    }
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(None):
+        subject = render_to_string("directus_shares/email/share_locked_subject.txt", context)
+        text = render_to_string("directus_shares/email/share_locked.txt", context)
+        html = render_to_string("directus_shares/email/share_locked.html", context)
+    email = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[creator.email],
+    )
+    email.attach_alternative(html, "text/html")
+    try:
+        email.send()  # the project's default mail backend, as for the share link
+    except Exception as error:  # noqa: BLE001 - the visitor's request must not fail for it
+        logger.warning("Telling the creator of share %s it is locked failed: %s", share.pk, error)
+        return False
+    return True

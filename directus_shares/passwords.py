@@ -25,12 +25,14 @@ from .networks import client_address
 
 @dataclass(frozen=True)
 class PasswordRefusal:
-    """Why the password step refused: locked out (``retry_after`` seconds), or a wrong, empty or
+    """Why the password step refused: locked out (``retry_after`` seconds; ``share_lock`` when
+    the share is locked for everybody, not only for this address), or a wrong, empty or
     over-long password (``message``)."""
 
     reason: AccessReason
     message: str = ""
     retry_after: int | None = None
+    share_lock: lockout.ShareLock | None = None
 
     @property
     def locked_out(self) -> bool:
@@ -50,7 +52,11 @@ def check_attempt(request: HttpRequest, share: Share, password: str) -> Password
     reservation = lockout.reserve_attempt(share, address)
     if reservation.retry_after is not None:  # no password is checked until the window ends
         record_access(request, share, granted=False, reason=AccessReason.LOCKED_OUT)
-        return PasswordRefusal(AccessReason.LOCKED_OUT, retry_after=reservation.retry_after)
+        return PasswordRefusal(
+            AccessReason.LOCKED_OUT,
+            retry_after=reservation.retry_after,
+            share_lock=lockout.share_lock(share),
+        )
     error = access.password_error(share, password)
     if error:
         lockout.record_failure(reservation)

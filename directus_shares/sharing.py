@@ -6,6 +6,8 @@
 * They may give it only a role they belong to, one they created, or one an administrator marked
   assignable (superusers: any role). Whatever the role, a share never shows more than its creator
   may see at the time of the visit (see :class:`~directus_shares.rights.ShareRights`).
+* A share is managed (seen, changed, revoked, unlocked, sent) by its creator and by superusers.
+* A share's new password must pass ``PASSWORD_VALIDATORS``, whichever surface sets it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from .conf import get_config, password_validators
 from .fields import is_shareable_model
 from .models import RoleSettings, Share
 from .queries import holders_of_user
@@ -55,6 +59,35 @@ def sharing_refusal(user: Any, obj: models.Model) -> str | None:
     return None
 
 
+def managed_shares(user: Any, shares: QuerySet[Share] | None = None) -> QuerySet[Share]:
+    """Those of ``shares`` (default: all) that ``user`` may manage: every one for an active
+    superuser, else the ones they created."""
+    shares = Share.objects.all() if shares is None else shares
+    if not _is_active_user(user):
+        return shares.none()
+    return shares if user.is_superuser else shares.filter(created_by=user)
+
+
+def may_manage(user: Any, share: Share) -> bool:
+    """Whether ``user`` may manage ``share`` (the per-object twin of :func:`managed_shares`)."""
+    if not _is_active_user(user):
+        return False
+    return user.is_superuser or share.created_by_id == user.pk
+
+
+def validate_share_password(password: str) -> None:
+    """Refuse a new share password that is too long (``MAX_PASSWORD_LENGTH``) or fails a
+    validator of ``PASSWORD_VALIDATORS`` – the admin form, the API and :func:`create_share` ask
+    this one function.
+
+    Raises:
+        django.core.exceptions.ValidationError: with every validator's message.
+    """
+    if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
+        raise ValidationError(_("That password is too long."), code="password_too_long")
+    validate_password(password, user=None, password_validators=password_validators())
+
+
 def assignable_roles(user: Any) -> QuerySet[Group]:
     """The roles ``user`` may give to a share."""
     if not _is_active_user(user):
@@ -82,7 +115,8 @@ def create_share(
 
     Raises:
         SharingDenied: the user may not share ``obj`` or may not assign ``role``.
-        django.core.exceptions.ValidationError: an option is invalid (nothing is saved).
+        django.core.exceptions.ValidationError: an option is invalid, or the password fails
+            :func:`validate_share_password` (nothing is saved).
     """
     if unknown := set(options) - SHARE_OPTIONS:
         raise TypeError(f"create_share() takes no option {', '.join(sorted(unknown))}")
@@ -93,6 +127,10 @@ def create_share(
         raise SharingDenied(refusal)
     share = Share(content_object=obj, role=role, created_by=user, **options)
     if password:
+        try:
+            validate_share_password(password)
+        except ValidationError as error:
+            raise ValidationError({"password": error.error_list}) from None
         share.set_password(password)
     share.full_clean()
     with transaction.atomic():

@@ -23,7 +23,11 @@ from django.dispatch import Signal
 share_accessed = Signal()
 
 
-#: Sent when wrong passwords reach a limit and a share stops checking passwords for a while.
+#: Sent when wrong passwords reach a limit and a share stops checking passwords for a while –
+#: once per lock (per window of each limit, across processes; again after the window ends or
+#: the share is unlocked). Sent robustly: a receiver's exception is logged to
+#: ``directus_shares.lockout``, never shown to the visitor. With ``limit="share"`` the share is
+#: locked for everybody and the app also mails its creator (``mail.send_lock_notice``).
 #: Arguments: ``sender`` (the :class:`~directus_shares.models.Share` class), ``share``,
 #: ``address`` (the client address, or ``None`` when unknown) and ``limit`` (``"share"`` or
 #: ``"addr"``: which limit was reached).

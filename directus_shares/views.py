@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from . import access, disclosure, files, grants, passwords, visits
 from .access_log import record_access
 from .csrf import share_csrf_protect
+from .lockout import ShareLock
 from .logs import log_refusal
 from .models import AccessReason, Share
 
@@ -101,7 +102,7 @@ class SharePageView(View):
         refused = passwords.check_attempt(request, share, request.POST.get("password", ""))
         if refused is not None:
             if refused.locked_out:
-                return self.locked(request, share, refused.retry_after or 1)
+                return self.locked(request, share, refused.retry_after or 1, refused.share_lock)
             return self.landing(request, share, error=refused.message, status=403)
         grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
         if access.consume_use(share, visit.now, request, condition):  # and logged as granted
@@ -138,14 +139,35 @@ class SharePageView(View):
         error = _("This share was changed while it was being opened. Please try again.")
         return self.landing(request, visit.share, error=error, status=409)
 
-    def locked(self, request: HttpRequest, share: Share, wait: int) -> HttpResponse:
-        """429: too many wrong passwords; ``Retry-After`` says when to try again."""
+    def locked(
+        self, request: HttpRequest, share: Share, wait: int, lock: ShareLock | None = None
+    ) -> HttpResponse:
+        """429: too many wrong passwords; ``Retry-After`` says when to try again, and a lock on
+        the share for everybody says that its owner was told."""
         minutes = max(1, -(-wait // 60))
         error = ngettext(
             "Too many wrong passwords. Try again in %(minutes)d minute.",
             "Too many wrong passwords. Try again in %(minutes)d minutes.",
             minutes,
         ) % {"minutes": minutes}
+        if lock is not None and lock.owner_told:
+            error = ngettext(
+                "Too many wrong passwords were entered for this share, so it is locked for "
+                "everybody for %(minutes)d minute. Its owner has been notified and can unlock it.",
+                "Too many wrong passwords were entered for this share, so it is locked for "
+                "everybody for %(minutes)d minutes. Its owner has been notified and can unlock it.",
+                minutes,
+            ) % {"minutes": minutes}
+        elif lock is not None:  # its creator has no e-mail address, or the mail failed
+            error = ngettext(
+                "Too many wrong passwords were entered for this share, so it is locked for "
+                "everybody for %(minutes)d minute. Ask the person who sent you the link to "
+                "unlock it.",
+                "Too many wrong passwords were entered for this share, so it is locked for "
+                "everybody for %(minutes)d minutes. Ask the person who sent you the link to "
+                "unlock it.",
+                minutes,
+            ) % {"minutes": minutes}
         response = self.landing(request, share, error=error, status=429)
         response["Retry-After"] = str(wait)
         return response

@@ -121,7 +121,7 @@ def test_a_new_share_with_password_and_limits_is_created_for_the_object(sharer, 
         {
             "name": "For Bob",
             "role": reviewer.pk,
-            "new_password": "s3cret",
+            "new_password": "s3cret orchard",
             "max_uses": "2",
             "date_start_0": "",
             "date_start_1": "",
@@ -137,10 +137,10 @@ def test_a_new_share_with_password_and_limits_is_created_for_the_object(sharer, 
         sharer,
         2,
     )
-    assert share.check_password("s3cret")
+    assert share.check_password("s3cret orchard")
     content = response.content.decode()
     assert "was created" in content and share.get_absolute_url() in content
-    assert "s3cret" not in content
+    assert "s3cret orchard" not in content
 
 
 def test_a_role_the_user_may_not_assign_is_refused_next_to_the_field(sharer):
@@ -348,3 +348,70 @@ def test_a_role_can_be_created_on_the_fly_from_the_share_form(sharer, reviewer):
 
 def test_no_plus_for_users_who_may_not_add_roles(sharer):
     assert 'id="add_id_role"' not in logged_in(sharer).get(shares_url(report())).content.decode()
+
+
+# -- a share locked by wrong passwords --------------------------------------------------------
+
+THREE_PER_SHARE = {"PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600)}
+
+
+def locked_share(shared: Report, creator, role) -> Share:
+    """A password share of ``shared`` that three strangers' wrong passwords locked."""
+    share = ShareFactory(
+        content_object=shared, role=role, name="Locked one", created_by=creator, password="right"
+    )
+    for number in range(3):
+        open_share(Client(REMOTE_ADDR=f"198.51.100.{number}"), share, "wrong")
+    assert open_share(Client(), share, "right").status_code == 429
+    return share
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_the_panel_shows_a_locked_share_and_unlock_ends_the_lock(sharer, reviewer):
+    shared = report()
+    share = locked_share(shared, sharer, reviewer)
+    client = logged_in(sharer)
+    content = client.get(change_url(shared)).content.decode()
+    assert "ds-badge-locked" in content
+    assert "Too many wrong passwords: nobody can open it until" in content
+    assert f'action="{shares_url(shared, "unlock", share)}"' in content
+    response = client.post(shares_url(shared, "unlock", share), follow=True)
+    assert response.redirect_chain[-1][0].endswith("#shares")
+    assert "The share “Locked one” is unlocked: its password can be tried again." in (
+        response.content.decode()
+    )
+    assert "ds-badge-locked" not in response.content.decode()
+    assert open_share(Client(), share, "right").status_code == 303
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_unlock_is_a_csrf_protected_post_for_those_who_manage_the_share(sharer, reviewer):
+    shared = report()
+    share = locked_share(shared, sharer, reviewer)
+    url = shares_url(shared, "unlock", share)
+    other = staff("view_report", "change_report", groups=[reviewer])  # may share, not manage
+    assert logged_in(other).post(url).status_code == 404
+    assert logged_in(sharer).get(url).status_code == 405
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(sharer)
+    assert forged.post(url).status_code == 403
+    assert open_share(Client(), share, "right").status_code == 429  # still locked
+    assert logged_in(UserFactory(is_superuser=True)).post(url).status_code == 302
+    assert open_share(Client(), share, "right").status_code == 303
+
+
+@pytest.mark.parametrize("page", ["new", "change"])
+def test_a_weak_password_is_refused_with_the_validators_messages(sharer, reviewer, page):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, name="Kept")
+    url = shares_url(shared) if page == "new" else shares_url(shared, "change", share)
+    form = {"name": "Weak", "role": reviewer.pk, "new_password": "demo"}
+    response = logged_in(sharer).post(url, form)
+    assert response.status_code == 200  # the form again, with the reasons
+    content = response.content.decode()
+    assert "This password is too short. It must contain at least 8 characters." in content
+    assert "This password is too common." in content
+    assert not Share.objects.filter(name="Weak").exists()
+    assert not Share.objects.get(pk=share.pk).has_password
+    help_text = logged_in(sharer).get(url).content.decode()  # said before anyone types
+    assert "Your password must contain at least 8 characters." in help_text

@@ -10,7 +10,7 @@ import pytest
 import segno
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -354,7 +354,7 @@ def test_the_shares_page_sets_and_removes_the_password_and_keeps_the_shares_own_
     data = {
         "name": "Edited",
         "role": share.role_id,
-        "new_password": "new one",
+        "new_password": "a new orchard",
         "max_uses": "",
         "date_start_0": "",
         "date_start_1": "",
@@ -366,7 +366,7 @@ def test_the_shares_page_sets_and_removes_the_password_and_keeps_the_shares_own_
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     share.refresh_from_db()
-    assert share.check_password("new one")
+    assert share.check_password("a new orchard")
     assert visitor.get(share.get_absolute_url()).status_code == 200  # asked for the password again
     assert "protected by a password" in visitor.get(share.get_absolute_url()).content.decode()
 
@@ -380,3 +380,95 @@ def test_the_shares_page_shows_its_access_log_and_deleting_counts_it(superuser):
     assert page.count("wrong_password") + page.count("Wrong password") >= 3
     confirm = client.get(f"/admin/directus_shares/share/{share.pk}/delete/").content.decode()
     assert "3 access log entries" in confirm
+
+
+# -- shares locked by wrong passwords -----------------------------------------------------------
+
+THREE_PER_SHARE = {"PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600)}
+
+
+def lock(share: Share) -> Share:
+    """Lock ``share`` for everybody: three strangers' wrong passwords."""
+    for number in range(3):
+        open_share(Client(REMOTE_ADDR=f"198.51.100.{number}"), share, "wrong")
+    assert open_share(Client(), share, "right").status_code == 429
+    return share
+
+
+def unlock_url(share: Share) -> str:
+    return f"{CHANGELIST}{share.pk}/unlock/"
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_the_list_shows_locked_shares_and_unlocks_the_selected_ones(staff):
+    locked = lock(ShareFactory(name="Locked", password="right", created_by=staff))
+    ShareFactory(name="Fine", password="right", created_by=staff)
+    client = logged_in(staff)
+    response = client.get(CHANGELIST)
+    rows = {str(share): share for share in response.context["cl"].result_list}
+    assert rows["Locked"].lock is not None and rows["Fine"].lock is None
+    assert "locked by wrong passwords until" in response.content.decode()
+    assert "unlock_shares" in response.content.decode()
+    done = post_action(client, "unlock_shares", [locked])
+    assert "1 share unlocked." in done.content.decode()
+    assert "locked by wrong passwords until" not in done.content.decode()
+    assert open_share(Client(), locked, "right").status_code == 303
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_the_list_unlocks_only_shares_the_user_manages(staff):
+    theirs = lock(ShareFactory(name="Someone else's", password="right"))
+    post_action(logged_in(staff), "unlock_shares", [theirs])
+    assert open_share(Client(), theirs, "right").status_code == 429
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_the_share_page_shows_the_lock_with_an_unlock_button(staff):
+    share = lock(ShareFactory(name="Locked", password="right", created_by=staff))
+    client = logged_in(staff)
+    content = client.get(f"{CHANGELIST}{share.pk}/change/").content.decode()
+    assert "nobody can open this share until" in content
+    assert f'action="{unlock_url(share)}"' in content
+    assert client.get(unlock_url(share)).status_code == 405
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(staff)
+    assert forged.post(unlock_url(share)).status_code == 403
+    response = client.post(unlock_url(share), follow=True)
+    assert response.redirect_chain[-1][0] == f"{CHANGELIST}{share.pk}/change/"
+    page = response.content.decode()
+    assert "The share “Locked” is unlocked: its password can be tried again." in page
+    assert "nobody can open this share until" not in page
+    assert open_share(Client(), share, "right").status_code == 303
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_unlock_is_refused_to_staff_who_may_not_manage_or_change_the_share(staff):
+    theirs = lock(ShareFactory(password="right"))
+    assert logged_in(staff).post(unlock_url(theirs)).status_code == 404
+    viewer = UserFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_share"))
+    own = lock(ShareFactory(password="right", created_by=viewer))
+    viewer_client = logged_in(viewer)
+    page = viewer_client.get(f"{CHANGELIST}{own.pk}/change/")  # view-only: it used to fail (500)
+    assert page.status_code == 200
+    assert "nobody can open this share" not in page.content.decode()  # no Unlock offered
+    assert viewer_client.post(unlock_url(own)).status_code == 403
+    assert open_share(Client(), theirs, "right").status_code == 429
+    assert open_share(Client(), own, "right").status_code == 429
+
+
+def test_the_list_and_the_share_page_still_open_when_the_cache_does_not_answer(
+    staff, monkeypatch, caplog
+):
+    from django.core.cache import cache
+
+    share = ShareFactory(name="Mine", password="right", created_by=staff)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    client = logged_in(staff)
+    assert client.get(CHANGELIST).status_code == 200
+    assert client.get(f"{CHANGELIST}{share.pk}/change/").status_code == 200
+    assert "share locks cannot be shown" in caplog.text

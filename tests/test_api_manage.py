@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
@@ -11,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from directus_shares import lockout
 from directus_shares.access import Refusal
 from directus_shares.models import Share
 from example_project.reports.models import Person, Report
@@ -140,6 +143,7 @@ def test_a_share_reads_with_its_state_and_absolute_link_but_never_its_password(s
         "created_at": data["created_at"],
         "updated_at": data["updated_at"],
         "link": f"http://testserver{share.get_absolute_url()}",
+        "locked_until": None,
     }
     body = response.content.decode()
     assert "s3cret" not in body and share.password not in body and "argon2" not in body
@@ -157,7 +161,7 @@ def test_a_share_is_created_with_the_sharing_rules_and_a_write_only_password(sha
             shared,
             reviewer,
             name="For the board",
-            password="s3cret",
+            password="s3cret orchard",
             max_uses=3,
             date_start=start.isoformat(),
             date_end=(start + timezone.timedelta(days=7)).isoformat(),
@@ -166,11 +170,11 @@ def test_a_share_is_created_with_the_sharing_rules_and_a_write_only_password(sha
     )
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert "password" not in data and "s3cret" not in response.content.decode()
+    assert "password" not in data and "s3cret orchard" not in response.content.decode()
     share = Share.objects.get()
     assert data["id"] == share.pk and data["has_password"] is True
     assert share.content_object == shared and share.created_by == sharer
-    assert share.role == reviewer and share.max_uses == 3 and share.check_password("s3cret")
+    assert share.role == reviewer and share.max_uses == 3 and share.check_password("s3cret orchard")
     assert data["link"] == f"http://testserver{share.get_absolute_url()}"
 
 
@@ -298,11 +302,13 @@ def test_an_update_cannot_escalate_the_role_but_may_keep_the_current_one(sharer,
 def test_the_password_is_set_changed_and_removed_but_never_returned(sharer, reviewer):
     share = share_of(sharer, reviewer)
     client = api(sharer)
-    response = client.patch(detail(share), {"password": "first"}, format="json")
+    response = client.patch(detail(share), {"password": "first orchard"}, format="json")
     assert response.json()["has_password"] is True and "password" not in response.json()
     share.refresh_from_db()
-    assert share.check_password("first") and share.password not in response.content.decode()
-    both = client.patch(detail(share), {"password": "x", "remove_password": True}, format="json")
+    assert share.check_password("first orchard") and share.password not in response.content.decode()
+    both = client.patch(
+        detail(share), {"password": "second orchard", "remove_password": True}, format="json"
+    )
     assert both.status_code == 400 and list(both.json()) == ["password"]
     assert client.patch(detail(share), {"password": ""}, format="json").status_code == 400
     removed = client.patch(detail(share), {"remove_password": True}, format="json")
@@ -512,3 +518,74 @@ def test_a_content_type_with_a_nul_byte_is_a_field_error(sharer, reviewer, label
     listed = api(sharer).get(SHARES, {"content_type": label})
     assert listed.status_code == 400
     assert not Share.objects.exists()
+
+
+# -- a share locked by wrong passwords -------------------------------------------------------------
+
+THREE_PER_SHARE = {"PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600)}
+
+
+def lock(share: Share) -> Share:
+    """Lock ``share`` for everybody as three wrong passwords from anywhere do."""
+    for _ in range(3):
+        lockout.record_failure(lockout.reserve_attempt(share, None))
+    assert lockout.share_lock(share) is not None
+    return share
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_a_share_says_until_when_it_is_locked_and_unlock_ends_it(sharer, reviewer):
+    locked = lock(share_of(sharer, reviewer, password="right"))
+    fine = share_of(sharer, reviewer, password="right")
+    client = api(sharer)
+    listed = {item["id"]: item for item in client.get(SHARES).json()["results"]}
+    assert listed[fine.pk]["locked_until"] is None
+    until = datetime.fromisoformat(listed[locked.pk]["locked_until"])
+    assert until == lockout.share_lock(locked).until
+    assert client.get(detail(locked)).json()["locked_until"] == listed[locked.pk]["locked_until"]
+    response = client.post(detail(locked, "unlock"))
+    assert response.status_code == 200 and response.json()["locked_until"] is None
+    assert lockout.share_lock(locked) is None
+    again = client.post(detail(locked, "unlock"))  # not locked: nothing to do, still 200
+    assert again.status_code == 200 and again.json()["id"] == locked.pk
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_unlock_is_refused_to_anonymous_clients_and_404_for_shares_not_managed(sharer, reviewer):
+    foreign = lock(share_of(UserFactory(), reviewer, password="right"))
+    assert api().post(detail(foreign, "unlock")).status_code in (401, 403)
+    missing = api(sharer).post(detail(foreign, "unlock"))
+    assert missing.status_code == 404
+    assert lockout.share_lock(foreign) is not None
+    assert api(sharer).post(f"{SHARES}999999/unlock/").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["create", "update"])
+def test_a_weak_password_is_refused_with_the_validators_messages(sharer, reviewer, method):
+    client = api(sharer)
+    if method == "create":
+        response = client.post(SHARES, new_share_data(report(), reviewer, password="demo"))
+    else:
+        share = share_of(sharer, reviewer)
+        response = client.patch(detail(share), {"password": "demo"}, format="json")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "This password is too short. It must contain at least 8 characters." in body
+    assert "This password is too common." in body
+    assert not Share.objects.filter(password__gt="").exists()
+
+
+@override_settings(
+    DIRECTUS_SHARES={
+        "PASSWORD_VALIDATORS": [
+            {
+                "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+                "OPTIONS": {"min_length": 4},
+            }
+        ]
+    }
+)
+def test_the_password_validators_are_the_projects_to_choose(sharer, reviewer):
+    response = api(sharer).post(SHARES, new_share_data(report(), reviewer, password="demo"))
+    assert response.status_code == 201
+    assert Share.objects.get().check_password("demo")

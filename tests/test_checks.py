@@ -217,6 +217,51 @@ def test_values_out_of_range_are_errors(key, value, problem):
         ]
 
 
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (
+            ["django.contrib.auth.password_validation.MinimumLengthValidator"],
+            "[0] must be a dict {'NAME': 'dotted.path', 'OPTIONS': {...}}, as in "
+            "AUTH_PASSWORD_VALIDATORS",
+        ),
+        (
+            [{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+              "OPTION": {"min_length": 12}}],
+            "[0] must be a dict {'NAME': 'dotted.path', 'OPTIONS': {...}}, as in "
+            "AUTH_PASSWORD_VALIDATORS",
+        ),
+        (
+            [{"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+             {"NAME": "myproject.validators.Missing"}],
+            "[1] names 'myproject.validators.Missing', which cannot be imported",
+        ),
+        (
+            [{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+              "OPTIONS": {"length": 12}}],
+            "[0] has OPTIONS its validator does not take: MinimumLengthValidator.__init__() got "
+            "an unexpected keyword argument 'length'",
+        ),
+    ],
+)  # fmt: skip
+def test_password_validators_must_be_made_as_django_makes_them(value, problem):
+    with override_settings(DIRECTUS_SHARES={"PASSWORD_VALIDATORS": value}):
+        assert app_messages() == [
+            Error(
+                f"DIRECTUS_SHARES['PASSWORD_VALIDATORS'] {problem}.",
+                hint=f"The default is {DEFAULTS['PASSWORD_VALIDATORS']!r}.",
+                id="directus_shares.E012",
+            )
+        ]
+
+
+def test_password_validators_of_the_wrong_type_are_reported():
+    with override_settings(DIRECTUS_SHARES={"PASSWORD_VALIDATORS": "strong"}):
+        assert [message.id for message in app_messages()] == ["directus_shares.E011"]
+    with override_settings(DIRECTUS_SHARES={"PASSWORD_VALIDATORS": []}):  # none: allowed
+        assert app_messages() == []
+
+
 def test_never_shared_fields_of_a_model_must_exist(monkeypatch):
     from tests.testapp.models import Gadget, Label
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core import mail
 from django.core.cache import cache
 from django.test import Client, override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from directus_shares import lockout
 from directus_shares.models import Share, ShareAccess
 from directus_shares.signals import share_locked
-from tests.conftest import open_share
-from tests.factories import ShareFactory
+from tests.conftest import mail_backend, open_share
+from tests.factories import ShareFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +197,190 @@ def test_no_more_passwords_are_checked_than_the_limit_even_when_checks_overlap(m
     first = open_share(Client(), share, "first")
     assert open_share(Client(), share, "second").status_code == 403 and first.status_code == 403
     assert inner == [429] and checked == ["first", "second"]
+
+
+# -- the share-wide lock: its creator is told once, its managers can end it ------------------
+
+THREE_PER_SHARE = {
+    "PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600),
+    "PASSWORD_ATTEMPTS_PER_ADDRESS": (50, 900),
+}
+
+
+def stranger(number: int) -> Client:
+    return Client(REMOTE_ADDR=f"198.51.100.{number}")
+
+
+def lock_by_strangers(share: Share, first: int = 0) -> None:
+    """Three wrong passwords from three addresses: the share-wide limit."""
+    for number in range(first, first + 3):
+        assert open_share(stranger(number), share, "wrong").status_code == 403
+
+
+@pytest.fixture
+def signals_sent():
+    sent = []
+    share_locked.connect(lambda **kwargs: sent.append(kwargs), weak=False, dispatch_uid="told")
+    yield sent
+    share_locked.disconnect(dispatch_uid="told")
+
+
+def owned_share(**fields) -> Share:
+    return ShareFactory(
+        name="Board pack",
+        password="right",
+        created_by=UserFactory(email="owner@example.com", username="owner"),
+        **fields,
+    )
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE, LANGUAGE_CODE="en")
+def test_a_share_wide_lock_tells_the_creator_once_by_mail_and_signal(signals_sent):
+    share = owned_share()
+    lock_by_strangers(share)
+    for number in range(10, 14):  # more guesses, and the recipient with the right password
+        assert open_share(stranger(number), share, "wrong").status_code == 429
+    assert open_share(stranger(99), share, "right").status_code == 429
+    assert attempt_in_api(share, "right") == 429
+    assert [(s["share"], s["limit"]) for s in signals_sent] == [(share, "share")]
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["owner@example.com"]
+    assert message.subject == "Your share “Board pack” is locked after too many wrong passwords"
+    assert "3 wrong passwords were entered for your share “Board pack”" in message.body
+    assert "nobody can open it until" in message.body and "unlock it" in message.body
+    assert "/unlock/" in message.body and f"Its id is {share.pk}." in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and "<strong>To stop the guessing, nobody can open it" in html
+    assert share.token not in message.body + str(message.alternatives)  # no working link
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_two_processes_reaching_the_limit_tell_the_creator_once(signals_sent):
+    """The "told" marker is an atomic cache add: whoever reaches the limit second stays quiet."""
+    share = owned_share()
+    reservations = [lockout.reserve_attempt(share, None) for _ in range(3)]
+    lockout.record_failure(reservations[-1])
+    lockout.record_failure(reservations[-1])  # as a second process would, seeing the same count
+    assert len(signals_sent) == 1 and len(mail.outbox) == 1
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_no_one_is_told_of_a_limit_that_attempts_given_back_undid(signals_sent):
+    share = owned_share()
+    early = [lockout.reserve_attempt(share, None) for _ in range(2)]
+    last = lockout.reserve_attempt(share, None)
+    lockout.release_attempt(early[0])  # that one was right: the share is not locked
+    lockout.record_failure(last)
+    assert signals_sent == [] and mail.outbox == []
+    assert lockout.share_lock(share) is None
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_an_address_lock_is_signalled_once_and_mails_nobody(signals_sent):
+    share = owned_share()
+    visitor = stranger(1)
+    for _ in range(2):
+        open_share(visitor, share, "wrong")
+    for _ in range(3):
+        assert open_share(visitor, share, "wrong").status_code == 429
+    assert [(s["share"], s["limit"]) for s in signals_sent] == [(share, "addr")]
+    assert mail.outbox == []
+    assert lockout.share_lock(share) is None
+    assert open_share(stranger(2), share, "right").status_code == 303  # nobody else is denied
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_the_visitor_is_told_the_owner_was_notified():
+    share = owned_share()
+    lock_by_strangers(share)
+    response = open_share(stranger(50), share, "right")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 3500
+    assert (
+        "Too many wrong passwords were entered for this share, so it is locked for everybody "
+        "for 60 minutes. Its owner has been notified and can unlock it."
+    ) in response.content.decode()
+    answer = APIClient(REMOTE_ADDR="203.0.113.5").post(
+        f"/api/shares/open/{share.token}/auth/", {"password": "right"}, format="json"
+    )
+    assert answer.status_code == 429 and int(answer["Retry-After"]) > 3500
+    assert answer.json() == {
+        "code": "too_many_attempts",
+        "detail": "Too many wrong passwords were entered for this share, so it is locked for "
+        "everybody. Its owner has been notified and can unlock it. Try again after Retry-After "
+        "seconds.",
+    }
+
+
+@pytest.mark.parametrize("creator", ["without e-mail", "mail fails"])
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_the_visitor_is_not_promised_a_notice_that_was_not_sent(creator, caplog, signals_sent):
+    email = "" if creator == "without e-mail" else "fail@example.com"
+    share = ShareFactory(password="right", created_by=UserFactory(email=email))
+    with mail_backend("tests.mail_backends.FailingBackend"):
+        lock_by_strangers(share)  # the third wrong password is answered 403, not a 500
+    assert mail.outbox == [] and len(signals_sent) == 1
+    assert ("mail server said no" in caplog.text) is (creator == "mail fails")
+    content = open_share(stranger(50), share, "right").content.decode()
+    assert "has been notified" not in content
+    assert "Ask the person who sent you the link to unlock it." in content
+    detail = (
+        APIClient()
+        .post(f"/api/shares/open/{share.token}/auth/", {"password": "right"}, format="json")
+        .json()["detail"]
+    )
+    assert "Ask the person who sent you the link to unlock it." in detail
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_a_failing_share_locked_receiver_does_not_fail_the_visitor(caplog):
+    share = owned_share()
+
+    def broken(**kwargs):
+        raise RuntimeError("receiver bug")
+
+    share_locked.connect(broken, weak=False, dispatch_uid="broken")
+    try:
+        lock_by_strangers(share)
+    finally:
+        share_locked.disconnect(dispatch_uid="broken")
+    assert "A share_locked receiver failed" in caplog.text
+    assert len(mail.outbox) == 1  # the creator is still told
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_unlock_ends_the_share_wide_lock_and_a_new_lock_is_told_again(signals_sent):
+    share = owned_share()
+    lock_by_strangers(share)
+    lock = lockout.share_lock(share)
+    assert lock is not None and lock.owner_told
+    assert lock.until > timezone.now() + timedelta(minutes=59)
+    assert lockout.unlock(share) is True
+    assert lockout.share_lock(share) is None and lockout.unlock(share) is False
+    assert open_share(stranger(60), share, "right").status_code == 303
+    lock_by_strangers(share, first=20)  # a new lock: a new notice
+    assert len(signals_sent) == 2 and len(mail.outbox) == 2
+
+
+@override_settings(
+    DIRECTUS_SHARES={
+        "PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600),
+        "PASSWORD_ATTEMPTS_PER_ADDRESS": (2, 900),
+    }
+)
+def test_unlock_leaves_the_guessing_addresses_limited():
+    share = owned_share()
+    open_share(stranger(1), share, "wrong")
+    open_share(stranger(1), share, "wrong")  # that address is at its own limit
+    open_share(stranger(2), share, "wrong")  # and the share at its limit
+    assert lockout.unlock(share)
+    assert open_share(stranger(1), share, "right").status_code == 429
+    assert open_share(stranger(3), share, "right").status_code == 303
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
+def test_share_locks_looks_up_many_shares_at_once():
+    locked, open_ = owned_share(), owned_share()
+    lock_by_strangers(locked)
+    locks = lockout.share_locks([locked, open_])
+    assert list(locks) == [locked.pk]

@@ -93,10 +93,12 @@ def test_create_share_checks_everything_and_creates_nothing_when_denied():
         sharing.create_share(member_of(RoleFactory(view=[Gadget])), gadget, role=role)
     with pytest.raises(ValidationError):
         sharing.create_share(user, gadget, role=role, max_uses=0)
+    with pytest.raises(ValidationError, match="too short"):  # PASSWORD_VALIDATORS
+        sharing.create_share(user, gadget, role=role, password="pw")
     assert not Share.objects.exists()
-    share = sharing.create_share(user, gadget, role=role, name="For Bob", password="pw")
+    share = sharing.create_share(user, gadget, role=role, name="For Bob", password="plum orchard")
     assert (share.created_by, share.content_object, share.name) == (user, gadget, "For Bob")
-    assert share.check_password("pw")
+    assert share.check_password("plum orchard")
 
 
 def test_a_role_created_on_the_fly_has_no_rights_and_its_creator_may_assign_it():

@@ -166,3 +166,23 @@ def test_the_compiled_catalog_matches_its_source(po):
             expected[entry["msgid"]] = entry["msgstr"]
     compiled.pop("", None)  # the header
     assert compiled == expected
+
+
+@pytest.mark.django_db
+@override_settings(
+    LANGUAGE_CODE="de",
+    DIRECTUS_SHARES={"PASSWORD_ATTEMPTS_PER_SHARE": (2, 3600)},
+)
+def test_a_share_locked_for_everybody_is_explained_and_mailed_in_german():
+    from django.core import mail
+
+    from tests.conftest import open_share
+
+    share = ShareFactory(password="right", name="Vorstand", created_by=UserFactory(email="o@x.de"))
+    for number in range(2):
+        open_share(Client(REMOTE_ADDR=f"198.51.100.{number}"), share, "wrong")
+    page = open_share(Client(), share, "right").content.decode()
+    assert "daher ist sie 60 Minuten lang für alle gesperrt. Ihr Besitzer wurde" in page
+    assert mail.outbox[0].subject == (
+        "Ihre Freigabe „Vorstand“ ist nach zu vielen falschen Passwörtern gesperrt"
+    )

@@ -7,12 +7,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin import widgets
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ..conf import get_config
+from ..conf import get_config, password_validators
 from ..mail import MAX_RECIPIENTS, parse_recipients
 from ..models import Share
+from ..sharing import validate_share_password
 
 
 class SplitDateTimeField(forms.SplitDateTimeField):
@@ -69,6 +71,8 @@ class ShareForm(forms.ModelForm):
 
     def __init__(self, *args: Any, roles: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "role" not in self.fields:  # a view-only page: every field is read-only
+            return
         if roles is not None:
             self.fields["role"].queryset = roles
         self.fields["role"].empty_label = _("(public role)")
@@ -78,11 +82,15 @@ class ShareForm(forms.ModelForm):
                 "Optional. Visitors must enter it; it is stored as an Argon2 hash only."
             )
         self.fields["new_password"].widget.attrs["maxlength"] = get_config()["MAX_PASSWORD_LENGTH"]
+        rules = password_validators_help_texts(password_validators())  # what a new one must pass
+        if rules:
+            field = self.fields["new_password"]
+            field.help_text = " ".join([str(field.help_text), *map(str, rules)])
 
     def clean_new_password(self) -> str:
         password = self.cleaned_data.get("new_password") or ""
-        if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
-            raise ValidationError(_("That password is too long."))
+        if password:  # empty keeps the current one
+            validate_share_password(password)
         return password
 
     def clean(self) -> dict[str, Any]:

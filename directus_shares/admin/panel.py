@@ -25,11 +25,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from .. import sharing
+from .. import lockout, sharing
 from ..fields import is_shareable_model
 from ..mail import send_share_link
 from ..models import Share
 from .forms import SendLinkForm, ShareForm
+from .locks import say_unlocked
 
 
 class SharesAdminMixin:
@@ -56,7 +57,7 @@ class SharesAdminMixin:
                     wrap(getattr(self, f"share_{action}_view")),
                     name=f"{prefix}_{action}",
                 )
-                for action in ("change", "revoke", "reenable", "delete", "send")
+                for action in ("change", "revoke", "reenable", "delete", "send", "unlock")
             ),
         ]
         return urls + super().get_urls()  # type: ignore[misc]
@@ -72,11 +73,9 @@ class SharesAdminMixin:
     # -- who sees what ---------------------------------------------------------------------------
 
     def shares_of(self, request: HttpRequest, obj: Any) -> QuerySet[Share]:
-        """The object's shares ``request.user`` may manage: all for superusers, else their own."""
+        """The object's shares ``request.user`` may manage (:func:`sharing.managed_shares`)."""
         shares = Share.objects.for_object(obj).select_related("role", "created_by")
-        if request.user.is_superuser:
-            return shares
-        return shares.filter(created_by=request.user)
+        return sharing.managed_shares(request.user, shares)
 
     def shares_panel_visible(self, request: HttpRequest, obj: Any) -> bool:
         """Whether the panel shows: for users who may share the object or manage a share of it."""
@@ -105,17 +104,20 @@ class SharesAdminMixin:
 
     def shares_panel_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         now = timezone.now()
+        shares = list(self.shares_of(request, obj))
+        locks = lockout.share_locks(shares)
         rows = [
             {
                 "share": share,
                 "status": share.status_at(now),
+                "lock": locks.get(share.pk),
                 "link": request.build_absolute_uri(share.get_absolute_url()),
                 "urls": {
                     action: self.shares_url(action, obj, share)
-                    for action in ("change", "revoke", "reenable", "delete", "send")
+                    for action in ("change", "revoke", "reenable", "delete", "send", "unlock")
                 },
             }
-            for share in self.shares_of(request, obj)
+            for share in shares
         ]
         return {
             "rows": rows,
@@ -261,6 +263,17 @@ class SharesAdminMixin:
                 request,
                 format_html(_("The share “{}” was revoked: its link no longer opens."), share),
             )
+        return self._back(obj)
+
+    def share_unlock_view(
+        self, request: HttpRequest, object_id: str, share_id: int
+    ) -> HttpResponse:
+        """End the share's lock after too many wrong passwords (POST; its managers only)."""
+        if request.method != "POST":
+            return HttpResponse(status=405, headers={"Allow": "POST"})
+        obj = self._shared_object(request, object_id)
+        share = self._managed_share(request, obj, share_id)
+        say_unlocked(request, share, lockout.unlock(share))
         return self._back(obj)
 
     def share_delete_view(

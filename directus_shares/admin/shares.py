@@ -8,25 +8,33 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import quote
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import lockout
 from ..models import Share, ShareStatus
 from ..qr import qr_code_svg
-from ..sharing import assignable_roles
+from ..sharing import assignable_roles, managed_shares
 from .access_log import ShareAccessInline
 from .forms import ShareForm
+from .locks import lock_label, say_unlocked
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -70,12 +78,14 @@ class ShareChangeList(ChangeList):
 
 
 def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.AdminSite) -> None:
-    """Set ``shared_object_html``, ``object_deleted`` and ``link_url`` on each share, with one
-    query per model."""
+    """Set ``shared_object_html``, ``object_deleted``, ``link_url`` and ``lock`` on each share,
+    with one query per model (and one cache round trip)."""
     wanted: dict[type[models.Model], dict[Any, list[Share]]] = defaultdict(
         lambda: defaultdict(list)
     )
+    locks = lockout.share_locks(shares)
     for share in shares:
+        share.lock = locks.get(share.pk)
         share.link_url = request.build_absolute_uri(share.get_absolute_url())
         share.shared_object_html = _object_label(share, None)
         share.object_deleted = True  # until it is found
@@ -164,7 +174,7 @@ class ShareAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["role", "content_type", "created_by"]
     search_fields = ["name"]
-    actions = ["revoke_shares", "reenable_shares"]
+    actions = ["revoke_shares", "reenable_shares", "unlock_shares"]
     readonly_fields = [
         "content_type",
         "object_pk",
@@ -198,8 +208,33 @@ class ShareAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Share]:
         """Superusers manage every share; other staff the shares they created."""
-        shares = super().get_queryset(request)
-        return shares if request.user.is_superuser else shares.filter(created_by=request.user)
+        return managed_shares(request.user, super().get_queryset(request))
+
+    def get_urls(self) -> list[Any]:
+        """The share's own Unlock (a POST from its page) ahead of the admin's URLs."""
+        name = f"{self.opts.app_label}_{self.opts.model_name}_unlock"
+        unlock = path(
+            "<path:object_id>/unlock/", self.admin_site.admin_view(self.unlock_view), name=name
+        )
+        return [unlock, *super().get_urls()]
+
+    def unlock_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """End the share's lock after too many wrong passwords: POST, by those who may change
+        it (404 for shares the user does not manage, as on every share page)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        share = self.get_object(request, unquote(object_id))  # only the shares they manage
+        if share is None:
+            raise Http404(_("No such share."))
+        if not self.has_change_permission(request, share):
+            raise PermissionDenied
+        say_unlocked(request, share, lockout.unlock(share))
+        opts = self.opts
+        url = reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+            args=[quote(share.pk)],
+        )
+        return HttpResponseRedirect(url)
 
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
         """No creator filter for those who only ever see their own shares."""
@@ -262,6 +297,8 @@ class ShareAdmin(admin.ModelAdmin):
             context.update(
                 share_link=url, share_qr_code=qr_code_svg(url), share_problems=self.attention(obj)
             )
+            if change and self.has_change_permission(request, obj):
+                context["share_lock"] = lockout.share_lock(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # -- columns ----------------------------------------------------------------------------------
@@ -309,6 +346,8 @@ class ShareAdmin(admin.ModelAdmin):
             problems.append(_("its creator was deactivated"))
         if share.role_removed:
             problems.append(_("its role was deleted"))
+        if getattr(share, "lock", None) is not None:  # set by ShareChangeList
+            problems.append(lock_label(share.lock))
         return "; ".join(str(problem) for problem in problems)
 
     # -- actions ----------------------------------------------------------------------------------
@@ -342,6 +381,13 @@ class ShareAdmin(admin.ModelAdmin):
         """Switch revoked shares on again; visitors open them anew."""
         count = self._switch(queryset.filter(revoked_at__isnull=False), Share.reenable)
         message = ngettext("%(count)d share re-enabled.", "%(count)d shares re-enabled.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Unlock selected shares"), permissions=["change"])
+    def unlock_shares(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:
+        """End the locks wrong passwords put on the shares: their passwords can be tried again."""
+        count = sum(lockout.unlock(share) for share in queryset)
+        message = ngettext("%(count)d share unlocked.", "%(count)d shares unlocked.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @staticmethod

@@ -19,6 +19,14 @@ REQUEST_TOO_LARGE = "request_too_large"
 
 CHANGED_DETAIL = _("This share was changed while it was being opened. Please try again.")
 TOO_MANY_ATTEMPTS_DETAIL = _("Too many wrong passwords. Try again after Retry-After seconds.")
+SHARE_LOCKED_NOTIFIED_DETAIL = _(
+    "Too many wrong passwords were entered for this share, so it is locked for everybody. Its "
+    "owner has been notified and can unlock it. Try again after Retry-After seconds."
+)
+SHARE_LOCKED_DETAIL = _(
+    "Too many wrong passwords were entered for this share, so it is locked for everybody. Ask "
+    "the person who sent you the link to unlock it. Try again after Retry-After seconds."
+)
 REQUEST_TOO_LARGE_DETAIL = _("The request is too large.")
 TOKEN_INVALID_DETAIL = _("The access token is missing, invalid or expired. Authenticate again.")
 

@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .. import lockout
 from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
 from ..models import Share
 from .permissions import ManagesShare, managed_shares
@@ -44,7 +45,7 @@ _ERRORS = {403: ErrorSerializer, 404: ErrorSerializer}
 
 
 class ShareViewSet(viewsets.ModelViewSet):
-    """List, read, create, change and delete shares; revoke, re-enable, rotate, invite."""
+    """List, read, create, change and delete shares; revoke, re-enable, rotate, unlock, invite."""
 
     serializer_class = ShareSerializer
     permission_classes = [IsAuthenticated, ManagesShare]
@@ -56,8 +57,19 @@ class ShareViewSet(viewsets.ModelViewSet):
             shares = self._filter(shares)
         return shares
 
+    #: The locks of the page being listed (see :meth:`paginate_queryset`).
+    share_locks: dict[object, lockout.ShareLock] | None = None
+
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "now": timezone.now()}
+        context = {**super().get_serializer_context(), "now": timezone.now()}
+        return {**context, "share_locks": self.share_locks}
+
+    def paginate_queryset(self, queryset: Any) -> list[Share] | None:
+        """The page, with the locks of its shares looked up at once (``locked_until``)."""
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self.share_locks = lockout.share_locks(page)
+        return page
 
     def _filter(self, shares: QuerySet[Share]) -> QuerySet[Share]:
         """Apply the list's query parameters; a malformed one is a 400 naming it."""
@@ -127,6 +139,15 @@ class ShareViewSet(viewsets.ModelViewSet):
         share = self.get_object()
         share.rotate_key()
         share.save(update_fields=["key"])
+        return self._share_response(share)
+
+    @schema(request=None, responses={200: ShareSerializer, 404: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def unlock(self, request: Request, pk: str | None = None) -> Response:
+        """End the lock that too many wrong passwords put on the share (``locked_until``): its
+        password can be tried again at once. Addresses that guessed wrong stay limited."""
+        share = self.get_object()
+        lockout.unlock(share)
         return self._share_response(share)
 
     @schema(

@@ -209,9 +209,11 @@ class ShareAuthView(ShareOpenView):
     def password_refused(self, refused: passwords.PasswordRefusal, password: str) -> Response:
         """429 with ``Retry-After`` while locked out; else why the password was refused."""
         if refused.locked_out:
-            response = errors.error_response(
-                self.request, "too_many_attempts", errors.TOO_MANY_ATTEMPTS_DETAIL, 429
-            )
+            detail = errors.TOO_MANY_ATTEMPTS_DETAIL
+            if refused.share_lock is not None:  # locked for everybody, not only this address
+                told = refused.share_lock.owner_told
+                detail = errors.SHARE_LOCKED_NOTIFIED_DETAIL if told else errors.SHARE_LOCKED_DETAIL
+            response = errors.error_response(self.request, "too_many_attempts", detail, 429)
             response["Retry-After"] = str(refused.retry_after)
             return response
         code, status = _password_problem(password)

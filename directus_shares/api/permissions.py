@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework.permissions import BasePermission
 
 from ..models import Share
+from ..sharing import managed_shares, may_manage
 
-
-def managed_shares(user: Any) -> QuerySet[Share]:
-    """The shares ``user`` may see and manage: every share for a superuser, else their own."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Share.objects.none()
-    shares = Share.objects.all()
-    return shares if user.is_superuser else shares.filter(created_by=user)
-
-
-def may_manage(user: Any, share: Share) -> bool:
-    """Whether ``user`` may see and manage ``share`` (the per-object twin of managed_shares)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or share.created_by_id == user.pk
+__all__ = ["ManagesShare", "managed_shares", "may_manage"]
 
 
 class ManagesShare(BasePermission):

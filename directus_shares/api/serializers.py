@@ -20,12 +20,19 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.settings import api_settings
 
-from ..conf import get_config
+from .. import lockout
 from ..fields import is_shareable_model
 from ..mail import MAX_RECIPIENTS
 from ..models import Share, ShareStatus
 from ..models.share import max_uses_below_used
-from ..sharing import SHARE_OPTIONS, SharingDenied, assignable_roles, can_view, create_share
+from ..sharing import (
+    SHARE_OPTIONS,
+    SharingDenied,
+    assignable_roles,
+    can_view,
+    create_share,
+    validate_share_password,
+)
 
 #: Fixed at creation: an update may repeat their current value, never change it.
 FIXED_FIELDS = ("content_type", "object_pk", "created_by")
@@ -103,6 +110,18 @@ class DateTimeField(serializers.DateTimeField):
         return value
 
 
+class LockedUntilField(DateTimeField):
+    """Until when wrong passwords lock the share for everybody; ``null`` when they do not."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, source="*", allow_null=True, **kwargs)
+
+    def to_representation(self, share: Share) -> str | None:  # type: ignore[override]
+        locks = self.context.get("share_locks")  # a listed page's, looked up at once
+        lock = locks.get(share.pk) if locks is not None else lockout.share_lock(share)
+        return None if lock is None else super().to_representation(lock.until)
+
+
 class ShareSerializer(serializers.ModelSerializer):
     """A share with its state and absolute link; ``password`` and ``remove_password`` in only."""
 
@@ -133,6 +152,10 @@ class ShareSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     created_by = serializers.PrimaryKeyRelatedField(read_only=True)
     link = serializers.SerializerMethodField()
+    locked_until = LockedUntilField(
+        help_text="Until when too many wrong passwords lock the share for everybody (null: not "
+        "locked). POST …/unlock/ ends it."
+    )
 
     class Meta:
         model = Share
@@ -157,6 +180,7 @@ class ShareSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "link",
+            "locked_until",
         ]
         read_only_fields = ["times_used", "revoked_at", "created_at", "updated_at"]
 
@@ -180,8 +204,10 @@ class ShareSerializer(serializers.ModelSerializer):
     # -- validation -----------------------------------------------------------------------------
 
     def validate_password(self, password: str) -> str:
-        if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
-            raise serializers.ValidationError(_("That password is too long."))
+        try:
+            validate_share_password(password)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
         return password
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
