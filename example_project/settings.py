@@ -1,6 +1,7 @@
 """Settings of the demo site. Every value can be changed through an environment variable.
 
-``DATABASE_URL`` (any URL dj-database-url reads) replaces the SQLite file, ``REDIS_URL`` the
+``DATABASE_URL`` (any URL dj-database-url reads) replaces the SQLite file (each engine gets the
+options docs/deployment.md recommends: see :mod:`example_project.databases`), ``REDIS_URL`` the
 in-process cache, ``DJANGO_DEBUG=0`` turns debug off, ``DJANGO_ALLOWED_HOSTS`` adds hosts
 (comma-separated) and ``DJANGO_SECRET_KEY`` replaces the demo key.
 """
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import django
+
+from example_project.databases import database
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -76,15 +78,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict[str, Any]:
-    if "DATABASE_URL" in os.environ:
-        import dj_database_url  # only needed when a URL is given
-
-        return dj_database_url.parse(os.environ["DATABASE_URL"])
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
-
-
-DATABASES = {"default": _database()}
+DATABASES = {"default": database(BASE_DIR / "db.sqlite3")}
 
 CACHES = {
     "default": (
