@@ -1,0 +1,17 @@
+"""Settings the type checker loads (pyproject's ``[tool.django-stubs]``): the apps whose models
+``directus_shares`` refers to, and nothing that needs a database, a cache or a test-only package.
+"""
+
+from __future__ import annotations
+
+SECRET_KEY = "type-checking-only-not-secret"
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "guardian",
+    "rest_framework",
+    "directus_shares",
+]
