@@ -51,7 +51,7 @@ def serve_file(share: Share, rights: ShareRights, reference: str) -> FileRespons
         return None
     instance = access.filter(model._default_manager.filter(pk=pk)).first()
     file = getattr(instance, field_name, None) if instance is not None else None
-    if not isinstance(file, models.fields.files.FieldFile) or not file:
+    if not isinstance(file, models.fields.files.FieldFile) or not file.name:
         return None
     try:
         handle = file.open("rb")

@@ -15,3 +15,4 @@ INSTALLED_APPS = [
     "rest_framework",
     "directus_shares",
 ]
+ROOT_URLCONF = "tests.urls"  # every project sets it (checks.py names it); Django has no default
