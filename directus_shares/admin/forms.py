@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.admin import widgets
@@ -23,8 +23,10 @@ class SplitDateTimeField(forms.SplitDateTimeField):
     PostgreSQL saves it but can never read it back – every page listing the share then fails.
     """
 
-    def compress(self, data_list: list[Any]) -> datetime | None:
-        value = super().compress(data_list)
+    # MultiValueField.clean() passes a list (empty when nothing was entered); the stubs say a
+    # (date, time) tuple or None
+    def compress(self, data_list: list[Any]) -> datetime | None:  # type: ignore[override]
+        value = super().compress(data_list)  # type: ignore[arg-type]
         if value is not None:
             try:
                 value.astimezone(UTC)
@@ -69,9 +71,10 @@ class ShareForm(forms.ModelForm):
 
     def __init__(self, *args: Any, roles: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        role = cast(forms.ModelChoiceField, self.fields["role"])  # the foreign key's form field
         if roles is not None:
-            self.fields["role"].queryset = roles
-        self.fields["role"].empty_label = _("(public role)")
+            role.queryset = roles
+        role.empty_label = _("(public role)")
         if not self.instance.has_password:
             del self.fields["remove_password"]
             self.fields["new_password"].help_text = _(
@@ -86,7 +89,8 @@ class ShareForm(forms.ModelForm):
         return password
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # ModelForm's returns cleaned_data
+        cleaned = self.cleaned_data
         if cleaned.get("new_password") and cleaned.get("remove_password"):
             self.add_error("new_password", _("Either set a new password or remove it, not both."))
         return cleaned

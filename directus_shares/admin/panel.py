@@ -36,6 +36,7 @@ class SharesAdminMixin:
     """Adds a "Shares" panel to the change page and the views its menu opens."""
 
     shares_panel_template = "directus_shares/admin/change_form.html"
+    change_form_template: str | None  # ModelAdmin's; replaced per instance below
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,6 +77,7 @@ class SharesAdminMixin:
         shares = Share.objects.for_object(obj).select_related("role", "created_by")
         if request.user.is_superuser:
             return shares
+        assert request.user.is_authenticated  # the admin lets staff in only
         return shares.filter(created_by=request.user)
 
     def shares_panel_visible(self, request: HttpRequest, obj: Any) -> bool:

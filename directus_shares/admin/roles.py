@@ -7,7 +7,7 @@ after this app, or not at all, can add the mixin themselves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import is_shareable_model
@@ -43,7 +44,8 @@ class RoleRuleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["content_type"].queryset = ContentType.objects.filter(
+        content_type = cast(forms.ModelChoiceField, self.fields["content_type"])
+        content_type.queryset = ContentType.objects.filter(
             pk__in=shareable_content_types()
         ).order_by("app_label", "model")
         model = self.instance.content_type.model_class() if self.instance.content_type_id else None
@@ -78,10 +80,13 @@ class RoleRuleForm(forms.ModelForm):
         one – from a stale or tampered form – reached the database: IntegrityError, a 500.
         """
         super().validate_unique()
+        # BaseModelForm's private helpers (the stubs leave them out), as its own
+        # validate_unique() uses them
         try:
-            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+            exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
+            self.instance.validate_constraints(exclude=exclude)
         except ValidationError as error:
-            self._update_errors(error)
+            self._update_errors(error)  # type: ignore[attr-defined]
 
 
 class RoleRuleInline(BoundedInlineMixin, admin.StackedInline):
@@ -124,7 +129,7 @@ class ShareRulesGroupAdminMixin:
             messages.info(
                 request,
                 format_html(
-                    _(
+                    gettext(
                         "The role “{}” has no rights yet: its shares show nothing until you "
                         'choose what it may see <a href="{}">on its page</a>.'
                     ),
