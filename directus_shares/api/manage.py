@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
-from ..models import Share
+from ..models import Share, ShareQuerySet
 from .permissions import ManagesShare, managed_shares
 from .schema import ErrorSerializer, schema
 from .serializers import (
@@ -59,7 +59,7 @@ class ShareViewSet(viewsets.ModelViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    def _filter(self, shares: QuerySet[Share]) -> QuerySet[Share]:
+    def _filter(self, shares: ShareQuerySet) -> ShareQuerySet:
         """Apply the list's query parameters; a malformed one is a 400 naming it."""
         params = ShareFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework.permissions import BasePermission
 
-from ..models import Share
+from ..models import Share, ShareQuerySet
 
 
-def managed_shares(user: Any) -> QuerySet[Share]:
+def managed_shares(user: Any) -> ShareQuerySet:
     """The shares ``user`` may see and manage: every share for a superuser, else their own."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Share.objects.none()
