@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.admin import widgets
@@ -13,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import get_config
 from ..mail import MAX_RECIPIENTS, parse_recipients
 from ..models import Share
+
+if TYPE_CHECKING:  # what BoundedInlineMixin is mixed into
+    from django.contrib.admin.options import InlineModelAdmin as _InlineAdmin
+else:
+    _InlineAdmin = object
 
 
 class SplitDateTimeField(forms.SplitDateTimeField):
@@ -103,7 +108,7 @@ class ShareForm(forms.ModelForm):
             share.set_password(self.cleaned_data["new_password"])
 
 
-class BoundedInlineMixin:
+class BoundedInlineMixin(_InlineAdmin):
     """For an inline admin: build no more forms than the inline may hold (``max_num``).
 
     Django builds – and, when the page is refused, renders again – up to ``max_num`` + 1000
@@ -112,8 +117,8 @@ class BoundedInlineMixin:
     """
 
     def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
-        kwargs.setdefault("absolute_max", self.get_max_num(request, obj, **kwargs))  # type: ignore[attr-defined]
-        return super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        kwargs.setdefault("absolute_max", self.get_max_num(request, obj, **kwargs))
+        return super().get_formset(request, obj, **kwargs)
 
 
 class SendLinkForm(forms.Form):

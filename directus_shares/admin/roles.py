@@ -7,7 +7,7 @@ after this app, or not at all, can add the mixin themselves.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,6 +24,11 @@ from django.utils.translation import gettext_lazy as _
 from ..fields import is_shareable_model
 from ..models import RoleRule, RoleSettings, shareable_field_names
 from .forms import BoundedInlineMixin
+
+if TYPE_CHECKING:  # what ShareRulesGroupAdminMixin is mixed into
+    _GroupAdmin = admin.ModelAdmin[Group]
+else:
+    _GroupAdmin = object
 
 
 def shareable_content_types() -> list[int]:
@@ -108,16 +113,16 @@ class RoleSettingsInline(BoundedInlineMixin, admin.StackedInline):
     verbose_name_plural = _("sharing settings")
 
 
-class ShareRulesGroupAdminMixin:
+class ShareRulesGroupAdminMixin(_GroupAdmin):
     """Adds the share rules and settings of a role to a group admin."""
 
     share_inlines = (RoleSettingsInline, RoleRuleInline)
 
     def get_inlines(self, request: HttpRequest, obj: Group | None) -> list[Any]:
-        return [*super().get_inlines(request, obj), *self.share_inlines]  # type: ignore[misc]
+        return [*super().get_inlines(request, obj), *self.share_inlines]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        super().save_related(request, form, formsets, change)
         if not change:  # whoever creates a role may assign it (see sharing.assignable_roles)
             RoleSettings.objects.get_or_create(
                 role=form.instance, defaults={"created_by": request.user}
@@ -137,7 +142,7 @@ class ShareRulesGroupAdminMixin:
                     url,
                 ),
             )
-        return super().response_add(request, obj, *args)  # type: ignore[misc]
+        return super().response_add(request, obj, *args)
 
 
 def extend_group_admin(site: admin.AdminSite = admin.site) -> None:

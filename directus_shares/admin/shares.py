@@ -232,6 +232,7 @@ class ShareAdmin(admin.ModelAdmin):
         roles = Group.objects.filter(Q(pk__in=assignable) | Q(pk=own)).order_by("name")
         base = super().get_form(request, obj, change, **kwargs)
 
+        # mypy cannot check a base class made at run time
         class RoleLimitedShareForm(base):  # type: ignore[misc, valid-type]
             def __init__(self, *args: Any, **form_kwargs: Any) -> None:
                 super().__init__(*args, roles=roles, **form_kwargs)
