@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, router
 from django.db.models import Field
@@ -62,12 +62,17 @@ def parameters(share: Share, now: datetime, alias: str) -> list[Any]:
 
 @functools.cache
 def _matched_fields() -> tuple[Field, ...]:
-    return (Share._meta.pk, *(Share._meta.get_field(name) for name in _MATCHED))
+    return (Share._meta.pk, *(_share_field(name) for name in _MATCHED))
 
 
 @functools.cache
 def _window_fields() -> tuple[Field, ...]:
-    return tuple(Share._meta.get_field(name) for name in _WINDOW)
+    return tuple(_share_field(name) for name in _WINDOW)
+
+
+def _share_field(name: str) -> Field:
+    """The share's column ``name`` (get_field()'s type also allows relations and generic keys)."""
+    return cast(Field, Share._meta.get_field(name))
 
 
 @functools.cache
@@ -77,7 +82,7 @@ def statement(alias: str) -> str:
     opts = Share._meta
 
     def column(name: str) -> str:
-        return quote(opts.get_field(name).column)
+        return quote(_share_field(name).column)
 
     used, limit = column("times_used"), column("max_uses")
     start, end = (column(name) for name in _WINDOW)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
+from typing import cast
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from . import prepared
 from .conf import get_config
+from .fields import target_model
 from .models import Share
 from .rights import ModelAccess, ShareRights, is_reverse
 
@@ -203,7 +205,7 @@ class _Discloser:
 
     def leads_to(self, rel: Relation, depth: int, target: type[models.Model]) -> bool:
         """Whether following ``rel`` can reach a ``target`` object, ``depth`` links further."""
-        model = rel.related_model
+        model = target_model(rel)
         return model is target or (
             depth > 0
             and any(
@@ -236,7 +238,7 @@ class _Discloser:
             results.append(
                 DisclosedObject(
                     app_label=model._meta.app_label,
-                    model_name=model._meta.model_name,
+                    model_name=cast(str, model._meta.model_name),  # set on every model class
                     verbose_name=str(model._meta.verbose_name),
                     fields=[
                         _disclose_field(instance, f, self.language, self.file_url) for f in fields
@@ -252,7 +254,7 @@ class _Discloser:
         if came_through is None:
             return self.rights.visible_relations(model, shared_object=True)
         visible = self.rights.visible_relations(model)
-        back = came_through.remote_field
+        back: Relation | None = came_through.remote_field
         if getattr(back, "symmetrical", False):  # a symmetrical many-to-many is its own way back
             back = came_through
         return [rel for rel in visible if not is_reverse(rel) and rel is not back]
@@ -262,7 +264,7 @@ class _Discloser:
     ) -> list[list[models.Model]]:
         """For each of ``instances``, up to RELATED_OBJECTS_LIMIT + 1 objects linked through
         ``rel`` that the share may read (one more says "more")."""
-        access = self.rights.access(rel.related_model)
+        access = self.rights.access(target_model(rel))
         assert access is not None  # visible_relations only lists readable models
         if from_shared_object or (_is_single(rel) and access.rows is None):
             # One query for a to-many relation of the shared object; none for a foreign key
@@ -271,13 +273,13 @@ class _Discloser:
             back = getattr(rel.remote_field, "name", None)
             joined = [
                 path
-                for path in _joinable(rel.related_model, self.rights, depth - 1)
+                for path in _joinable(target_model(rel), self.rights, depth - 1)
                 if path.split(LOOKUP_SEP)[0] != back
             ]
             return [
                 _linked_objects(instance, rel, access, self.limit, joined) for instance in instances
             ]
-        queryset = _queryset(rel.related_model, self.rights, access, join=depth - 1)
+        queryset = _queryset(target_model(rel), self.rights, access, join=depth - 1)
         if not _is_single(rel):
             if not queryset.ordered:
                 queryset = queryset.order_by("pk")
@@ -313,12 +315,13 @@ def _joinable(model: type[models.Model], rights: ShareRights, levels: int) -> li
         if (
             _is_single(rel)
             and not is_reverse(rel)
-            and rights.access(rel.related_model).rows is None
+            and (access := rights.access(target_model(rel))) is not None
+            and access.rows is None
         ):
             paths.append(rel.name)
             paths += [
                 f"{rel.name}{LOOKUP_SEP}{path}"
-                for path in _joinable(rel.related_model, rights, levels - 1)
+                for path in _joinable(target_model(rel), rights, levels - 1)
             ]
     return paths
 
@@ -333,12 +336,13 @@ def _is_single(rel: Relation) -> bool:
 
 
 def _accessor(rel: Relation) -> str:
-    return rel.get_accessor_name() if is_reverse(rel) else rel.name
+    # only hidden reverse relations ("+") have no accessor, and get_fields() leaves them out
+    return cast(str, rel.get_accessor_name()) if is_reverse(rel) else rel.name
 
 
 def _relation_label(rel: Relation) -> str:
     if is_reverse(rel):  # name it after the other side
-        opts = rel.related_model._meta
+        opts = target_model(rel)._meta
         return str(opts.verbose_name if rel.one_to_one else opts.verbose_name_plural)
     return str(rel.verbose_name)
 
@@ -358,7 +362,7 @@ def _linked_objects(
             linked = _joined(access.filter(getattr(instance, _accessor(rel)).all()), joined)
             return (linked if linked.ordered else linked.order_by("pk"))[: limit + 1]
 
-        model = rel.related_model
+        model = target_model(rel)
         key = prepared.statement_key(model, access, "linked", rel, limit, tuple(joined))
         return prepared.results(
             key if _found_by_primary_key(rel) else None,
@@ -374,8 +378,9 @@ def _linked_objects(
             value = getattr(instance, rel.attname)
             if value is None:
                 return []
-            lookup = {rel.target_field.attname: value}  # the pk, or the foreign key's to_field
-        found = access.filter(rel.related_model._default_manager.filter(**lookup))
+            forward = cast(models.ForeignObject, rel)  # a foreign key or one-to-one here
+            lookup = {forward.target_field.attname: value}  # the pk, or the foreign key's to_field
+        found = access.filter(target_model(rel)._default_manager.filter(**lookup))
         return list(_joined(found, joined)[:1])
     try:
         value = getattr(instance, _accessor(rel))
@@ -388,13 +393,16 @@ def _found_by_primary_key(rel: Relation) -> bool:
     """Whether the rows linked through the to-many ``rel`` are found by the object's primary
     key (not by another field named as a foreign key's ``to_field``)."""
     if isinstance(rel, models.ManyToManyField):
-        through_key = rel.remote_field.through._meta.get_field(rel.m2m_field_name())
+        through, name = rel.remote_field.through, rel.m2m_field_name()
     elif isinstance(rel, models.ManyToManyRel):
-        through_key = rel.through._meta.get_field(rel.field.m2m_reverse_field_name())
+        through, name = rel.through, rel.field.m2m_reverse_field_name()
     elif isinstance(rel, models.ManyToOneRel):
-        through_key = rel.field
+        return bool(rel.field.target_field.primary_key)
     else:
         return False
+    assert through is not None  # the through model is resolved once the apps are loaded
+    through_key = through._meta.get_field(name)
+    assert isinstance(through_key, models.ForeignObject)  # Django requires foreign keys there
     return bool(through_key.target_field.primary_key)
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
@@ -34,11 +34,14 @@ NEVER_SHARED_MODELS = frozenset(
 _OWN_APP = "directus_shares"
 
 Relation = models.Field | models.ForeignObjectRel
+#: Whatever ``Model._meta.get_fields()`` lists.
+AnyField = Relation | GenericForeignKey
 
 
 def is_shareable_model(model: type[models.Model]) -> bool:
     """Whether objects of ``model`` may be shared or shown through a share at all."""
     opts = model._meta
+    assert opts.concrete_model is not None  # set on every model class as it is created
     related = {model, opts.concrete_model, *opts.get_parent_list()}  # proxies and MTI children
     return not any(
         cls._meta.app_label == _OWN_APP or cls._meta.label_lower in NEVER_SHARED_MODELS
@@ -67,7 +70,7 @@ def _configured_never_shared() -> dict[str, frozenset[str]]:
     return {label: frozenset(names) for label, names in resolved.items()}
 
 
-def is_secret(model: type[models.Model], field: Relation) -> bool:
+def is_secret(model: type[models.Model], field: AnyField) -> bool:
     """Whether ``field`` of ``model`` may not even be filtered on: declared never shared, a
     password hash, raw bytes, or a relation to a model that is never shared."""
     if field.name in declared_never_shared(model):
@@ -78,13 +81,13 @@ def is_secret(model: type[models.Model], field: Relation) -> bool:
         return True  # the reverse side of a secret link reveals the same link
     if field.is_relation:
         related = field.related_model
-        return related is not None and not is_shareable_model(related)
+        return isinstance(related, type) and not is_shareable_model(related)
     if issubclass(model, AbstractBaseUser) and field.name == "password":
         return True
     return isinstance(field, models.BinaryField)
 
 
-def is_never_shown(model: type[models.Model], field: Relation) -> bool:
+def is_never_shown(model: type[models.Model], field: AnyField) -> bool:
     """Whether ``field`` of ``model`` is never shown: a secret, or a generated primary key (an
     auto-increment or UUID is internal, not content; a slug or code people type is shown)."""
     if is_secret(model, field):
@@ -113,14 +116,22 @@ def followable_relations(model: type[models.Model]) -> tuple[Relation, ...]:
     found = [
         relation
         for relation in model._meta.get_fields()
-        if relation.is_relation
-        and relation.related_model is not None  # generic foreign keys
+        if not isinstance(relation, GenericForeignKey)
+        and relation.is_relation
+        and relation.related_model is not None
         and not isinstance(relation, GenericRelation)
         and not getattr(relation.remote_field, "parent_link", False)
         and not getattr(relation, "parent_link", False)
         and not is_never_shown(model, relation)
     ]
     return tuple(sorted(found, key=lambda relation: isinstance(relation, models.ForeignObjectRel)))
+
+
+def target_model(relation: Relation) -> type[models.Model]:
+    """The model a followable relation leads to. Django resolves ``"self"`` and lazy references
+    to model classes when the apps are loaded, and followable relations lead to a model; the
+    stubs cannot know either."""
+    return cast("type[models.Model]", relation.related_model)
 
 
 @receiver(setting_changed)

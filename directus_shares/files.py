@@ -37,10 +37,13 @@ def serve_file(
     """The file ``reference`` points to, as a download – or ``None`` when the reference is not
     valid for this share (forged, expired, another share's) or the page of ``shared_object``
     (loaded by :func:`disclosure.load_shared_object`) no longer shows it."""
+    payload = share_reference_payload(share, reference)
+    if payload is None:  # forged, expired, another share's
+        return None
     try:
-        label, pk, field_name = share_reference_payload(share, reference)
+        label, pk, field_name = payload
         model = apps.get_model(label)
-    except (ValueError, TypeError, LookupError):  # None, or not a reference's shape
+    except (ValueError, TypeError, LookupError):  # not a reference's shape
         return None
     file = None
     for instance, is_shared_object in shown_objects(shared_object, rights, toward=model):
@@ -49,7 +52,7 @@ def serve_file(
             if field_name in {field.name for field in shown}:
                 file = getattr(instance, field_name, None)
                 break
-    if not isinstance(file, models.fields.files.FieldFile) or not file:
+    if not isinstance(file, models.fields.files.FieldFile) or not file.name:
         return None
     try:
         handle = file.open("rb")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import (
     EmptyResultSet,
@@ -95,7 +95,8 @@ def _path_problem(model: type[models.Model], lookup: str) -> str | None:
                 "field": part
             }
         previous = field
-        current = field.related_model if field.is_relation else None
+        related = field.related_model if field.is_relation else None
+        current = cast("type[models.Model] | None", related)  # "self" is resolved by now
     return None
 
 

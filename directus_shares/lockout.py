@@ -170,7 +170,7 @@ def share_locks(shares: Iterable[Share]) -> dict[object, ShareLock]:
         logger.warning("The cache did not answer: share locks cannot be shown.", exc_info=True)
         return {}
     now = time.time()
-    locks = {}
+    locks: dict[object, ShareLock] = {}
     for pk, window in windows.items():
         if found.get(window.key, 0) >= window.allowed:
             ends = found.get(window.ends_key, now + window.seconds)

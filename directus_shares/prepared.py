@@ -160,14 +160,15 @@ def _rerun(kept: _Statement, value: Any, alias: str) -> models.QuerySet:
     run = copy.copy(kept.compiler)
     run.connection = connections[alias]  # this thread's
     run.as_sql = lambda *args, **kwargs: statement  # type: ignore[method-assign]
-    queryset = kept.queryset._chain()
-    queryset._known_related_objects = {}  # the first run's instance: not this run's
+    queryset = kept.queryset.all()
+    # the first run's instance: not this run's (private QuerySet state the stubs leave out)
+    queryset._known_related_objects = {}  # type: ignore[attr-defined]
     queryset.query.get_compiler = lambda *args, **kwargs: run  # type: ignore[method-assign]
     return queryset
 
 
 def _out_of_range(value: Any, field: models.Field, connection: Any) -> bool:
-    while field.is_relation:  # a foreign key (multi-table inheritance): its target's column
+    while isinstance(field, models.ForeignObject):  # a key to a parent (multi-table): its target
         field = field.target_field
     if not isinstance(value, int) or not isinstance(field, models.IntegerField):
         return False

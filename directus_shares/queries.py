@@ -16,14 +16,14 @@ import functools
 import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import setting_changed
-from django.db import connections, router
+from django.db import connections, models, router
 from django.dispatch import receiver
 
 from .conf import SETTING_NAME
@@ -327,9 +327,9 @@ def _rule_values(rule: RoleRule) -> tuple[Any, ...]:
     return rule.all_fields, rule.fields, rule.read_filter, rule.share_filter
 
 
-def _joined_models() -> list[type]:
+def _joined_models() -> list[type[models.Model]]:
     """The models whose tables the one statement joins (they must share the share's database)."""
-    joined = [Permission, Group, get_user_model(), RoleRule, RoleSettings]
+    joined: list[type[models.Model]] = [Permission, Group, get_user_model(), RoleRule, RoleSettings]
     if _guardian_installed():
         joined += [apps.get_model("guardian", name) for name in _GUARDIAN_MODELS]
     return joined
@@ -361,6 +361,7 @@ def _share_sql(alias: str) -> str:
     share = Share._meta
     user_model = get_user_model()
     user = user_model._meta
+    user_key = cast(str, user.model_name)  # the through tables' key to the user: set on any model
     permission = Permission._meta
     group_link = Group.permissions.through._meta
     user_groups = user_model.groups.through._meta
@@ -383,7 +384,7 @@ def _share_sql(alias: str) -> str:
     )
     ug_group = f"ug.{col(user_groups, 'group')}"
     creator_groups = (
-        f"JOIN {q(user_groups.db_table)} ug ON ug.{col(user_groups, user.model_name)} = {creator}"
+        f"JOIN {q(user_groups.db_table)} ug ON ug.{col(user_groups, user_key)} = {creator}"
     )
     holders = (
         f"h AS (SELECT 'role' AS who, {_typed_null(alias, Group._meta.pk)} AS g,"  # noqa: S608
@@ -432,7 +433,7 @@ def _share_sql(alias: str) -> str:
             "'user'",
             "NULL",
             f"{perm}, 0, {no_rule}",
-            f"s JOIN {q(user_perms.db_table)} up ON up.{col(user_perms, user.model_name)} ="
+            f"s JOIN {q(user_perms.db_table)} up ON up.{col(user_perms, user_key)} ="
             f" {creator} {join_perm} up.{col(user_perms, 'permission')}",
         ),
     ]

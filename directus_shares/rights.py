@@ -16,9 +16,9 @@ requests.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -27,8 +27,11 @@ from django.db.models import CharField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
-from .fields import followable_relations, is_shareable_model, shown_fields
+from .fields import followable_relations, is_shareable_model, shown_fields, target_model
 from .filters import row_filter_q
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 Action = Literal["view", "share"]
 Relation = models.Field | models.ForeignObjectRel
@@ -66,7 +69,7 @@ class ModelAccess:
         single grant allows it on. A field list holds for every row shown, so where both are
         limited to some rows, only the fields both allow are kept; where one covers every row,
         its fields (the other's extra fields hold only on the other's rows)."""
-        rows = None if None in (self.rows, other.rows) else self.rows | other.rows
+        rows = None if self.rows is None or other.rows is None else self.rows | other.rows
         if self.rows is None and other.rows is None:
             fields = _either(self.fields, other.fields)
         elif self.rows is None or other.rows is None:
@@ -144,7 +147,7 @@ class Holder:
         (a subquery written once per database: building it with the ORM on every request
         cost more than the page's own queries)."""
         pk = model._meta.pk
-        while pk.is_relation:  # multi-table inheritance: the parent's key
+        while isinstance(pk, models.ForeignObject):  # multi-table inheritance: the parent's key
             pk = pk.target_field
         alias = router.db_for_read(model)
         if isinstance(pk, models.UUIDField):
@@ -214,9 +217,9 @@ class ShareRights:
         self.creator = creator
         self.creator_unavailable = creator_unavailable  # deleted or deactivated: nothing opens
         self.allowed_networks = allowed_networks
-        self._answers: dict[tuple[str, Any], Any] = {}
+        self._answers: dict[tuple[Hashable, Any], Any] = {}
 
-    def _memo(self, question: str, subject: Any, answer: Callable[[], Any]) -> Any:
+    def _memo(self, question: Hashable, subject: Any, answer: Callable[[], Any]) -> Any:
         key = (question, subject)
         if key not in self._answers:
             self._answers[key] = answer()
@@ -284,10 +287,10 @@ class ShareRights:
         return [
             relation
             for relation in followable_relations(model)
-            if access.allows_field(relation.name) and self.can_view_model(relation.related_model)
+            if access.allows_field(relation.name) and self.can_view_model(target_model(relation))
         ]
 
 
-def is_reverse(relation: Relation) -> bool:
+def is_reverse(relation: Relation) -> TypeIs[models.ForeignObjectRel]:
     """Whether ``relation`` is the reverse side (e.g. a report's comments)."""
     return isinstance(relation, models.ForeignObjectRel)

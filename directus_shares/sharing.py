@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from .conf import get_config, password_validators
 from .fields import is_shareable_model
-from .models import RoleSettings, Share
+from .models import RoleSettings, Share, ShareQuerySet
 from .queries import holders_of_user
 from .rights import Action, Holder, union_access
 
@@ -59,7 +59,7 @@ def sharing_refusal(user: Any, obj: models.Model) -> str | None:
     return None
 
 
-def managed_shares(user: Any, shares: QuerySet[Share] | None = None) -> QuerySet[Share]:
+def managed_shares(user: Any, shares: ShareQuerySet | None = None) -> ShareQuerySet:
     """Those of ``shares`` (default: all) that ``user`` may manage: every one for an active
     superuser, else the ones they created."""
     shares = Share.objects.all() if shares is None else shares

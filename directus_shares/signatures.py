@@ -47,7 +47,7 @@ SALTS: Final[dict[Kind, str]] = {
 }
 
 
-def secret_keys() -> list[str]:
+def secret_keys() -> list[str | bytes]:
     """The keys a signature is accepted with: ``SECRET_KEY`` first, then its fallbacks."""
     return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
 
@@ -57,7 +57,7 @@ def link_signer() -> signing.Signer:
     return signing.Signer(salt=SALTS["link"], sep=".")
 
 
-def fingerprint(share: Share, secret: str | None = None) -> str:
+def fingerprint(share: Share, secret: str | bytes | None = None) -> str:
     """What a grant, an access token or a file reference is bound to, made with ``secret``
     (default: ``SECRET_KEY``); any change to these parts of the share ends them."""
     value = "|".join(

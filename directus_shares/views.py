@@ -17,6 +17,7 @@ from django.http import (
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -109,7 +110,7 @@ class SharePageView(View):
             return opened
         return self.not_counted(request, token, visit.now)
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return super().dispatch(request, *args, **kwargs)
         except RequestDataTooBig:  # a form body over DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -122,7 +123,8 @@ class SharePageView(View):
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponse:
         """405, logged without the link (Django's own line would write the whole path)."""
-        response = HttpResponseNotAllowed(self._allowed_methods())
+        # View._allowed_methods() is private: the stubs leave it out
+        response = HttpResponseNotAllowed(self._allowed_methods())  # type: ignore[attr-defined]
         return self.quietly_logged(request, response, reason="method")
 
     # -- answers --------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ class ShareFileView(SharePageView):
 
     http_method_names = ["get", "head", "options"]
 
-    def get(self, request: HttpRequest, token: str, reference: str) -> HttpResponse:  # type: ignore[override]
+    def get(self, request: HttpRequest, token: str, reference: str) -> HttpResponseBase:  # type: ignore[override]
         visit = visits.begin(request, token)
         if visit is None:
             return self.refuse(request, access.Refusal.UNKNOWN)

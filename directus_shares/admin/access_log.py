@@ -39,8 +39,7 @@ class ShareAccessInline(BoundedInlineMixin, admin.TabularInline):
     model = ShareAccess
     formset = NewestAccessesFormSet
     template = "directus_shares/admin/access_log_inline.html"
-    fields = ["at", "granted", "reason", "address"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "granted", "reason", "address")
     extra = 0
     max_num = NewestAccessesFormSet.limit  # all it ever shows
     can_delete = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.admin import widgets
@@ -16,6 +16,11 @@ from ..mail import MAX_RECIPIENTS, parse_recipients
 from ..models import Share
 from ..sharing import validate_share_password
 
+if TYPE_CHECKING:  # what BoundedInlineMixin is mixed into
+    from django.contrib.admin.options import InlineModelAdmin as _InlineAdmin
+else:
+    _InlineAdmin = object
+
 
 class SplitDateTimeField(forms.SplitDateTimeField):
     """The admin's date and time, refused when the moment has no UTC equivalent.
@@ -25,8 +30,10 @@ class SplitDateTimeField(forms.SplitDateTimeField):
     PostgreSQL saves it but can never read it back – every page listing the share then fails.
     """
 
-    def compress(self, data_list: list[Any]) -> datetime | None:
-        value = super().compress(data_list)
+    # MultiValueField.clean() passes a list (empty when nothing was entered); the stubs say a
+    # (date, time) tuple or None
+    def compress(self, data_list: list[Any]) -> datetime | None:  # type: ignore[override]
+        value = super().compress(data_list)  # type: ignore[arg-type]
         if value is not None:
             try:
                 value.astimezone(UTC)
@@ -73,9 +80,10 @@ class ShareForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "role" not in self.fields:  # a view-only page: every field is read-only
             return
+        role = cast(forms.ModelChoiceField, self.fields["role"])  # the foreign key's form field
         if roles is not None:
-            self.fields["role"].queryset = roles
-        self.fields["role"].empty_label = _("(public role)")
+            role.queryset = roles
+        role.empty_label = _("(public role)")
         if not self.instance.has_password:
             del self.fields["remove_password"]
             self.fields["new_password"].help_text = _(
@@ -94,7 +102,8 @@ class ShareForm(forms.ModelForm):
         return password
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # ModelForm's returns cleaned_data
+        cleaned = self.cleaned_data
         if cleaned.get("new_password") and cleaned.get("remove_password"):
             self.add_error("new_password", _("Either set a new password or remove it, not both."))
         return cleaned
@@ -107,7 +116,7 @@ class ShareForm(forms.ModelForm):
             share.set_password(self.cleaned_data["new_password"])
 
 
-class BoundedInlineMixin:
+class BoundedInlineMixin(_InlineAdmin):
     """For an inline admin: build no more forms than the inline may hold (``max_num``).
 
     Django builds – and, when the page is refused, renders again – up to ``max_num`` + 1000
@@ -116,8 +125,8 @@ class BoundedInlineMixin:
     """
 
     def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
-        kwargs.setdefault("absolute_max", self.get_max_num(request, obj, **kwargs))  # type: ignore[attr-defined]
-        return super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        kwargs.setdefault("absolute_max", self.get_max_num(request, obj, **kwargs))
+        return super().get_formset(request, obj, **kwargs)
 
 
 class SendLinkForm(forms.Form):

@@ -8,7 +8,7 @@ simple-history's, the project's own), so it composes with other admin mixins::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
@@ -32,8 +32,13 @@ from ..models import Share
 from .forms import SendLinkForm, ShareForm
 from .locks import say_unlocked
 
+if TYPE_CHECKING:  # the admin it is mixed into
+    from django.contrib.admin import ModelAdmin as _MixedInto
+else:
+    _MixedInto = object
 
-class SharesAdminMixin:
+
+class SharesAdminMixin(_MixedInto):
     """Adds a "Shares" panel to the change page and the views its menu opens."""
 
     shares_panel_template = "directus_shares/admin/change_form.html"
@@ -41,14 +46,15 @@ class SharesAdminMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.shares_base_template = self.change_form_template  # the template being extended
-        self.change_form_template = self.shares_panel_template
+        # a class variable in the stubs; Django reads it from the instance
+        self.change_form_template = self.shares_panel_template  # type: ignore[misc]
 
     # -- URLs ------------------------------------------------------------------------------------
 
     def get_urls(self) -> list[Any]:
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         prefix = f"{opts.app_label}_{opts.model_name}_shares"
-        wrap = self.admin_site.admin_view  # type: ignore[attr-defined]
+        wrap = self.admin_site.admin_view
         urls = [
             path("<path:object_id>/shares/new/", wrap(self.share_add_view), name=f"{prefix}_add"),
             *(
@@ -60,13 +66,13 @@ class SharesAdminMixin:
                 for action in ("change", "revoke", "reenable", "delete", "send", "unlock")
             ),
         ]
-        return urls + super().get_urls()  # type: ignore[misc]
+        return urls + super().get_urls()
 
     def shares_url(self, action: str, obj: Any, share: Share | None = None) -> str:
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         args = [quote(obj.pk)] + ([share.pk] if share is not None else [])
         return reverse(
-            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_shares_{action}",  # type: ignore[attr-defined]
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_shares_{action}",
             args=args,
         )
 
@@ -92,10 +98,10 @@ class SharesAdminMixin:
         )
         if obj is not None and kwargs.get("change") and self.shares_panel_visible(request, obj):
             context["shares_panel"] = self.shares_panel_context(request, obj)
-        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def _default_change_form_templates(self) -> list[str]:
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         return [
             f"admin/{opts.app_label}/{opts.model_name}/change_form.html",
             f"admin/{opts.app_label}/change_form.html",
@@ -129,8 +135,8 @@ class SharesAdminMixin:
     # -- views -----------------------------------------------------------------------------------
 
     def _shared_object(self, request: HttpRequest, object_id: str) -> Any:
-        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
-        if obj is None or not self.has_view_or_change_permission(request, obj):  # type: ignore[attr-defined]
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_or_change_permission(request, obj):
             raise Http404(_("No such object."))
         return obj
 
@@ -138,9 +144,9 @@ class SharesAdminMixin:
         return get_object_or_404(self.shares_of(request, obj), pk=share_id)
 
     def _back(self, obj: Any) -> HttpResponseRedirect:
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         url = reverse(
-            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",  # type: ignore[attr-defined]
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
             args=[quote(obj.pk)],
         )
         return HttpResponseRedirect(f"{url}#shares")
@@ -206,7 +212,7 @@ class SharesAdminMixin:
         share: Share | None = None,
     ) -> TemplateResponse:
         self._offer_new_role(request, form)
-        media = self.media + form.media  # type: ignore[attr-defined]
+        media = self.media + form.media
         return self._page(request, obj, "share_form", title, form=form, media=media, share=share)
 
     def _page(
@@ -214,9 +220,9 @@ class SharesAdminMixin:
     ) -> TemplateResponse:
         """One of the panel's own pages, in the admin's frame, with a way back to ``obj``."""
         context = {
-            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            **self.admin_site.each_context(request),
             "title": title,
-            "opts": self.model._meta,  # type: ignore[attr-defined]
+            "opts": self.model._meta,
             "original": obj,
             "back_url": self._back(obj).url,
             **context,
@@ -226,11 +232,11 @@ class SharesAdminMixin:
     def _offer_new_role(self, request: HttpRequest, form: ShareForm) -> None:
         """The admin's "+" beside the role: create a role on the fly, in a popup."""
         relation = Share._meta.get_field("role").remote_field
-        if relation.model in self.admin_site._registry:  # type: ignore[attr-defined]
+        if relation.model in self.admin_site._registry:
             form.fields["role"].widget = RelatedFieldWidgetWrapper(
                 form.fields["role"].widget,
                 relation,
-                self.admin_site,  # type: ignore[attr-defined]
+                self.admin_site,
                 can_add_related=request.user.has_perm("auth.add_group"),
                 can_change_related=False,
                 can_delete_related=False,

@@ -7,7 +7,7 @@ after this app, or not at all, can add the mixin themselves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,11 +18,17 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import is_shareable_model
 from ..models import RoleRule, RoleSettings, shareable_field_names
 from .forms import BoundedInlineMixin
+
+if TYPE_CHECKING:  # what ShareRulesGroupAdminMixin is mixed into
+    _GroupAdmin = admin.ModelAdmin[Group]
+else:
+    _GroupAdmin = object
 
 
 def shareable_content_types() -> list[int]:
@@ -43,7 +49,8 @@ class RoleRuleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["content_type"].queryset = ContentType.objects.filter(
+        content_type = cast(forms.ModelChoiceField, self.fields["content_type"])
+        content_type.queryset = ContentType.objects.filter(
             pk__in=shareable_content_types()
         ).order_by("app_label", "model")
         model = self.instance.content_type.model_class() if self.instance.content_type_id else None
@@ -78,10 +85,13 @@ class RoleRuleForm(forms.ModelForm):
         one – from a stale or tampered form – reached the database: IntegrityError, a 500.
         """
         super().validate_unique()
+        # BaseModelForm's private helpers (the stubs leave them out), as its own
+        # validate_unique() uses them
         try:
-            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+            exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
+            self.instance.validate_constraints(exclude=exclude)
         except ValidationError as error:
-            self._update_errors(error)
+            self._update_errors(error)  # type: ignore[attr-defined]
 
 
 class RoleRuleInline(BoundedInlineMixin, admin.StackedInline):
@@ -103,16 +113,16 @@ class RoleSettingsInline(BoundedInlineMixin, admin.StackedInline):
     verbose_name_plural = _("sharing settings")
 
 
-class ShareRulesGroupAdminMixin:
+class ShareRulesGroupAdminMixin(_GroupAdmin):
     """Adds the share rules and settings of a role to a group admin."""
 
     share_inlines = (RoleSettingsInline, RoleRuleInline)
 
     def get_inlines(self, request: HttpRequest, obj: Group | None) -> list[Any]:
-        return [*super().get_inlines(request, obj), *self.share_inlines]  # type: ignore[misc]
+        return [*super().get_inlines(request, obj), *self.share_inlines]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        super().save_related(request, form, formsets, change)
         if not change:  # whoever creates a role may assign it (see sharing.assignable_roles)
             RoleSettings.objects.get_or_create(
                 role=form.instance, defaults={"created_by": request.user}
@@ -124,7 +134,7 @@ class ShareRulesGroupAdminMixin:
             messages.info(
                 request,
                 format_html(
-                    _(
+                    gettext(
                         "The role “{}” has no rights yet: its shares show nothing until you "
                         'choose what it may see <a href="{}">on its page</a>.'
                     ),
@@ -132,7 +142,7 @@ class ShareRulesGroupAdminMixin:
                     url,
                 ),
             )
-        return super().response_add(request, obj, *args)  # type: ignore[misc]
+        return super().response_add(request, obj, *args)
 
 
 def extend_group_admin(site: admin.AdminSite = admin.site) -> None:

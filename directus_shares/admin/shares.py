@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -29,12 +29,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import lockout
-from ..models import Share, ShareStatus
+from ..models import Share, ShareQuerySet, ShareStatus
 from ..qr import qr_code_svg
 from ..sharing import assignable_roles, managed_shares
 from .access_log import ShareAccessInline
 from .forms import ShareForm
 from .locks import lock_label, say_unlocked
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -47,8 +50,9 @@ class StatusFilter(admin.SimpleListFilter):
         return ShareStatus.choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
-        if self.value() in ShareStatus.values:
-            return queryset.with_status(self.value(), timezone.now())
+        status = self.value()
+        if status in ShareStatus.values:  # the admin's queryset comes from Share.objects
+            return cast(ShareQuerySet, queryset).with_status(status, timezone.now())
         return queryset
 
 
@@ -62,10 +66,11 @@ class ObjectDeletedFilter(admin.SimpleListFilter):
         return [("1", _("Yes")), ("0", _("No"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
+        shares = cast(ShareQuerySet, queryset)  # the admin's queryset comes from Share.objects
         if self.value() == "1":
-            return queryset.orphaned()
+            return shares.orphaned()
         if self.value() == "0":
-            return queryset.exclude(pk__in=queryset.orphaned().values("pk"))
+            return shares.exclude(pk__in=shares.orphaned().values("pk"))
         return queryset
 
 
@@ -208,7 +213,8 @@ class ShareAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Share]:
         """Superusers manage every share; other staff the shares they created."""
-        return managed_shares(request.user, super().get_queryset(request))
+        shares = cast(ShareQuerySet, super().get_queryset(request))  # Share's default manager
+        return managed_shares(request.user, shares)
 
     def get_urls(self) -> list[Any]:
         """The share's own Unlock (a POST from its page) ahead of the admin's URLs."""
@@ -247,19 +253,22 @@ class ShareAdmin(admin.ModelAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ShareChangeList
 
-    def get_fields(self, request: HttpRequest, obj: Share | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Share | None = None) -> list[Any]:
         fields = list(super().get_fields(request, obj))
         if obj is None or not obj.has_password:
             fields.remove("remove_password")  # nothing to remove
         return fields
 
-    def get_form(self, request: HttpRequest, obj: Share | None = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Share | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         """The share form, offering only roles the user may give (and the share's own)."""
         assignable = assignable_roles(request.user).values("pk")
         own = obj.role_id if obj is not None else None
         roles = Group.objects.filter(Q(pk__in=assignable) | Q(pk=own)).order_by("name")
-        base = super().get_form(request, obj, **kwargs)
+        base = super().get_form(request, obj, change, **kwargs)
 
+        # mypy cannot check a base class made at run time
         class RoleLimitedShareForm(base):  # type: ignore[misc, valid-type]
             def __init__(self, *args: Any, **form_kwargs: Any) -> None:
                 super().__init__(*args, roles=roles, **form_kwargs)
@@ -308,7 +317,7 @@ class ShareAdmin(admin.ModelAdmin):
         return getattr(share, "shared_object_html", "")  # set by ShareChangeList
 
     @admin.display(description=_("status"))
-    def status_label(self, share: Share) -> str:
+    def status_label(self, share: Share) -> StrOrPromise:
         return share.status_at(timezone.now()).label
 
     @admin.display(description=_("times used / max uses"), ordering="times_used")
@@ -334,7 +343,7 @@ class ShareAdmin(admin.ModelAdmin):
     @admin.display(description=_("needs attention"))
     def attention(self, share: Share) -> str:
         """Why the share no longer opens although its own dates and uses would allow it."""
-        problems = []
+        problems: list[StrOrPromise] = []
         if getattr(share, "object_deleted", None) is None:  # set by ShareChangeList
             share.object_deleted = object_deleted(share)
         if share.object_deleted:
@@ -346,8 +355,9 @@ class ShareAdmin(admin.ModelAdmin):
             problems.append(_("its creator was deactivated"))
         if share.role_removed:
             problems.append(_("its role was deleted"))
-        if getattr(share, "lock", None) is not None:  # set by ShareChangeList
-            problems.append(lock_label(share.lock))
+        lock = getattr(share, "lock", None)  # set by ShareChangeList
+        if lock is not None:
+            problems.append(lock_label(lock))
         return "; ".join(str(problem) for problem in problems)
 
     # -- actions ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from .. import lockout
 from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
-from ..models import Share
+from ..models import Share, ShareQuerySet
 from .permissions import ManagesShare, managed_shares
 from .schema import ErrorSerializer, schema
 from .serializers import (
@@ -64,14 +64,14 @@ class ShareViewSet(viewsets.ModelViewSet):
         context = {**super().get_serializer_context(), "now": timezone.now()}
         return {**context, "share_locks": self.share_locks}
 
-    def paginate_queryset(self, queryset: Any) -> list[Share] | None:
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
         """The page, with the locks of its shares looked up at once (``locked_until``)."""
         page = super().paginate_queryset(queryset)
         if page is not None:
             self.share_locks = lockout.share_locks(page)
         return page
 
-    def _filter(self, shares: QuerySet[Share]) -> QuerySet[Share]:
+    def _filter(self, shares: ShareQuerySet) -> ShareQuerySet:
         """Apply the list's query parameters; a malformed one is a 400 naming it."""
         params = ShareFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)

@@ -39,8 +39,14 @@ def represent_relation(relation: DisclosedRelation) -> dict[str, Any]:
 # -- the same, for the schema -------------------------------------------------------------------
 
 
+# DRF's metaclass takes declared fields off the class; the stubs see them shadow Field.label and
+# BaseSerializer.many.
+
+
 class SharedFieldSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="The field's name for people, translated.")
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="The field's name for people, translated."
+    )
     value = serializers.CharField(help_text="The value as the share page shows it; '' if empty.")
     kind = serializers.ChoiceField(
         choices=["text", "multiline", "boolean", "file", "url", "email", "json"]
@@ -52,8 +58,8 @@ class SharedFieldSerializer(serializers.Serializer):
 
 class SharedRelationSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
-    many = serializers.BooleanField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    many = serializers.BooleanField()  # type: ignore[assignment]
     truncated = serializers.BooleanField(
         help_text="More objects are linked than RELATED_OBJECTS_LIMIT lets the share show."
     )

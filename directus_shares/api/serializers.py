@@ -76,10 +76,11 @@ class ContentTypeField(serializers.CharField):
         "invalid": "Expected a string “app_label.model”.",
     }
 
-    def to_representation(self, value: ContentType) -> str:
+    # text on the wire, a ContentType in Python: DRF's stubs fix a CharField's value to str
+    def to_representation(self, value: ContentType) -> str:  # type: ignore[override]
         return content_type_label(value)
 
-    def to_internal_value(self, data: Any) -> ContentType:
+    def to_internal_value(self, data: Any) -> ContentType:  # type: ignore[override]
         if not isinstance(data, str):
             self.fail("invalid")
         try:
@@ -150,7 +151,9 @@ class ShareSerializer(serializers.ModelSerializer):
     has_password = serializers.BooleanField(read_only=True)
     uses_left = serializers.IntegerField(read_only=True, allow_null=True)
     status = serializers.SerializerMethodField()
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_by: serializers.PrimaryKeyRelatedField[models.Model] = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
     link = serializers.SerializerMethodField()
     locked_until = LockedUntilField(
         help_text="Until when too many wrong passwords lock the share for everybody (null: not "
@@ -193,7 +196,7 @@ class ShareSerializer(serializers.ModelSerializer):
     # -- output ---------------------------------------------------------------------------------
 
     def get_role_name(self, share: Share) -> str | None:
-        return share.role.name if share.role_id is not None else None
+        return share.role.name if share.role is not None else None  # no query for None
 
     def get_status(self, share: Share) -> str:
         return share.status_at(self.context.get("now") or timezone.now()).value
@@ -232,6 +235,7 @@ class ShareSerializer(serializers.ModelSerializer):
     def _retargeting_errors(self) -> dict[str, str]:
         """An error for each fixed field the request gives a value other than the current one."""
         share = self.instance
+        assert share is not None  # validate() asks on updates only
         current = {
             "content_type": content_type_label(share.content_type).lower(),
             "object_pk": share.object_pk,
@@ -250,6 +254,7 @@ class ShareSerializer(serializers.ModelSerializer):
         """The object to share; one the user cannot see is "not found", so existence does not
         leak (one they see but may not share is refused later, with 403)."""
         model = content_type.model_class()
+        assert model is not None  # ContentTypeField takes installed, shareable models only
         not_found = serializers.ValidationError({"object_pk": _("No such object.")})
         try:
             pk = model._meta.pk.to_python(object_pk)
@@ -310,7 +315,8 @@ class RecipientsField(serializers.JSONField):
 
     default_error_messages = {"invalid": "Expected a list of addresses or one string."}
 
-    def to_internal_value(self, data: Any) -> str | list[str]:
+    # any JSON value is valid JSON; DRF's stubs say an object or a list of objects
+    def to_internal_value(self, data: Any) -> str | list[str]:  # type: ignore[override]
         if isinstance(data, str):
             return data
         if isinstance(data, list) and all(isinstance(item, str) for item in data):

@@ -7,6 +7,8 @@ narrow them: a :class:`RoleRule` per model (fields, rows to read, rows to share)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -17,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from ..fields import is_never_shown
 from ..filters import row_filter_errors
 from ..networks import parse_networks
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django_stubs_ext import StrOrPromise
 
 
 class RoleRule(models.Model):
@@ -67,7 +74,7 @@ class RoleRule(models.Model):
         model = self.content_type.model_class() if self.content_type_id else None
         if model is None:
             return
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, Sequence[StrOrPromise]] = {}
         if not isinstance(self.fields, list) or not all(isinstance(f, str) for f in self.fields):
             errors["fields"] = [_("A list of field names.")]
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -23,6 +23,11 @@ from django.utils.translation import ngettext
 
 from .. import tokens
 from ..conf import get_config
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from ..lockout import ShareLock
 
 _NOT_LOADED = object()  # a field deferred when the share was loaded (``.only()``/``.defer()``)
 _TARGET_FIELDS = ("content_type_id", "object_pk", "created_by_id")  # fixed at creation
@@ -69,7 +74,7 @@ def _existing_object(
     """The shared object in ``model``'s table, as a subquery of a share (with the aliases the
     share needs for it). Counts rows the default manager hides (soft deletion) as existing."""
     pk = model._meta.pk
-    while pk.is_relation:  # multi-table inheritance: the parent's key
+    while isinstance(pk, models.ForeignObject):  # multi-table inheritance: the parent's key
         pk = pk.target_field
     objects = model._base_manager.all()
     if isinstance(pk, models.CharField | models.TextField):
@@ -127,7 +132,7 @@ class ShareQuerySet(models.QuerySet["Share"]):
                 continue
             needed, existing = _existing_object(model, native_uuid)
             aliases.update(needed)
-            gone |= Q(content_type_id=content_type_id) & ~Exists(existing)
+            gone |= Q(content_type_id=content_type_id) & Q(~Exists(existing))
         return self.alias(**aliases).filter(gone)
 
     def with_status(self, status: str, now: datetime) -> ShareQuerySet:
@@ -242,6 +247,13 @@ class Share(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ShareQuerySet.as_manager()
+
+    # Set on the shares the admin lists (admin.shares.attach_row_details), and on the one its
+    # change form shows (object_deleted): not columns.
+    link_url: str
+    shared_object_html: str
+    object_deleted: bool
+    lock: ShareLock | None
 
     class Meta:
         verbose_name = _("share")
@@ -363,7 +375,7 @@ class Share(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.date_start and self.date_end and self.date_end <= self.date_start:
             errors["date_end"] = _("The end must be after the start.")
         if self.max_uses is not None and self.max_uses < self.times_used:
