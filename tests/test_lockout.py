@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
@@ -23,6 +20,7 @@ from directus_shares.outages import Outage
 from directus_shares.signals import share_locked
 from tests.conftest import open_share
 from tests.factories import ShareFactory
+from tests.held_checks import HeldChecks
 
 pytestmark = pytest.mark.django_db
 
@@ -187,48 +185,6 @@ def test_right_passwords_never_count_against_the_limits():
 
 
 # -- attempts under way ---------------------------------------------------------------------------
-
-
-class HeldChecks:
-    """Password checks held until ``checking`` of them are under way at once and ``waiting``
-    other attempts have looked for room and waited for them; then all are let through. Records
-    the most checks ever under way at once. No assertion depends on timing."""
-
-    def __init__(self, monkeypatch, *, checking: int, waiting: int):
-        self.condition = threading.Condition()
-        self.expected = (checking, waiting)
-        self.checking = self.most = 0
-        self.waited: set[int] = set()
-        self.released = False
-
-        def pause() -> None:  # an attempt found no room and waits for the checks under way
-            with self.condition:
-                self.waited.add(threading.get_ident())
-                self._release_when_expected()
-                self.condition.wait(0.01)
-
-        monkeypatch.setattr(lockout, "_pause", pause)
-
-    def _release_when_expected(self) -> None:
-        if self.checking >= self.expected[0] and len(self.waited) >= self.expected[1]:
-            self.released = True
-            self.condition.notify_all()
-
-    @contextmanager
-    def check(self) -> Iterator[None]:
-        with self.condition:
-            self.checking += 1
-            self.most = max(self.most, self.checking)
-            self._release_when_expected()
-            # A safety net, not a measurement: if the expected moment never comes (attempts
-            # refused instead of waiting), let the checks go and the results tell.
-            self.released = self.condition.wait_for(lambda: self.released, timeout=15) or True
-            self.condition.notify_all()
-        try:
-            yield
-        finally:
-            with self.condition:
-                self.checking -= 1
 
 
 ADDRESS = ipaddress.ip_address("192.0.2.50")
