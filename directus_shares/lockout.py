@@ -18,17 +18,19 @@ An attempt's password is checked only while ``failures + under way <= allowed`` 
 each counter read after its own increment. So however many attempts race in however many
 processes, no more wrong passwords can be checked in a window than the limit allows (every check
 under way might turn out to be one). When that room is taken by checks under way – not by
-failures – an attempt *waits* for them (a few hundredths of a second each, the length of a
-check) instead of being refused: each ends as a failure (and the lock, if it is one, is then
-real) or frees its place. A right password is never refused for attempts in flight, and nobody
-is told to wait for a lock that does not exist.
+failures – an attempt *waits* for them (a check takes a fraction of a second) instead of being
+refused: each ends as a failure (and the lock, if it is one, is then real) or frees its place.
+A right password is never refused for attempts in flight, and nobody is told to wait for a lock
+that does not exist.
 
 The under-way counters are kept per :data:`CHECKING_SLICE` seconds of the clock and only the
 current and neighbouring slices are read, so an attempt whose process died mid-check (a killed
-worker) stops being counted within two minutes. Should checks under way keep an attempt waiting
-longer than :data:`WAIT_FOR_CHECKS` – only such a leftover can – it gets the outage answer (503,
-"try again in a minute"), never a 429. A cache that fails or times out is an outage too
-(:class:`~directus_shares.outages.Outage`): no password is checked without its limits.
+worker) stops being counted within two minutes. An attempt that still finds no room after
+``PASSWORD_CHECK_WAIT`` seconds (20) – only such a leftover, or a server too overloaded to finish
+the checks before it in that time, can keep it waiting so long – gets the outage answer (503,
+"try again in a minute"), never a 429.
+A cache that fails or times out is an outage too (:class:`~directus_shares.outages.Outage`):
+no password is checked without its limits.
 """
 
 from __future__ import annotations
@@ -51,8 +53,6 @@ _PREFIX = "directus_shares:pw"
 #: Seconds of the clock per under-way counter. A check longer than one slice may stop being
 #: counted; a password check takes well under a second.
 CHECKING_SLICE = 30
-#: Seconds an attempt waits for checks under way to end before it answers 503.
-WAIT_FOR_CHECKS = 10.0
 #: Seconds between two looks while waiting (on average; jittered so that waiters spread out).
 LOOK_EVERY = 0.05
 
@@ -129,21 +129,41 @@ def reserve_attempt(share: Share, address: Address | None) -> Reservation:
 
     While the room left by the failures is taken by checks under way, wait for them (see the
     module's description). Raises :class:`~directus_shares.outages.Outage` when the cache fails,
-    or when checks under way outlast :data:`WAIT_FOR_CHECKS`.
+    or when there is still no room after ``PASSWORD_CHECK_WAIT`` seconds.
     """
     windows = _windows(share, address)
-    deadline = time.monotonic() + WAIT_FOR_CHECKS
+    deadline = time.monotonic() + get_config()["PASSWORD_CHECK_WAIT"]
     while True:
         with cache_calls():
-            wait = _locked(windows)
+            wait, taken = _look(windows)
             if wait is not None:  # wrong passwords reached a limit: nothing is checked
                 return Reservation(share, address, retry_after=wait)
-            checking = _start_checking(windows)
+            room = all(count < window.allowed for window, count in zip(windows, taken, strict=True))
+            checking = _start_checking(windows) if room else None
         if checking is not None:
             return Reservation(share, address, checking)
         if time.monotonic() >= deadline:
             raise Outage(PASSWORD_CHECKS)
         _pause()
+
+
+def _look(windows: list[_Window]) -> tuple[int | None, tuple[int, ...]]:
+    """One read of the limits, counting nothing: how long a lock lasts (``None``: no limit is
+    locked) and, per limit, its failures plus the attempts under way."""
+    slice_ = _slice()
+    under_way = {
+        window: [window.checking_key(slice_ + d) for d in (-1, 0, 1)] for window in windows
+    }
+    values = cache.get_many(
+        [w.key for w in windows] + [k for keys in under_way.values() for k in keys]
+    )
+    locked = [window for window in windows if values.get(window.key, 0) >= window.allowed]
+    if locked:
+        return _wait(locked), ()
+    return None, tuple(
+        values.get(window.key, 0) + sum(values.get(key, 0) for key in under_way[window])
+        for window in windows
+    )
 
 
 def release_attempt(reservation: Reservation) -> None:

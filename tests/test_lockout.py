@@ -188,6 +188,7 @@ def test_right_passwords_never_count_against_the_limits():
 
 
 ADDRESS = ipaddress.ip_address("192.0.2.50")
+NO_WAITING = {**TWO_PER_ADDRESS, "PASSWORD_CHECK_WAIT": 0}
 
 
 @pytest.fixture(params=["locmem", "redis"])
@@ -269,13 +270,12 @@ def test_a_wrong_password_under_way_delays_right_ones_and_refuses_none(counters,
     assert lockout.retry_after(share, ADDRESS) is None  # one failure of two allowed
 
 
-@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+@override_settings(DIRECTUS_SHARES=NO_WAITING)
 def test_an_attempt_left_under_way_by_a_dead_process_ends_with_its_clock_slice(monkeypatch):
     """A worker killed during a check never ends its attempt; the count ends with its slice."""
     share = ShareFactory(password="right")
     for _ in range(2):
         lockout.reserve_attempt(share, ADDRESS)  # never released: their processes died
-    monkeypatch.setattr(lockout, "WAIT_FOR_CHECKS", 0)
     with pytest.raises(Outage):
         lockout.reserve_attempt(share, ADDRESS)
     now = lockout._slice()
@@ -284,13 +284,12 @@ def test_an_attempt_left_under_way_by_a_dead_process_ends_with_its_clock_slice(m
 
 
 @pytest.mark.parametrize("surface", ["page", "api"])
-@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+@override_settings(DIRECTUS_SHARES=NO_WAITING)
 def test_an_attempt_kept_waiting_too_long_by_checks_under_way_answers_503(monkeypatch, surface):
     """A third attempt arrives while two checks are under way, and they do not end within
-    WAIT_FOR_CHECKS (here: none): it is not checked, not told of a lock – it answers 503."""
+    PASSWORD_CHECK_WAIT (here: none): it is not checked, not told of a lock – it answers 503."""
     share = ShareFactory(password="right")
     checked, inner = [], []
-    monkeypatch.setattr(lockout, "WAIT_FOR_CHECKS", 0)
 
     def slow_check(self, raw):  # the third attempt arrives during the first two checks
         checked.append(raw)
