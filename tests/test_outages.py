@@ -31,8 +31,9 @@ SHARE_HEADERS = {
 }
 
 
-def unreachable_cache(error: str = "redis.exceptions.ConnectionError"):
-    backend = {"BACKEND": "tests.caches.UnreachableCache", "OPTIONS": {"ERROR": error}}
+def unreachable_cache(error: str = "redis.exceptions.ConnectionError", **options):
+    options = {"ERROR": error, **options}
+    backend = {"BACKEND": "tests.caches.UnreachableCache", "OPTIONS": options}
     return override_settings(CACHES={"default": backend})
 
 
@@ -94,6 +95,18 @@ def test_without_the_cache_a_share_without_a_password_still_opens(surface):
         response = open_on(surface, share)
     assert response.status_code == {"page": 303, "api": 200}[surface]
     assert Share.objects.get(pk=share.pk).times_used == 1
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+def test_a_cache_lost_after_a_right_password_was_checked_does_not_take_the_use(caplog, surface):
+    """The cache answered the limits but not the end of the check (``decr``): the right password
+    stands, and the count left under way ends with its clock slice."""
+    share = ShareFactory(password="right")
+    with unreachable_cache(FAIL=["decr"]), caplog.at_level(logging.WARNING):
+        response = open_on(surface, share, "right")
+    assert response.status_code == {"page": 303, "api": 200}[surface]
+    assert Share.objects.get(pk=share.pk).times_used == 1
+    assert "Could not end a password check under way (ConnectionError)" in caplog.messages
 
 
 @pytest.fixture
