@@ -33,12 +33,14 @@ PROBE_PATH = "/api/shares/open/ready/info/"
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """How gunicorn runs: ``workers`` sync processes on ``database_url``, cache in Redis under
-    a prefix of its own (so runs never see each other's password counters)."""
+    """How gunicorn runs: ``workers`` sync processes (gthread ones with ``threads``) on
+    ``database_url``, cache in Redis under a prefix of its own (so runs never see each other's
+    password counters)."""
 
     database_url: str
     redis_url: str = REDIS_URL
     workers: int = 4
+    threads: int = 1  # more than one: gunicorn's gthread workers, each answering this many at once
     conn_max_age: int = 600  # seconds a worker keeps its database connection
     cache_prefix: str = field(default_factory=lambda: f"directus-shares-{uuid.uuid4().hex[:12]}")
     # psycopg prepares a statement on its 5th run on a connection (server-side binding): the
@@ -66,6 +68,7 @@ class ServerConfig:
             sys.executable, "-m", "gunicorn", "bench.wsgi:application",
             "--bind", f"{HOST}:0",  # a free port, read back from the log
             "--workers", str(self.workers),
+            "--threads", str(self.threads),
             "--preload",  # Django is imported and warmed up once; every worker is ready when forked
             "--chdir", str(ROOT), "--pythonpath", str(ROOT),
             "--log-level", "info",

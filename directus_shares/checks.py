@@ -82,7 +82,7 @@ def _value_problem(key: str, value: Any) -> str | None:
             isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
         ):
             return "must be (attempts, seconds), two whole numbers of at least 1"
-    elif key in ("RELATED_DEPTH", "TRUSTED_PROXY_COUNT") and value < 0:
+    elif key in ("RELATED_DEPTH", "TRUSTED_PROXY_COUNT", "PASSWORD_CHECK_WAIT") and value < 0:
         return "must be 0 or more"
     elif key == "FORWARDED_FOR_HEADER" and not value:
         return "must name a request.META key, such as 'HTTP_X_FORWARDED_FOR'"

@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     # Past either, no password is checked (429) until the window ends. Counted in the cache.
     "PASSWORD_ATTEMPTS_PER_ADDRESS": (5, 15 * 60),
     "PASSWORD_ATTEMPTS_PER_SHARE": (50, 60 * 60),
+    # Seconds a password attempt waits for room while the checks under way could still fill a
+    # limit (they take a fraction of a second each); past it, 503 "try again in a minute".
+    "PASSWORD_CHECK_WAIT": 20,
     # Give every model registered in the default admin site the Shares panel (read at startup).
     "ADMIN_PANEL_FOR_ALL_MODELS": False,
     # Store each attempt to open a share in the access log (the signal is sent either way).
@@ -80,6 +83,7 @@ TYPES: dict[str, tuple[type, ...]] = {
     "ADMIN_PANEL_FOR_ALL_MODELS": (bool,),
     "PASSWORD_ATTEMPTS_PER_ADDRESS": (tuple, list),
     "PASSWORD_ATTEMPTS_PER_SHARE": (tuple, list),
+    "PASSWORD_CHECK_WAIT": (int, float),
     "ACCESS_LOG": (bool,),
     "ACCESS_LOG_ADDRESSES": (str,),
 }

@@ -1,13 +1,36 @@
-"""Password attempts are limited per client address and per share, in Django's cache.
+"""Wrong passwords are limited per client address and per share, in Django's cache.
 
 With a shared cache (Redis through Django's ``RedisCache``) the counters hold across processes and
 hosts; a per-process ``LocMemCache`` in production is reported by system check
-``directus_shares.W020``. Each limit is a fixed window: ``(attempts, seconds)``. Past a limit no
-password is checked until the window ends.
+``directus_shares.W020``. Each limit is a fixed window: ``(wrong passwords, seconds)``, from the
+first wrong password on. Once a limit's wrong passwords are reached no password is checked until
+the window ends – a *lock*, answered 429 with the window's ``Retry-After``.
 
-An attempt is counted *before* its password is checked (:func:`reserve_attempt`) and given back
-when the password was right (:func:`release_attempt`): concurrent guesses in any number of
-processes can never have more passwords checked between them than a limit allows.
+Two counters per limit, so that the limit counts wrong passwords and only those:
+
+* **failures** – wrong passwords in the window (:func:`record_failure`); the only thing that locks.
+* **under way** – attempts whose password is being checked right now (the slow Argon2 step).
+  An attempt is counted here *before* its check (:func:`reserve_attempt`) and taken off after it,
+  whatever the outcome (:func:`release_attempt`, or :func:`record_failure` after counting the
+  failure).
+
+An attempt's password is checked only while ``failures + under way <= allowed`` holds for it,
+each counter read after its own increment. So however many attempts race in however many
+processes, no more wrong passwords can be checked in a window than the limit allows (every check
+under way might turn out to be one). When that room is taken by checks under way – not by
+failures – an attempt *waits* for them (a check takes a fraction of a second) instead of being
+refused: each ends as a failure (and the lock, if it is one, is then real) or frees its place.
+A right password is never refused for attempts in flight, and nobody is told to wait for a lock
+that does not exist.
+
+The under-way counters are kept per :data:`CHECKING_SLICE` seconds of the clock and only the
+current and neighbouring slices are read, so an attempt whose process died mid-check (a killed
+worker) stops being counted within two minutes. An attempt that still finds no room after
+``PASSWORD_CHECK_WAIT`` seconds (20) – only such a leftover, or a server too overloaded to finish
+the checks before it in that time, can keep it waiting so long – gets the outage answer (503,
+"try again in a minute"), never a 429.
+A cache that fails or times out is an outage too (:class:`~directus_shares.outages.Outage`):
+no password is checked without its limits.
 
 When the per-share limit is reached the share is locked for everybody, its rightful recipient
 too: its creator is told once per lock (the :data:`~directus_shares.signals.share_locked` signal
@@ -19,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,9 +54,15 @@ from .conf import get_config
 from .mail import send_lock_notice
 from .models import Share
 from .networks import Address
+from .outages import PASSWORD_CHECKS, Outage, cache_calls
 from .signals import share_locked
 
 _PREFIX = "directus_shares:pw"
+#: Seconds of the clock per under-way counter. A check longer than one slice may stop being
+#: counted; a password check takes well under a second.
+CHECKING_SLICE = 30
+#: Seconds between two looks while waiting (on average; jittered so that waiters spread out).
+LOOK_EVERY = 0.05
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +93,21 @@ class _Window:
         creator was mailed): added once, atomically, by whoever reaches the limit first."""
         return f"{self.key}:told"
 
+    def checking_key(self, slice_: int) -> str:
+        """The cache key of the attempts under way that started in clock slice ``slice_``."""
+        return f"{self.key}:checking:{slice_}"
+
 
 @dataclass(frozen=True)
 class Reservation:
-    """An attempt counted against every limit before its password is checked; ``retry_after``
-    (seconds) is set when it is past a limit, and then nothing may be checked."""
+    """An attempt for ``share`` from ``address``: its password may be checked, and it is counted
+    as under way (``checking``: each limit and the key it is counted under) until
+    :func:`release_attempt` or :func:`record_failure` – or, with ``retry_after`` (seconds) set,
+    a limit is locked and nothing may be checked."""
 
     share: Share
     address: Address | None
-    counts: tuple[tuple[_Window, int], ...] = ()
+    checking: tuple[tuple[_Window, str], ...] = ()
     retry_after: int | None = None
 
 
@@ -89,52 +125,149 @@ def _wait(windows: list[_Window]) -> int:
     return max(max(int(ends.get(w.ends_key, now) - now) + 1, 1) for w in windows)
 
 
-def retry_after(share: Share, address: Address | None) -> int | None:
-    """Seconds until ``share`` may be tried again from ``address``; ``None``: not locked."""
-    windows = _windows(share, address)
+def _locked(windows: list[_Window]) -> int | None:
     failures = cache.get_many([window.key for window in windows])
     locked = [window for window in windows if failures.get(window.key, 0) >= window.allowed]
     return _wait(locked) if locked else None
 
 
+def retry_after(share: Share, address: Address | None) -> int | None:
+    """Seconds until ``share`` may be tried again from ``address``: its wrong passwords reached a
+    limit; ``None``: not locked (attempts under way never lock). Raises
+    :class:`~directus_shares.outages.Outage` when the cache fails."""
+    with cache_calls():
+        return _locked(_windows(share, address))
+
+
 def reserve_attempt(share: Share, address: Address | None) -> Reservation:
-    """Count one attempt against each limit, atomically where the cache is shared – unless
-    ``share`` is locked for ``address`` already. A reservation past a limit is given back at
-    once: check nothing and answer 429."""
-    wait = retry_after(share, address)
-    if wait is not None:  # locked: nothing to count
-        return Reservation(share, address, retry_after=wait)
-    counts = tuple((window, _increment(window)) for window in _windows(share, address))
-    over = [window for window, count in counts if count > window.allowed]
-    if not over:
-        return Reservation(share, address, counts)
-    release_attempt(Reservation(share, address, counts))
-    return Reservation(share, address, retry_after=_wait(over))
+    """Count an attempt as under way against each limit, so that its password may be checked –
+    unless a limit is locked: then ``retry_after`` is set and nothing may be checked (429).
+
+    While the room left by the failures is taken by checks under way, wait for them (see the
+    module's description). Raises :class:`~directus_shares.outages.Outage` when the cache fails,
+    or when there is still no room after ``PASSWORD_CHECK_WAIT`` seconds.
+    """
+    windows = _windows(share, address)
+    deadline = time.monotonic() + get_config()["PASSWORD_CHECK_WAIT"]
+    while True:
+        with cache_calls():
+            wait, taken = _look(windows)
+            if wait is not None:  # wrong passwords reached a limit: nothing is checked
+                return Reservation(share, address, retry_after=wait)
+            room = all(count < window.allowed for window, count in zip(windows, taken, strict=True))
+            checking = _start_checking(windows) if room else None
+        if checking is not None:
+            return Reservation(share, address, checking)
+        if time.monotonic() >= deadline:
+            raise Outage(PASSWORD_CHECKS)
+        _pause()
+
+
+def _look(windows: list[_Window]) -> tuple[int | None, tuple[int, ...]]:
+    """One read of the limits, counting nothing: how long a lock lasts (``None``: no limit is
+    locked) and, per limit, its failures plus the attempts under way."""
+    slice_ = _slice()
+    under_way = {
+        window: [window.checking_key(slice_ + d) for d in (-1, 0, 1)] for window in windows
+    }
+    values = cache.get_many(
+        [w.key for w in windows] + [k for keys in under_way.values() for k in keys]
+    )
+    locked = [window for window in windows if values.get(window.key, 0) >= window.allowed]
+    if locked:
+        return _wait(locked), ()
+    return None, tuple(
+        values.get(window.key, 0) + sum(values.get(key, 0) for key in under_way[window])
+        for window in windows
+    )
 
 
 def release_attempt(reservation: Reservation) -> None:
-    """Give a reserved attempt back: its password was right, or it was never checked."""
-    for window, _count in reservation.counts:
-        with contextlib.suppress(ValueError):  # the window ended: nothing left to give back
-            cache.decr(window.key)
+    """The reserved attempt's password was right, or was never checked: it is no longer under
+    way, and counts against nothing. A cache failure here is logged and let go: the count it
+    leaves behind ends with its clock slice, and the visitor's right password stands."""
+    try:
+        _stop_checking(reservation.checking)
+    except Exception as error:  # see cache_calls(): the cache's errors have no common class
+        logger.warning("Could not end a password check under way (%s)", type(error).__name__)
 
 
 def record_failure(reservation: Reservation) -> None:
-    """The reserved attempt's password was wrong: it stays counted. Send
-    :data:`~directus_shares.signals.share_locked` when it is the one that reaches a limit."""
-    for window, count in reservation.counts:
+    """The reserved attempt's password was wrong: count it as a failure against each limit, then
+    end it as under way (in that order: see the module's description). Send
+    :data:`~directus_shares.signals.share_locked` when it is the failure that reaches a limit.
+    Raises :class:`~directus_shares.outages.Outage` when the cache fails."""
+    with cache_calls():
+        counts = [(window, _add_failure(window)) for window, _key in reservation.checking]
+        _stop_checking(reservation.checking)
+    for window, count in counts:
         if count == window.allowed:
-            _announce_lock(reservation, window)
+            try:
+                _announce_lock(reservation, window)
+            except Exception:  # noqa: BLE001 - the failure is counted; only the notice is lost
+                logger.warning("The cache did not answer: a share lock was not announced.")
 
 
-def _increment(window: _Window) -> int:
-    if cache.add(window.key, 0, timeout=window.seconds):  # a new window
+def _start_checking(windows: list[_Window]) -> tuple[tuple[_Window, str], ...] | None:
+    """Count one attempt under way against each limit and keep it there if every limit has
+    room for one more check; else take it off again and return ``None`` (wait and look again).
+
+    Each count is read after the attempt's own increment, the other slices' before the failures
+    (a failing check counts its failure before it stops being under way): an attempt that races
+    this one is seen by it, or sees it.
+    """
+    slice_ = _slice()
+    checking = tuple((window, window.checking_key(slice_)) for window in windows)
+    under_way = [_increment(key, 3 * CHECKING_SLICE)[0] for _window, key in checking]
+    neighbours = [w.checking_key(s) for w in windows for s in (slice_ - 1, slice_ + 1)]
+    elsewhere = cache.get_many(neighbours)
+    failures = cache.get_many([window.key for window in windows])
+    for window, count in zip(windows, under_way, strict=True):
+        count += sum(elsewhere.get(window.checking_key(slice_ + d), 0) for d in (-1, 1))
+        if failures.get(window.key, 0) + count > window.allowed:
+            _stop_checking(checking)
+            return None
+    return checking
+
+
+def _stop_checking(checking: tuple[tuple[_Window, str], ...]) -> None:
+    for _window, key in checking:
+        with contextlib.suppress(ValueError):  # its slice ended: nothing left to take off
+            cache.decr(key)
+
+
+def _add_failure(window: _Window) -> int:
+    """Count a wrong password in ``window``, opening a new window if none is under way."""
+    count, created = _increment(window.key, window.seconds)
+    if created:
         cache.set(window.ends_key, time.time() + window.seconds, timeout=window.seconds)
+    return count
+
+
+def _increment(key: str, seconds: int) -> tuple[int, bool]:
+    """Add one to the counter ``key`` (created to last ``seconds``); the new count, and whether
+    this call created the counter."""
+    created = cache.add(key, 0, timeout=seconds)
     try:
-        return cache.incr(window.key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.add(window.key, 1, timeout=window.seconds)
-        return 1
+        count = cache.incr(key)
+    except ValueError:  # it expired between add() and incr()
+        created, count = cache.add(key, 1, timeout=seconds), 1
+    if count == 1 and not created:
+        # Expired between incr()'s look and its increment (RedisCache looks first): the counter
+        # it made has no expiry. Give it one, or it would never end.
+        cache.touch(key, seconds)
+        created = True
+    return count, created
+
+
+def _slice() -> int:
+    """The current clock slice of the under-way counters."""
+    return int(time.time() // CHECKING_SLICE)
+
+
+def _pause() -> None:
+    """Wait a little before looking again for room to check a password."""
+    time.sleep(random.uniform(0.5, 1.5) * LOOK_EVERY)  # noqa: S311 – jitter, not a secret
 
 
 # -- the share-wide lock: shown, announced once, ended by a manager ----------------------------

@@ -1,7 +1,7 @@
 """The password step of opening a share, shared by the page and the API.
 
 Past a lockout no password is checked (:mod:`~directus_shares.lockout`); each attempt is counted
-against the limits before its password is checked, and given back if it was right; every refusal
+as under way before its password is checked, and as a failure if it was wrong; every refusal
 is written to the access log. A share without a password
 spends the same hashing work on a password attempt as a share with one, so the time of the
 answer does not tell them apart.
@@ -21,6 +21,7 @@ from .access_log import record_access
 from .conf import get_config
 from .models import AccessReason, Share
 from .networks import client_address
+from .outages import Outage
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,24 @@ def check_attempt(request: HttpRequest, share: Share, password: str) -> Password
     """Check ``password`` for ``share`` as a visitor sent it; ``None`` when the share may open.
 
     Refusals are logged (``locked_out`` or ``wrong_password``) and wrong passwords counted.
+    When the limits cannot be kept (the cache failed) the attempt is logged as
+    ``service_unavailable`` and :class:`~directus_shares.outages.Outage` raised: nothing opens.
     """
     if not share.has_password:
         spend_like_a_check(password)
         return None
-    address = client_address(request)
-    # Counted before the check, so concurrent guesses cannot overtake the limits.
-    reservation = lockout.reserve_attempt(share, address)
+    try:
+        return _check_within_limits(request, share, password)
+    except Outage:  # no password is checked without its limits: the caller answers 503
+        record_access(request, share, granted=False, reason=AccessReason.SERVICE_UNAVAILABLE)
+        raise
+
+
+def _check_within_limits(
+    request: HttpRequest, share: Share, password: str
+) -> PasswordRefusal | None:
+    # Under way before the check, so concurrent guesses cannot overtake the limits.
+    reservation = lockout.reserve_attempt(share, client_address(request))
     if reservation.retry_after is not None:  # no password is checked until the window ends
         record_access(request, share, granted=False, reason=AccessReason.LOCKED_OUT)
         return PasswordRefusal(

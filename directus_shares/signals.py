@@ -14,7 +14,9 @@ from django.dispatch import Signal
 #:     share: the share that was opened or refused.
 #:     granted: ``True`` when a use was counted.
 #:     reason: ``"granted"``, ``"wrong_password"``, ``"locked_out"`` (a password sent while too
-#:         many wrong ones lock the share or the address: nothing was checked), ``"changed"``
+#:         many wrong ones lock the share or the address: nothing was checked),
+#:         ``"service_unavailable"`` (the cache that keeps the password limits did not answer:
+#:         nothing was checked), ``"changed"``
 #:         (the share changed while it was being opened) or the ``access.Refusal`` code
 #:         (``"expired"``, ``"used_up"`` …).
 #:     address: the client address as the log keeps it (``ACCESS_LOG_ADDRESSES``): full,

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from . import access, disclosure, files, grants, passwords, visits
+from . import access, disclosure, files, grants, outages, passwords, visits
 from .access_log import record_access
 from .csrf import share_csrf_protect
 from .lockout import ShareLock
@@ -72,6 +72,7 @@ class SharePageView(View):
     http_method_names = ["get", "post", "head", "options"]
     landing_template = "directus_shares/landing.html"
     refusal_template = "directus_shares/refused.html"
+    unavailable_template = "directus_shares/unavailable.html"
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         visit = visits.begin(request, token)
@@ -118,6 +119,11 @@ class SharePageView(View):
                 _("The request is too large."), content_type="text/plain; charset=utf-8"
             )
             return self.quietly_logged(request, response, reason="too large")
+        except Exception as error:
+            outage = outages.outage_of(request, error)
+            if outage is None:
+                raise
+            return self.unavailable(request, outage)
 
     def http_method_not_allowed(
         self, request: HttpRequest, *args: Any, **kwargs: Any
@@ -173,6 +179,12 @@ class SharePageView(View):
         response = self.landing(request, share, error=error, status=429)
         response["Retry-After"] = str(wait)
         return response
+
+    def unavailable(self, request: HttpRequest, outage: outages.Outage) -> HttpResponse:
+        """503 with ``Retry-After``: the cache or the database did not answer."""
+        response = TemplateResponse(request, self.unavailable_template, status=503)
+        response["Retry-After"] = str(outage.retry_after)
+        return self.quietly_logged(request, response, reason=AccessReason.SERVICE_UNAVAILABLE)
 
     def landing(
         self, request: HttpRequest, share: Share, *, error: str | None = None, status: int = 200

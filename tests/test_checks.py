@@ -184,6 +184,7 @@ def test_access_log_settings_of_the_wrong_type_are_errors():
             "must be one of 'truncated', 'full', 'off'",
         ),
         ("TRUSTED_PROXY_COUNT", -1, "must be 0 or more"),
+        ("PASSWORD_CHECK_WAIT", -0.5, "must be 0 or more"),
         (
             "FORWARDED_FOR_HEADER",
             "",

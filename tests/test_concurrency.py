@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from directus_shares import access
-from directus_shares.models import Share
+from directus_shares.models import Share, ShareAccess
 from tests.conftest import open_share
 from tests.factories import ShareFactory
+from tests.held_checks import HeldChecks
 
 pytestmark = [
     pytest.mark.postgres,
@@ -25,6 +28,7 @@ pytestmark = [
 ]
 
 VISITORS = 24
+GRANTED = {"api": 200, "page": 303}
 MAX_USES = 5
 
 
@@ -62,6 +66,34 @@ def test_concurrent_password_opens_grant_exactly_max_uses():
     assert statuses.count(303) == 3
     share.refresh_from_db()
     assert share.times_used == 3
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+@override_settings(
+    DIRECTUS_SHARES={
+        "PASSWORD_ATTEMPTS_PER_ADDRESS": (2, 900),
+        "PASSWORD_ATTEMPTS_PER_SHARE": (50, 3600),
+    }
+)
+def test_right_passwords_beyond_the_limit_from_one_address_are_never_refused(monkeypatch, surface):
+    """Twelve right passwords at once from one address that may send two wrong ones: two are
+    checked at a time while the others wait – every visitor gets a use while there are uses,
+    then "used up"; nobody is told to wait for a lock (429)."""
+    share = ShareFactory(max_uses=5, password="race")
+    checks = HeldChecks(monkeypatch, checking=2, waiting=10)
+    checks.hold_share_password_checks(monkeypatch, right="race")
+    if surface == "page":
+        clients = [Client() for _ in range(12)]
+        statuses = run_at_once(12, lambda: open_share(clients.pop(), share, "race").status_code)
+    else:
+        url = f"/api/shares/open/{share.token}/auth/"
+        body = {"password": "race"}
+        statuses = run_at_once(12, lambda: APIClient().post(url, body, format="json").status_code)
+    assert Counter(statuses) == {GRANTED[surface]: 5, 410: 7}
+    assert checks.most == 2
+    assert Share.objects.get(pk=share.pk).times_used == 5
+    reasons = Counter(ShareAccess.objects.filter(share=share).values_list("reason", flat=True))
+    assert reasons == {"granted": 5, "used_up": 7}
 
 
 def test_consume_use_under_contention_never_passes_the_limit():

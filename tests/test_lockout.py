@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -12,11 +16,14 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from bench.server import REDIS_URL, redis_unavailable
 from directus_shares import lockout
 from directus_shares.models import Share, ShareAccess
+from directus_shares.outages import Outage
 from directus_shares.signals import share_locked
 from tests.conftest import mail_backend, open_share
 from tests.factories import ShareFactory, UserFactory
+from tests.held_checks import HeldChecks
 
 pytestmark = pytest.mark.django_db
 
@@ -180,23 +187,139 @@ def test_right_passwords_never_count_against_the_limits():
     assert locked == []
 
 
+# -- attempts under way ---------------------------------------------------------------------------
+
+
+ADDRESS = ipaddress.ip_address("192.0.2.50")
+NO_WAITING = {**TWO_PER_ADDRESS, "PASSWORD_CHECK_WAIT": 0}
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def counters(request):
+    """The cache the counters are kept in: Django's in-process cache, and Redis (skipped
+    without one) under a key prefix of this test's own."""
+    if request.param == "redis":
+        url = os.environ.get("REDIS_URL", REDIS_URL)
+        if problem := redis_unavailable(url):
+            pytest.skip(problem)
+        redis_cache = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-lockout-{uuid.uuid4().hex}",
+        }
+        with override_settings(CACHES={"default": redis_cache}):
+            yield request.param
+    else:
+        yield request.param
+
+
+def attempt_directly(share: Share, checks: HeldChecks, right: bool) -> str:
+    """One password attempt as :mod:`directus_shares.passwords` makes it, its check held."""
+    reservation = lockout.reserve_attempt(share, ADDRESS)
+    if reservation.retry_after is not None:
+        return "locked"
+    with checks.check():
+        pass
+    if right:
+        lockout.release_attempt(reservation)
+        return "opened"
+    lockout.record_failure(reservation)
+    return "wrong"
+
+
+def in_threads(share: Share, checks: HeldChecks, rights: list[bool]) -> list[str]:
+    with ThreadPoolExecutor(max_workers=len(rights)) as pool:
+        return list(pool.map(lambda right: attempt_directly(share, checks, right), rights))
+
+
 @override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
-def test_no_more_passwords_are_checked_than_the_limit_even_when_checks_overlap(monkeypatch):
-    """Attempts that arrive while earlier ones are still being checked are counted first: with
-    two checks under way, a third attempt is refused without a check."""
+def test_right_passwords_are_never_refused_for_attempts_under_way(counters, monkeypatch):
+    """Six right passwords at once against a limit of two: two are checked at a time, the others
+    wait for room – none is refused, nothing is locked."""
+    share = ShareFactory(password="right")
+    checks = HeldChecks(monkeypatch, checking=2, waiting=4)
+    assert in_threads(share, checks, [True] * 6) == ["opened"] * 6
+    assert checks.most == 2
+    assert lockout.retry_after(share, ADDRESS) is None
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_wrong_passwords_under_way_never_outnumber_the_limit(counters, monkeypatch):
+    """Six wrong passwords at once against a limit of two: exactly two are checked, the others
+    find the address locked once those two failed – a real lock, reported once."""
+    share = ShareFactory(password="right")
+    locked = []
+    share_locked.connect(lambda **kwargs: locked.append(kwargs), weak=False, dispatch_uid="t")
+    checks = HeldChecks(monkeypatch, checking=2, waiting=4)
+    try:
+        results = in_threads(share, checks, [False] * 6)
+    finally:
+        share_locked.disconnect(dispatch_uid="t")
+    assert sorted(results) == ["locked"] * 4 + ["wrong"] * 2
+    assert checks.most == 2
+    assert 1 <= lockout.retry_after(share, ADDRESS) <= 900
+    assert [kwargs["limit"] for kwargs in locked] == ["addr"]
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_a_wrong_password_under_way_delays_right_ones_and_refuses_none(counters, monkeypatch):
+    """One wrong password and five right ones at once: the wrong one leaves room for one check
+    at a time, and every right password opens."""
+    share = ShareFactory(password="right")
+    checks = HeldChecks(monkeypatch, checking=2, waiting=4)
+    results = in_threads(share, checks, [False] + [True] * 5)
+    assert results == ["wrong"] + ["opened"] * 5
+    assert checks.most == 2
+    assert lockout.retry_after(share, ADDRESS) is None  # one failure of two allowed
+
+
+@override_settings(DIRECTUS_SHARES=NO_WAITING)
+def test_an_attempt_left_under_way_by_a_dead_process_ends_with_its_clock_slice(monkeypatch):
+    """A worker killed during a check never ends its attempt; the count ends with its slice."""
+    share = ShareFactory(password="right")
+    for _ in range(2):
+        lockout.reserve_attempt(share, ADDRESS)  # never released: their processes died
+    with pytest.raises(Outage):
+        lockout.reserve_attempt(share, ADDRESS)
+    now = lockout._slice()
+    monkeypatch.setattr(lockout, "_slice", lambda: now + 2)
+    assert lockout.reserve_attempt(share, ADDRESS).retry_after is None
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+@override_settings(DIRECTUS_SHARES=NO_WAITING)
+def test_an_attempt_kept_waiting_too_long_by_checks_under_way_answers_503(monkeypatch, surface):
+    """A third attempt arrives while two checks are under way, and they do not end within
+    PASSWORD_CHECK_WAIT (here: none): it is not checked, not told of a lock – it answers 503."""
     share = ShareFactory(password="right")
     checked, inner = [], []
 
-    def slow_check(self, raw):  # a third attempt arrives during the first two checks
+    def slow_check(self, raw):  # the third attempt arrives during the first two checks
         checked.append(raw)
         if len(checked) == 2:
-            inner.append(open_share(Client(), share, "third").status_code)
+            inner.append(attempt_on(surface, share, "right"))
         return False
 
     monkeypatch.setattr(Share, "check_password", slow_check)
-    first = open_share(Client(), share, "first")
-    assert open_share(Client(), share, "second").status_code == 403 and first.status_code == 403
-    assert inner == [429] and checked == ["first", "second"]
+    assert attempt_on(surface, share, "first").status_code in (401, 403)
+    assert attempt_on(surface, share, "second").status_code in (401, 403)
+    [third] = inner
+    assert checked == ["first", "second"]
+    assert third.status_code == 503 and third["Retry-After"] == "60"
+    if surface == "api":
+        assert third.json()["code"] == "temporarily_unavailable"
+    else:
+        assert "Please try again in a minute." in third.content.decode()
+    assert Share.objects.get(pk=share.pk).times_used == 0
+    reasons = ShareAccess.objects.filter(share=share).values_list("reason", flat=True)
+    assert sorted(reasons) == ["service_unavailable", "wrong_password", "wrong_password"]
+
+
+def attempt_on(surface: str, share: Share, password: str):
+    if surface == "page":
+        return open_share(Client(), share, password)
+    url = f"/api/shares/open/{share.token}/auth/"
+    return APIClient().post(url, {"password": password}, format="json")
 
 
 # -- the share-wide lock: its creator is told once, its managers can end it ------------------
@@ -257,11 +380,15 @@ def test_a_share_wide_lock_tells_the_creator_once_by_mail_and_signal(signals_sen
 
 @override_settings(DIRECTUS_SHARES=THREE_PER_SHARE)
 def test_two_processes_reaching_the_limit_tell_the_creator_once(signals_sent):
-    """The "told" marker is an atomic cache add: whoever reaches the limit second stays quiet."""
+    """The "told" marker is an atomic cache add: a failure that finds the limit just reached
+    again in the same window (as when two processes count past it around an expiry) stays
+    quiet."""
     share = owned_share()
-    reservations = [lockout.reserve_attempt(share, None) for _ in range(3)]
-    lockout.record_failure(reservations[-1])
-    lockout.record_failure(reservations[-1])  # as a second process would, seeing the same count
+    for _ in range(3):
+        lockout.record_failure(lockout.reserve_attempt(share, None))
+    failures_key = f"directus_shares:pw:share:{share.pk}"  # the per-share failure counter
+    cache.decr(failures_key)  # the count another process would see before its own failure
+    lockout.record_failure(lockout.reserve_attempt(share, None))  # reaches the limit again
     assert len(signals_sent) == 1 and len(mail.outbox) == 1
 
 

@@ -25,6 +25,7 @@ from tests.factories import ShareFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 WORKERS = 4
+THREADS = 4
 VISITORS = 40
 MAX_USES = 5
 WRONG_ATTEMPTS = 20
@@ -32,17 +33,29 @@ GRANTED = {"api": 200, "page": 303}
 T = TypeVar("T")
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup: None) -> Iterator[Server]:
-    """gunicorn with :data:`WORKERS` sync workers on the test database, stopped after the module."""
+def serve(threads: int = 1) -> Iterator[Server]:
+    """gunicorn with :data:`WORKERS` workers (gthread ones with ``threads``) on the test
+    database, stopped when the generator is."""
     if connection.vendor != "postgresql":
         pytest.skip("needs worker processes on a shared server: set DATABASE_URL=postgres://…")
     problem = redis_unavailable()
     if problem:
         pytest.skip(f"needs Redis as the workers' shared cache: {problem}")
-    config = ServerConfig(database_url(connection.settings_dict), workers=WORKERS)
+    config = ServerConfig(database_url(connection.settings_dict), workers=WORKERS, threads=threads)
     with serving(config) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup: None) -> Iterator[Server]:
+    """gunicorn with :data:`WORKERS` sync workers, stopped after the module."""
+    yield from serve()
+
+
+@pytest.fixture(scope="module")
+def gthread_server(django_db_setup: None) -> Iterator[Server]:
+    """gunicorn with :data:`WORKERS` gthread workers of :data:`THREADS` threads each."""
+    yield from serve(threads=THREADS)
 
 
 def target(server: Server, source: str = HOST) -> rawhttp.Target:
@@ -132,3 +145,21 @@ def test_wrong_passwords_from_one_address_lock_it_in_every_worker(server):
     assert rows.total() == WRONG_ATTEMPTS + 1 and rows[AccessReason.GRANTED] == 0
     assert rows[AccessReason.WRONG_PASSWORD] == limit
     assert rows[AccessReason.LOCKED_OUT] == WRONG_ATTEMPTS + 1 - limit
+
+
+def test_right_passwords_from_one_address_beyond_the_limit_all_get_their_use(gthread_server):
+    """As many right passwords at once as 4×4 gthread workers answer – more than the address may
+    send wrong ones: those beyond the limit wait for the checks under way, none is told of a
+    lock (429), and every one gets a use while there are uses."""
+    limit = get_config()["PASSWORD_ATTEMPTS_PER_ADDRESS"][0]
+    visitors, max_uses = WORKERS * THREADS, 10
+    assert visitors > limit
+    share = ShareFactory(password="right", max_uses=max_uses)
+    right = rawhttp.post_json(auth_path(share), {"password": "right"})
+    replies = together(target(gthread_server, "127.0.0.3"), [right] * visitors)
+    assert Counter(reply.status for reply in replies) == {200: max_uses, 410: visitors - max_uses}
+    assert Share.objects.get(pk=share.pk).times_used == max_uses
+    assert access_rows(share) == {
+        AccessReason.GRANTED: max_uses,
+        AccessReason.USED_UP: visitors - max_uses,
+    }

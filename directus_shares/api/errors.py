@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from ..access import Refusal
 from ..logs import log_refusal
+from ..outages import Outage
 
 #: Codes of the API's own refusals, beside the :class:`~directus_shares.access.Refusal` codes.
 PASSWORD_REQUIRED = "password_required"
@@ -16,6 +17,7 @@ PASSWORD_TOO_LONG = "password_too_long"
 CHANGED = "changed"
 TOKEN_INVALID = "token_invalid"
 REQUEST_TOO_LARGE = "request_too_large"
+TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
 
 CHANGED_DETAIL = _("This share was changed while it was being opened. Please try again.")
 TOO_MANY_ATTEMPTS_DETAIL = _("Too many wrong passwords. Try again after Retry-After seconds.")
@@ -29,6 +31,9 @@ SHARE_LOCKED_DETAIL = _(
 )
 REQUEST_TOO_LARGE_DETAIL = _("The request is too large.")
 TOKEN_INVALID_DETAIL = _("The access token is missing, invalid or expired. Authenticate again.")
+TEMPORARILY_UNAVAILABLE_DETAIL = _(
+    "The share cannot be opened right now. Try again in a minute (after Retry-After seconds)."
+)
 
 
 def error_response(request: Request, code: str, detail: object, status: int) -> Response:
@@ -42,3 +47,10 @@ def error_response(request: Request, code: str, detail: object, status: int) -> 
 def refusal_response(request: Request, refusal: Refusal) -> Response:
     """The JSON twin of the share page's refusal: same status, the refusal's code and title."""
     return error_response(request, refusal.code, refusal.title, refusal.status)
+
+
+def unavailable_response(request: Request, outage: Outage) -> Response:
+    """503 with ``Retry-After``: the cache or the database did not answer."""
+    response = error_response(request, TEMPORARILY_UNAVAILABLE, TEMPORARILY_UNAVAILABLE_DETAIL, 503)
+    response["Retry-After"] = str(outage.retry_after)
+    return response

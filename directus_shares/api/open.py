@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, disclosure, files, passwords, visits
+from .. import access, disclosure, files, outages, passwords, visits
 from ..access_log import record_access
 from ..conf import get_config
 from ..models import AccessReason, Share
@@ -55,6 +55,9 @@ class ShareOpenView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         """DRF's own errors (malformed JSON, wrong method, …) in the API's one error shape."""
+        outage = outages.outage_of(self.request, exc)
+        if outage is not None:  # the cache or the database did not answer
+            return errors.unavailable_response(self.request, outage)
         if isinstance(exc, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
             return errors.error_response(
                 self.request, errors.REQUEST_TOO_LARGE, errors.REQUEST_TOO_LARGE_DETAIL, 400

@@ -20,6 +20,10 @@ class AccessReason(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     USED_UP = "used_up", _("Used up")
     GRANTS_NOTHING = "grants_nothing", _("Grants nothing")
+    SERVICE_UNAVAILABLE = (
+        "service_unavailable",
+        _("Not answered: the cache or the database was unavailable"),
+    )
 
 
 class ShareAccess(models.Model):

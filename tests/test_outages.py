@@ -1,0 +1,225 @@
+"""When the cache or the database is away, a share answers 503 with Retry-After – never a 500,
+never a password checked without its limits, never a working link in a log line."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.test import Client, RequestFactory, override_settings
+from rest_framework.test import APIClient
+
+from directus_shares import outages
+from directus_shares.conf import get_config
+from directus_shares.models import Share, ShareAccess
+from tests.conftest import open_share
+from tests.factories import ShareFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE_MESSAGE = "This share cannot be opened right now. Please try again in a minute."
+API_DETAIL = (
+    "The share cannot be opened right now. Try again in a minute (after Retry-After seconds)."
+)
+SHARE_HEADERS = {
+    "page": {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"},
+    "api": {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+}
+
+
+def unreachable_cache(error: str = "redis.exceptions.ConnectionError", **options):
+    options = {"ERROR": error, **options}
+    backend = {"BACKEND": "tests.caches.UnreachableCache", "OPTIONS": options}
+    return override_settings(CACHES={"default": backend})
+
+
+def open_on(surface: str, share: Share, password: str | None = None):
+    """An open (the page's form or the API's ``auth``) with ``password``."""
+    if surface == "page":
+        return open_share(Client(), share, password)
+    body = {} if password is None else {"password": password}
+    return APIClient().post(f"/api/shares/open/{share.token}/auth/", body, format="json")
+
+
+def assert_unavailable(response, surface: str) -> None:
+    """503, Retry-After, the share responses' headers and the outage's message."""
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    for header, value in SHARE_HEADERS[surface].items():
+        assert response[header] == value
+    if surface == "page":
+        assert PAGE_MESSAGE in response.content.decode()
+    else:
+        assert response.json() == {"code": "temporarily_unavailable", "detail": API_DETAIL}
+
+
+def assert_no_link_logged(records: list[logging.LogRecord], share: Share) -> None:
+    assert records, "the outage is logged"
+    for record in records:
+        logged = record.getMessage() + str(record.exc_info or "") + str(record.args)
+        assert share.key not in logged and share.token not in logged
+
+
+# -- the cache ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+@pytest.mark.parametrize(
+    "error",
+    ["redis.exceptions.ConnectionError", "redis.exceptions.TimeoutError", "builtins.Exception"],
+)
+def test_without_the_cache_a_password_attempt_answers_503_and_is_logged(caplog, surface, error):
+    """No password is checked without its limits – the right one neither – but the visitor is
+    asked to come back in a minute, and the owner sees the attempt in the access log."""
+    share = ShareFactory(password="right")
+    with unreachable_cache(error), caplog.at_level(logging.INFO):
+        response = open_on(surface, share, "right")
+    assert_unavailable(response, surface)
+    assert Share.objects.get(pk=share.pk).times_used == 0
+    [entry] = ShareAccess.objects.filter(share=share)
+    assert (entry.reason, entry.granted) == ("service_unavailable", False)
+    assert entry.get_reason_display() == "Not answered: the cache or the database was unavailable"
+    assert_no_link_logged(caplog.records, share)
+    assert any("the cache did not answer" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+def test_without_the_cache_a_share_without_a_password_still_opens(surface):
+    """Only password attempts need the cache."""
+    share = ShareFactory()
+    with unreachable_cache():
+        response = open_on(surface, share)
+    assert response.status_code == {"page": 303, "api": 200}[surface]
+    assert Share.objects.get(pk=share.pk).times_used == 1
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+def test_a_cache_lost_after_a_right_password_was_checked_does_not_take_the_use(caplog, surface):
+    """The cache answered the limits but not the end of the check (``decr``): the right password
+    stands, and the count left under way ends with its clock slice."""
+    share = ShareFactory(password="right")
+    with unreachable_cache(FAIL=["decr"]), caplog.at_level(logging.WARNING):
+        response = open_on(surface, share, "right")
+    assert response.status_code == {"page": 303, "api": 200}[surface]
+    assert Share.objects.get(pk=share.pk).times_used == 1
+    assert "Could not end a password check under way (ConnectionError)" in caplog.messages
+
+
+@pytest.fixture
+def hung_redis() -> Iterator[str]:
+    """A Redis URL whose server accepts connections and never answers (a stopped Redis)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:  # closed: the test is over
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    finally:
+        server.close()
+        for client in accepted:
+            client.close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+def test_with_redis_hung_the_socket_timeout_ends_the_attempt_with_503(hung_redis, surface):
+    """The socket timeouts that docs/deployment.md gives Django's RedisCache end the attempt
+    (with redis-py's default of 5 s, every attempt would hold a worker that long)."""
+    share = ShareFactory(password="right")
+    hung = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": hung_redis,
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+    with override_settings(CACHES={"default": hung}):
+        response = open_on(surface, share, "right")
+    assert_unavailable(response, surface)
+    assert ShareAccess.objects.get(share=share).reason == "service_unavailable"
+
+
+# -- the database ---------------------------------------------------------------------------------
+
+
+def database_away(error: type[Exception] = OperationalError):
+    """Every statement on the default connection fails as it does while the server is away."""
+
+    def refuse(execute, sql, params, many, context):
+        raise error("server closed the connection unexpectedly")
+
+    return connection.execute_wrapper(refuse)
+
+
+def page_get(share: Share):
+    return Client().get(share.get_absolute_url())
+
+
+def api_info(share: Share):
+    return APIClient().get(f"/api/shares/open/{share.token}/info/")
+
+
+def api_item(share: Share):
+    return APIClient().get(f"/api/shares/open/{share.token}/item/")
+
+
+@pytest.mark.parametrize(
+    ("surface", "request_share"),
+    [
+        ("page", page_get),
+        ("page", lambda share: open_on("page", share, "right")),
+        ("api", api_info),
+        ("api", lambda share: open_on("api", share, "right")),
+        ("api", api_item),
+    ],
+    ids=["page-get", "page-post", "api-info", "api-auth", "api-item"],
+)
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_without_the_database_a_share_answers_503_and_logs_no_link(
+    caplog, surface, request_share, error
+):
+    share = ShareFactory(password="right")
+    with database_away(error), caplog.at_level(logging.INFO):
+        response = request_share(share)
+    assert_unavailable(response, surface)
+    assert_no_link_logged(caplog.records, share)
+    assert any("the database did not answer" in record.getMessage() for record in caplog.records)
+    assert not any(record.name == "django.request" for record in caplog.records)
+
+
+def test_a_database_that_fails_while_counting_answers_503():
+    """The checks passed and the count failed: the visitor is asked to come back, and the grant
+    cookie issued before the count does not leave with the 503."""
+    share = ShareFactory(max_uses=3)
+    visitor = Client()
+    visitor.get(share.get_absolute_url())
+    visitor.cookies["csrftoken"] = "a" * 32
+
+    def fail_the_count(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(("UPDATE", "WITH")):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(fail_the_count):
+        response = visitor.post(share.get_absolute_url(), {"csrfmiddlewaretoken": "a" * 32})
+    assert_unavailable(response, "page")
+    assert get_config()["GRANT_COOKIE_NAME"] not in response.cookies
+    assert Share.objects.get(pk=share.pk).times_used == 0
+
+
+def test_an_error_that_is_no_outage_stays_a_server_error():
+    """A statement the database refuses is a bug, not an outage: it is not hidden as a 503."""
+    request = RequestFactory().get("/share/x/")
+    assert outages.outage_of(request, DatabaseError("syntax error")) is None
+    assert outages.outage_of(request, ValueError("bug")) is None
+    assert outages.outage_of(request, OperationalError("gone")).service == outages.DATABASE
