@@ -1,7 +1,8 @@
 """Check the built sdist and wheel against the work tree: both hold every file of the package that
 git tracks (templates, static files and catalogs of every extension, migrations, py.typed) and
 the LICENSE; the wheel holds nothing else of the repository (tests, example project, bench, docs)
-and no byte code.
+and no byte code. The wheel's metadata names the license as an SPDX expression and has a valid
+``Framework :: Django :: X.Y`` classifier for every Django that tox.ini tests.
 
 Usage: python .ci/check_dist.py ARCHIVE...  (sdists ``*.tar.gz`` and wheels ``*.whl``, from the
 repository root)
@@ -9,11 +10,16 @@ repository root)
 
 from __future__ import annotations
 
+import configparser
+import re
 import subprocess
 import sys
 import tarfile
 import zipfile
+from email.parser import Parser
 from pathlib import Path, PurePosixPath
+
+from trove_classifiers import classifiers as KNOWN_CLASSIFIERS
 
 PACKAGE = "directus_shares"
 STRAY_TOP = ("tests/", "example_project/", "bench/", "docs/", ".ci/")
@@ -62,12 +68,38 @@ def problems(kind: str, names: set[str], expected: set[str], license_name: str) 
     return found
 
 
+def tested_djangos() -> set[str]:
+    """The Django versions tox.ini tests, from its factor-conditional deps (``django52: …``)."""
+    tox = configparser.ConfigParser()
+    tox.read("tox.ini")
+    factors = re.findall(r"^\s*django(\d)(\d+):", tox["testenv"]["deps"], re.MULTILINE)
+    return {f"{major}.{minor}" for major, minor in factors}
+
+
+def metadata_problems(kind: str, metadata: str) -> list[str]:
+    message = Parser().parsestr(metadata)
+    found = []
+    if message["License-Expression"] != "BSD-3-Clause":
+        found.append(f"{kind}: License-Expression is {message['License-Expression']!r}")
+    classifiers = message.get_all("Classifier") or []
+    if unknown := sorted(set(classifiers) - KNOWN_CLASSIFIERS):
+        found.append(f"{kind}: unknown classifiers {unknown}")
+    wanted = {f"Framework :: Django :: {version}" for version in tested_djangos()}
+    if missing := sorted(wanted - set(classifiers)):
+        found.append(f"{kind}: no classifier for a Django that tox.ini tests: {missing}")
+    return found
+
+
 def archive_problems(path: Path, expected: set[str]) -> list[str]:
     if path.name.endswith(".tar.gz"):
         return problems(path.name, sdist_names(path), expected, "LICENSE")
     names = wheel_names(path)
     (dist_info,) = {name.split("/", 1)[0] for name in names if ".dist-info/" in name}
-    return problems(path.name, names, expected, f"{dist_info}/licenses/LICENSE")
+    with zipfile.ZipFile(path) as archive:
+        metadata = archive.read(f"{dist_info}/METADATA").decode()
+    return problems(
+        path.name, names, expected, f"{dist_info}/licenses/LICENSE"
+    ) + metadata_problems(path.name, metadata)
 
 
 def main(archives: list[Path]) -> int:
