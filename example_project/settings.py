@@ -34,6 +34,12 @@ try:  # the OpenAPI schema of the share API (the "api" extra)
     SCHEMA_APPS = ["drf_spectacular"]
 except ImportError:  # pragma: no cover
     SCHEMA_APPS = []
+try:  # Swagger UI's files served as static files, not from a CDN (also in the "api" extra)
+    import drf_spectacular_sidecar  # noqa: F401
+
+    SCHEMA_APPS += ["drf_spectacular_sidecar"]
+except ImportError:  # pragma: no cover
+    pass
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Each browser's Accept-Language picks English or German (the app's catalog).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -107,6 +115,8 @@ PASSWORD_HASHERS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages the app has a catalog for: LocaleMiddleware picks one from Accept-Language.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "Europe/Berlin"  # not UTC, so the share page's time zone handling is visible
 USE_I18N = True
 USE_TZ = True
@@ -136,6 +146,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Manage shares (authenticated) and open them (anonymous, with the link token).",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # No badge from Swagger's online validator: the docs page asks no other host for anything.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # /api/docs/ loads Swagger UI from drf-spectacular-sidecar's static files, not from a CDN.
+    **(
+        {
+            "SWAGGER_UI_DIST": "SIDECAR",
+            "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+            "REDOC_DIST": "SIDECAR",
+        }
+        if "drf_spectacular_sidecar" in SCHEMA_APPS
+        else {}
+    ),
 }
 
 DIRECTUS_SHARES = {"PUBLIC_ROLE": "Public"}

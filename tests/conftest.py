@@ -1,12 +1,30 @@
 from __future__ import annotations
 
+import os
 import re
+import sysconfig
+from pathlib import Path
 
 import django
 import pytest
 from django.test import Client, override_settings
 
+import directus_shares
 from directus_shares.models import Share
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``DIRECTUS_SHARES_EXPECT_INSTALLED=1`` (.ci/run's run of the built wheel) the suite
+    refuses to start unless ``directus_shares`` comes from site-packages: a checkout or an
+    editable install on ``sys.path`` would test the tree instead of what users install."""
+    if os.environ.get("DIRECTUS_SHARES_EXPECT_INSTALLED") != "1":
+        return
+    package = Path(directus_shares.__file__).resolve().parent
+    site = {Path(sysconfig.get_path(name)).resolve() for name in ("purelib", "platlib")}
+    if not any(package.is_relative_to(directory) for directory in site):
+        raise pytest.UsageError(
+            f"directus_shares is imported from {package}, not from site-packages ({sorted(site)})"
+        )
 
 
 @pytest.fixture(autouse=True)

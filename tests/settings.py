@@ -10,7 +10,7 @@ import os
 import dj_database_url
 
 from example_project.settings import *  # noqa: F403
-from example_project.settings import INSTALLED_APPS, PASSWORD_HASHERS
+from example_project.settings import INSTALLED_APPS, MIDDLEWARE, PASSWORD_HASHERS
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -18,6 +18,9 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 ROOT_URLCONF = "tests.urls"
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+# One language, as most sites have; tests of the catalog add LocaleMiddleware themselves (the
+# demo's own middleware is tested in example_project/tests).
+MIDDLEWARE = [name for name in MIDDLEWARE if name != "django.middleware.locale.LocaleMiddleware"]
 # MD5 last: only for fast user logins in tests; shares name "argon2" explicitly.
 PASSWORD_HASHERS = [*PASSWORD_HASHERS, "django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -419,6 +419,14 @@ def test_pruning_refuses_a_negative_age():
         prune("--older-than", "-1")
 
 
+@pytest.mark.parametrize("days", ["999999999", "1000000000"])
+def test_pruning_refuses_an_age_that_reaches_back_before_the_year_1(days):
+    ShareAccess.objects.create(share=ShareFactory(), granted=True, reason="granted")
+    with pytest.raises(CommandError, match=f"^--older-than {days} reaches back too far.$"):
+        prune("--older-than", days)
+    assert ShareAccess.objects.count() == 1
+
+
 # -- a counted open and its row: one statement on PostgreSQL ------------------------------------
 
 on_postgresql = pytest.mark.skipif(

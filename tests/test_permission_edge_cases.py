@@ -3,7 +3,6 @@ groups, the admin's role choice, to_field foreign keys, proxies of secret models
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +11,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 
-from directus_shares.models import Share
+from directus_shares.models import RoleRule, Share
 from directus_shares.sharing import create_share
 from example_project.reports.models import Person, Report
 from tests.conftest import open_share
@@ -145,12 +144,18 @@ def test_a_read_filter_with_a_broken_regex_never_makes_the_share_page_answer_500
     assert page(ShareFactory(content_object=report(), role=role), client).status_code != 500
 
 
-def test_an_empty_list_filter_is_accepted_or_refused_without_crashing_the_check():
-    """``{"status__in": []}`` (no rows) makes the admin's check raise EmptyResultSet: a 500
-    instead of a saved rule or a message."""
+def test_an_empty_list_filter_is_saved_and_lets_no_row_through():
+    """``{"status__in": []}`` (no rows) once made the admin's check raise EmptyResultSet: a 500
+    instead of a saved rule or a message. It is a valid filter that matches nothing: the rule is
+    saved, and a share of any report under it is refused (403) without a 500 or the report."""
     role = RoleFactory(view=[Report])
-    with suppress(ValidationError):
-        rule(role, Report, all_fields=True, read_filter={"status__in": []})
+    made = rule(role, Report, all_fields=True, read_filter={"status__in": []})
+    assert RoleRule.objects.get(pk=made.pk).read_filter == {"status__in": []}
+
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    response = page(ShareFactory(content_object=report(), role=role), client)
+    assert response.status_code == 403
+    assert "report-title" not in response.content.decode()
 
 
 def test_the_reverse_side_of_a_never_shared_foreign_key_is_never_shown():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, timedelta
 from io import StringIO
 from pathlib import Path
@@ -13,8 +15,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
-from django.db.models.signals import post_delete
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, pre_delete
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -283,6 +285,7 @@ def test_delete_receivers_of_a_project_still_get_each_share():
         (["--older-than", "-1"], "--older-than must be 0 or more days."),
         (["--older-than", "ten"], "invalid int value: 'ten'"),
         (["--older-than", "99999999999"], "reaches back too far"),
+        (["--older-than", "999999999"], "reaches back too far"),
         (["--forgotten"], "unrecognized arguments: --forgotten"),
     ],
 )
@@ -310,3 +313,90 @@ def test_bad_arguments_exit_non_zero_from_the_command_line():
     )
     assert result.returncode != 0
     assert "CommandError: --older-than must be 0 or more days." in result.stderr
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------
+
+
+def ctrl_c() -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def ctrl_c_when_deleting(share: Share, then: Callable[[], None] = ctrl_c) -> Iterator[None]:
+    """Call ``then`` (Ctrl-C, by default) when the purge comes to delete ``share``."""
+
+    def receiver(sender, instance, **kwargs):
+        if instance.pk == share.pk:
+            then()
+
+    pre_delete.connect(receiver, sender=Share, dispatch_uid="test_purge_ctrl_c")
+    try:
+        yield
+    finally:
+        pre_delete.disconnect(sender=Share, dispatch_uid="test_purge_ctrl_c")
+
+
+class CtrlCOnWrite(StringIO):
+    """The terminal of a user who presses Ctrl-C while the command reports."""
+
+    def write(self, text: str) -> int:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_deleting_rolls_back_and_says_nothing_was_deleted():
+    first = revoked(40)  # revoked shares go before expired ones
+    log(first, 41)
+    second = expired(40)
+    log(second, 41)
+
+    with ctrl_c_when_deleting(second), pytest.raises(CommandError) as refused:
+        purge()
+
+    assert str(refused.value) == (
+        "Interrupted: nothing was deleted (the purge is one transaction, and it was rolled "
+        "back). Run the command again to purge."
+    )
+    assert refused.value.returncode == 130
+    assert remaining() == {first, second}
+    assert ShareAccess.objects.count() == 2
+    assert "2 shares deleted, with 2 access log entries" in purge()  # and again it works
+
+
+def test_ctrl_c_after_the_commit_says_what_was_deleted():
+    share = expired(40)
+    log(share, 41)
+
+    with pytest.raises(CommandError) as refused:
+        call_command("directus_shares_purge", stdout=CtrlCOnWrite())
+
+    assert str(refused.value) == (
+        "Interrupted after the purge was committed: 1 share deleted, with 1 access log entry."
+    )
+    assert remaining() == set()
+
+
+def test_ctrl_c_in_a_dry_run_says_nothing_was_deleted():
+    share = expired(40)
+
+    with pytest.raises(CommandError, match=r"^Interrupted\. Nothing was deleted \(a dry run"):
+        call_command("directus_shares_purge", "--dry-run", stdout=CtrlCOnWrite())
+
+    assert remaining() == {share}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_while_committing_says_it_may_have_deleted_all_or_nothing():
+    """The interrupt lands when the transaction has done its work and commits (here: in an
+    on_commit hook, the first thing after COMMIT): the command cannot know which happened."""
+    share = expired(40)
+
+    on_commit_ctrl_c = lambda: transaction.on_commit(ctrl_c)  # noqa: E731
+    with ctrl_c_when_deleting(share, then=on_commit_ctrl_c), pytest.raises(CommandError) as refused:
+        purge()
+
+    assert str(refused.value) == (
+        "Interrupted while the purge was being committed: either all of it (1 share, with 0 "
+        "access log entries) or nothing was deleted. Run the command with --dry-run to see what "
+        "is left."
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from directus_shares.management.options import days_before
 from directus_shares.models import ShareAccess
 
 
@@ -29,9 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, older_than: int, dry_run: bool, **options: Any) -> None:
-        if older_than < 0:
-            raise CommandError("--older-than must be 0 or more days.")
-        old = ShareAccess.objects.filter(at__lt=timezone.now() - timedelta(days=older_than))
+        old = ShareAccess.objects.filter(at__lt=days_before(timezone.now(), older_than))
         if dry_run:
             count = old.count()
             self.stdout.write(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from directus_shares.management.options import days_before
 from directus_shares.models import Share, ShareAccess, ShareStatus
 
 DEFAULT_GRACE_DAYS = 30
@@ -93,6 +94,36 @@ def delete_shares(shares: QuerySet[Share]) -> tuple[int, int]:
     return by_model.get(Share._meta.label, 0), entries
 
 
+def summary(counts: list[tuple[str, int, int]], verb: str = "") -> str:
+    """``3 shares deleted, with 5 access log entries`` (``verb``: "deleted") of ``counts``."""
+    shares = sum(shares for _name, shares, _entries in counts)
+    entries = sum(entries for _name, _shares, entries in counts)
+    return (
+        f"{shares} {'share' if shares == 1 else 'shares'}{f' {verb}' if verb else ''}, "
+        f"with {entries} access log {'entry' if entries == 1 else 'entries'}"
+    )
+
+
+def interrupted(
+    counts: list[tuple[str, int, int]], kinds: int, transaction_ended: bool, dry_run: bool
+) -> str:
+    """What an interrupted purge did, for the message that replaces the traceback. The shares
+    of every kind are deleted in one transaction: interrupted before it ends, it is rolled back."""
+    if dry_run:
+        return "Interrupted. Nothing was deleted (a dry run deletes nothing)."
+    if transaction_ended:
+        return f"Interrupted after the purge was committed: {summary(counts, 'deleted')}."
+    if len(counts) < kinds:
+        return (
+            "Interrupted: nothing was deleted (the purge is one transaction, and it was rolled "
+            "back). Run the command again to purge."
+        )
+    return (
+        f"Interrupted while the purge was being committed: either all of it ({summary(counts)}) "
+        "or nothing was deleted. Run the command with --dry-run to see what is left."
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Delete shares that can no longer open: orphaned (their object, model or creator was "
@@ -131,27 +162,28 @@ class Command(BaseCommand):
         dry_run: bool,
         **options: Any,
     ) -> None:
-        if older_than < 0:
-            raise CommandError("--older-than must be 0 or more days.")
         now = timezone.now()
-        try:
-            cutoff = now - timedelta(days=older_than)
-        except OverflowError:
-            raise CommandError(f"--older-than {older_than} reaches back too far.") from None
+        cutoff = days_before(now, older_than)
         selected = [kind for kind in KINDS if not kinds or kind.name in kinds]
         counts: list[tuple[str, int, int]] = []
         orphaned: QuerySet[Share] | None = None
-        with transaction.atomic():
-            for kind in selected:
-                shares = kind.select(now, cutoff)
-                if kind.name == "orphaned":
-                    orphaned = shares
-                elif dry_run and orphaned is not None:
-                    # The other kinds exclude one another; an orphaned share of one of them
-                    # counts as orphaned (the real run has deleted it by now).
-                    shares = shares.exclude(pk__in=orphaned.values("pk"))
-                counts.append((kind.name, *self._purge(kind, shares, dry_run)))
-        self._report(counts, older_than, dry_run)
+        transaction_ended = False
+        try:
+            with transaction.atomic():
+                for kind in selected:
+                    shares = kind.select(now, cutoff)
+                    if kind.name == "orphaned":
+                        orphaned = shares
+                    elif dry_run and orphaned is not None:
+                        # The other kinds exclude one another; an orphaned share of one of them
+                        # counts as orphaned (the real run has deleted it by now).
+                        shares = shares.exclude(pk__in=orphaned.values("pk"))
+                    counts.append((kind.name, *self._purge(kind, shares, dry_run)))
+            transaction_ended = True
+            self._report(counts, older_than, dry_run)
+        except KeyboardInterrupt:  # Ctrl-C: say what happened instead of a traceback
+            message = interrupted(counts, len(selected), transaction_ended, dry_run)
+            raise CommandError(message, returncode=130) from None
 
     def _purge(self, kind: Kind, shares: QuerySet[Share], dry_run: bool) -> tuple[int, int]:
         """Delete ``shares`` (or list them, with ``dry_run``); how many shares and log entries."""
@@ -175,9 +207,4 @@ class Command(BaseCommand):
         verb = "would be deleted" if dry_run else "deleted"
         for name, shares, _entries in counts:
             self.stdout.write(f"{name}: {shares} {'share' if shares == 1 else 'shares'} {verb}")
-        total = sum(shares for _name, shares, _entries in counts)
-        entries = sum(entries for _name, _shares, entries in counts)
-        self.stdout.write(
-            f"{total} {'share' if total == 1 else 'shares'} {verb}, with {entries} access log "
-            f"{'entry' if entries == 1 else 'entries'} (grace period: {older_than} days)."
-        )
+        self.stdout.write(f"{summary(counts, verb)} (grace period: {older_than} days).")
