@@ -27,7 +27,7 @@ def error_response(request: Request, code: str, detail: object, status: int) -> 
     """An error in the API's one shape; a 4xx is logged without the link's secret."""
     response = Response({"code": code, "detail": str(detail)}, status=status)
     if status >= 400:
-        log_refusal(request._request, response, code)  # DRF's request wraps Django's
+        log_refusal(request, response, code)
     return response
 
 
