@@ -67,7 +67,7 @@ CSRF_ADMIN = "CSRF verification failed."
 BAD_REQUEST = "Bad Request (400)"
 TOO_LARGE = "The request is too large."
 TOKEN_INVALID = "The access token is missing, invalid or expired."
-NO_SHARE = "No Share matches the given query."
+NO_SHARE = '"code":"not_found","detail":"Not found."'  # DRF's 404, in the API's shape
 
 
 def report(title: str) -> Report:
@@ -579,7 +579,8 @@ MANAGE_CASES = [
            new_share(name="n" * LONG)),
     manage("10 000-char password", 400, "That password is too long.",
            new_share(password="p" * LONG)),
-    manage("multi-megabyte JSON body", 400, BAD_REQUEST, new_share(password="p" * HUGE)),
+    manage("multi-megabyte JSON body", 400, error("request_too_large", TOO_LARGE),
+           new_share(password="p" * HUGE)),
     manage("unknown content type", 400, "There is no model “nope.nope”",
            new_share(content_type="nope.nope")),
     manage("content type that cannot be shared", 400, "Objects of this kind cannot be shared.",

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
 from ..models import Share
+from .errors import ErrorShape
 from .permissions import ManagesShare, managed_shares
 from .schema import ErrorSerializer, schema
 from .serializers import (
@@ -43,7 +44,7 @@ class SharePagination(PageNumberPagination):
 _ERRORS = {403: ErrorSerializer, 404: ErrorSerializer}
 
 
-class ShareViewSet(viewsets.ModelViewSet):
+class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
     """List, read, create, change and delete shares; revoke, re-enable, rotate, invite."""
 
     serializer_class = ShareSerializer

@@ -11,9 +11,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +20,7 @@ from rest_framework.views import APIView
 from .. import access, disclosure, files, passwords, visits
 from ..access_log import record_access
 from ..conf import get_config
+from ..logs import log_refusal
 from ..models import AccessReason, Share
 from . import errors, tokens
 from .representation import SharedObjectSerializer, represent_object
@@ -32,7 +31,7 @@ RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer
 _REFUSALS = {refusal.status: ErrorSerializer for refusal in access.Refusal}
 
 
-class ShareOpenView(APIView):
+class ShareOpenView(errors.ErrorShape, APIView):
     """Base of the three: anonymous, unthrottled here, every answer private and uncached.
 
     No authentication class runs, so there is no session and therefore no CSRF check (DRF
@@ -54,17 +53,10 @@ class ShareOpenView(APIView):
         return response
 
     def handle_exception(self, exc: Exception) -> Response:
-        """DRF's own errors (malformed JSON, wrong method, …) in the API's one error shape."""
-        if isinstance(exc, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
-            return errors.error_response(
-                self.request, errors.REQUEST_TOO_LARGE, errors.REQUEST_TOO_LARGE_DETAIL, 400
-            )
-        if not isinstance(exc, APIException):
-            return super().handle_exception(exc)
-        codes, detail = exc.get_codes(), exc.detail
-        if isinstance(codes, dict | list):  # a validation error: report the first problem
-            codes, detail = _first(codes), _first(detail)
-        return errors.error_response(self.request, str(codes), detail, exc.status_code)
+        """Every error in the API's one shape (:func:`errors.exception_handler`), and logged
+        without the link's secret."""
+        response = super().handle_exception(exc)
+        return log_refusal(self.request, response, response.data["code"])
 
     def holds_access_token(self, share: Share) -> bool:
         """Whether the request carries a valid access token for ``share`` (the API's grant)."""
@@ -83,13 +75,6 @@ class ShareOpenView(APIView):
         if share is not None:
             record_access(self.request, share, granted=False, reason=refusal.code)
         return errors.refusal_response(self.request, refusal)
-
-
-def _first(value: Any) -> Any:
-    """The first leaf of a validation error's nested codes or messages."""
-    while isinstance(value, dict | list) and value:
-        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
-    return value
 
 
 # -- info -----------------------------------------------------------------------------------------
