@@ -24,11 +24,12 @@ from ..logs import log_refusal
 from ..models import AccessReason, Share
 from . import errors, tokens
 from .representation import SharedObjectSerializer, represent_object
-from .schema import ErrorSerializer, binary, schema
+from .schema import binary, error_responses, schema
 
 RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
-_REFUSALS = {refusal.status: ErrorSerializer for refusal in access.Refusal}
+# Every open endpoint: its refusals, and 503 while the database or the cache is away.
+_REFUSALS = error_responses(*(refusal.status for refusal in access.Refusal), 503)
 
 
 class ShareOpenView(errors.ErrorShape, APIView):
@@ -154,13 +155,7 @@ class AccessTokenSerializer(serializers.Serializer):
 @schema(
     summary="Open a share: count one use, get an access token",
     request=ShareAuthRequestSerializer,
-    responses={
-        200: AccessTokenSerializer,
-        400: ErrorSerializer,
-        401: ErrorSerializer,
-        409: ErrorSerializer,
-        **_REFUSALS,
-    },
+    responses={200: AccessTokenSerializer, **_REFUSALS, **error_responses(401, 409, 415, 429)},
     tags=["open a share"],
 )
 class ShareAuthView(ShareOpenView):
@@ -230,7 +225,7 @@ def _password_problem(password: str) -> tuple[str, int]:
     summary="The shared object",
     description="Exactly the fields and linked objects the share page shows, as JSON. Needs "
     "`Authorization: Share <access token>` from `auth`.",
-    responses={200: SharedObjectSerializer, 401: ErrorSerializer, **_REFUSALS},
+    responses={200: SharedObjectSerializer, **_REFUSALS, **error_responses(401)},
     tags=["open a share"],
 )
 class ShareItemView(ShareOpenView):
@@ -262,11 +257,7 @@ class ShareItemView(ShareOpenView):
 @schema(
     summary="Download a file of the shared object",
     description="A file field's link from ``item``; the same access token is required.",
-    responses={
-        (200, "application/octet-stream"): binary(),
-        401: ErrorSerializer,
-        **_REFUSALS,
-    },
+    responses={(200, "*/*"): binary(), **_REFUSALS, **error_responses(401)},
     tags=["open a share"],
 )
 class ShareFileDownloadView(ShareOpenView):
