@@ -41,6 +41,8 @@ REDACTED_LOGGERS = (
     "django.security.csrf",
     "gunicorn.access",
     "gunicorn.error",
+    "uvicorn.access",
+    "uvicorn.error",
     "directus_shares.logs",
     "directus_shares.mail",
 )
