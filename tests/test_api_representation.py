@@ -11,7 +11,6 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from directus_shares.api.representation import json_value
 from directus_shares.api.tokens import SCHEME
 from example_project.reports.models import Person, Report
 from tests.conftest import open_share
@@ -89,4 +88,6 @@ def test_the_share_page_stays_localised(share):
     ],
 )
 def test_json_value(value, data):
+    from directus_shares.api.representation import json_value
+
     assert json_value(value) == data
