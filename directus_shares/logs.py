@@ -24,8 +24,9 @@ from .conf import get_config
 
 logger = logging.getLogger(__name__)
 
-#: A link token: the 22-character key, a dot and the signature (43 characters with SHA-256).
-TOKEN_PATTERN = re.compile(r"([A-Za-z0-9_-]{6})[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{20,}")
+#: A link token: the 22-character key, a dot and the signature (43 characters with SHA-256) –
+#: also with a slash for the dot, as "%2F" decodes: the two halves would rebuild the link.
+TOKEN_PATTERN = re.compile(r"([A-Za-z0-9_-]{6})[A-Za-z0-9_-]{16}[./][A-Za-z0-9_-]{20,}")
 # A run of URL characters with a percent escape: "%2E" for the dot still opens the link.
 _ESCAPED_RUN = re.compile(r"[A-Za-z0-9_.~%-]*%[0-9A-Fa-f]{2}[A-Za-z0-9_.~%-]*")
 

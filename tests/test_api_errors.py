@@ -132,3 +132,14 @@ def test_a_projects_exception_handler_does_not_change_the_apis_errors(client, ad
     assert_error(response, 400, "parse_error", body_detail(response))
     response = admin_client.post("/api/shares/999999/revoke/")
     assert response.json() == {"code": "not_found", "detail": "Not found."}
+
+
+@pytest.mark.parametrize("rest", ["item/2/", "nothing/", "info/x", "files/a/b/"])
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_any_other_path_under_a_link_token_is_the_apis_404(client, caplog, rest, method):
+    share = ShareFactory()
+    caplog.set_level(logging.INFO)
+    response = getattr(client, method)(f"/api/shares/open/{share.token}/{rest}")
+    assert_error(response, 404, "not_found", "Not found.")
+    assert_share_headers(response)
+    assert share.token not in caplog.text

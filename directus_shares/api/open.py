@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -276,3 +277,13 @@ class ShareFileDownloadView(ShareOpenView):
             return self.token_invalid(request)
         served = files.serve_file(share, visit.rights, reference)
         return served or self.refuse(access.Refusal.UNKNOWN)
+
+
+@schema(exclude=True)
+class ShareOpenNotFoundView(ShareOpenView):
+    """Any other path under a link token (``…/open/<token>/item/2/``): the API's JSON 404,
+    with the share headers and a log line without the token, instead of Django's HTML page."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound
