@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from django.core.exceptions import SuspiciousOperation
+from django.core.signals import request_started
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import ResolverMatch
 from django.views.debug import SafeExceptionReporterFilter
@@ -182,12 +183,26 @@ class _RedactedValue:
 def install() -> None:
     """Attach :class:`ShareLinkFilter` to every logger that can write a share URL: those in
     :data:`REDACTED_LOGGERS` and ``django.security.<name>`` for each suspicious-operation class
-    (all of them known once every app is loaded)."""
+    – now, and again at the first request, when the middleware has imported the classes of its
+    own (such as ``SuspiciousSession``)."""
+    _attach()
+    request_started.connect(_attach_at_first_request, dispatch_uid=_FIRST_REQUEST)
+
+
+_FIRST_REQUEST = "directus_shares.logs.install"
+
+
+def _attach() -> None:
     names = [*REDACTED_LOGGERS, *(f"django.security.{cls.__name__}" for cls in _subclasses())]
     for name in names:
         target = logging.getLogger(name)
         if not any(isinstance(existing, ShareLinkFilter) for existing in target.filters):
             target.addFilter(ShareLinkFilter())
+
+
+def _attach_at_first_request(**kwargs: Any) -> None:
+    request_started.disconnect(dispatch_uid=_FIRST_REQUEST)
+    _attach()
 
 
 def _subclasses(cls: type[Exception] = SuspiciousOperation) -> list[type[Exception]]:

@@ -193,3 +193,13 @@ def test_redact_cuts_every_token_and_nothing_else():
         redact("/share/short.token/ directus_shares.logs")
         == "/share/short.token/ directus_shares.logs"
     )
+
+
+def test_every_security_logger_is_covered_once_the_middleware_is_loaded(client):
+    from django.contrib.sessions.exceptions import SuspiciousSession
+
+    from directus_shares.logs import ShareLinkFilter
+
+    client.get("/share/nothing/")  # the first request of the process, in a test run or not
+    security = logging.getLogger(f"django.security.{SuspiciousSession.__name__}")
+    assert [f for f in security.filters if isinstance(f, ShareLinkFilter)]
