@@ -114,8 +114,8 @@ class ShareLinkFilter(logging.Filter):
 
 def redacted_request(request: HttpRequest) -> HttpRequest:
     """A copy of ``request`` for error reports, without link tokens, grant cookie or form values
-    (``request`` itself when its path, query and headers hold no token). The request goes on
-    being served: it is never changed."""
+    (``request`` itself when its path, query and headers hold no token). ``request`` is left as
+    it is: middleware may still read it after the log line is written."""
     meta = {k: redact(v) if isinstance(v, str) else v for k, v in request.META.items()}
     if meta == request.META and redact(request.path) == request.path:
         return request
