@@ -11,7 +11,7 @@ class DirectusSharesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, conf, receivers  # noqa: F401  (registers checks and receivers)
+        from . import checks, conf, logs, receivers  # noqa: F401  (registers checks and receivers)
         from .conf import get_config
         from .permissions import create_share_permissions
 
@@ -21,6 +21,7 @@ class DirectusSharesConfig(AppConfig):
             from .admin.panel import add_panel_to_all_models
 
             add_panel_to_all_models(admin.site)
+        logs.install()  # no working link in Django's, the server's or the app's log records
         # For every app, after auth's own: share_<model> beside add/change/delete/view_<model>.
         post_migrate.connect(
             create_share_permissions, dispatch_uid="directus_shares_create_share_permissions"

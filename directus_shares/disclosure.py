@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
@@ -45,6 +45,9 @@ class DisclosedField:
     text: str  # the display value, already formatted ("" for an empty value)
     kind: str = "text"  # text, multiline, boolean, file, url, email, json
     url: str | None = None  # for files, URLs and e-mail addresses
+    # The value as data, the same in every language: a choice's stored value, a bool, a date, a
+    # Decimal, a JSON field's object, a file's name (what the API returns; the page shows text).
+    value: Any = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -430,33 +433,37 @@ def _disclose_field(
     name, label = model_field.name, _label(model_field, language)
     value = getattr(instance, model_field.attname)
     if value is None or (value == "" and not model_field.choices):
-        return DisclosedField(name, label, "")
+        return DisclosedField(name, label, "", value=value)
     if model_field.choices:
-        return DisclosedField(name, label, str(getattr(instance, f"get_{name}_display")()))
+        display = str(getattr(instance, f"get_{name}_display")())
+        return DisclosedField(name, label, display, value=value)
     if isinstance(model_field, models.BooleanField):
-        return DisclosedField(name, label, _("Yes") if value else _("No"), kind="boolean")
+        text = _("Yes") if value else _("No")
+        return DisclosedField(name, label, text, kind="boolean", value=bool(value))
     if isinstance(model_field, models.FileField):
         file = getattr(instance, name)
         if not file:  # no file (also a NULL written by a raw update)
             return DisclosedField(name, label, "")
         url = file_url(instance, name) if file_url is not None else file.url
-        return DisclosedField(name, label, file.name.rsplit("/", 1)[-1], kind="file", url=url)
+        file_name = file.name.rsplit("/", 1)[-1]
+        return DisclosedField(name, label, file_name, kind="file", url=url, value=file_name)
     if isinstance(model_field, models.URLField):
         safe = str(value).lower().startswith(("http://", "https://"))
-        return DisclosedField(name, label, str(value), kind="url", url=value if safe else None)
+        url = value if safe else None
+        return DisclosedField(name, label, str(value), kind="url", url=url, value=str(value))
     if isinstance(model_field, models.EmailField):
         mailto = f"mailto:{value}" if _is_email(str(value)) else None  # no "?cc=…" smuggling
-        return DisclosedField(name, label, str(value), kind="email", url=mailto)
+        return DisclosedField(name, label, str(value), kind="email", url=mailto, value=str(value))
     if isinstance(model_field, models.JSONField):
-        return DisclosedField(
-            name, label, json.dumps(value, indent=2, ensure_ascii=False), kind="json"
-        )
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+        return DisclosedField(name, label, text, kind="json", value=value)
     if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return DisclosedField(name, label, formats.date_format(value, "DATETIME_FORMAT"))
+        shown = timezone.localtime(value) if timezone.is_aware(value) else value
+        return DisclosedField(
+            name, label, formats.date_format(shown, "DATETIME_FORMAT"), value=value
+        )
     if isinstance(value, date):
-        return DisclosedField(name, label, formats.date_format(value, "DATE_FORMAT"))
+        return DisclosedField(name, label, formats.date_format(value, "DATE_FORMAT"), value=value)
     if isinstance(model_field, models.TextField):
-        return DisclosedField(name, label, str(value), kind="multiline")
-    return DisclosedField(name, label, str(formats.localize(value)))
+        return DisclosedField(name, label, str(value), kind="multiline", value=str(value))
+    return DisclosedField(name, label, str(formats.localize(value)), value=value)

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -114,7 +114,7 @@ class SharePageView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return super().dispatch(request, *args, **kwargs)
-        except RequestDataTooBig:  # a form body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):  # over DATA_UPLOAD_MAX_*
             response = HttpResponseBadRequest(
                 _("The request is too large."), content_type="text/plain; charset=utf-8"
             )

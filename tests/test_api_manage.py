@@ -215,7 +215,7 @@ def test_a_role_the_user_may_not_assign_is_refused_and_nothing_is_created(sharer
 def test_invalid_creations_are_field_errors(sharer, reviewer, change, field):
     response = api(sharer).post(SHARES, {**new_share_data(report(), reviewer), **change}, "json")
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(response.json()["errors"]) == [field]
     assert not Share.objects.exists()
 
 
@@ -223,7 +223,11 @@ def test_an_object_the_user_cannot_see_is_not_found_so_its_existence_does_not_le
     stranger = UserFactory()
     response = api(stranger).post(SHARES, new_share_data(report(), reviewer), format="json")
     assert response.status_code == 400
-    assert response.json() == {"object_pk": ["No such object."]}
+    assert response.json() == {
+        "code": "invalid",
+        "detail": "No such object.",
+        "errors": {"object_pk": ["No such object."]},
+    }
 
 
 # -- updating --------------------------------------------------------------------------------------
@@ -245,7 +249,7 @@ def test_the_limit_cannot_be_set_below_the_uses_already_counted(sharer, reviewer
     Share.objects.filter(pk=share.pk).update(times_used=3)
     response = api(sharer).patch(detail(share), {"max_uses": 2}, format="json")
     assert response.status_code == 400
-    assert response.json() == {
+    assert response.json()["errors"] == {
         "max_uses": ["It was used 3 times already: the limit cannot be lower."]
     }
     assert Share.objects.get(pk=share.pk).max_uses == 5
@@ -267,7 +271,7 @@ def test_an_update_cannot_retarget_a_share(sharer, reviewer, change):
             detail(share), {"name": "Changed", **change}, format="json"
         )
         assert response.status_code == 400
-        assert list(response.json()) == list(change)
+        assert list(response.json()["errors"]) == list(change)
     stored = Share.objects.get(pk=share.pk)
     assert (stored.name, stored.object_pk, stored.created_by) == (
         "Kept",
@@ -309,7 +313,7 @@ def test_the_password_is_set_changed_and_removed_but_never_returned(sharer, revi
     both = client.patch(
         detail(share), {"password": "second orchard", "remove_password": True}, format="json"
     )
-    assert both.status_code == 400 and list(both.json()) == ["password"]
+    assert both.status_code == 400 and list(both.json()["errors"]) == ["password"]
     assert client.patch(detail(share), {"password": ""}, format="json").status_code == 400
     removed = client.patch(detail(share), {"remove_password": True}, format="json")
     assert removed.json()["has_password"] is False
@@ -321,7 +325,7 @@ def test_an_update_keeps_the_end_after_the_start(sharer, reviewer):
     share = share_of(sharer, reviewer, date_start=timezone.now())
     earlier = (share.date_start - timezone.timedelta(days=1)).isoformat()
     response = api(sharer).patch(detail(share), {"date_end": earlier}, format="json")
-    assert response.status_code == 400 and list(response.json()) == ["date_end"]
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["date_end"]
 
 
 def test_delete(sharer, reviewer):
@@ -400,7 +404,7 @@ def test_invite_takes_one_string_of_addresses(sharer, reviewer):
 def test_invite_without_a_valid_address_is_400_and_sends_nothing(sharer, reviewer, recipients):
     share = share_of(sharer, reviewer)
     response = api(sharer).post(detail(share, "invite"), {"recipients": recipients}, "json")
-    assert response.status_code == 400 and "recipients" in response.json()
+    assert response.status_code == 400 and "recipients" in response.json()["errors"]
     assert not mail.outbox
 
 
@@ -469,7 +473,7 @@ def test_the_list_filters_by_object_content_type_creator_and_status(sharer, revi
 )
 def test_a_malformed_filter_is_400(sharer, params, field):
     response = api(sharer).get(SHARES, params)
-    assert response.status_code == 400 and list(response.json()) == [field]
+    assert response.status_code == 400 and list(response.json()["errors"]) == [field]
 
 
 def test_the_list_is_paginated(sharer, reviewer):
@@ -514,7 +518,7 @@ def test_no_share_right_needed_to_manage_ones_own_shares(sharer, reviewer):
 def test_a_content_type_with_a_nul_byte_is_a_field_error(sharer, reviewer, label):
     data = {**new_share_data(report(), reviewer), "content_type": label}
     response = api(sharer).post(SHARES, data, format="json")
-    assert response.status_code == 400 and "content_type" in response.json()
+    assert response.status_code == 400 and "content_type" in response.json()["errors"]
     listed = api(sharer).get(SHARES, {"content_type": label})
     assert listed.status_code == 400
     assert not Share.objects.exists()

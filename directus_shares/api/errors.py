@@ -1,8 +1,22 @@
-"""JSON refusals: ``{"code": …, "detail": …}`` with the status the share page answers with."""
+"""The API's one error shape, ``{"code": …, "detail": …}`` (and ``"errors"`` by field on a
+validation error): refusals with the status the share page answers with, and every exception a
+view of the package raises (:func:`exception_handler`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, views
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +32,8 @@ CHANGED = "changed"
 TOKEN_INVALID = "token_invalid"
 REQUEST_TOO_LARGE = "request_too_large"
 TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
+BAD_REQUEST = "bad_request"
+UNKNOWN_FORMAT = "unknown_format"
 
 CHANGED_DETAIL = _("This share was changed while it was being opened. Please try again.")
 TOO_MANY_ATTEMPTS_DETAIL = _("Too many wrong passwords. Try again after Retry-After seconds.")
@@ -30,6 +46,8 @@ SHARE_LOCKED_DETAIL = _(
     "the person who sent you the link to unlock it. Try again after Retry-After seconds."
 )
 REQUEST_TOO_LARGE_DETAIL = _("The request is too large.")
+BAD_REQUEST_DETAIL = _("The request could not be understood.")
+UNKNOWN_FORMAT_DETAIL = _("This format is not available. Leave out “format” for JSON.")
 TOKEN_INVALID_DETAIL = _("The access token is missing, invalid or expired. Authenticate again.")
 TEMPORARILY_UNAVAILABLE_DETAIL = _(
     "The share cannot be opened right now. Try again in a minute (after Retry-After seconds)."
@@ -40,7 +58,7 @@ def error_response(request: Request, code: str, detail: object, status: int) -> 
     """An error in the API's one shape; a 4xx is logged without the link's secret."""
     response = Response({"code": code, "detail": str(detail)}, status=status)
     if status >= 400:
-        log_refusal(request._request, response, code)  # DRF's request wraps Django's
+        log_refusal(request, response, code)
     return response
 
 
@@ -54,3 +72,48 @@ def unavailable_response(request: Request, outage: Outage) -> Response:
     response = error_response(request, TEMPORARILY_UNAVAILABLE, TEMPORARILY_UNAVAILABLE_DETAIL, 503)
     response["Retry-After"] = str(outage.retry_after)
     return response
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's exception handler (same statuses, headers and rollback), answering in the API's one
+    shape; also for a body Django refuses (too large, too many fields: 400) and an unknown
+    ``?format=`` (404 ``unknown_format``). ``None`` (a server error) for anything else."""
+    request = context["request"]
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return _error(REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_DETAIL, 400)
+    if isinstance(exc, SuspiciousOperation):
+        return _error(BAD_REQUEST, BAD_REQUEST_DETAIL, 400)
+    if isinstance(exc, Http404) and not hasattr(request, "accepted_renderer"):
+        return _error(UNKNOWN_FORMAT, UNKNOWN_FORMAT_DETAIL, 404)  # content negotiation's 404
+    if isinstance(exc, Http404):  # not Django's message, which names the model
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = views.exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    codes, detail = exc.get_codes(), exc.detail
+    body: dict[str, Any] = {"code": str(_first(codes)), "detail": str(_first(detail))}
+    if isinstance(exc, exceptions.ValidationError):  # the first problem, and all by field
+        body["errors"] = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+    response.data = body
+    return response
+
+
+def _error(code: str, detail: object, status: int) -> Response:
+    return Response({"code": code, "detail": str(detail)}, status=status)
+
+
+def _first(value: Any) -> Any:
+    """The first leaf of a validation error's nested codes or messages."""
+    while isinstance(value, dict | list) and value:
+        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+    return value
+
+
+class ErrorShape:
+    """For a DRF view: every error in the API's one shape, whatever the project's
+    ``EXCEPTION_HANDLER``."""
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return exception_handler

@@ -22,8 +22,9 @@ from rest_framework.response import Response
 from .. import lockout
 from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
 from ..models import Share, ShareQuerySet
+from .errors import ErrorShape
 from .permissions import ManagesShare, managed_shares
-from .schema import ErrorSerializer, schema
+from .schema import error_responses, schema, schema_view
 from .serializers import (
     InviteResultSerializer,
     InviteSerializer,
@@ -41,10 +42,19 @@ class SharePagination(PageNumberPagination):
     max_page_size = 100
 
 
-_ERRORS = {403: ErrorSerializer, 404: ErrorSerializer}
+# Signed out (401, or 403 where the first authentication class has no challenge), not allowed
+# (403), a share the user does not manage (404), and the project's throttles (429); a body that
+# does not validate (400) or is in a format no parser reads (415).
+_ERRORS = error_responses(401, 403, 429)
+_BODY_ERRORS = error_responses(401, 403, 415, 429)
 
 
-class ShareViewSet(viewsets.ModelViewSet):
+@schema_view(
+    retrieve=schema(responses={200: ShareSerializer, **_ERRORS}),
+    partial_update=schema(responses={200: ShareSerializer, **_BODY_ERRORS}),
+    destroy=schema(responses={204: None, **_ERRORS}),
+)
+class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
     """List, read, create, change and delete shares; revoke, re-enable, rotate, unlock, invite."""
 
     serializer_class = ShareSerializer
@@ -100,21 +110,21 @@ class ShareViewSet(viewsets.ModelViewSet):
                 {parameter: _("There is no model “%(label)s”.") % {"label": label}}
             ) from None
 
-    @schema(parameters=[ShareFilterSerializer])
+    @schema(parameters=[ShareFilterSerializer], responses={200: ShareSerializer, **_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @schema(responses={201: ShareSerializer, 403: ErrorSerializer})
+    @schema(responses={201: ShareSerializer, **_BODY_ERRORS})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Share an object (``content_type`` + ``object_pk``); 403 ``sharing_denied`` when the
         user may not share it or give it that role."""
         return super().create(request, *args, **kwargs)
 
-    @schema(responses={200: ShareSerializer, **_ERRORS})
+    @schema(responses={200: ShareSerializer, **_BODY_ERRORS})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().update(request, *args, **kwargs)
 
-    @schema(request=None, responses={200: ShareSerializer, 404: ErrorSerializer})
+    @schema(request=None, responses={200: ShareSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
         """Switch the share off now; every visitor's access ends."""
@@ -123,7 +133,7 @@ class ShareViewSet(viewsets.ModelViewSet):
             share.revoke()
         return self._share_response(share)
 
-    @schema(request=None, responses={200: ShareSerializer, 404: ErrorSerializer})
+    @schema(request=None, responses={200: ShareSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def reenable(self, request: Request, pk: str | None = None) -> Response:
         """Switch a revoked share on again."""
@@ -132,7 +142,7 @@ class ShareViewSet(viewsets.ModelViewSet):
             share.reenable()
         return self._share_response(share)
 
-    @schema(request=None, responses={200: ShareSerializer, 404: ErrorSerializer})
+    @schema(request=None, responses={200: ShareSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def rotate(self, request: Request, pk: str | None = None) -> Response:
         """Give the share a new link; the old one and every access made with it stop at once."""
@@ -141,7 +151,7 @@ class ShareViewSet(viewsets.ModelViewSet):
         share.save(update_fields=["key"])
         return self._share_response(share)
 
-    @schema(request=None, responses={200: ShareSerializer, 404: ErrorSerializer})
+    @schema(request=None, responses={200: ShareSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def unlock(self, request: Request, pk: str | None = None) -> Response:
         """End the lock that too many wrong passwords put on the share (``locked_until``): its
@@ -152,7 +162,7 @@ class ShareViewSet(viewsets.ModelViewSet):
 
     @schema(
         request=InviteSerializer,
-        responses={200: InviteResultSerializer, 404: ErrorSerializer},
+        responses={200: InviteResultSerializer, **_BODY_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def invite(self, request: Request, pk: str | None = None) -> Response:

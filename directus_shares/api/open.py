@@ -11,9 +11,8 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,17 +21,19 @@ from rest_framework.views import APIView
 from .. import access, disclosure, files, outages, passwords, visits
 from ..access_log import record_access
 from ..conf import get_config
+from ..logs import log_refusal
 from ..models import AccessReason, Share
 from . import errors, tokens
 from .representation import SharedObjectSerializer, represent_object
-from .schema import ErrorSerializer, binary, schema
+from .schema import binary, error_responses, schema
 
 RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
-_REFUSALS = {refusal.status: ErrorSerializer for refusal in access.Refusal}
+# Every open endpoint: its refusals, and 503 while the database or the cache is away.
+_REFUSALS = error_responses(*(refusal.status for refusal in access.Refusal), 503)
 
 
-class ShareOpenView(APIView):
+class ShareOpenView(errors.ErrorShape, APIView):
     """Base of the three: anonymous, unthrottled here, every answer private and uncached.
 
     No authentication class runs, so there is no session and therefore no CSRF check (DRF
@@ -54,20 +55,13 @@ class ShareOpenView(APIView):
         return response
 
     def handle_exception(self, exc: Exception) -> Response:
-        """DRF's own errors (malformed JSON, wrong method, …) in the API's one error shape."""
+        """Every error in the API's one shape (:func:`errors.exception_handler`), and logged
+        without the link's secret; the cache or the database away is a 503."""
         outage = outages.outage_of(self.request, exc)
-        if outage is not None:  # the cache or the database did not answer
+        if outage is not None:
             return errors.unavailable_response(self.request, outage)
-        if isinstance(exc, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
-            return errors.error_response(
-                self.request, errors.REQUEST_TOO_LARGE, errors.REQUEST_TOO_LARGE_DETAIL, 400
-            )
-        if not isinstance(exc, APIException):
-            return super().handle_exception(exc)
-        codes, detail = exc.get_codes(), exc.detail
-        if isinstance(codes, dict | list):  # a validation error: report the first problem
-            codes, detail = _first(codes), _first(detail)
-        return errors.error_response(self.request, str(codes), detail, exc.status_code)
+        response = super().handle_exception(exc)
+        return log_refusal(self.request, response, response.data["code"])
 
     def holds_access_token(self, share: Share) -> bool:
         """Whether the request carries a valid access token for ``share`` (the API's grant)."""
@@ -86,13 +80,6 @@ class ShareOpenView(APIView):
         if share is not None:
             record_access(self.request, share, granted=False, reason=refusal.code)
         return errors.refusal_response(self.request, refusal)
-
-
-def _first(value: Any) -> Any:
-    """The first leaf of a validation error's nested codes or messages."""
-    while isinstance(value, dict | list) and value:
-        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
-    return value
 
 
 # -- info -----------------------------------------------------------------------------------------
@@ -172,13 +159,7 @@ class AccessTokenSerializer(serializers.Serializer):
 @schema(
     summary="Open a share: count one use, get an access token",
     request=ShareAuthRequestSerializer,
-    responses={
-        200: AccessTokenSerializer,
-        400: ErrorSerializer,
-        401: ErrorSerializer,
-        409: ErrorSerializer,
-        **_REFUSALS,
-    },
+    responses={200: AccessTokenSerializer, **_REFUSALS, **error_responses(401, 409, 415, 429)},
     tags=["open a share"],
 )
 class ShareAuthView(ShareOpenView):
@@ -250,7 +231,7 @@ def _password_problem(password: str) -> tuple[str, int]:
     summary="The shared object",
     description="Exactly the fields and linked objects the share page shows, as JSON. Needs "
     "`Authorization: Share <access token>` from `auth`.",
-    responses={200: SharedObjectSerializer, 401: ErrorSerializer, **_REFUSALS},
+    responses={200: SharedObjectSerializer, **_REFUSALS, **error_responses(401)},
     tags=["open a share"],
 )
 class ShareItemView(ShareOpenView):
@@ -282,11 +263,7 @@ class ShareItemView(ShareOpenView):
 @schema(
     summary="Download a file of the shared object",
     description="A file field's link from ``item``; the same access token is required.",
-    responses={
-        (200, "application/octet-stream"): binary(),
-        401: ErrorSerializer,
-        **_REFUSALS,
-    },
+    responses={(200, "*/*"): binary(), **_REFUSALS, **error_responses(401)},
     tags=["open a share"],
 )
 class ShareFileDownloadView(ShareOpenView):
@@ -306,3 +283,13 @@ class ShareFileDownloadView(ShareOpenView):
             return self.token_invalid(request)
         served = files.serve_file(share, visit.rights, instance, reference)
         return served or self.refuse(access.Refusal.UNKNOWN)
+
+
+@schema(exclude=True)
+class ShareOpenNotFoundView(ShareOpenView):
+    """Any other path under a link token (``…/open/<token>/item/2/``): the API's JSON 404,
+    with the share headers and a log line without the token, instead of Django's HTML page."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound

@@ -7,9 +7,12 @@ OpenAPI schema; they do not produce it.
 
 from __future__ import annotations
 
+import math
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 
 from ..disclosure import DisclosedField, DisclosedObject, DisclosedRelation
 
@@ -23,7 +26,36 @@ def represent_object(disclosed: DisclosedObject) -> dict[str, Any]:
 
 
 def represent_field(field: DisclosedField) -> dict[str, Any]:
-    return {"label": field.label, "value": field.text, "kind": field.kind, "url": field.url}
+    """The field's value as data (:func:`json_value`) and, beside it, the text the share page
+    shows (in the request's language)."""
+    return {
+        "label": field.label,
+        "value": json_value(field.value),
+        "text": field.text,
+        "kind": field.kind,
+        "url": field.url,
+    }
+
+
+def json_value(value: Any) -> Any:
+    """``value`` as JSON data, the same in every language: dates and times ISO 8601 (with the
+    offset of an aware time), decimals and durations as DRF renders them, other values that
+    JSON has no type for as text."""
+    if value is None or isinstance(value, bool | int | str | dict | list):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, datetime):
+        return serializers.DateTimeField(format=ISO_8601).to_representation(value)
+    if isinstance(value, date):
+        return serializers.DateField(format=ISO_8601).to_representation(value)
+    if isinstance(value, time):
+        return serializers.TimeField(format=ISO_8601).to_representation(value)
+    if isinstance(value, timedelta):
+        return serializers.DurationField().to_representation(value)
+    if isinstance(value, Decimal):
+        return serializers.DecimalField(None, None).to_representation(value)
+    return str(value)  # a UUID, an IP address, a custom field's value
 
 
 def represent_relation(relation: DisclosedRelation) -> dict[str, Any]:
@@ -47,7 +79,15 @@ class SharedFieldSerializer(serializers.Serializer):
     label = serializers.CharField(  # type: ignore[assignment]
         help_text="The field's name for people, translated."
     )
-    value = serializers.CharField(help_text="The value as the share page shows it; '' if empty.")
+    value = serializers.JSONField(
+        allow_null=True,
+        help_text="The value as data, the same in every language: a choice's stored value, "
+        "true/false, a number, a decimal as DRF renders it (a string by default), a date or "
+        "time in ISO 8601 (with its offset), a JSON field's value, a file's name; null if empty.",
+    )
+    text = serializers.CharField(
+        help_text="The value as the share page shows it, in the request's language; '' if empty."
+    )
     kind = serializers.ChoiceField(
         choices=["text", "multiline", "boolean", "file", "url", "email", "json"]
     )

@@ -20,11 +20,26 @@ def schema(**kwargs: Any) -> Callable[[Decorated], Decorated]:
     return extend_schema(**kwargs)
 
 
+def schema_view(**kwargs: Any) -> Callable[[Decorated], Decorated]:
+    """``drf_spectacular.utils.extend_schema_view(**kwargs)``, or nothing without it."""
+    try:
+        from drf_spectacular.utils import extend_schema_view
+    except ImportError:
+        return lambda view: view
+    return extend_schema_view(**kwargs)
+
+
 class ErrorSerializer(serializers.Serializer):
     """Every refusal and error of the API: a stable code for programs, a message for people."""
 
     code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `expired`.")
     detail = serializers.CharField(help_text="The reason in words, in the active language.")
+    # DRF's metaclass takes declared fields off the class; the stubs see it shadow .errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Only on a validation error (400): every problem, as messages by field name.",
+    )
 
 
 def binary() -> Any:
@@ -34,3 +49,14 @@ def binary() -> Any:
     except ImportError:
         return None
     return OpenApiTypes.BINARY
+
+
+#: What any operation may answer besides its own errors: a request Django refuses – a query or
+#: body over its limits, a host not allowed – (400), an unknown ``?format=`` (404) and an
+#: ``Accept`` header no renderer satisfies (406).
+ANY_REQUEST_ERRORS = (400, 404, 406)
+
+
+def error_responses(*statuses: int) -> dict[int, type[ErrorSerializer]]:
+    """``{status: ErrorSerializer}`` for ``statuses`` and :data:`ANY_REQUEST_ERRORS`."""
+    return dict.fromkeys(sorted({*statuses, *ANY_REQUEST_ERRORS}), ErrorSerializer)

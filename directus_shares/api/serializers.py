@@ -45,7 +45,7 @@ class SharingDeniedError(PermissionDenied):
 
     def __init__(self, refusal: SharingDenied | str) -> None:
         detail = str(refusal.args[0] if isinstance(refusal, SharingDenied) else refusal)
-        super().__init__({"code": self.default_code, "detail": detail})
+        super().__init__(detail, self.default_code)
 
 
 def content_type_label(content_type: ContentType) -> str:

@@ -10,7 +10,13 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .manage import ShareViewSet
-from .open import ShareAuthView, ShareFileDownloadView, ShareInfoView, ShareItemView
+from .open import (
+    ShareAuthView,
+    ShareFileDownloadView,
+    ShareInfoView,
+    ShareItemView,
+    ShareOpenNotFoundView,
+)
 
 app_name = "directus_shares_api"
 
@@ -26,5 +32,6 @@ urlpatterns = [
         ShareFileDownloadView.as_view(),
         name="open-file",
     ),
+    path("shares/open/<str:token>/<path:rest>", ShareOpenNotFoundView.as_view()),
     *router.urls,
 ]
