@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
@@ -512,3 +514,43 @@ def test_a_content_type_with_a_nul_byte_is_a_field_error(sharer, reviewer, label
     listed = api(sharer).get(SHARES, {"content_type": label})
     assert listed.status_code == 400
     assert not Share.objects.exists()
+
+
+UNOPENABLE = {
+    "revoked": (lambda share: share.revoke(), "it was revoked"),
+    "expired": (
+        lambda share: Share.objects.filter(pk=share.pk).update(
+            date_start=timezone.now() - timedelta(days=2),
+            date_end=timezone.now() - timedelta(days=1),
+        ),
+        "it has expired",
+    ),
+    "used-up": (
+        lambda share: Share.objects.filter(pk=share.pk).update(max_uses=1, times_used=1),
+        "it has been used up",
+    ),
+    "grants-nothing": (
+        lambda share: Share.objects.filter(pk=share.pk).update(role=None),
+        "it grants nothing: it has no role and no public role is set",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", UNOPENABLE.values(), ids=UNOPENABLE)
+def test_invite_refuses_a_share_nobody_can_open_with_the_reason(sharer, reviewer, case):
+    make_unopenable, reason = case
+    share = share_of(sharer, reviewer)
+    make_unopenable(share)
+    response = api(sharer).post(detail(share, "invite"), {"recipients": "bob@example.com"}, "json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "not_openable",
+        "detail": f"The link was not sent: nobody can open this share – {reason}.",
+    }
+    assert not mail.outbox
+
+
+def test_invite_sends_a_share_that_is_not_open_yet(sharer, reviewer):
+    share = share_of(sharer, reviewer, date_start=timezone.now() + timedelta(days=1))
+    response = api(sharer).post(detail(share, "invite"), {"recipients": "bob@example.com"}, "json")
+    assert response.status_code == 200 and len(mail.outbox) == 1

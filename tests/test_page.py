@@ -19,6 +19,7 @@ from tests.factories import (
     RoleFactory,
     ShareFactory,
     UserFactory,
+    rule,
 )
 from tests.testapp.models import Code, Gadget, Label, Owner, Part
 
@@ -142,6 +143,17 @@ def test_a_role_that_may_not_view_the_model_grants_nothing(visitor):
     assert_refused(
         visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role"
     )
+
+
+def test_an_object_outside_the_roles_rows_says_so_not_that_the_share_has_no_role(visitor):
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    rule(role, Gadget, read_filter={"name__startswith": "A"})
+    share = ShareFactory(content_object=GadgetFactory(name="Beta"), role=role)
+    for response in (visitor.get(share.get_absolute_url()), open_share(visitor, share)):
+        assert_refused(response, Refusal.OBJECT_NOT_GRANTED, text="may not see what it points to")
+        content = response.content.decode()
+        assert "created without a role" not in content and "Beta" not in content
+    assert Refusal.OBJECT_NOT_GRANTED.code == Refusal.GRANTS_NOTHING.code  # API and log agree
 
 
 def test_a_share_without_role_uses_the_public_role(visitor):

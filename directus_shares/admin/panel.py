@@ -109,6 +109,7 @@ class SharesAdminMixin:
             {
                 "share": share,
                 "status": share.status_at(now),
+                "unopenable": sharing.unopenable_reason(share, now),
                 "link": request.build_absolute_uri(share.get_absolute_url()),
                 "urls": {
                     action: self.shares_url(action, obj, share)
@@ -164,6 +165,7 @@ class SharesAdminMixin:
                 form.add_error(None, str(denied))
             else:
                 self._say_created(request, share)
+                warn_if_unopenable(request, share)
                 return self._back(obj)
         return self._form_page(request, obj, form, title=_("New share"))
 
@@ -191,6 +193,7 @@ class SharesAdminMixin:
             form.apply_password(share)
             share.save()
             messages.success(request, format_html(_("The share “{}” was saved."), share))
+            warn_if_unopenable(request, share)
             return self._back(obj)
         return self._form_page(request, obj, form, title=_("Edit share"), share=share)
 
@@ -279,6 +282,9 @@ class SharesAdminMixin:
         obj = self._shared_object(request, object_id)
         share = self._managed_share(request, obj, share_id)
         form = SendLinkForm(request.POST or None)
+        if request.method == "POST" and (refusal := sharing.sending_refusal(share)):
+            messages.error(request, refusal)
+            return self._back(obj)
         if request.method == "POST" and form.is_valid():
             link = request.build_absolute_uri(share.get_absolute_url())
             results = send_share_link(
@@ -304,6 +310,17 @@ class SharesAdminMixin:
             if not failed:
                 return self._back(obj)
         return self._page(request, obj, "share_send", _("Send the link"), share=share, form=form)
+
+
+def warn_if_unopenable(request: HttpRequest, share: Share) -> None:
+    """A warning message when nobody could open ``share`` as saved (:func:`sharing.
+    unopenable_reason`) – the panel's form and the share's own admin page both say it."""
+    reason = sharing.unopenable_reason(share)
+    if reason is not None:
+        messages.warning(
+            request,
+            format_html(_("Nobody can open the share “{}”: {}."), share, reason),
+        )
 
 
 def add_panel_to_all_models(site: Any) -> None:

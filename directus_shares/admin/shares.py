@@ -22,11 +22,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import access
 from ..models import Share, ShareStatus
 from ..qr import qr_code_svg
-from ..sharing import assignable_roles
+from ..sharing import assignable_roles, refusal_reason
+from ..visits import refusal_for_anyone
 from .access_log import ShareAccessInline
 from .forms import ShareForm
+from .panel import warn_if_unopenable
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -94,6 +97,29 @@ def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.Ad
             for share in by_pk.get(obj.pk, []):
                 share.shared_object_html = _object_label(share, obj, url)
                 share.object_deleted = False
+    attach_refusals(shares)
+
+
+def attach_refusals(shares: list[Share]) -> None:
+    """Set ``opening_refusal`` on each share: why a visitor would be refused now, by the
+    visitor's own rule (:func:`.visits.refusal_for_anyone`), with one query per distinct role
+    and creator rather than per share – their rights are the same for every share they have.
+
+    The object itself is not looked at (only whether it was deleted): that the role's row filter
+    leaves one object out is said on the share's own page and in the object's Shares panel.
+    """
+    rights_by_holders: dict[tuple[Any, ...], Any] = {}
+    now = timezone.now()
+    for share in shares:
+        holders = (share.role_id, share.role_removed, share.created_by_id, share.creator_removed)
+        if holders not in rights_by_holders:
+            rights_by_holders[holders] = access.find_share_by_key(share.key)[1]
+        rights = rights_by_holders[holders]
+        if rights is None:  # deleted meanwhile
+            share.opening_refusal = access.Refusal.UNKNOWN
+            continue
+        state = access.ObjectState.GONE if share.object_deleted else access.ObjectState.VISIBLE
+        share.opening_refusal = refusal_for_anyone(share, now, rights=rights, object_state=state)
 
 
 def object_deleted(share: Share) -> bool:
@@ -234,6 +260,7 @@ class ShareAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Share, form: Any, change: bool) -> None:
         form.apply_password(obj)
         super().save_model(request, obj, form, change)
+        warn_if_unopenable(request, obj)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         """Name each share to be deleted, and count its access log rather than list it."""
@@ -309,6 +336,14 @@ class ShareAdmin(admin.ModelAdmin):
             problems.append(_("its creator was deactivated"))
         if share.role_removed:
             problems.append(_("its role was deleted"))
+        else:
+            if not hasattr(share, "opening_refusal"):  # set by ShareChangeList
+                share.opening_refusal = refusal_for_anyone(share)
+            if share.opening_refusal in (
+                access.Refusal.GRANTS_NOTHING,
+                access.Refusal.OBJECT_NOT_GRANTED,
+            ):
+                problems.append(refusal_reason(share, share.opening_refusal))
         return "; ".join(str(problem) for problem in problems)
 
     # -- actions ----------------------------------------------------------------------------------

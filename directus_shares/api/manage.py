@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 
 from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
 from ..models import Share
+from ..sharing import sending_refusal
 from .permissions import ManagesShare, managed_shares
 from .schema import ErrorSerializer, schema
 from .serializers import (
@@ -41,6 +43,17 @@ class SharePagination(PageNumberPagination):
 
 
 _ERRORS = {403: ErrorSerializer, 404: ErrorSerializer}
+
+
+class NotOpenableError(APIException):
+    """409 ``{"code": "not_openable", "detail": …}``: nobody could open the share, so its link
+    is not sent (:func:`..sharing.sending_refusal` says why)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_openable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__({"code": self.default_code, "detail": detail})
 
 
 class ShareViewSet(viewsets.ModelViewSet):
@@ -131,13 +144,16 @@ class ShareViewSet(viewsets.ModelViewSet):
 
     @schema(
         request=InviteSerializer,
-        responses={200: InviteResultSerializer, 404: ErrorSerializer},
+        responses={200: InviteResultSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     @action(detail=True, methods=["post"])
     def invite(self, request: Request, pk: str | None = None) -> Response:
         """E-mail the link to each address (the admin's "Send link"); each reported on its own:
-        ``{"sent": [...], "failed": {address: error}, "invalid": [...]}``."""
+        ``{"sent": [...], "failed": {address: error}, "invalid": [...]}``. 409 ``not_openable``
+        when nobody could open the share (revoked, expired, used up, grants nothing)."""
         share = self.get_object()
+        if refusal := sending_refusal(share):
+            raise NotOpenableError(refusal)
         given = InviteSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         valid, invalid = parse_recipients(given.validated_data["recipients"])
