@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
@@ -422,3 +424,15 @@ def test_a_role_can_be_created_on_the_fly_from_the_share_form(sharer, reviewer):
 
 def test_no_plus_for_users_who_may_not_add_roles(sharer):
     assert 'id="add_id_role"' not in logged_in(sharer).get(shares_url(report())).content.decode()
+
+
+def test_the_panel_the_list_and_the_mail_show_a_time_in_the_admins_one_format(sharer, reviewer):
+    shared = report()
+    end = dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC)
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, date_end=end)
+    shown = "Jan. 15, 2031, 9:30 a.m."  # DATETIME_FORMAT, as the admin shows datetimes
+    assert f"<dd>{shown}</dd>" in logged_in(sharer).get(change_url(shared)).content.decode()
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    assert shown in logged_in(superuser).get("/admin/directus_shares/share/").content.decode()
+    logged_in(sharer).post(shares_url(shared, "send", share), {"recipients": "bob@example.com"})
+    assert f"{shown} (CET)" in mail.outbox[0].body

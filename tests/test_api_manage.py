@@ -554,3 +554,39 @@ def test_invite_sends_a_share_that_is_not_open_yet(sharer, reviewer):
     share = share_of(sharer, reviewer, date_start=timezone.now() + timedelta(days=1))
     response = api(sharer).post(detail(share, "invite"), {"recipients": "bob@example.com"}, "json")
     assert response.status_code == 200 and len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            "2030-10-27T02:30:00",  # Berlin leaves summer time: 02:30 happens twice
+            "2030-10-27T02:30:00 occurs twice in the time zone Europe/Berlin: give the time with "
+            "its UTC offset, e.g. 2030-10-27T02:30:00+02:00.",
+        ),
+        (
+            "2031-03-30T02:30:00",  # Berlin enters summer time: 02:30 never happens
+            "2031-03-30T02:30:00 does not exist in the time zone Europe/Berlin (the clocks skip "
+            "it): give the time with its UTC offset, e.g. 2031-03-30T02:30:00+01:00.",
+        ),
+    ],
+    ids=["twice", "skipped"],
+)
+def test_a_local_time_that_is_not_one_moment_is_refused_asking_for_an_offset(
+    sharer, reviewer, given, message
+):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+    for response in (
+        client.patch(detail(share), {"date_end": given}, format="json"),
+        client.post(SHARES, new_share_data(report(), reviewer, date_end=given), format="json"),
+    ):
+        assert response.status_code == 400
+        assert response.json()["date_end"] == [message]
+    assert Share.objects.count() == 1
+    share.refresh_from_db()
+    assert share.date_end is None
+    with_offset = client.patch(detail(share), {"date_end": f"{given}+01:00"}, format="json")
+    assert with_offset.status_code == 200
+    share.refresh_from_db()
+    assert share.date_end.isoformat() == f"{given[:11]}01:30:00+00:00"
