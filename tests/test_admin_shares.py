@@ -366,6 +366,14 @@ def modules_of(svg: str) -> tuple[bytearray, ...]:
     return tuple(rows)
 
 
+def share_page_data(**fields: object) -> dict[str, object]:
+    """What the share's admin page posts: no window, no limit, no access log rows, and
+    ``fields``."""
+    empty = ["max_uses", "date_start_0", "date_start_1", "date_end_0", "date_end_1"]
+    inline = {"accesses-TOTAL_FORMS": "0", "accesses-INITIAL_FORMS": "0"}
+    return {**dict.fromkeys(empty, ""), **inline, **fields}
+
+
 def test_the_shares_page_sets_and_removes_the_password_and_keeps_the_shares_own_role(superuser):
     share = ShareFactory(name="Edited", password="old")
     visitor = Client()
@@ -374,18 +382,7 @@ def test_the_shares_page_sets_and_removes_the_password_and_keeps_the_shares_own_
     url = f"/admin/directus_shares/share/{share.pk}/change/"
     page = client.get(url).content.decode()
     assert 'name="new_password"' in page and 'name="remove_password"' in page
-    data = {
-        "name": "Edited",
-        "role": share.role_id,
-        "new_password": "new one",
-        "max_uses": "",
-        "date_start_0": "",
-        "date_start_1": "",
-        "date_end_0": "",
-        "date_end_1": "",
-        "accesses-TOTAL_FORMS": "0",
-        "accesses-INITIAL_FORMS": "0",
-    }
+    data = share_page_data(name="Edited", role=share.role_id, new_password="new one")
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     share.refresh_from_db()
@@ -409,17 +406,7 @@ def test_saving_a_share_on_its_page_without_a_role_warns_and_the_page_says_so(su
     share = ShareFactory(name="Unroled")
     client = logged_in(superuser)
     url = f"/admin/directus_shares/share/{share.pk}/change/"
-    data = {
-        "name": "Unroled",
-        "role": "",  # "(public role)", and no public role is set
-        "max_uses": "",
-        "date_start_0": "",
-        "date_start_1": "",
-        "date_end_0": "",
-        "date_end_1": "",
-        "accesses-TOTAL_FORMS": "0",
-        "accesses-INITIAL_FORMS": "0",
-    }
+    data = share_page_data(name="Unroled", role="")  # "(public role)", and none is set
     reason = "it grants nothing: it has no role and no public role is set"
     saved = client.post(url, data, follow=True).content.decode()
     assert f'<li class="warning">Nobody can open the share “Unroled”: {reason}.</li>' in saved
