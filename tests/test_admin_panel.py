@@ -168,6 +168,8 @@ def test_saving_a_share_that_grants_nothing_warns_and_the_panel_says_so(sharer, 
     assert f'<p class="ds-unopenable">Nobody can open it: {reason}.</p>' in content
     assert shares_url(shared, "send", share) not in content  # no "Send link" to offer
     assert_refused_as(share, Refusal.GRANTS_NOTHING)  # what the warning foretold
+    form = client.get(shares_url(shared, "change", share)).content.decode()
+    assert f'<li class="warning">Nobody can open it: {reason}.</li>' in form  # before saving
     edited = client.post(shares_url(shared, "change", share), {**NEW_SHARE, "name": "Bob"},
                          follow=True)  # fmt: skip
     assert "Nobody can open the share “Bob”" in edited.content.decode()

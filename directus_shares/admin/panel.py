@@ -195,7 +195,10 @@ class SharesAdminMixin:
             messages.success(request, format_html(_("The share “{}” was saved."), share))
             warn_if_unopenable(request, share)
             return self._back(obj)
-        return self._form_page(request, obj, form, title=_("Edit share"), share=share)
+        unopenable = sharing.unopenable_reason(share)  # what saving it as it is would mean
+        return self._form_page(
+            request, obj, form, title=_("Edit share"), share=share, unopenable=unopenable
+        )
 
     def _form_page(
         self,
@@ -205,10 +208,20 @@ class SharesAdminMixin:
         *,
         title: str,
         share: Share | None = None,
+        unopenable: str | None = None,
     ) -> TemplateResponse:
         self._offer_new_role(request, form)
         media = self.media + form.media  # type: ignore[attr-defined]
-        return self._page(request, obj, "share_form", title, form=form, media=media, share=share)
+        return self._page(
+            request,
+            obj,
+            "share_form",
+            title,
+            form=form,
+            media=media,
+            share=share,
+            unopenable=unopenable,
+        )
 
     def _page(
         self, request: HttpRequest, obj: Any, template: str, title: str, **context: Any
