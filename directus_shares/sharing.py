@@ -120,7 +120,8 @@ def refusal_reason(share: Share, refusal: Refusal | None) -> str | None:
     if refusal is Refusal.UNAVAILABLE:
         if share.is_revoked:
             return _("it was revoked")
-        if share.creator_removed or (share.created_by_id and not share.created_by.is_active):
+        creator = share.created_by if share.created_by_id else None
+        if share.creator_removed or not getattr(creator, "is_active", True):
             return _("its creator was deleted or deactivated")
         return _("its object was deleted")
     if refusal in (Refusal.GRANTS_NOTHING, Refusal.OBJECT_NOT_GRANTED):

@@ -533,6 +533,7 @@ UNOPENABLE = {
         lambda share: Share.objects.filter(pk=share.pk).update(role=None),
         "it grants nothing: it has no role and no public role is set",
     ),
+    "object-deleted": (lambda share: share.content_object.delete(), "its object was deleted"),
 }
 
 
