@@ -23,8 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import access
+from ..conf import get_config
 from ..models import Share, ShareStatus
 from ..qr import qr_code_svg
+from ..queries import load_shares, share_rights
 from ..sharing import assignable_roles, refusal_reason
 from ..visits import refusal_for_anyone
 from .access_log import ShareAccessInline
@@ -119,24 +121,19 @@ def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.Ad
 
 def attach_refusals(shares: list[Share]) -> None:
     """Set ``opening_refusal`` on each share: why a visitor would be refused now, by the
-    visitor's own rule (:func:`.visits.refusal_for_anyone`), with one query per distinct role
-    and creator rather than per share – their rights are the same for every share they have.
+    visitor's own rule (:func:`.visits.refusal_for_anyone`) with the rights a visit reads
+    (:func:`.queries.load_shares`: a fixed number of queries for the whole page).
 
     The object itself is not looked at (only whether it was deleted): that the role's row filter
     leaves one object out is said on the share's own page and in the object's Shares panel.
     """
-    rights_by_holders: dict[tuple[Any, ...], Any] = {}
+    loaded = load_shares(shares, get_config()["PUBLIC_ROLE"] or None)
     now = timezone.now()
     for share in shares:
-        holders = (share.role_id, share.role_removed, share.created_by_id, share.creator_removed)
-        if holders not in rights_by_holders:
-            rights_by_holders[holders] = access.find_share_by_key(share.key)[1]
-        rights = rights_by_holders[holders]
-        if rights is None:  # deleted meanwhile
-            share.opening_refusal = access.Refusal.UNKNOWN
-            continue
         state = access.ObjectState.GONE if share.object_deleted else access.ObjectState.VISIBLE
-        share.opening_refusal = refusal_for_anyone(share, now, rights=rights, object_state=state)
+        share.opening_refusal = refusal_for_anyone(
+            share, now, rights=share_rights(loaded[share.pk]), object_state=state
+        )
 
 
 def object_deleted(share: Share) -> bool:
@@ -353,7 +350,7 @@ class ShareAdmin(admin.ModelAdmin):
             problems.append(_("its creator was deactivated"))
         if share.role_removed:
             problems.append(_("its role was deleted"))
-        else:
+        elif not share.object_deleted:  # else the visitor's refusal says no more
             if not hasattr(share, "opening_refusal"):  # set by ShareChangeList
                 share.opening_refusal = refusal_for_anyone(share)
             if share.opening_refusal in (
