@@ -38,6 +38,14 @@ class Refusal(enum.Enum):
     EXPIRED = ("expired", 410, _("This share has expired."))
     USED_UP = ("used_up", 410, _("This share has been used up."))
     GRANTS_NOTHING = ("grants_nothing", 403, _("This share does not grant access to anything."))
+    #: The role (and creator) may read the model, but a row filter leaves this object out. Same
+    #: code and status as ``GRANTS_NOTHING`` (the API and the access log do not tell them apart);
+    #: the page says which it is.
+    OBJECT_NOT_GRANTED = (
+        "grants_nothing",
+        403,
+        _("This share does not grant access to what it points to."),
+    )
 
     def __init__(self, code: str, status: int, title: str) -> None:
         self.code = code
@@ -57,8 +65,13 @@ def find_share(token: str) -> tuple[Share, ShareRights] | tuple[None, None]:
     """The share a link token points to and the rights it grants, with one query; ``(None,
     None)`` for a forged, mistyped or rotated-away token."""
     key = tokens.key_from_token(token)
+    return (None, None) if key is None else find_share_by_key(key)
+
+
+def find_share_by_key(key: str) -> tuple[Share, ShareRights] | tuple[None, None]:
+    """:func:`find_share` for a share's link key (what staff are told is read the same way)."""
     public_role = get_config()["PUBLIC_ROLE"] or None  # "" names no group
-    loaded = None if key is None else load_share(key, public_role)
+    loaded = load_share(key, public_role)
     if loaded is None:
         return None, None
     return loaded.share, share_rights(loaded)
@@ -80,16 +93,18 @@ def refusal_for(
     address: Address | None,
     object_state: ObjectState,
     granted: bool = False,
+    any_address: bool = False,
 ) -> Refusal | None:
     """Why ``share`` does not open for a visitor from ``address`` at ``now``, or ``None`` when it
     opens.
 
     ``granted`` says the visitor already holds a valid grant: their use was counted, so a share
     that has since been used up by others still opens for them until the grant ends.
+    ``any_address`` decides for a visitor from a network the share allows (what staff are told).
     """
     if share is None:
         return Refusal.UNKNOWN
-    if not address_allowed(address, rights.allowed_networks):
+    if not any_address and not address_allowed(address, rights.allowed_networks):
         return Refusal.FORBIDDEN_NETWORK  # before anything else: such visitors learn nothing
     status = share.status_at(now)
     if (
@@ -103,8 +118,10 @@ def refusal_for(
     if status is not ShareStatus.ACTIVE:
         return _REFUSAL_FOR_STATUS[status]
     model = share.shared_model
-    if model is None or not rights.can_view_model(model) or object_state is ObjectState.HIDDEN:
+    if model is None or not rights.can_view_model(model):
         return Refusal.GRANTS_NOTHING
+    if object_state is ObjectState.HIDDEN:
+        return Refusal.OBJECT_NOT_GRANTED
     return None
 
 

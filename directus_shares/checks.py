@@ -10,10 +10,11 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import get_hasher
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import get_password_validators
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import DatabaseError, connections, models, router
 from django.urls import NoReverseMatch, reverse
 
 from . import conf
@@ -274,3 +275,34 @@ def check_urls_included(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         ]
     return []
+
+
+@register(Tags.database)
+def check_public_role_exists(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """``PUBLIC_ROLE`` names a group that exists: else every share saved with "(public role)"
+    grants nothing. A database check: it runs when checks are given the database (``manage.py
+    check --database default``, ``migrate``), and says nothing before the auth tables exist."""
+    raw = conf.user_settings()
+    name = raw.get("PUBLIC_ROLE") if isinstance(raw, dict) else None
+    alias = router.db_for_read(Group)
+    if not isinstance(name, str) or not name or alias not in (databases or ()):
+        return []
+    try:
+        if Group._meta.db_table not in connections[alias].introspection.table_names():
+            return []
+        exists = Group.objects.using(alias).filter(name=name).exists()
+    except DatabaseError:  # not reachable: other checks and commands say so
+        return []
+    if exists:
+        return []
+    return [
+        Warning(
+            f"{conf.SETTING_NAME}['PUBLIC_ROLE'] names the group {name!r}, which does not "
+            "exist: every share without a role of its own grants nothing.",
+            hint=f"Create the group {name!r} and give it the rights shares should have, or set "
+            "PUBLIC_ROLE to None.",
+            id="directus_shares.W030",
+        )
+    ]

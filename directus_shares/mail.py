@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
@@ -55,7 +56,7 @@ def send_share_link(
     subject = render_to_string("directus_shares/email/share_link_subject.txt", context)
     text = render_to_string("directus_shares/email/share_link.txt", context)
     html = render_to_string("directus_shares/email/share_link.html", context)
-    reply_to = [sender.email] if getattr(sender, "email", "") else []
+    reply_to = [_named_address(sender)] if getattr(sender, "email", "") else []
     results: dict[str, str | None] = {}
     for address in recipients:
         email = EmailMultiAlternatives(
@@ -115,3 +116,10 @@ def send_lock_notice(share: Share, until: datetime) -> bool:
         logger.warning("Telling the creator of share %s it is locked failed: %s", share.pk, error)
         return False
     return True
+
+
+def _named_address(user: Any) -> str:
+    """``user``'s address with their full name, when they have one ("Ada Lovelace <a@x.org>")."""
+    get_full_name = getattr(user, "get_full_name", None)
+    name = (get_full_name() if callable(get_full_name) else "") or ""
+    return formataddr((name.strip(), user.email)) if name.strip() else user.email

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -21,11 +22,13 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from .access import Refusal
 from .conf import get_config, password_validators
 from .fields import is_shareable_model
 from .models import RoleSettings, Share, ShareQuerySet
 from .queries import holders_of_user
 from .rights import Action, Holder, union_access
+from .visits import refusal_for_anyone
 
 #: The fields of a share its creator chooses besides the object, the role and the password.
 SHARE_OPTIONS = frozenset({"name", "date_start", "date_end", "max_uses"})
@@ -136,6 +139,71 @@ def create_share(
     with transaction.atomic():
         share.save()
     return share
+
+
+def unopenable_reason(share: Share, now: datetime | None = None) -> str | None:
+    """Why no recipient could open ``share``'s link at ``now`` – revoked, expired, used up,
+    its object or creator gone, or it grants nothing – in words for the people who manage it;
+    ``None`` when it opens (or will once its window starts). Decided by the rule that refuses
+    the visitor (:func:`.visits.refusal_for_anyone`), never by a second one."""
+    return refusal_reason(share, refusal_for_anyone(share, now))
+
+
+def refusal_reason(share: Share, refusal: Refusal | None) -> str | None:
+    """``refusal`` (from :func:`.visits.refusal_for_anyone`) in words for staff; ``None`` for
+    none, or for "not open yet" (a share may well be sent before its window starts)."""
+    if refusal is None or refusal is Refusal.NOT_YET_OPEN:
+        return None
+    if refusal is Refusal.UNAVAILABLE:
+        if share.is_revoked:
+            return _("it was revoked")
+        creator = share.created_by if share.created_by_id else None
+        if share.creator_removed or not getattr(creator, "is_active", True):
+            return _("its creator was deleted or deactivated")
+        return _("its object was deleted")
+    if refusal in (Refusal.GRANTS_NOTHING, Refusal.OBJECT_NOT_GRANTED):
+        return _grants_nothing_reason(share, refusal)
+    return {
+        Refusal.EXPIRED: _("it has expired"),
+        Refusal.USED_UP: _("it has been used up"),
+        Refusal.UNKNOWN: _("it no longer exists or has a new link"),
+    }.get(refusal, str(refusal.title))
+
+
+def _grants_nothing_reason(share: Share, refusal: Refusal) -> str:
+    model = share.shared_model
+    if share.role_removed:
+        return _("its role was deleted")
+    if share.role_id is None:
+        public_role = get_config()["PUBLIC_ROLE"]
+        if not public_role:
+            return _("it grants nothing: it has no role and no public role is set")
+        if not Group.objects.filter(name=public_role).exists():
+            return _(
+                "it grants nothing: it has no role and the public role “%(role)s” does not exist"
+            ) % {"role": public_role}
+        role = public_role
+    else:
+        assert share.role is not None  # a role is set and was not deleted (role_removed)
+        role = share.role.name
+    if refusal is Refusal.OBJECT_NOT_GRANTED and model is not None:
+        return _(
+            "it grants nothing: its role “%(role)s” (within what its creator may see and share) "
+            "may not see this %(model)s"
+        ) % {"role": role, "model": model._meta.verbose_name}
+    return _(
+        "it grants nothing: its role “%(role)s” (within what its creator may see) may not see "
+        "%(models)s"
+    ) % {"role": role, "models": model._meta.verbose_name_plural if model else "?"}
+
+
+def sending_refusal(share: Share) -> str | None:
+    """Why ``share``'s link may not be sent (the admin's "Send link" and the API's invite):
+    nobody could open it. ``None`` when it may be sent."""
+    reason = unopenable_reason(share)
+    if reason is None:
+        return None
+    return _("The link was not sent: nobody can open this share – %(reason)s.") % {"reason": reason}
 
 
 def create_role(user: Any, name: str) -> Group:

@@ -68,6 +68,34 @@ class Visit:
         return None, shared_object_state(self.share, self.rights)
 
 
+def refusal_for_anyone(
+    share: Share,
+    now: datetime | None = None,
+    *,
+    rights: ShareRights | None = None,
+    object_state: access.ObjectState | None = None,
+) -> access.Refusal | None:
+    """Why ``share`` would not open for a first visitor from a network it allows at ``now``,
+    or ``None`` – the visitor's own decision (:func:`access.refusal_for`), with the share and
+    its rights read afresh unless given (``rights`` from :func:`access.find_share_by_key`),
+    and the object's state looked up unless given."""
+    if rights is None:
+        found, rights = access.find_share_by_key(share.key)
+        if found is None or rights is None:
+            return access.Refusal.UNKNOWN  # deleted or given a new link meanwhile
+        share = found
+    if object_state is None:
+        object_state = shared_object_state(share, rights)
+    return access.refusal_for(
+        share,
+        now=now or timezone.now(),
+        rights=rights,
+        address=None,
+        object_state=object_state,
+        any_address=True,
+    )
+
+
 def begin(request: HttpRequest, token: str) -> Visit | None:
     """The visit of the share ``token`` points to; ``None`` when the token is not a share's."""
     now = timezone.now()

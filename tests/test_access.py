@@ -88,7 +88,7 @@ def test_refusal_order():
     assert access.refusal_for(share, **kwargs, granted=True) is access.Refusal.GRANTS_NOTHING
     assert access.refusal_for(share, **{**kwargs, "rights": can_view}, granted=True) is None
     hidden = {**kwargs, "rights": can_view, "object_state": access.ObjectState.HIDDEN}
-    assert access.refusal_for(share, **hidden, granted=True) is access.Refusal.GRANTS_NOTHING
+    assert access.refusal_for(share, **hidden, granted=True) is access.Refusal.OBJECT_NOT_GRANTED
 
 
 WINDOW_EDGES = [None, "past", "now", "future"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
@@ -141,6 +143,57 @@ def test_a_new_share_with_password_and_limits_is_created_for_the_object(sharer, 
     content = response.content.decode()
     assert "was created" in content and share.get_absolute_url() in content
     assert "s3cret orchard" not in content
+
+
+NEW_SHARE = {
+    "name": "For Bob",
+    "role": "",  # the default: "(public role)"
+    "date_start_0": "",
+    "date_start_1": "",
+    "date_end_0": "",
+    "date_end_1": "",
+}
+
+
+@override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "Public"})  # the quickstart's, no such group
+def test_saving_a_share_that_grants_nothing_warns_and_the_panel_says_so(sharer, reviewer):
+    shared = report()
+    client = logged_in(sharer)
+    response = client.post(shares_url(shared), NEW_SHARE, follow=True)
+    share = Share.objects.get(name="For Bob")
+    reason = "it grants nothing: it has no role and the public role “Public” does not exist"
+    content = response.content.decode()
+    assert "was created" in content
+    assert f'<li class="warning">Nobody can open the share “For Bob”: {reason}.</li>' in content
+    assert f'<p class="ds-unopenable">Nobody can open it: {reason}.</p>' in content
+    assert shares_url(shared, "send", share) not in content  # no "Send link" to offer
+    assert_refused_as(share, Refusal.GRANTS_NOTHING)  # what the warning foretold
+    form = client.get(shares_url(shared, "change", share)).content.decode()
+    assert f'<li class="warning">Nobody can open it: {reason}.</li>' in form  # before saving
+    edited = client.post(shares_url(shared, "change", share), {**NEW_SHARE, "name": "Bob"},
+                         follow=True)  # fmt: skip
+    assert "Nobody can open the share “Bob”" in edited.content.decode()
+    fixed = client.post(
+        shares_url(shared, "change", share), {**NEW_SHARE, "role": reviewer.pk}, follow=True
+    )
+    assert "Nobody can open" not in fixed.content.decode()
+
+
+def assert_refused_as(share: Share, refusal: Refusal) -> None:
+    response = Client().get(share.get_absolute_url())
+    assert response.status_code == refusal.status and str(refusal.title) in response.text
+
+
+def test_an_object_outside_the_roles_rows_is_warned_about(sharer, reviewer):
+    rule(reviewer, Report, read_filter={"status": "done"})
+    shared = report(status="draft")
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, name="Draft")
+    content = logged_in(sharer).get(change_url(shared)).content.decode()
+    assert (
+        "Nobody can open it: it grants nothing: its role “Reviewer” (within what its creator may "
+        "see and share) may not see this report." in content
+    )
+    assert_refused_as(share, Refusal.OBJECT_NOT_GRANTED)
 
 
 def test_a_role_the_user_may_not_assign_is_refused_next_to_the_field(sharer):
@@ -292,6 +345,31 @@ def test_a_failing_address_is_reported_not_swallowed(sharer, reviewer):
     assert [m.to for m in mail.outbox] == [["ok@example.com"]]
 
 
+@pytest.mark.parametrize(
+    "make_unopenable",
+    [
+        lambda share: share.revoke(),
+        lambda share: Share.objects.filter(pk=share.pk).update(max_uses=1, times_used=1),
+        lambda share: Share.objects.filter(pk=share.pk).update(role=None),
+    ],
+    ids=["revoked", "used-up", "grants-nothing"],
+)
+def test_send_link_refuses_a_share_nobody_can_open_and_sends_nothing(
+    sharer, reviewer, make_unopenable
+):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    make_unopenable(share)
+    response = logged_in(sharer).post(
+        shares_url(shared, "send", share), {"recipients": "bob@example.com"}, follow=True
+    )
+    assert response.status_code == 200
+    assert '<li class="error">The link was not sent: nobody can open this share – ' in (
+        response.content.decode()
+    )
+    assert mail.outbox == []
+
+
 def test_the_panel_composes_with_another_admins_change_form():
     gadget = GadgetFactory(name="Widget")
     role = RoleFactory(view=[type(gadget)])
@@ -415,3 +493,15 @@ def test_a_weak_password_is_refused_with_the_validators_messages(sharer, reviewe
     assert not Share.objects.get(pk=share.pk).has_password
     help_text = logged_in(sharer).get(url).content.decode()  # said before anyone types
     assert "Your password must contain at least 8 characters." in help_text
+
+
+def test_the_panel_the_list_and_the_mail_show_a_time_in_the_admins_one_format(sharer, reviewer):
+    shared = report()
+    end = dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC)
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, date_end=end)
+    shown = "Jan. 15, 2031, 9:30 a.m."  # DATETIME_FORMAT, as the admin shows datetimes
+    assert f"<dd>{shown}</dd>" in logged_in(sharer).get(change_url(shared)).content.decode()
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    assert shown in logged_in(superuser).get("/admin/directus_shares/share/").content.decode()
+    logged_in(sharer).post(shares_url(shared, "send", share), {"recipients": "bob@example.com"})
+    assert f"{shown} (CET)" in mail.outbox[0].body

@@ -24,7 +24,7 @@ from tests.factories import (
     ShareFactory,
     UserFactory,
 )
-from tests.testapp.models import Gadget
+from tests.testapp.models import Gadget, Owner
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +110,29 @@ def test_every_filter_value_renders(superuser):
     assert listed(client, content_type__id__exact=share.content_type_id) == [share.name]
     assert listed(client, role__id__exact=share.role_id) == [share.name]
     assert listed(client, created_by__id__exact=share.created_by_id) == [share.name]
+
+
+def test_needs_attention_names_a_share_that_grants_nothing_as_the_visitor_is_refused(superuser):
+    nothing = ShareFactory(name="No role", role=None)
+    wrong_model = ShareFactory(name="Wrong model", role=RoleFactory(name="Owners", view=[Owner]))
+    fine = ShareFactory(name="Fine")
+    rows = attention_by_name(logged_in(superuser))
+    assert rows["No role"] == "it grants nothing: it has no role and no public role is set"
+    assert rows["Wrong model"] == (
+        "it grants nothing: its role “Owners” (within what its creator may see) may not see gadgets"
+    )
+    assert rows["Fine"] == ""
+    for share in (nothing, wrong_model):
+        response = Client().get(share.get_absolute_url())
+        assert response.status_code == 403 and "does not grant access" in response.text
+    assert Client().get(fine.get_absolute_url()).status_code == 200
+
+
+def attention_by_name(client: Client) -> dict[str, str]:
+    """The changelist's "needs attention" text for each share, by name."""
+    response = client.get(CHANGELIST)
+    cl = response.context["cl"]
+    return {str(share): cl.model_admin.attention(share) for share in cl.result_list}
 
 
 def test_searching_by_name(superuser):
@@ -343,6 +366,14 @@ def modules_of(svg: str) -> tuple[bytearray, ...]:
     return tuple(rows)
 
 
+def share_page_data(**fields: object) -> dict[str, object]:
+    """What the share's admin page posts: no window, no limit, no access log rows, and
+    ``fields``."""
+    empty = ["max_uses", "date_start_0", "date_start_1", "date_end_0", "date_end_1"]
+    inline = {"accesses-TOTAL_FORMS": "0", "accesses-INITIAL_FORMS": "0"}
+    return {**dict.fromkeys(empty, ""), **inline, **fields}
+
+
 def test_the_shares_page_sets_and_removes_the_password_and_keeps_the_shares_own_role(superuser):
     share = ShareFactory(name="Edited", password="old")
     visitor = Client()
@@ -351,18 +382,7 @@ def test_the_shares_page_sets_and_removes_the_password_and_keeps_the_shares_own_
     url = f"/admin/directus_shares/share/{share.pk}/change/"
     page = client.get(url).content.decode()
     assert 'name="new_password"' in page and 'name="remove_password"' in page
-    data = {
-        "name": "Edited",
-        "role": share.role_id,
-        "new_password": "a new orchard",
-        "max_uses": "",
-        "date_start_0": "",
-        "date_start_1": "",
-        "date_end_0": "",
-        "date_end_1": "",
-        "accesses-TOTAL_FORMS": "0",
-        "accesses-INITIAL_FORMS": "0",
-    }
+    data = share_page_data(name="Edited", role=share.role_id, new_password="a new orchard")
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     share.refresh_from_db()
@@ -472,3 +492,16 @@ def test_the_list_and_the_share_page_still_open_when_the_cache_does_not_answer(
     assert client.get(CHANGELIST).status_code == 200
     assert client.get(f"{CHANGELIST}{share.pk}/change/").status_code == 200
     assert "share locks cannot be shown" in caplog.text
+
+
+def test_saving_a_share_on_its_page_without_a_role_warns_and_the_page_says_so(superuser):
+    share = ShareFactory(name="Unroled")
+    client = logged_in(superuser)
+    url = f"/admin/directus_shares/share/{share.pk}/change/"
+    data = share_page_data(name="Unroled", role="")  # "(public role)", and none is set
+    reason = "it grants nothing: it has no role and no public role is set"
+    saved = client.post(url, data, follow=True).content.decode()
+    assert f'<li class="warning">Nobody can open the share “Unroled”: {reason}.</li>' in saved
+    page = client.get(url).content.decode()
+    assert f"This link no longer opens: {reason}." in page
+    assert Client().get(share.get_absolute_url()).status_code == 403

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -593,3 +593,80 @@ def test_the_password_validators_are_the_projects_to_choose(sharer, reviewer):
     response = api(sharer).post(SHARES, new_share_data(report(), reviewer, password="demo"))
     assert response.status_code == 201
     assert Share.objects.get().check_password("demo")
+
+
+UNOPENABLE = {
+    "revoked": (lambda share: share.revoke(), "it was revoked"),
+    "expired": (
+        lambda share: Share.objects.filter(pk=share.pk).update(
+            date_start=timezone.now() - timedelta(days=2),
+            date_end=timezone.now() - timedelta(days=1),
+        ),
+        "it has expired",
+    ),
+    "used-up": (
+        lambda share: Share.objects.filter(pk=share.pk).update(max_uses=1, times_used=1),
+        "it has been used up",
+    ),
+    "grants-nothing": (
+        lambda share: Share.objects.filter(pk=share.pk).update(role=None),
+        "it grants nothing: it has no role and no public role is set",
+    ),
+    "object-deleted": (lambda share: share.content_object.delete(), "its object was deleted"),
+}
+
+
+@pytest.mark.parametrize("case", UNOPENABLE.values(), ids=UNOPENABLE)
+def test_invite_refuses_a_share_nobody_can_open_with_the_reason(sharer, reviewer, case):
+    make_unopenable, reason = case
+    share = share_of(sharer, reviewer)
+    make_unopenable(share)
+    response = api(sharer).post(detail(share, "invite"), {"recipients": "bob@example.com"}, "json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "not_openable",
+        "detail": f"The link was not sent: nobody can open this share – {reason}.",
+    }
+    assert not mail.outbox
+
+
+def test_invite_sends_a_share_that_is_not_open_yet(sharer, reviewer):
+    share = share_of(sharer, reviewer, date_start=timezone.now() + timedelta(days=1))
+    response = api(sharer).post(detail(share, "invite"), {"recipients": "bob@example.com"}, "json")
+    assert response.status_code == 200 and len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            "2030-10-27T02:30:00",  # Berlin leaves summer time: 02:30 happens twice
+            "2030-10-27T02:30:00 occurs twice in the time zone Europe/Berlin: give the time with "
+            "its UTC offset, e.g. 2030-10-27T02:30:00+02:00.",
+        ),
+        (
+            "2031-03-30T02:30:00",  # Berlin enters summer time: 02:30 never happens
+            "2031-03-30T02:30:00 does not exist in the time zone Europe/Berlin (the clocks skip "
+            "it): give the time with its UTC offset, e.g. 2031-03-30T02:30:00+01:00.",
+        ),
+    ],
+    ids=["twice", "skipped"],
+)
+def test_a_local_time_that_is_not_one_moment_is_refused_asking_for_an_offset(
+    sharer, reviewer, given, message
+):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+    for response in (
+        client.patch(detail(share), {"date_end": given}, format="json"),
+        client.post(SHARES, new_share_data(report(), reviewer, date_end=given), format="json"),
+    ):
+        assert response.status_code == 400
+        assert response.json()["date_end"] == [message]
+    assert Share.objects.count() == 1
+    share.refresh_from_db()
+    assert share.date_end is None
+    with_offset = client.patch(detail(share), {"date_end": f"{given}+01:00"}, format="json")
+    assert with_offset.status_code == 200
+    share.refresh_from_db()
+    assert share.date_end.isoformat() == f"{given[:11]}01:30:00+00:00"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.checks import Error, Warning
 from django.core.checks.registry import registry
 from django.test import override_settings
@@ -302,3 +303,28 @@ def test_a_user_model_without_permissions_is_an_error(monkeypatch):
             id="directus_shares.E030",
         )
     ]
+
+
+@pytest.mark.django_db
+def test_a_public_role_naming_no_group_warns_when_the_database_is_checked():
+    def messages() -> list:
+        return [
+            m
+            for m in registry.run_checks(tags=["database"], databases=["default"])
+            if m.id and m.id.startswith("directus_shares.")
+        ]
+
+    with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "Public"}):
+        assert messages() == [
+            Warning(
+                "DIRECTUS_SHARES['PUBLIC_ROLE'] names the group 'Public', which does not exist: "
+                "every share without a role of its own grants nothing.",
+                hint="Create the group 'Public' and give it the rights shares should have, or "
+                "set PUBLIC_ROLE to None.",
+                id="directus_shares.W030",
+            )
+        ]
+        assert app_messages() == []  # no database given: nothing asked
+        Group.objects.create(name="Public")
+        assert messages() == []
+    assert messages() == []  # no public role at all

@@ -38,8 +38,10 @@ def refusal_of(response) -> str:
     page (its status and the refusal's message in its text)."""
     if response["Content-Type"] == "application/json":
         body = response.json()
-        refusal = next(r for r in Refusal if r.code == body["code"])
-        assert body["detail"] == str(refusal.title)
+        # One code may have several refusals (grants_nothing: no rights, or not this object).
+        refusal = next(
+            r for r in Refusal if r.code == body["code"] and str(r.title) == body["detail"]
+        )
         return refusal.code
     page = response.content.decode()
     return next(

@@ -75,6 +75,8 @@ def test_a_visitor_from_outside_the_roles_networks_is_refused_before_anything_el
         assert response.status_code == Refusal.FORBIDDEN_NETWORK.status == 403
         content = response.content.decode()
         assert "cannot be opened from your network" in content
+        assert "only from the networks its owner allowed" in content
+        assert "switched off" not in content and "removed" not in content
         assert "Inside only" not in content and share.name not in content
         assert "password" not in content.lower()
     share.refresh_from_db()

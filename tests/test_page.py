@@ -19,6 +19,7 @@ from tests.factories import (
     RoleFactory,
     ShareFactory,
     UserFactory,
+    rule,
 )
 from tests.testapp.models import Code, Gadget, Label, Owner, Part
 
@@ -106,6 +107,20 @@ def test_not_yet_open_tells_when_it_opens_in_the_site_time_zone(visitor):
     assert share.times_used == 0
 
 
+def test_a_time_that_occurs_twice_is_shown_with_its_utc_offset_not_an_empty_zone(visitor):
+    # Berlin leaves summer time on 2030-10-27: 02:30 local happens twice.
+    first, second = (dt.datetime(2030, 10, 27, h, 30, tzinfo=dt.UTC) for h in (0, 1))
+    not_yet = ShareFactory(date_start=first)
+    assert_refused(
+        visitor.get(not_yet.get_absolute_url()),
+        Refusal.NOT_YET_OPEN,
+        text="It opens on Oct. 27, 2030, 2:30 a.m. (UTC+02:00)",
+    )
+    landing = visitor.get(ShareFactory(date_end=second).get_absolute_url()).content.decode()
+    assert "Available until Oct. 27, 2030, 2:30 a.m. (UTC+01:00)" in landing
+    assert "()" not in landing
+
+
 def test_expired_tells_when_it_ended(visitor):
     end = timezone.now() - timedelta(minutes=1)
     share = ShareFactory(date_start=end - timedelta(days=1), date_end=end)
@@ -142,6 +157,17 @@ def test_a_role_that_may_not_view_the_model_grants_nothing(visitor):
     assert_refused(
         visitor.get(share.get_absolute_url()), Refusal.GRANTS_NOTHING, text="choose a role"
     )
+
+
+def test_an_object_outside_the_roles_rows_says_so_not_that_the_share_has_no_role(visitor):
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    rule(role, Gadget, read_filter={"name__startswith": "A"})
+    share = ShareFactory(content_object=GadgetFactory(name="Beta"), role=role)
+    for response in (visitor.get(share.get_absolute_url()), open_share(visitor, share)):
+        assert_refused(response, Refusal.OBJECT_NOT_GRANTED, text="may not see what it points to")
+        content = response.content.decode()
+        assert "created without a role" not in content and "Beta" not in content
+    assert Refusal.OBJECT_NOT_GRANTED.code == Refusal.GRANTS_NOTHING.code  # API and log agree
 
 
 def test_a_share_without_role_uses_the_public_role(visitor):

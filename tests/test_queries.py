@@ -7,13 +7,21 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from directus_shares import access
 from directus_shares.models import RoleSettings, Share
-from directus_shares.queries import LoadedShare, load_share, load_with_orm, share_statement
+from directus_shares.queries import (
+    LoadedShare,
+    load_share,
+    load_shares,
+    load_with_orm,
+    share_statement,
+)
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
 from tests.testapp.models import Code, Gadget, Label, Owner
 
@@ -164,3 +172,39 @@ def test_the_statement_is_short_enough_for_psycopg_to_keep_parsed(public_role):
     sql, parameters = share_statement("default", "k" * 22, public_role)
     assert len(sql.encode()) <= PSYCOPG_KEPT_STATEMENT_BYTES
     assert parameters == [public_role, "k" * 22]  # the key once: the share row is read once
+
+
+def test_a_page_of_shares_loads_the_same_rights_as_each_share_alone():
+    """``load_shares`` (the admin's list) reads what the visitor's statement reads, share by
+    share – own and group permissions, rules, guardian grants on some objects and on the shared
+    one, the public role, a deleted role, networks, creator states."""
+    creator = UserFactory()
+    creator.user_permissions.add(Permission.objects.get(codename="view_code"))
+    team = RoleFactory(view=[Gadget, Label])
+    rule(team, Gadget, fields=["name", "labels"], read_filter={"in_stock": True})
+    creator.groups.add(team)
+    shared = GadgetFactory()
+    assign_perm("share_gadget", creator, shared)
+    assign_perm("view_gadget", team, shared)
+    public = RoleFactory(name="Public", view=[Gadget])
+    RoleSettings.objects.create(role=public, allowed_networks="10.0.0.0/8")
+    shares = [
+        ShareFactory(
+            content_object=shared,
+            role=RoleFactory(view=[Gadget]),
+            created_by=creator,
+            creator_in_role=False,
+            creator_may_share=False,
+        ),  # fmt: skip
+        ShareFactory(content_object=shared, role=None, created_by=creator),
+        ShareFactory(role=None, role_removed=True),
+        ShareFactory(created_by=UserFactory(is_active=False)),
+        ShareFactory(created_by=UserFactory(is_superuser=True)),
+        ShareFactory(created_by=None),
+    ]
+    page = list(Share.objects.select_related("created_by").order_by("pk"))
+    with CaptureQueriesContext(connection) as captured:
+        loaded = load_shares(page, "Public")
+    for share in shares:
+        assert comparable(loaded[share.pk]) == comparable(load_share(share.key, "Public")), share
+    assert len(captured) <= 10  # a fixed number, whatever the page holds

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 import directus_shares
 from example_project.reports.models import Person, Report
-from tests.factories import ShareFactory, UserFactory
+from tests.factories import RoleFactory, ShareFactory, UserFactory
 
 LOCALE_DIR = Path(directus_shares.__file__).parent / "locale"
 CATALOGS = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
@@ -66,7 +66,7 @@ def test_a_german_site_refuses_an_expired_share_in_german():
 def test_the_shares_panel_speaks_german_in_a_german_admin():
     author = Person.objects.create(name="Ada")
     report = Report.objects.create(title="Zahlen", summary="s", status="done", author=author)
-    ShareFactory(content_object=report, name="Für den Vorstand")
+    ShareFactory(content_object=report, name="Für den Vorstand", role=RoleFactory(view=[Report]))
     client = Client()
     client.force_login(UserFactory(is_superuser=True))
 
@@ -81,6 +81,23 @@ def test_the_shares_panel_speaks_german_in_a_german_admin():
         assert german in page
     assert "New share" not in page
     assert "Sichern" in page  # the admin's own German, next to the panel
+
+
+@pytest.mark.django_db
+def test_the_panel_says_in_german_why_nobody_can_open_a_share():
+    author = Person.objects.create(name="Ada")
+    report = Report.objects.create(title="Zahlen", summary="s", status="done", author=author)
+    ShareFactory(content_object=report, name="Ohne Rolle", role=None)
+    client = Client()
+    client.force_login(UserFactory(is_superuser=True))
+
+    with translation.override("de"):
+        page = client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
+
+    assert (
+        "Niemand kann sie öffnen: sie gewährt nichts: sie hat keine Rolle, und keine öffentliche "
+        "Rolle ist eingestellt." in page
+    )
 
 
 # -- the catalogs -----------------------------------------------------------------------------

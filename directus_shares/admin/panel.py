@@ -117,6 +117,7 @@ class SharesAdminMixin(_MixedInto):
                 "share": share,
                 "status": share.status_at(now),
                 "lock": locks.get(share.pk),
+                "unopenable": sharing.unopenable_reason(share, now),
                 "link": request.build_absolute_uri(share.get_absolute_url()),
                 "urls": {
                     action: self.shares_url(action, obj, share)
@@ -172,6 +173,7 @@ class SharesAdminMixin(_MixedInto):
                 form.add_error(None, str(denied))
             else:
                 self._say_created(request, share)
+                warn_if_unopenable(request, share)
                 return self._back(obj)
         return self._form_page(request, obj, form, title=_("New share"))
 
@@ -199,8 +201,12 @@ class SharesAdminMixin(_MixedInto):
             form.apply_password(share)
             share.save()
             messages.success(request, format_html(_("The share “{}” was saved."), share))
+            warn_if_unopenable(request, share)
             return self._back(obj)
-        return self._form_page(request, obj, form, title=_("Edit share"), share=share)
+        unopenable = sharing.unopenable_reason(share)  # what saving it as it is would mean
+        return self._form_page(
+            request, obj, form, title=_("Edit share"), share=share, unopenable=unopenable
+        )
 
     def _form_page(
         self,
@@ -210,10 +216,20 @@ class SharesAdminMixin(_MixedInto):
         *,
         title: str,
         share: Share | None = None,
+        unopenable: str | None = None,
     ) -> TemplateResponse:
         self._offer_new_role(request, form)
         media = self.media + form.media
-        return self._page(request, obj, "share_form", title, form=form, media=media, share=share)
+        return self._page(
+            request,
+            obj,
+            "share_form",
+            title,
+            form=form,
+            media=media,
+            share=share,
+            unopenable=unopenable,
+        )
 
     def _page(
         self, request: HttpRequest, obj: Any, template: str, title: str, **context: Any
@@ -298,6 +314,9 @@ class SharesAdminMixin(_MixedInto):
         obj = self._shared_object(request, object_id)
         share = self._managed_share(request, obj, share_id)
         form = SendLinkForm(request.POST or None)
+        if request.method == "POST" and (refusal := sharing.sending_refusal(share)):
+            messages.error(request, refusal)
+            return self._back(obj)
         if request.method == "POST" and form.is_valid():
             link = request.build_absolute_uri(share.get_absolute_url())
             results = send_share_link(
@@ -323,6 +342,17 @@ class SharesAdminMixin(_MixedInto):
             if not failed:
                 return self._back(obj)
         return self._page(request, obj, "share_send", _("Send the link"), share=share, form=form)
+
+
+def warn_if_unopenable(request: HttpRequest, share: Share) -> None:
+    """A warning message when nobody could open ``share`` as saved (:func:`sharing.
+    unopenable_reason`) – the panel's form and the share's own admin page both say it."""
+    reason = sharing.unopenable_reason(share)
+    if reason is not None:
+        messages.warning(
+            request,
+            format_html(_("Nobody can open the share “{}”: {}."), share, reason),
+        )
 
 
 def add_panel_to_all_models(site: Any) -> None:

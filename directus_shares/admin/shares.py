@@ -28,13 +28,17 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import lockout
+from .. import access, lockout
+from ..conf import get_config
 from ..models import Share, ShareQuerySet, ShareStatus
 from ..qr import qr_code_svg
-from ..sharing import assignable_roles, managed_shares
+from ..queries import load_shares, share_rights
+from ..sharing import assignable_roles, managed_shares, refusal_reason
+from ..visits import refusal_for_anyone
 from .access_log import ShareAccessInline
 from .forms import ShareForm
 from .locks import lock_label, say_unlocked
+from .panel import warn_if_unopenable
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -74,6 +78,23 @@ class ObjectDeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PublicRoleFilter(admin.RelatedOnlyFieldListFilter):
+    """The roles in use; shares without one are "(public role)", not Django's bare "-"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = format_html("{}", _("(public role)"))
+
+
+class CreatorFilter(admin.RelatedOnlyFieldListFilter):
+    """The creators of shares; shares without one (made by code, or the creator was deleted)
+    are "(no creator)", not Django's bare "-"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = format_html("{}", _("(no creator)"))
+
+
 class ShareChangeList(ChangeList):
     """The changelist, with each page's shared objects loaded in one query per content type."""
 
@@ -109,6 +130,24 @@ def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.Ad
             for share in by_pk.get(obj.pk, []):
                 share.shared_object_html = _object_label(share, obj, url)
                 share.object_deleted = False
+    attach_refusals(shares)
+
+
+def attach_refusals(shares: list[Share]) -> None:
+    """Set ``opening_refusal`` on each share: why a visitor would be refused now, by the
+    visitor's own rule (:func:`.visits.refusal_for_anyone`) with the rights a visit reads
+    (:func:`.queries.load_shares`: a fixed number of queries for the whole page).
+
+    The object itself is not looked at (only whether it was deleted): that the role's row filter
+    leaves one object out is said on the share's own page and in the object's Shares panel.
+    """
+    loaded = load_shares(shares, get_config()["PUBLIC_ROLE"] or None)
+    now = timezone.now()
+    for share in shares:
+        state = access.ObjectState.GONE if share.object_deleted else access.ObjectState.VISIBLE
+        share.opening_refusal = refusal_for_anyone(
+            share, now, rights=share_rights(loaded[share.pk]), object_state=state
+        )
 
 
 def object_deleted(share: Share) -> bool:
@@ -156,24 +195,26 @@ class ShareAdmin(admin.ModelAdmin):
     inlines = [ShareAccessInline]
     change_form_template = "admin/directus_shares/share/change_form.html"
     change_list_template = "admin/directus_shares/share/change_list.html"
+    # The link and what needs attention first: at 1280 px, beside the admin's two sidebars,
+    # the columns after them may need scrolling.
     list_display = [
         "__str__",
+        "link",
+        "status_label",
+        "attention",
         "shared_object",
         "role",
-        "status_label",
         "uses",
         "date_start",
         "date_end",
         "created_by",
-        "link",
-        "attention",
     ]
     list_filter = [
         StatusFilter,
         ObjectDeletedFilter,
-        ("role", admin.RelatedOnlyFieldListFilter),
+        ("role", PublicRoleFilter),
         ("content_type", admin.RelatedOnlyFieldListFilter),
-        ("created_by", admin.RelatedOnlyFieldListFilter),
+        ("created_by", CreatorFilter),
         "creator_removed",
         "role_removed",
     ]
@@ -246,9 +287,7 @@ class ShareAdmin(admin.ModelAdmin):
         """No creator filter for those who only ever see their own shares."""
         if request.user.is_superuser:
             return self.list_filter
-        return [
-            f for f in self.list_filter if f != ("created_by", admin.RelatedOnlyFieldListFilter)
-        ]
+        return [f for f in self.list_filter if f != ("created_by", CreatorFilter)]
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ShareChangeList
@@ -278,6 +317,7 @@ class ShareAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Share, form: Any, change: bool) -> None:
         form.apply_password(obj)
         super().save_model(request, obj, form, change)
+        warn_if_unopenable(request, obj)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         """Name each share to be deleted, and count its access log rather than list it."""
@@ -355,6 +395,15 @@ class ShareAdmin(admin.ModelAdmin):
             problems.append(_("its creator was deactivated"))
         if share.role_removed:
             problems.append(_("its role was deleted"))
+        elif not share.object_deleted:  # else the visitor's refusal says no more
+            if not hasattr(share, "opening_refusal"):  # set by ShareChangeList
+                share.opening_refusal = refusal_for_anyone(share)
+            reason = refusal_reason(share, share.opening_refusal)
+            if reason and share.opening_refusal in (
+                access.Refusal.GRANTS_NOTHING,
+                access.Refusal.OBJECT_NOT_GRANTED,
+            ):
+                problems.append(reason)
         lock = getattr(share, "lock", None)  # set by ShareChangeList
         if lock is not None:
             problems.append(lock_label(lock))

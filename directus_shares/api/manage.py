@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from .. import lockout
 from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
 from ..models import Share, ShareQuerySet
+from ..sharing import sending_refusal
 from .errors import ErrorShape
 from .permissions import ManagesShare, managed_shares
 from .schema import error_responses, schema, schema_view
@@ -47,6 +49,17 @@ class SharePagination(PageNumberPagination):
 # does not validate (400) or is in a format no parser reads (415).
 _ERRORS = error_responses(401, 403, 429)
 _BODY_ERRORS = error_responses(401, 403, 415, 429)
+
+
+class NotOpenableError(APIException):
+    """409 ``{"code": "not_openable", "detail": …}``: nobody could open the share, so its link
+    is not sent (:func:`..sharing.sending_refusal` says why)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_openable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, self.default_code)
 
 
 @schema_view(
@@ -162,13 +175,16 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
 
     @schema(
         request=InviteSerializer,
-        responses={200: InviteResultSerializer, **_BODY_ERRORS},
+        responses={200: InviteResultSerializer, **error_responses(401, 403, 409, 415, 429)},
     )
     @action(detail=True, methods=["post"])
     def invite(self, request: Request, pk: str | None = None) -> Response:
         """E-mail the link to each address (the admin's "Send link"); each reported on its own:
-        ``{"sent": [...], "failed": {address: error}, "invalid": [...]}``."""
+        ``{"sent": [...], "failed": {address: error}, "invalid": [...]}``. 409 ``not_openable``
+        when nobody could open the share (revoked, expired, used up, grants nothing)."""
         share = self.get_object()
+        if refusal := sending_refusal(share):
+            raise NotOpenableError(refusal)
         given = InviteSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         valid, invalid = parse_recipients(given.validated_data["recipients"])

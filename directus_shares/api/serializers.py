@@ -6,8 +6,9 @@ are fixed when it is created; an update that tries to change them is refused (40
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timezone as dt_timezone
+from typing import Any, cast
 
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.settings import api_settings
@@ -101,7 +103,22 @@ class DateTimeField(serializers.DateTimeField):
     database adapter, which stores UTC).
     """
 
+    default_error_messages = {
+        "skipped": gettext_lazy(
+            "{time} does not exist in the time zone {zone} (the clocks skip it): give the time "
+            "with its UTC offset, e.g. {example}."
+        ),
+        "twice": gettext_lazy(
+            "{time} occurs twice in the time zone {zone}: give the time with its UTC offset, "
+            "e.g. {example}."
+        ),
+    }
+
     def enforce_timezone(self, value: datetime) -> datetime:
+        # DRF returns the current time zone (a tzinfo) when USE_TZ is on; the stubs say str.
+        zone = cast("tzinfo | None", self.default_timezone())
+        if timezone.is_naive(value) and zone is not None:
+            self._refuse_unless_one_moment(value, zone)
         try:
             value = super().enforce_timezone(value)
             if timezone.is_aware(value):
@@ -109,6 +126,26 @@ class DateTimeField(serializers.DateTimeField):
         except OverflowError:
             self.fail("overflow")
         return value
+
+    def _refuse_unless_one_moment(self, value: datetime, zone: tzinfo) -> None:
+        """Refuse a naive ``value`` that names no moment, or two, in ``zone``: the clocks skip
+        it, or show it twice. (DRF itself refuses only the latter, without saying what to do,
+        and moves a skipped time silently.)"""
+        try:
+            offsets = [value.replace(fold=fold, tzinfo=zone).utcoffset() for fold in (0, 1)]
+            exists = all(
+                value.replace(fold=fold, tzinfo=zone).astimezone(UTC).astimezone(zone)
+                .replace(tzinfo=None) == value
+                for fold in (0, 1)
+            )  # fmt: skip
+        except OverflowError:
+            return  # DRF says "out of range"
+        if exists and offsets[0] == offsets[1]:
+            return
+        example = value.replace(tzinfo=dt_timezone(offsets[0] or timedelta())).isoformat()
+        self.fail(
+            "twice" if exists else "skipped", time=value.isoformat(), zone=zone, example=example
+        )
 
 
 class LockedUntilField(DateTimeField):

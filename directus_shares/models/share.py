@@ -27,6 +27,7 @@ from ..conf import get_config
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from ..access import Refusal
     from ..lockout import ShareLock
 
 _NOT_LOADED = object()  # a field deferred when the share was loaded (``.only()``/``.defer()``)
@@ -254,6 +255,7 @@ class Share(models.Model):
     shared_object_html: str
     object_deleted: bool
     lock: ShareLock | None
+    opening_refusal: Refusal | None
 
     class Meta:
         verbose_name = _("share")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from django import template
+from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -32,6 +34,25 @@ def _value_html(field: DisclosedField) -> str:
     if field.kind in ("multiline", "json"):
         return f"<pre>{esc(field.text)}</pre>"
     return esc(field.text)
+
+
+@register.filter
+def time_zone_name(value: datetime | None) -> str:
+    """The zone of ``value`` in the current time zone, for "(CET)" after a time: its name, or its
+    UTC offset ("UTC+01:00") where the name would not say which moment it is – Django's
+    ``date:"T"`` prints nothing for a local time that occurs twice (or not at all)."""
+    if not isinstance(value, datetime):
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    name = dateformat.format(local, "T")
+    if name:
+        return name
+    offset = local.utcoffset()
+    if offset is None:
+        return ""
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 @register.simple_tag

@@ -50,7 +50,7 @@ def test_staff_share_a_report_and_a_stranger_opens_it_until_the_uses_are_spent(
         confidential_notes="CONFIDENTIAL: not for the board",
     )
     page = new_page()
-    page.set_viewport_size({"width": 1400, "height": 900})
+    page.set_viewport_size({"width": 1920, "height": 1000})  # room for the panel beside the form
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page.goto(f"{live_server.url}/admin/login/?next=/admin/reports/report/{report.pk}/change/")
     page.fill("#id_username", "ada")

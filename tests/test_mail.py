@@ -1,0 +1,45 @@
+"""The invitation mail: who shared, the link, every time with its zone in the admin's format."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from directus_shares.mail import send_share_link
+from tests.factories import ShareFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LINK = "https://example.com/share/x/"
+
+
+def sent(share, sender) -> tuple[str, str]:
+    """The text and HTML of the one message sent for ``share`` by ``sender``."""
+    mail.outbox = []
+    assert send_share_link(share, LINK, ["bob@example.com"], sender=sender) == {
+        "bob@example.com": None
+    }
+    message = mail.outbox[0]
+    return message.body, message.alternatives[0][0]
+
+
+def test_the_end_has_its_zone_and_one_full_stop_and_the_sharer_their_full_name():
+    ada = UserFactory(username="ada", first_name="Ada", last_name="Lovelace", email="a@x.org")
+    share = ShareFactory(date_end=dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC), max_uses=3)
+    for body in sent(share, ada):
+        assert "Ada Lovelace shared a link with you:" in body
+        assert "Available until Jan. 15, 2031, 9:30 a.m. (CET)" in body  # the admin's format
+        assert ".." not in body
+    assert mail.outbox[0].reply_to == ["Ada Lovelace <a@x.org>"]
+
+
+def test_an_end_that_occurs_twice_gets_its_utc_offset_and_a_nameless_sharer_their_username():
+    bob = UserFactory(username="bob", first_name="", last_name="", email="")
+    share = ShareFactory(date_end=dt.datetime(2030, 10, 27, 1, 30, tzinfo=dt.UTC))
+    for body in sent(share, bob):
+        assert "bob shared a link with you:" in body
+        assert "Available until Oct. 27, 2030, 2:30 a.m. (UTC+01:00)" in body
+        assert "()" not in body
+    assert mail.outbox[0].reply_to == []
