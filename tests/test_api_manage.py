@@ -662,7 +662,8 @@ def test_a_local_time_that_is_not_one_moment_is_refused_asking_for_an_offset(
         client.post(SHARES, new_share_data(report(), reviewer, date_end=given), format="json"),
     ):
         assert response.status_code == 400
-        assert response.json()["date_end"] == [message]
+        assert response.json()["errors"]["date_end"] == [message]
+        assert response.json()["detail"] == message
     assert Share.objects.count() == 1
     share.refresh_from_db()
     assert share.date_end is None
