@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import timedelta
 from typing import Any
@@ -235,14 +236,16 @@ def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 id="directus_shares.E002",
             )
         ]
+    # A hasher's ``library`` is "module" or ("name", "module"): the module it imports to hash.
+    library = hasher.library
+    module = library[1] if isinstance(library, tuple) else library
     try:
-        if hasher.library:
-            # BasePasswordHasher._load_library() is private: the stubs leave it out
-            hasher._load_library()  # type: ignore[attr-defined]
-    except ValueError as error:
+        if module:
+            importlib.import_module(module)
+    except ImportError as error:
         return [
             Error(
-                f"The password hasher {algorithm!r} cannot load its library: {error}",
+                f"The password hasher {algorithm!r} cannot load its library {module!r}: {error}",
                 hint="pip install argon2-cffi (a dependency of directus-shares).",
                 id="directus_shares.E003",
             )

@@ -129,8 +129,8 @@ class SharePageView(View):
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponse:
         """405, logged without the link (Django's own line would write the whole path)."""
-        # View._allowed_methods() is private: the stubs leave it out
-        response = HttpResponseNotAllowed(self._allowed_methods())  # type: ignore[attr-defined]
+        allowed = [method.upper() for method in self.http_method_names if hasattr(self, method)]
+        response = HttpResponseNotAllowed(allowed)
         return self.quietly_logged(request, response, reason="method")
 
     # -- answers --------------------------------------------------------------------------------

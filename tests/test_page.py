@@ -378,6 +378,7 @@ def test_unlimited_passwordless_shares_can_open_on_get_without_counting(visitor)
 def test_unsupported_methods_are_refused_with_share_headers(visitor):
     response = visitor.put(ShareFactory().get_absolute_url())
     assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
     assert_share_headers(response)
 
 
