@@ -138,3 +138,21 @@ def test_the_shares_list_flags_shares_whose_creator_or_role_is_gone(admin_client
     assert "its creator was deactivated" in content
     assert "its role was deleted" in content
     assert content.count("its ") == 3
+
+
+def test_a_second_rule_for_a_model_from_a_stale_form_is_refused_not_a_server_error(admin_client):
+    """The group page lists the role's rules; a form loaded before another tab saved a rule for
+    the same model posts it as a new one. The constraint "one rule per model" is reported on
+    the page, and the first rule stays as it was."""
+    role = RoleFactory(view=[Gadget])
+    rule(role, Gadget, fields=["name"])
+    gadget_type = ContentType.objects.get_for_model(Gadget)
+    stale = group_form(
+        role.name,
+        [{"content_type": gadget_type.pk, "fields": "colour", "read_filter": "{}",
+          "share_filter": "{}"}],
+    )  # fmt: skip
+    response = admin_client.post(f"/admin/auth/group/{role.pk}/change/", stale)
+    assert response.status_code == 200
+    assert "Share rule with this Role and Model already exists." in response.content.decode()
+    assert list(RoleRule.objects.filter(role=role).values_list("fields", flat=True)) == [["name"]]

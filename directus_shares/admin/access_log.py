@@ -56,7 +56,7 @@ class ShareAccessInline(BoundedInlineMixin, admin.TabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         """Who may see the share may see its log (no separate ``view_shareaccess`` needed)."""
-        parent = self.admin_site._registry.get(self.parent_model)
-        if parent is None:
+        if not self.admin_site.is_registered(self.parent_model):
             return super().has_view_permission(request, obj)
+        parent = self.admin_site.get_model_admin(self.parent_model)
         return parent.has_view_or_change_permission(request, obj)

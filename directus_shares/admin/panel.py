@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
@@ -248,7 +249,7 @@ class SharesAdminMixin(_MixedInto):
     def _offer_new_role(self, request: HttpRequest, form: ShareForm) -> None:
         """The admin's "+" beside the role: create a role on the fly, in a popup."""
         relation = Share._meta.get_field("role").remote_field
-        if relation.model in self.admin_site._registry:
+        if self.admin_site.is_registered(relation.model):
             form.fields["role"].widget = RelatedFieldWidgetWrapper(
                 form.fields["role"].widget,
                 relation,
@@ -358,8 +359,11 @@ def warn_if_unopenable(request: HttpRequest, share: Share) -> None:
 def add_panel_to_all_models(site: Any) -> None:
     """Give every shareable model registered on ``site`` the Shares panel, by registering a
     subclass of its admin with :class:`SharesAdminMixin` first (``ADMIN_PANEL_FOR_ALL_MODELS``)."""
-    for model, model_admin in list(site._registry.items()):
-        if isinstance(model_admin, SharesAdminMixin) or not is_shareable_model(model):
+    for model in apps.get_models():
+        if not site.is_registered(model) or not is_shareable_model(model):
+            continue
+        model_admin = site.get_model_admin(model)
+        if isinstance(model_admin, SharesAdminMixin):
             continue
         admin_class = type(model_admin)
         site.unregister(model)

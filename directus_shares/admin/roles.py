@@ -85,13 +85,14 @@ class RoleRuleForm(forms.ModelForm):
         one – from a stale or tampered form – reached the database: IntegrityError, a 500.
         """
         super().validate_unique()
-        # BaseModelForm's private helpers (the stubs leave them out), as its own
-        # validate_unique() uses them
+        # What the form does not edit, or could not clean, is not the form's to judge – as
+        # Django's own validate_unique() leaves such fields out.
+        edited = set(self.fields) - set(self.errors)
+        exclude = {field.name for field in self.instance._meta.fields} - edited
         try:
-            exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
             self.instance.validate_constraints(exclude=exclude)
         except ValidationError as error:
-            self._update_errors(error)  # type: ignore[attr-defined]
+            self.add_error(None, error)
 
 
 class RoleRuleInline(BoundedInlineMixin, admin.StackedInline):
@@ -146,7 +147,7 @@ class ShareRulesGroupAdminMixin(_GroupAdmin):
 
 
 def extend_group_admin(site: admin.AdminSite = admin.site) -> None:
-    current = site._registry.get(Group)
+    current = site.get_model_admin(Group) if site.is_registered(Group) else None
     if current is None:
         site.register(Group, type("GroupAdmin", (ShareRulesGroupAdminMixin, GroupAdmin), {}))
     elif not isinstance(current, ShareRulesGroupAdminMixin):
