@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 SHARE_HEADERS = {
     "Cache-Control": "no-store, private",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex, nofollow",
 }
 
