@@ -1,39 +1,50 @@
-"""CSRF protection for the share page's form, compatible with ``Referrer-Policy: no-referrer``.
+"""CSRF protection for the share page's form: Django's own check, run by the view itself.
 
-Share pages send ``Referrer-Policy: no-referrer`` so that the link never leaks through a
-``Referer``. Browsers then submit the page's own forms with ``Origin: null``, which Django's
-``CsrfViewMiddleware`` rejects as a foreign origin. Here ``Origin: null`` is accepted only where
-the browser itself says the form came from the same origin (``Sec-Fetch-Site: same-origin``), or
-where it sends no ``Sec-Fetch-Site`` at all (browsers from before 2023); the CSRF token is checked
-as always. A page elsewhere that makes a browser send ``Origin: null`` (a sandboxed frame, its own
-no-referrer policy) is still refused, because that browser says ``cross-site``. Any real origin
-is checked as Django does. Failures get a share-styled page, and the log line leaves the link's
-secret out.
+The view is exempt from the site's middleware and runs :class:`~django.middleware.csrf.
+CsrfViewMiddleware` through its public methods, so the form is protected in sites without the
+middleware too, and a rejection gets a share-styled 403 page and a log line without the link's
+secret instead of the project's ``CSRF_FAILURE_VIEW``. Nothing here changes what Django accepts:
+share pages send ``Referrer-Policy: same-origin``, so browsers post the form with its real
+``Origin``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.template.response import TemplateResponse
-from django.utils.decorators import decorator_from_middleware
 
 from .logs import log_refusal
 
-
-class ShareCsrfMiddleware(CsrfViewMiddleware):
-    """Django's CSRF checks, with ``Origin: null`` left to the token check."""
-
-    def _origin_verified(self, request: HttpRequest) -> bool:
-        if request.META.get("HTTP_ORIGIN") == "null":  # our own no-referrer policy causes it
-            return request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") == "same-origin"
-        # a private method of CsrfViewMiddleware: the stubs leave it out
-        return super()._origin_verified(request)  # type: ignore[misc]
-
-    def _reject(self, request: HttpRequest, reason: str) -> HttpResponse:
-        response = TemplateResponse(request, "directus_shares/csrf_failure.html", status=403)
-        response.render()
-        return log_refusal(request, response, f"CSRF: {reason}")
+FAILURE_TEMPLATE = "directus_shares/csrf_failure.html"
 
 
-share_csrf_protect = decorator_from_middleware(ShareCsrfMiddleware)
+def share_csrf_protect(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Like Django's ``csrf_protect``, with a rejection answered by :func:`refused`."""
+
+    @wraps(view)
+    def protected(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Made per request: it reads CSRF_TRUSTED_ORIGINS once per instance.
+        middleware = CsrfViewMiddleware(view)
+        middleware.process_request(request)
+        if middleware.process_view(request, view, args, kwargs) is not None:
+            # Django has logged why on "django.security.csrf" (the link cut by logs.py) and
+            # answered with the project's failure view: the share's own page replaces it.
+            return refused(request)
+        return middleware.process_response(request, view(request, *args, **kwargs))
+
+    return protected
+
+
+def refused(request: HttpRequest) -> HttpResponse:
+    """The share-styled 403 "Please try again" page, logged without the link."""
+    response = TemplateResponse(request, FAILURE_TEMPLATE, status=403)
+    response.render()
+    return log_refusal(request, response, "CSRF")

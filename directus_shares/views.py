@@ -35,7 +35,10 @@ from .models import AccessReason, Share
 
 SHARE_RESPONSE_HEADERS = {
     "Cache-Control": "no-store, private",
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": browsers would then post the page's own form with "Origin: null", which
+    # Django's CSRF check refuses. "same-origin" still keeps the link out of every cross-origin
+    # Referer; the templates keep it out of same-origin subresource requests as well.
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex, nofollow",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -44,7 +47,7 @@ SHARE_RESPONSE_HEADERS = {
 
 def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Mark every response of ``view`` as private, uncacheable, unindexed, unframeable and
-    referrer-free."""
+    without a ``Referer`` to other sites."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> HttpResponse:
@@ -62,8 +65,8 @@ _with_csrf_cookie = ensure_csrf_cookie(lambda request, response: response)
 
 
 # CSRF is enforced on POST by the view itself (not by the site's middleware), and only there: other
-# methods get their 405, a site without the middleware is still protected, and the no-referrer
-# policy's "Origin: null" is understood (see csrf.py).
+# methods get their 405, a site without the middleware is still protected, and a rejection gets
+# the share's own page (see csrf.py).
 @method_decorator([share_response_headers, csrf_exempt], name="dispatch")
 @method_decorator(share_csrf_protect, name="post")
 class SharePageView(View):

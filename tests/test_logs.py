@@ -156,6 +156,31 @@ def test_a_refusal_is_logged_once_by_the_app_and_not_again_by_django(client, cap
     assert share.token not in caplog.text
 
 
+def test_a_referer_naming_the_share_is_redacted_on_another_paths_record(client, caplog):
+    """Share pages send ``Referrer-Policy: same-origin``: a request the page makes to the site
+    itself may name the link in its ``Referer`` (the app's templates say no-referrer on each
+    element; a project's own template may not), and Django's 404 line carries that request."""
+    share = ShareFactory()
+    caplog.set_level(logging.INFO)
+    referer = f"http://testserver/share/{share.token}/"
+    assert client.get("/no-such-page/", HTTP_REFERER=referer).status_code == 404
+    [record] = request_records(caplog)
+    assert record.request.META["HTTP_REFERER"] == f"http://testserver/share/{share.token[:6]}…/"
+    assert share.token not in everything_logged(caplog.records)
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null"])
+def test_a_csrf_rejection_is_logged_by_django_and_the_app_without_the_link(caplog, origin):
+    share = ShareFactory()
+    caplog.set_level(logging.INFO)
+    response = Client(enforce_csrf_checks=True).post(
+        share.get_absolute_url(), HTTP_ORIGIN=origin, HTTP_REFERER=share.get_absolute_url()
+    )
+    assert response.status_code == 403
+    assert [r.name for r in caplog.records] == ["django.security.csrf", "directus_shares.logs"]
+    assert share.token not in everything_logged(caplog.records)
+
+
 def test_the_development_servers_and_gunicorns_lines_are_redacted(caplog):
     share = ShareFactory()
     caplog.set_level(logging.INFO)

@@ -26,7 +26,7 @@ API_DETAIL = (
     "The share cannot be opened right now. Try again in a minute (after Retry-After seconds)."
 )
 SHARE_HEADERS = {
-    "page": {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"},
+    "page": {"Cache-Control": "no-store, private", "Referrer-Policy": "same-origin"},
     "api": {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client, override_settings
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 SHARE_HEADERS = {
     "Cache-Control": "no-store, private",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex, nofollow",
 }
 
@@ -531,3 +532,47 @@ def test_a_share_opens_at_its_start_and_closes_at_its_end(visitor, monkeypatch):
     assert open_share(visitor, share).status_code == 303
     monkeypatch.setattr(timezone, "now", lambda: share.date_end)
     assert_refused(visitor.get(share.get_absolute_url()), Refusal.EXPIRED, text="available until")
+
+
+# -- the link in Referer headers ---------------------------------------------------------------
+
+
+class _Elements(HTMLParser):
+    """The tags of a page that load or link something, with their attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("a", "img", "link", "script", "meta"):
+            self.found.append((tag, dict(attrs)))
+
+
+def loading_elements(content: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Elements()
+    parser.feed(content)
+    return parser.found
+
+
+def test_every_element_of_the_page_that_loads_or_links_sends_no_referer(visitor, media):
+    owner = OwnerFactory(email="ok@b.example")
+    gadget = GadgetFactory(manual="manuals/guide.pdf", homepage="https://a.example/", owner=owner)
+    role = RoleFactory(view=[Gadget, Owner])
+    share = ShareFactory(content_object=gadget, role=role, password="pw")
+    url = share.get_absolute_url()
+    landing = visitor.get(url).content.decode()
+    refused = Client().get(url[:-5] + "xxxx/").content.decode()
+    assert open_share(visitor, share, "pw").status_code == 303
+    granted = visitor.get(url).content.decode()
+    assert "/files/" in granted and "mailto:ok@b.example" in granted
+    for content in (landing, refused, granted):
+        elements = loading_elements(content)
+        assert ("meta", {"name": "referrer", "content": "same-origin"}) in elements
+        assert ("link", {"rel": "icon", "href": "data:,"}) in elements  # no /favicon.ico fetch
+        for tag, attrs in elements:
+            if tag == "meta" or attrs.get("href") == "data:,":
+                continue
+            assert attrs.get("referrerpolicy") == "no-referrer", (tag, attrs)
+    links = [attrs["href"] for tag, attrs in loading_elements(granted) if tag == "a"]
+    assert any("/files/" in (href or "") for href in links)  # the download link too

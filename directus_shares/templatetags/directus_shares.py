@@ -29,7 +29,8 @@ def _value_html(field: DisclosedField) -> str:
     if field.url:
         download = " download" if field.kind == "file" else ""
         return (
-            f'<a href="{esc(field.url)}" rel="noopener noreferrer"{download}>{esc(field.text)}</a>'
+            f'<a href="{esc(field.url)}" rel="noopener noreferrer" referrerpolicy="no-referrer"'
+            f"{download}>{esc(field.text)}</a>"
         )
     if field.kind in ("multiline", "json"):
         return f"<pre>{esc(field.text)}</pre>"
