@@ -68,9 +68,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (4)")
     parser.add_argument("--threads", type=int, default=8, help="client threads (8)")
     parser.add_argument(
-        "--seconds", type=float, help="timed seconds per case and round (5; quick: 1)"
+        "--seconds", type=float, help="timed seconds per case and round (2; quick: 1)"
     )
-    parser.add_argument("--rounds", type=int, help="rounds of all cases, in turn (5; quick: 1)")
+    parser.add_argument("--rounds", type=int, help="rounds of all cases, in turn (12; quick: 1)")
     parser.add_argument(
         "--warmup", type=float, help="untimed seconds per case first (1; quick: 0.3)"
     )
@@ -91,7 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     quick = args.quick
     for name, full, short in [
-        ("seconds", 5.0, 1.0), ("rounds", 5, 1), ("warmup", 1.0, 0.3), ("burst", BURST_TARGET, 100)
+        ("seconds", 2.0, 1.0), ("rounds", 12, 1), ("warmup", 1.0, 0.3), ("burst", BURST_TARGET, 100)
     ]:  # fmt: skip
         if getattr(args, name) is None:
             setattr(args, name, short if quick else full)
