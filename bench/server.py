@@ -47,13 +47,16 @@ class ServerConfig:
     # share lookup is then planned once per worker, not once per request. None: Django's default.
     prepare_threshold: int | None = 5
     profile_dir: Path | None = None  # each worker's cProfile statistics go here (bench.profiling)
+    # The workers' settings; bench.ratios serves the example project's, as a user gets them.
+    settings_module: str = SETTINGS_MODULE
+    extra_environment: dict[str, str] = field(default_factory=dict)  # e.g. DATABASE_TUNING=0
 
     def environment(self) -> dict[str, str]:
         profiling = {"SERVER_PROFILE_DIR": str(self.profile_dir)} if self.profile_dir else {}
         return {
             **os.environ,
             **profiling,
-            "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+            "DJANGO_SETTINGS_MODULE": self.settings_module,
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "SERVER_CACHE_PREFIX": self.cache_prefix,
@@ -61,6 +64,7 @@ class ServerConfig:
             "SERVER_PREPARE_THRESHOLD": ""
             if self.prepare_threshold is None
             else str(self.prepare_threshold),
+            **self.extra_environment,
         }
 
     def command(self) -> list[str]:

@@ -4,11 +4,15 @@ importing the views, the API and the translations.
 
 The warm-up request is a link token that is not one, which is refused before any database work:
 the master process never opens a connection its forked workers would share.
+
+Errors of requests (a 500's traceback, e.g. "database is locked") go to gunicorn's stderr also
+with ``DEBUG`` off, where the benchmarks look for them.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any
 
 from django.db import connections
@@ -38,6 +42,9 @@ def _warm_up() -> None:
     connections.close_all()
 
 
+_errors = logging.StreamHandler()
+_errors.setLevel(logging.ERROR)  # 5xx only: the 4xx a benchmark asks for would flood the log
+logging.getLogger("django.request").addHandler(_errors)
 _warm_up()
 
 __all__ = ["application"]
