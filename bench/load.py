@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import statistics
 import sys
@@ -32,7 +31,7 @@ from typing import Any
 import django
 
 from . import cpu, rawhttp
-from .server import HOST, REDIS_URL, SETTINGS_MODULE, ServerConfig, redis_unavailable
+from .server import HOST, REDIS_URL, SETTINGS_MODULE, ServerConfig, run_benchmark
 from .share_page import machine, progress
 from .timing import Stats
 
@@ -438,18 +437,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    problem = redis_unavailable(args.redis_url)
-    if problem:
-        progress(f"The load benchmark needs Redis: {problem}")
-        return 2
-    report = run(args)
-    print(render(report))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
-        progress(f"Results written to {args.json}")
-    exact = all(check["expected"] == check["found"] for check in report["counts"])
-    return 0 if exact else 1
+    return run_benchmark("load", parse_args(argv), run, render, lambda report: report["counts"])
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from urllib.parse import urlencode, urlsplit
 
 import django
 
-from .server import HOST, REDIS_URL, ServerConfig, redis_unavailable
+from .server import HOST, REDIS_URL, ServerConfig, run_benchmark
 from .share_page import progress
 
 SETTINGS_MODULE = "example_project.settings"
@@ -156,11 +156,7 @@ def closed_loop(request: Request, threads: int, seconds: float) -> tuple[list[Re
         with lock:
             replies.extend(mine)
 
-    workers = [threading.Thread(target=client) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    _in_threads(client, threads)
     return replies, time.monotonic() - start
 
 
@@ -176,12 +172,17 @@ def burst(request: Request, count: int) -> list[Reply]:
         with lock:
             replies.append(reply)
 
-    workers = [threading.Thread(target=client) for _ in range(count)]
+    _in_threads(client, count)
+    return replies
+
+
+def _in_threads(target: Callable[[], None], count: int) -> None:
+    """Run ``target`` in ``count`` threads at once and wait for all of them."""
+    workers = [threading.Thread(target=target) for _ in range(count)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    return replies
 
 
 # -- summaries (pure) ---------------------------------------------------------------------------
@@ -685,22 +686,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    problem = redis_unavailable(args.redis_url)
-    if problem:
-        progress(f"The ratios benchmark needs Redis: {problem}")
-        return 2
-    report = run(args)
-    print(render(report))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
-        progress(f"Results written to {args.json}")
-    exact = all(
-        check["expected"] == check["found"]
-        for variant in report["variants"]
-        for check in variant["counts"]
-    )
-    return 0 if exact else 1
+    def counts(report: dict[str, Any]) -> list[dict[str, Any]]:
+        return [check for variant in report["variants"] for check in variant["counts"]]
+
+    return run_benchmark("ratios", parse_args(argv), run, render, counts)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ the same way (``tests/server_settings.py`` holds the workers' settings).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,3 +195,27 @@ def serving(config: ServerConfig, *, timeout: float = 30) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
+
+
+def run_benchmark(
+    name: str,
+    args: Any,
+    run: Callable[[Any], dict[str, Any]],
+    render: Callable[[dict[str, Any]], str],
+    counts: Callable[[dict[str, Any]], Iterable[dict[str, Any]]],
+) -> int:
+    """Run a benchmark that serves through gunicorn with Redis: print its report (and write it to
+    ``args.json``); the exit code is 2 without Redis, 1 when a use count was wrong, else 0."""
+    from .share_page import progress
+
+    problem = redis_unavailable(args.redis_url)
+    if problem:
+        progress(f"The {name} benchmark needs Redis: {problem}")
+        return 2
+    report = run(args)
+    print(render(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
+        progress(f"Results written to {args.json}")
+    exact = all(check["expected"] == check["found"] for check in counts(report))
+    return 0 if exact else 1
