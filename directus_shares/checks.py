@@ -310,8 +310,7 @@ def check_admin_opt_ins(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     if shareable and not any(isinstance(m, SharesAdminMixin) for m in registered):
         messages.append(
             Info(
-                "No admin page has the Shares panel, so staff cannot share objects from the "
-                "admin.",
+                "No admin page has the Shares panel, so staff cannot share objects from the admin.",
                 hint="Add SharesAdminMixin first to the ModelAdmin of each model to share, or "
                 "call directus_shares.admin.add_shares_panel(admin.site) in your urls.py "
                 "before admin.site.urls.",

@@ -133,4 +133,3 @@ def target_model(relation: Relation) -> type[models.Model]:
     to model classes when the apps are loaded, and followable relations lead to a model; the
     stubs cannot know either."""
     return cast("type[models.Model]", relation.related_model)
-

@@ -352,4 +352,3 @@ def warn_if_unopenable(request: HttpRequest, share: Share) -> None:
             request,
             format_html(_("Nobody can open the share “{}”: {}."), share, reason),
         )
-

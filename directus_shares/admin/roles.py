@@ -142,4 +142,3 @@ class ShareRulesGroupAdminMixin(_GroupAdmin):
                 ),
             )
         return super().response_add(request, obj, *args)
-
