@@ -90,7 +90,7 @@ TYPES: dict[str, tuple[type, ...]] = {
 #: Keys that no longer do anything, with what to do instead; system check directus_shares.W011.
 REMOVED: dict[str, str] = {
     "ADMIN_PANEL_FOR_ALL_MODELS": (
-        "Call directus_shares.admin.add_shares_panel(admin.site) in your admin.py instead."
+        "Call directus_shares.admin.add_shares_panel(admin.site) in your urls.py instead."
     ),
 }
 
