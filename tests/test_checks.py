@@ -119,8 +119,7 @@ def test_the_removed_all_models_setting_says_what_replaces_it():
     assert app_messages() == [
         Warning(
             "DIRECTUS_SHARES['ADMIN_PANEL_FOR_ALL_MODELS'] no longer does anything.",
-            hint="Call directus_shares.admin.add_shares_panel(admin.site) in your urls.py "
-            "instead.",
+            hint="Call directus_shares.admin.add_shares_panel(admin.site) in your urls.py instead.",
             id="directus_shares.W011",
         )
     ]
