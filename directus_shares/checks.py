@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -296,9 +297,13 @@ def check_admin_opt_ins(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         return []
     from django.contrib.admin.sites import all_sites
 
-    from .admin import ShareRulesGroupAdminMixin, SharesAdminMixin  # autodiscover imported it
     from .fields import is_shareable_model
 
+    # Not imported (the project turned autodiscovery off and never imported it): no admin can use
+    # its mixins. Importing it here would register ShareAdmin on a site the project left alone.
+    app_admin = sys.modules.get("directus_shares.admin")
+    panel_mixin = getattr(app_admin, "SharesAdminMixin", None)
+    rules_mixin = getattr(app_admin, "ShareRulesGroupAdminMixin", None)
     registered = [
         site.get_model_admin(model)
         for site in all_sites
@@ -307,7 +312,7 @@ def check_admin_opt_ins(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     ]
     messages: list[CheckMessage] = []
     shareable = any(is_shareable_model(model_admin.model) for model_admin in registered)
-    if shareable and not any(isinstance(m, SharesAdminMixin) for m in registered):
+    if shareable and not any(_is_a(m, panel_mixin) for m in registered):
         messages.append(
             Info(
                 "No admin page has the Shares panel, so staff cannot share objects from the admin.",
@@ -318,7 +323,7 @@ def check_admin_opt_ins(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         )
     groups = [m for m in registered if m.model is Group]
-    if groups and not any(isinstance(m, ShareRulesGroupAdminMixin) for m in groups):
+    if groups and not any(_is_a(m, rules_mixin) for m in groups):
         messages.append(
             Info(
                 "The group admin does not show share rules, so what a role may see through "
@@ -329,6 +334,10 @@ def check_admin_opt_ins(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         )
     return messages
+
+
+def _is_a(model_admin: Any, mixin: type | None) -> bool:
+    return mixin is not None and isinstance(model_admin, mixin)
 
 
 @register(Tags.database)
