@@ -12,15 +12,8 @@ class DirectusSharesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, conf, logs, receivers  # noqa: F401  (registers checks and receivers)
-        from .conf import get_config
         from .permissions import create_share_permissions
 
-        if get_config()["ADMIN_PANEL_FOR_ALL_MODELS"] is True:  # after admin's autodiscover
-            from django.contrib import admin
-
-            from .admin.panel import add_panel_to_all_models
-
-            add_panel_to_all_models(admin.site)
         logs.install()  # no working link in Django's, the server's or the app's log records
         # For every app, after auth's own: share_<model> beside add/change/delete/view_<model>.
         post_migrate.connect(

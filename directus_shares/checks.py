@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import get_hasher
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import get_password_validators
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections, models, router
 from django.urls import NoReverseMatch, reverse
@@ -35,7 +36,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         ]
     messages: list[CheckMessage] = []
     for key, value in raw.items():
-        if key not in conf.DEFAULTS:
+        if key in conf.REMOVED:
+            messages.append(
+                Warning(
+                    f"{conf.SETTING_NAME}[{key!r}] no longer does anything.",
+                    hint=conf.REMOVED[key],
+                    id="directus_shares.W011",
+                )
+            )
+        elif key not in conf.DEFAULTS:
             messages.append(
                 Warning(
                     f"{conf.SETTING_NAME} has an unknown key {key!r}; it is ignored.",
@@ -278,6 +287,57 @@ def check_urls_included(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         ]
     return []
+
+
+@register(Tags.admin)
+def check_admin_opt_ins(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Say what to add when no admin page shows the Shares panel, or the group admin shows no
+    share rules: the app changes no admin of another app unless the project asks it to."""
+    if not apps.is_installed("django.contrib.admin"):
+        return []
+    from django.contrib.admin.sites import all_sites
+
+    from .fields import is_shareable_model
+
+    # Not imported (the project turned autodiscovery off and never imported it): no admin can use
+    # its mixins. Importing it here would register ShareAdmin on a site the project left alone.
+    app_admin = sys.modules.get("directus_shares.admin")
+    panel_mixin = getattr(app_admin, "SharesAdminMixin", None)
+    rules_mixin = getattr(app_admin, "ShareRulesGroupAdminMixin", None)
+    registered = [
+        site.get_model_admin(model)
+        for site in all_sites
+        for model in apps.get_models()
+        if site.is_registered(model)
+    ]
+    messages: list[CheckMessage] = []
+    shareable = any(is_shareable_model(model_admin.model) for model_admin in registered)
+    if shareable and not any(_is_a(m, panel_mixin) for m in registered):
+        messages.append(
+            Info(
+                "No admin page has the Shares panel, so staff cannot share objects from the admin.",
+                hint="Add SharesAdminMixin first to the ModelAdmin of each model to share, or "
+                "call directus_shares.admin.add_shares_panel(admin.site) in your urls.py "
+                "before admin.site.urls.",
+                id="directus_shares.I040",
+            )
+        )
+    groups = [m for m in registered if m.model is Group]
+    if groups and not any(_is_a(m, rules_mixin) for m in groups):
+        messages.append(
+            Info(
+                "The group admin does not show share rules, so what a role may see through "
+                "shares cannot be set in the admin.",
+                hint="Call directus_shares.admin.extend_group_admin(admin.site) in your admin.py "
+                "or urls.py, or add ShareRulesGroupAdminMixin first to your own GroupAdmin.",
+                id="directus_shares.I041",
+            )
+        )
+    return messages
+
+
+def _is_a(model_admin: Any, mixin: type | None) -> bool:
+    return mixin is not None and isinstance(model_admin, mixin)
 
 
 @register(Tags.database)

@@ -1,13 +1,15 @@
 """The app's settings: one ``DIRECTUS_SHARES`` dict, read only through :func:`get_config`.
 
-Every key, its default and its meaning is listed in ``docs/settings.md``.
+Its one ``setting_changed`` receiver clears every cache derived from the settings, here or
+registered with :func:`derived_from_settings`. Every key is listed in ``docs/settings.md``.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.password_validation import get_password_validators
@@ -56,8 +58,6 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a password attempt waits for room while the checks under way could still fill a
     # limit (they take a fraction of a second each); past it, 503 "try again in a minute".
     "PASSWORD_CHECK_WAIT": 20,
-    # Give every model registered in the default admin site the Shares panel (read at startup).
-    "ADMIN_PANEL_FOR_ALL_MODELS": False,
     # Store each attempt to open a share in the access log (the signal is sent either way).
     "ACCESS_LOG": True,
     # How much of the client address the access log keeps: "truncated" (IPv4 /24, IPv6 /48),
@@ -80,12 +80,18 @@ TYPES: dict[str, tuple[type, ...]] = {
     "NEVER_SHARED_FIELDS": (dict,),
     "TRUSTED_PROXY_COUNT": (int,),
     "FORWARDED_FOR_HEADER": (str,),
-    "ADMIN_PANEL_FOR_ALL_MODELS": (bool,),
     "PASSWORD_ATTEMPTS_PER_ADDRESS": (tuple, list),
     "PASSWORD_ATTEMPTS_PER_SHARE": (tuple, list),
     "PASSWORD_CHECK_WAIT": (int, float),
     "ACCESS_LOG": (bool,),
     "ACCESS_LOG_ADDRESSES": (str,),
+}
+
+#: Keys that no longer do anything, with what to do instead; system check directus_shares.W011.
+REMOVED: dict[str, str] = {
+    "ADMIN_PANEL_FOR_ALL_MODELS": (
+        "Call directus_shares.admin.add_shares_panel(admin.site) in your urls.py instead."
+    ),
 }
 
 #: The values ``ACCESS_LOG_ADDRESSES`` may take; checked by system check directus_shares.E012.
@@ -97,6 +103,30 @@ def user_settings() -> Any:
     return getattr(settings, SETTING_NAME, {})
 
 
+class _Cached(Protocol):
+    def cache_clear(self) -> None: ...
+
+
+_CachedT = TypeVar("_CachedT", bound=_Cached)
+
+#: What the settings receiver calls: one clear function per cache derived from the settings.
+_clear_functions: list[Callable[[], object]] = []
+
+
+def on_settings_change(clear: Callable[[], object]) -> None:
+    """Call ``clear`` whenever ``DIRECTUS_SHARES`` changes (``override_settings`` in tests): for
+    a cache that holds values derived from the settings."""
+    _clear_functions.append(clear)
+
+
+def derived_from_settings(cached: _CachedT) -> _CachedT:
+    """Decorator for a ``functools.cache``'d function whose results depend on the settings: its
+    cache is cleared whenever ``DIRECTUS_SHARES`` changes. Put it above ``@functools.cache``."""
+    on_settings_change(cached.cache_clear)
+    return cached
+
+
+@derived_from_settings
 @functools.cache
 def get_config() -> dict[str, Any]:
     """The effective settings: the defaults overlaid with the project's ``DIRECTUS_SHARES``."""
@@ -110,6 +140,7 @@ def grant_max_age() -> timedelta:
     return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
+@derived_from_settings
 @functools.cache
 def password_validators() -> list[Any]:
     """The validator instances ``PASSWORD_VALIDATORS`` names, made once (some read files).
@@ -122,7 +153,8 @@ def password_validators() -> list[Any]:
 
 
 @receiver(setting_changed)
-def _reset(*, setting: str, **kwargs: Any) -> None:
+def _forget_derived(*, setting: str, **kwargs: Any) -> None:
+    """The app's one ``setting_changed`` receiver (as django-debug-toolbar has one)."""
     if setting == SETTING_NAME:
-        get_config.cache_clear()
-        password_validators.cache_clear()
+        for clear in _clear_functions:
+            clear()

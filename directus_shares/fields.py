@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, cast
+from typing import cast
 
 from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
-from django.core.signals import setting_changed
 from django.db import models
-from django.dispatch import receiver
 
-from .conf import get_config
+from .conf import derived_from_settings, get_config
 
 #: Models whose rows are never shown or shared: they hold secrets or describe the site itself.
 NEVER_SHARED_MODELS = frozenset(
@@ -58,6 +56,7 @@ def declared_never_shared(model: type[models.Model]) -> frozenset[str]:
     return frozenset(names)
 
 
+@derived_from_settings
 @functools.cache
 def _configured_never_shared() -> dict[str, frozenset[str]]:
     """The ``NEVER_SHARED_FIELDS`` setting by each model's ``label_lower``: the setting may
@@ -98,6 +97,7 @@ def is_never_shown(model: type[models.Model], field: AnyField) -> bool:
     )
 
 
+@derived_from_settings
 @functools.cache
 def shown_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     """The concrete, non-relation fields of ``model`` a share may ever show, in model order
@@ -109,6 +109,7 @@ def shown_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     )
 
 
+@derived_from_settings
 @functools.cache
 def followable_relations(model: type[models.Model]) -> tuple[Relation, ...]:
     """The relations of ``model`` a share may ever follow, forward ones first. Generic relations
@@ -132,11 +133,3 @@ def target_model(relation: Relation) -> type[models.Model]:
     to model classes when the apps are loaded, and followable relations lead to a model; the
     stubs cannot know either."""
     return cast("type[models.Model]", relation.related_model)
-
-
-@receiver(setting_changed)
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting == "DIRECTUS_SHARES":
-        shown_fields.cache_clear()
-        followable_relations.cache_clear()
-        _configured_never_shared.cache_clear()

@@ -22,11 +22,9 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import FieldDoesNotExist
-from django.core.signals import setting_changed
 from django.db import connections, models, router
-from django.dispatch import receiver
 
-from .conf import SETTING_NAME
+from .conf import on_settings_change
 from .models import RoleRule, RoleSettings, Share
 from .rights import Holder, RuleData, ShareRights
 
@@ -128,10 +126,7 @@ def _hashable(value: Any) -> Hashable:
     return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
 
 
-@receiver(setting_changed)
-def _forget_rights(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTING_NAME:
-        _kept_rights.clear()
+on_settings_change(_kept_rights.clear)  # rights are derived from the settings too
 
 
 def _build_rights(loaded: LoadedShare) -> ShareRights:

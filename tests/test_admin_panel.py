@@ -385,8 +385,7 @@ def test_every_shareable_model_of_a_site_can_get_the_panel_at_once():
     from django.contrib import admin
     from django.contrib.sessions.models import Session
 
-    from directus_shares.admin import SharesAdminMixin
-    from directus_shares.admin.panel import add_panel_to_all_models
+    from directus_shares.admin import SharesAdminMixin, add_shares_panel
     from tests.testapp.models import Label
 
     class LabelAdmin(admin.ModelAdmin):
@@ -395,13 +394,35 @@ def test_every_shareable_model_of_a_site_can_get_the_panel_at_once():
     site = admin.AdminSite(name="everything")
     site.register(Label, LabelAdmin)
     site.register(Session)
-    add_panel_to_all_models(site)
-    label_admin = site._registry[Label]
+    add_shares_panel(site)
+    label_admin = site.get_model_admin(Label)
     assert isinstance(label_admin, SharesAdminMixin) and isinstance(label_admin, LabelAdmin)
     assert label_admin.list_display == ["name"]
-    assert not isinstance(site._registry[Session], SharesAdminMixin)  # never shared
+    assert not isinstance(site.get_model_admin(Session), SharesAdminMixin)  # never shared
     names = {url.name for url in label_admin.get_urls()}
     assert "testapp_label_shares_add" in names
+    add_shares_panel(site)  # twice is once
+    assert type(site.get_model_admin(Label)).__mro__[1:3] == (SharesAdminMixin, LabelAdmin)
+
+
+def test_the_panel_can_be_added_to_some_models_only():
+    from django.contrib import admin
+    from django.contrib.admin.exceptions import NotRegistered
+    from django.contrib.sessions.models import Session
+    from django.core.exceptions import ImproperlyConfigured
+
+    from directus_shares.admin import SharesAdminMixin, add_shares_panel
+    from tests.testapp.models import Gadget, Label
+
+    site = admin.AdminSite(name="some")
+    site.register([Label, Gadget, Session])
+    add_shares_panel(site, models=[Label])
+    assert isinstance(site.get_model_admin(Label), SharesAdminMixin)
+    assert not isinstance(site.get_model_admin(Gadget), SharesAdminMixin)
+    with pytest.raises(ImproperlyConfigured, match="sessions.Session is never shared"):
+        add_shares_panel(site, models=[Session])
+    with pytest.raises(NotRegistered):
+        add_shares_panel(admin.AdminSite(name="empty"), models=[Label])
 
 
 def test_a_role_can_be_created_on_the_fly_from_the_share_form(sharer, reviewer):

@@ -156,3 +156,27 @@ def test_a_second_rule_for_a_model_from_a_stale_form_is_refused_not_a_server_err
     assert response.status_code == 200
     assert "Share rule with this Role and Model already exists." in response.content.decode()
     assert list(RoleRule.objects.filter(role=role).values_list("fields", flat=True)) == [["name"]]
+
+
+def test_the_group_admin_gains_share_rules_only_when_asked_and_keeps_the_projects_own():
+    from django.contrib import admin
+    from django.contrib.auth.admin import GroupAdmin
+
+    from directus_shares.admin import ShareRulesGroupAdminMixin, extend_group_admin
+
+    class ProjectGroupAdmin(GroupAdmin):
+        list_per_page = 7
+
+    site = admin.AdminSite(name="project")
+    site.register(Group, ProjectGroupAdmin)
+    assert type(site.get_model_admin(Group)) is ProjectGroupAdmin  # importing the app changed none
+    extend_group_admin(site)
+    extend_group_admin(site)  # twice is once
+    extended = site.get_model_admin(Group)
+    assert type(extended).__mro__[1:3] == (ShareRulesGroupAdminMixin, ProjectGroupAdmin)
+    assert extended.list_per_page == 7
+
+    empty = admin.AdminSite(name="no-groups")
+    extend_group_admin(empty)  # nothing registered: Django's GroupAdmin with the rules
+    fresh = empty.get_model_admin(Group)
+    assert isinstance(fresh, ShareRulesGroupAdminMixin) and isinstance(fresh, GroupAdmin)

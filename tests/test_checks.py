@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -110,6 +112,95 @@ def test_unknown_key_warns():
     assert message.id == "directus_shares.W010"
     assert message.msg == "DIRECTUS_SHARES has an unknown key 'PUBLIK_ROLE'; it is ignored."
     assert "PUBLIC_ROLE" in message.hint
+
+
+@override_settings(DIRECTUS_SHARES={"ADMIN_PANEL_FOR_ALL_MODELS": True})
+def test_the_removed_all_models_setting_says_what_replaces_it():
+    assert app_messages() == [
+        Warning(
+            "DIRECTUS_SHARES['ADMIN_PANEL_FOR_ALL_MODELS'] no longer does anything.",
+            hint="Call directus_shares.admin.add_shares_panel(admin.site) in your urls.py instead.",
+            id="directus_shares.W011",
+        )
+    ]
+
+
+# A project without the example's opt-ins: its own admin for a shareable model, Django's groups.
+WITHOUT_OPT_INS = """
+import django
+from django.conf import settings
+
+settings.configure(
+    INSTALLED_APPS=[
+        "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
+        "django.contrib.sessions", "django.contrib.messages", "guardian", "directus_shares",
+        "tests.testapp",
+    ],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+)
+django.setup()
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.core import checks
+from django.core.checks.registry import registry
+
+import directus_shares.admin
+from tests.testapp.models import Gadget
+
+
+class GadgetAdmin(admin.ModelAdmin):
+    pass
+
+
+admin.site.register(Gadget, GadgetAdmin)
+
+
+def report():
+    ids = [m.id for m in registry.run_checks(tags=["admin"]) if m.id.startswith("directus_shares")]
+    group_admin, gadget_admin = (admin.site.get_model_admin(m) for m in (Group, Gadget))
+    print(
+        "Django's GroupAdmin" if type(group_admin) is GroupAdmin else "GroupAdmin subclass",
+        "rules" if isinstance(group_admin, directus_shares.admin.ShareRulesGroupAdminMixin) else "",
+        "panel" if isinstance(gadget_admin, directus_shares.admin.SharesAdminMixin) else "",
+        *ids,
+        sep="|",
+    )
+
+
+report()
+for message in registry.run_checks(tags=["admin"]):
+    if message.id.startswith("directus_shares"):
+        print(message.level == checks.INFO, message.msg, message.hint, sep="|")
+directus_shares.admin.add_shares_panel(admin.site)
+report()
+directus_shares.admin.extend_group_admin(admin.site)
+report()
+"""
+
+
+def test_no_other_apps_admin_changes_until_asked_and_the_checks_say_what_to_add():
+    result = subprocess.run(  # noqa: S603 - this interpreter, the script above
+        [sys.executable, "-c", WITHOUT_OPT_INS],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.stdout.splitlines() == [
+        "Django's GroupAdmin|||directus_shares.I040|directus_shares.I041",
+        "True|No admin page has the Shares panel, so staff cannot share objects from the admin."
+        "|Add SharesAdminMixin first to the ModelAdmin of each model to share, or call "
+        "directus_shares.admin.add_shares_panel(admin.site) in your urls.py before "
+        "admin.site.urls.",
+        "True|The group admin does not show share rules, so what a role may see through shares "
+        "cannot be set in the admin.|Call directus_shares.admin.extend_group_admin(admin.site) "
+        "in your admin.py or urls.py, or add ShareRulesGroupAdminMixin first to your own "
+        "GroupAdmin.",
+        "GroupAdmin subclass||panel|directus_shares.I041",  # groups are shareable too
+        "GroupAdmin subclass|rules|panel",
+    ]
 
 
 @override_settings(

@@ -1,5 +1,10 @@
-"""Admin integration: share rules on the group's page and the list of all shares."""
+"""Admin integration: the list of all shares, and mixins and opt-ins for the project's admins.
 
+Importing it registers :class:`ShareAdmin` only; other apps' admins change only when the project
+calls :func:`add_shares_panel` or :func:`extend_group_admin`.
+"""
+
+from .extend import add_shares_panel, extend_group_admin
 from .forms import SendLinkForm, ShareForm
 from .panel import SharesAdminMixin
 from .roles import (
@@ -7,11 +12,8 @@ from .roles import (
     RoleRuleInline,
     RoleSettingsInline,
     ShareRulesGroupAdminMixin,
-    extend_group_admin,
 )
 from .shares import ShareAdmin
-
-extend_group_admin()
 
 __all__ = [
     "RoleRuleForm",
@@ -22,4 +24,6 @@ __all__ = [
     "ShareForm",
     "SharesAdminMixin",
     "ShareRulesGroupAdminMixin",
+    "add_shares_panel",
+    "extend_group_admin",
 ]

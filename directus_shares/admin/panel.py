@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
@@ -27,7 +26,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from .. import lockout, sharing
-from ..fields import is_shareable_model
 from ..mail import send_share_link
 from ..models import Share
 from .forms import SendLinkForm, ShareForm
@@ -354,17 +352,3 @@ def warn_if_unopenable(request: HttpRequest, share: Share) -> None:
             request,
             format_html(_("Nobody can open the share “{}”: {}."), share, reason),
         )
-
-
-def add_panel_to_all_models(site: Any) -> None:
-    """Give every shareable model registered on ``site`` the Shares panel, by registering a
-    subclass of its admin with :class:`SharesAdminMixin` first (``ADMIN_PANEL_FOR_ALL_MODELS``)."""
-    for model in apps.get_models():
-        if not site.is_registered(model) or not is_shareable_model(model):
-            continue
-        model_admin = site.get_model_admin(model)
-        if isinstance(model_admin, SharesAdminMixin):
-            continue
-        admin_class = type(model_admin)
-        site.unregister(model)
-        site.register(model, type(admin_class.__name__, (SharesAdminMixin, admin_class), {}))

@@ -1,8 +1,7 @@
 """Share rules and sharing settings on the group's admin page.
 
-The group admin already registered (Django's, or a project's own) is extended, not replaced:
-its class gains :class:`ShareRulesGroupAdminMixin`. Projects that register their group admin
-after this app, or not at all, can add the mixin themselves.
+Add :class:`ShareRulesGroupAdminMixin` to your own group admin, or extend the registered one
+with :func:`directus_shares.admin.extend_group_admin`.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -144,13 +142,3 @@ class ShareRulesGroupAdminMixin(_GroupAdmin):
                 ),
             )
         return super().response_add(request, obj, *args)
-
-
-def extend_group_admin(site: admin.AdminSite = admin.site) -> None:
-    current = site.get_model_admin(Group) if site.is_registered(Group) else None
-    if current is None:
-        site.register(Group, type("GroupAdmin", (ShareRulesGroupAdminMixin, GroupAdmin), {}))
-    elif not isinstance(current, ShareRulesGroupAdminMixin):
-        extended = type(type(current).__name__, (ShareRulesGroupAdminMixin, type(current)), {})
-        site.unregister(Group)
-        site.register(Group, extended)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db import models
 
-from directus_shares.admin import SharesAdminMixin
+from directus_shares.admin import SharesAdminMixin, extend_group_admin
 
 from .models import Comment, Document, Person, Report, Tag
 
@@ -57,3 +57,8 @@ class DocumentAdmin(SharesAdminMixin, admin.ModelAdmin):
     list_display = ["title", "report", "id"]
     search_fields = ["title", "report__title"]
     list_select_related = ["report"]
+
+
+# Share rules on each role's page: django.contrib.auth (listed before this app) has registered
+# its GroupAdmin by now, and this adds ShareRulesGroupAdminMixin to it.
+extend_group_admin(admin.site)
