@@ -61,6 +61,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="on",
         help="on: the example project's database options (default); off: Django's defaults",
     )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        metavar="SECONDS",
+        help="replace the database's CONN_MAX_AGE (the example project's: 0 on SQLite)",
+    )
     args = parser.parse_args(argv)
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must name a PostgreSQL server (SQLite is the default).")
@@ -105,6 +111,9 @@ def setup_django(url: str, args: argparse.Namespace, media: Path) -> None:
         os.environ["REDIS_URL"] = args.redis_url
     django.setup()
     from django.conf import settings
+
+    if args.conn_max_age is not None:  # before the first connection reads it
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = args.conn_max_age
     from django.test.utils import override_settings
 
     cache = dict(settings.CACHES["default"])
@@ -179,7 +188,7 @@ class Cost:
     updated: Counter[str] = field(default_factory=Counter)
     hot_updated: Counter[str] = field(default_factory=Counter)  # PostgreSQL
     index_entries: Counter[str] = field(default_factory=Counter)
-    wal: dict[str, float] = field(default_factory=dict)
+    wal: Counter[str] = field(default_factory=Counter)
     cache: Counter[str] = field(default_factory=Counter)
     uses_counted: float = 0
     log_rows: float = 0
@@ -239,11 +248,14 @@ def measure(surface: str, token: str, opens: int) -> Cost:
             probe.tracing, probe.last = index >= WARMUP, index == WARMUP + opens - 1
             if index == WARMUP:
                 CACHE_CALLS.clear()
+                probe.start()
             # As a server's request handler does (the test client leaves it out): with
             # CONN_MAX_AGE = 0 every request has a connection of its own (from the pool).
             close_old_connections()
             status = do_open()
+            probe.opened()
             close_old_connections()
+            probe.closed()
             if probe.tracing:
                 cost.statuses[status] += 1
     cost.cache = Counter(CACHE_CALLS)
@@ -283,7 +295,7 @@ def statement_kind(sql: str) -> str:
 
 class SQLiteProbe:
     """Counts through the trace callback of every connection opened meanwhile; the WAL frames
-    through a checkpoint before and a look at the log after."""
+    by the growth of the WAL file, and the checkpoints on closing by its removal."""
 
     def __init__(self, cost: Cost) -> None:
         from django.db import connection
@@ -292,7 +304,6 @@ class SQLiteProbe:
         self.path = connection.settings_dict["NAME"]
         self.in_transaction = False
         self.wrote = False
-        self.changes_seen: dict[int, int] = {}
 
     def trace(self, sql: str) -> None:
         kind = statement_kind(sql)
@@ -341,28 +352,49 @@ class SQLiteProbe:
         from django.db.backends.signals import connection_created
 
         _disconnect()
-        # Held open meanwhile: the last connection to close would checkpoint and remove the WAL.
-        self.watcher = sqlite3.connect(self.path)
-        self.watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.autoincrement = {
-            row[0] for row in self.watcher.execute("SELECT name FROM sqlite_sequence")
-        }
+        with sqlite3.connect(self.path) as db:
+            self.page = db.execute("PRAGMA page_size").fetchone()[0]
+            tables = "SELECT name FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%'"
+            self.autoincrement = {row[0] for row in db.execute(tables)}
+        db.close()
+        self.wal_size = self._wal_size()
         connection_created.connect(self.connected)
         return self
+
+    def start(self) -> None:
+        """Counting starts: trace the connection kept from the warm-up too, if any."""
+        from django.db import connection
+
+        if connection.connection is not None:
+            connection.connection.set_trace_callback(self.trace)
+
+    def _wal_size(self) -> int:
+        wal = Path(f"{self.path}-wal")
+        return wal.stat().st_size if wal.exists() else 0
+
+    def opened(self) -> None:
+        """After an open, its connection still open: the frames it added to the WAL (a new WAL
+        starts with a 32-byte header)."""
+        size = self._wal_size()
+        if self.tracing:
+            grown = size - max(self.wal_size, 32) if size else 0
+            self.cost.wal["WAL frames (pages)"] += max(grown, 0) / (self.page + 24)
+            self.cost.wal["WAL bytes"] += max(grown, 0)
+        self.wal_size = size
+
+    def closed(self) -> None:
+        """After the request's connection was closed: the last connection to a WAL database
+        to close checkpoints it (an fsync of the WAL and one of the database) and removes it."""
+        size = self._wal_size()
+        if self.tracing:
+            self.cost.wal["checkpoints on closing"] += int(self.wal_size > 0 and size == 0)
+        self.wal_size = size
 
     def __exit__(self, *exc: object) -> None:
         from django.db.backends.signals import connection_created
 
         connection_created.disconnect(self.connected)
         _disconnect()
-        db = self.watcher
-        mode = db.execute("PRAGMA journal_mode").fetchone()[0]
-        page = db.execute("PRAGMA page_size").fetchone()[0]
-        if mode == "wal":
-            _busy, frames, _done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            frames *= self.cost.scale
-            self.cost.wal = {"WAL frames (pages)": frames, "WAL bytes": frames * (page + 24)}
-        db.close()
 
 
 def _set_columns(sql: str) -> set[str]:
@@ -430,6 +462,19 @@ class PostgresProbe:
         raw.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
         self.traced[number] = (raw, wanted, trace)
 
+    def start(self) -> None:
+        """Counting starts: trace the connection kept from the warm-up too, if any."""
+        from django.db import connection
+
+        if connection.connection is not None:
+            self.connected(None, connection)
+
+    def opened(self) -> None:
+        pass
+
+    def closed(self) -> None:
+        pass
+
     def _stats(self) -> dict[str, Any]:
         import psycopg
 
@@ -484,10 +529,8 @@ class PostgresProbe:
             if ins or upd:
                 self.cost.index_entries[table] += (ins + upd - hot) * indexes
         (lsn, syncs), (b_lsn, b_syncs) = after["wal"], self.before["wal"]
-        self.cost.wal = {
-            "WAL bytes (whole server)": float(lsn - b_lsn) * self.cost.scale,
-            "WAL syncs (whole server)": (syncs - b_syncs) * self.cost.scale,
-        }
+        self.cost.wal["WAL bytes (whole server)"] = float(lsn - b_lsn) * self.cost.scale
+        self.cost.wal["WAL syncs (whole server)"] = (syncs - b_syncs) * self.cost.scale
 
     def _read_trace(self, text: str, prepared: dict[str, str], *, count: bool) -> None:
         """Statements, round trips and writing commits of one connection's protocol trace:
