@@ -18,6 +18,7 @@ import re
 import sqlite3
 import sys
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +36,9 @@ HOST = "localhost"  # one of example_project's ALLOWED_HOSTS
 #: Opens before counting: every connection of the example's pool (4) past psycopg's
 #: prepare_threshold (5) – the pool hands its connections out in turn – and caches filled.
 WARMUP = 25
-SURFACES = ("page", "api")
+#: Where a counted open comes from: the page's POST and the API's ``auth``, each for the demo's
+#: share without a password and for its share with one (the right password).
+SURFACES = ("page", "api", "page+password", "api+password")
 _WRITE = re.compile(
     r'^\s*(?:WITH\b.*?\)\s*)?(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I | re.S
 )
@@ -52,6 +55,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "created and dropped. Default: a SQLite file in a temporary directory",
     )
     parser.add_argument("--opens", type=int, default=20, help="counted opens per surface (20)")
+    parser.add_argument(
+        "--warmup", type=int, default=WARMUP, help=f"opens before counting ({WARMUP})"
+    )
+    parser.add_argument(
+        "--surfaces",
+        default=",".join(SURFACES),
+        help=f"comma-separated, of {', '.join(SURFACES)} (all)",
+    )
     parser.add_argument(
         "--redis-url", help="the cache (REDIS_URL); default: the example project's (in-process)"
     )
@@ -70,8 +81,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must name a PostgreSQL server (SQLite is the default).")
-    if not 1 <= args.opens <= 100:  # SQLite: the WAL must not reach its checkpoint meanwhile
-        parser.error("--opens must be between 1 and 100.")
+    if not 1 <= args.opens <= 100 or not 0 <= args.warmup <= 100:
+        # SQLite: the WAL must not reach its automatic checkpoint meanwhile
+        parser.error("--opens must be between 1 and 100, --warmup between 0 and 100.")
+    args.surfaces = args.surfaces.split(",")
+    if not set(args.surfaces) <= set(SURFACES):
+        parser.error(f"--surfaces takes {', '.join(SURFACES)}.")
     return args
 
 
@@ -84,10 +99,20 @@ _CACHE_METHODS = (
 )  # fmt: skip
 
 
+_INSIDE = threading.local()
+
+
 def _counting(name: str) -> Callable[..., Any]:
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        CACHE_CALLS[name] += 1
-        return getattr(super(type(self), self), name)(*args, **kwargs)
+        """Count the call the app made, not those the backend makes of itself (``decr`` is
+        ``incr`` of -1 in Django's backends)."""
+        outermost = not getattr(_INSIDE, "depth", 0)
+        CACHE_CALLS[name] += outermost
+        _INSIDE.depth = getattr(_INSIDE, "depth", 0) + 1
+        try:
+            return getattr(super(type(self), self), name)(*args, **kwargs)
+        finally:
+            _INSIDE.depth -= 1
 
     method.__name__ = name
     return method
@@ -143,9 +168,9 @@ def database(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
         admin.close()
 
 
-def _migrate_and_seed() -> str:
-    """Migrate, seed the demo and return the link token of its "Open link" share, given
-    enough uses that the opens never use it up."""
+def _migrate_and_seed() -> dict[str, str]:
+    """Migrate, seed the demo and return the link tokens of its "Open link" share and of its
+    password share, given enough uses that the opens never use them up."""
     from django.core.management import call_command
 
     from directus_shares.models import Share
@@ -154,9 +179,13 @@ def _migrate_and_seed() -> str:
     print("Migrating and seeding the demo data …", file=sys.stderr, flush=True)
     call_command("migrate", verbosity=0)
     demo_data.seed()
-    share = Share.objects.get(name="Open link")
-    Share.objects.filter(pk=share.pk).update(max_uses=10**9)
-    return share.token
+    shares = {"open": "Open link", "password": "Password protected"}
+    tokens = {}
+    for kind, name in shares.items():
+        share = Share.objects.get(name=name)
+        Share.objects.filter(pk=share.pk).update(max_uses=10**9)
+        tokens[kind] = share.token
+    return tokens
 
 
 def _disconnect() -> None:
@@ -205,7 +234,7 @@ class Cost:
         return f"{per:g}" if per == int(per) else f"{per:.2f}"
 
 
-def make_open(surface: str, token: str) -> Callable[[], int]:
+def make_open(surface: str, token: str, password: str) -> Callable[[], int]:
     """A function that makes one counted open through ``surface`` and returns the status."""
     from django.conf import settings
     from django.test import Client
@@ -215,38 +244,42 @@ def make_open(surface: str, token: str) -> Callable[[], int]:
     client = Client(HTTP_HOST=HOST)
     if surface == "api":
         url = f"/api/shares/open/{token}/auth/"
-        return lambda: client.post(url, {}, content_type="application/json").status_code
+        body = {"password": password} if password else {}
+        return lambda: client.post(url, body, content_type="application/json").status_code
     url = f"/share/{token}/"
     client.get(url)  # the landing page sets the CSRF cookie
     csrf = client.cookies[settings.CSRF_COOKIE_NAME].value
     grant_cookie = get_config()["GRANT_COOKIE_NAME"]
 
     def page_open() -> int:
-        status = client.post(url, {"csrfmiddlewaretoken": csrf}).status_code
+        status = client.post(url, {"csrfmiddlewaretoken": csrf, "password": password}).status_code
         client.cookies.pop(grant_cookie, None)  # a new visitor each time: every open counts
         return status
 
     return page_open
 
 
-def measure(surface: str, token: str, opens: int) -> Cost:
+def measure(surface: str, tokens: dict[str, str], opens: int, warmup: int = WARMUP) -> Cost:
     """Open the share ``opens`` times through ``surface`` and count what that did."""
     from django.db import close_old_connections, connection
 
     from directus_shares.access import find_share
+    from example_project.reports.demo_data import SHARE_PASSWORD
 
-    do_open = make_open(surface, token)
+    where, _, kind = surface.partition("+")
+    token = tokens["password" if kind else "open"]
+    do_open = make_open(where, token, SHARE_PASSWORD if kind else "")
     share, _rights = find_share(token)
     assert share is not None
     before = _guarantees(share.pk)
-    cost = Cost(opens, WARMUP + opens)
+    cost = Cost(opens, warmup + opens)
     probe = SQLiteProbe(cost) if connection.vendor == "sqlite" else PostgresProbe(cost)
     with probe:
-        for index in range(WARMUP + opens):
+        for index in range(warmup + opens):
             # The statements are traced once warm (psycopg prepares a statement on its 5th
             # run); the database's own statistics cover every open, from a clean start.
-            probe.tracing, probe.last = index >= WARMUP, index == WARMUP + opens - 1
-            if index == WARMUP:
+            probe.tracing, probe.last = index >= warmup, index == warmup + opens - 1
+            if index == warmup:
                 CACHE_CALLS.clear()
                 probe.start()
             # As a server's request handler does (the test client leaves it out): with
@@ -620,7 +653,7 @@ def rows(costs: dict[str, Cost]) -> list[tuple[str, list[str]]]:
 
 def report(vendor: str, settings: str, costs: dict[str, Cost]) -> str:
     opens = next(iter(costs.values())).opens
-    header = ["per counted open", *(f"{s} ({'POST' if s == 'page' else 'auth'})" for s in costs)]
+    header = ["per counted open", *(s.replace("+password", " + password") for s in costs)]
     body = rows(costs)
     width = max(len(header[0]), *(len(label) for label, _ in body))
     out = [f"{vendor} – {settings}; {opens} opens per surface, each figure per open", ""]
@@ -636,7 +669,7 @@ def report(vendor: str, settings: str, costs: dict[str, Cost]) -> str:
     out += ["", f"answers: {statuses}", ""]
     for surface, cost in costs.items():
         out.append(f"statements of one {surface} open:")
-        out += [f"  {sql}" for sql in cost.sql]
+        out += [f"  {sql[:200]}{' …' if len(sql) > 200 else ''}" for sql in cost.sql]
     return "\n".join(out)
 
 
@@ -655,10 +688,10 @@ def describe_settings() -> tuple[str, str]:
 def run(args: argparse.Namespace) -> tuple[str, dict[str, Cost]]:
     with (
         tempfile.TemporaryDirectory(prefix="open_cost_") as workdir,
-        database(args, Path(workdir)) as token,
+        database(args, Path(workdir)) as tokens,
     ):
         vendor, settings = describe_settings()
-        costs = {surface: measure(surface, token, args.opens) for surface in SURFACES}
+        costs = {s: measure(s, tokens, args.opens, args.warmup) for s in args.surfaces}
         return report(vendor, settings, costs), costs
 
 
