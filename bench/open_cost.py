@@ -13,6 +13,7 @@ it never times. See ``docs/benchmarks.md``, "What one counted open costs".
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sqlite3
@@ -66,6 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--redis-url", help="the cache (REDIS_URL); default: the example project's (in-process)"
     )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
     parser.add_argument(
         "--tuning",
         choices=["on", "off"],
@@ -698,9 +700,37 @@ def run(args: argparse.Namespace) -> tuple[str, dict[str, Cost]]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    text, _costs = run(args)
+    text, costs = run(args)
     print(text)
+    if args.json:
+        args.json.write_text(json.dumps(as_json(costs), indent=2))
     return 0
+
+
+def as_json(costs: dict[str, Cost]) -> dict[str, Any]:
+    """Every figure per open, by surface."""
+
+    def per_open(counter: Counter[str], cost: Cost) -> dict[str, float]:
+        return {key: value / cost.opens for key, value in counter.items() if value}
+
+    return {
+        surface: {
+            "opens": cost.opens,
+            "statements": per_open(cost.statements, cost),
+            "commits": cost.commits / cost.opens,
+            "connections": cost.connections / cost.opens,
+            "inserted": per_open(cost.inserted, cost),
+            "updated": per_open(cost.updated, cost),
+            "hot_updated": per_open(cost.hot_updated, cost),
+            "index_entries": per_open(cost.index_entries, cost),
+            "wal": per_open(cost.wal, cost),
+            "cache": per_open(cost.cache, cost),
+            "uses_counted": cost.uses_counted / cost.opens,
+            "log_rows": cost.log_rows / cost.opens,
+            "statuses": {str(status): n for status, n in cost.statuses.items()},
+        }
+        for surface, cost in costs.items()
+    }
 
 
 if __name__ == "__main__":
