@@ -214,17 +214,17 @@ def _start_checking(windows: list[_Window]) -> tuple[tuple[_Window, str], ...] |
 
     Each count is read after the attempt's own increment, the other slices' before the failures
     (a failing check counts its failure before it stops being under way): an attempt that races
-    this one is seen by it, or sees it.
+    this one is seen by it, or sees it. Both are read in one ``get_many``, in that order – Redis
+    answers it as one snapshot, which is stronger still.
     """
     slice_ = _slice()
     checking = tuple((window, window.checking_key(slice_)) for window in windows)
     under_way = [_increment(key, 3 * CHECKING_SLICE)[0] for _window, key in checking]
     neighbours = [w.checking_key(s) for w in windows for s in (slice_ - 1, slice_ + 1)]
-    elsewhere = cache.get_many(neighbours)
-    failures = cache.get_many([window.key for window in windows])
+    found = cache.get_many(neighbours + [window.key for window in windows])
     for window, count in zip(windows, under_way, strict=True):
-        count += sum(elsewhere.get(window.checking_key(slice_ + d), 0) for d in (-1, 1))
-        if failures.get(window.key, 0) + count > window.allowed:
+        count += sum(found.get(window.checking_key(slice_ + d), 0) for d in (-1, 1))
+        if found.get(window.key, 0) + count > window.allowed:
             _stop_checking(checking)
             return None
     return checking

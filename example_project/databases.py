@@ -3,7 +3,8 @@ docs/deployment.md recommends for its engine, each of which an environment varia
 
 - SQLite: WAL journal, ``synchronous=NORMAL``, a 20 s busy timeout and ``IMMEDIATE`` transactions,
   so counted opens from several processes neither fail with "database is locked" nor wait for an
-  fsync each.
+  fsync each; and persistent connections, because the last connection to close checkpoints the
+  WAL (two fsyncs or more) and deletes it.
 - PostgreSQL: Django's connection pool (``DATABASE_POOL=0``: persistent connections with health
   checks instead) and server-side binding with prepared statements
   (``DATABASE_SERVER_SIDE_BINDING=0`` turns them off, e.g. behind an old PgBouncer).
@@ -24,6 +25,7 @@ SQLITE_OPTIONS: dict[str, Any] = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
+SQLITE_CONN_MAX_AGE = 600
 POSTGRES_POOL: dict[str, Any] = {"min_size": 1, "max_size": 4, "timeout": 10}
 POSTGRES_PREPARED: dict[str, Any] = {"server_side_binding": True, "prepare_threshold": 5}
 
@@ -50,6 +52,7 @@ def tuned(settings: dict[str, Any]) -> dict[str, Any]:
     settings = {**settings}
     if engine == "django.db.backends.sqlite3":
         options = {**SQLITE_OPTIONS, **options}
+        settings["CONN_MAX_AGE"] = SQLITE_CONN_MAX_AGE
     elif engine == "django.db.backends.postgresql":
         if _enabled("DATABASE_SERVER_SIDE_BINDING"):
             options = {**POSTGRES_PREPARED, **options}

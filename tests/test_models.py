@@ -167,3 +167,44 @@ def test_for_object_finds_shares_of_a_proxy_object():
     share = ShareFactory(content_object=Pseudonym.objects.get(pk=author.pk))
     assert list(Share.objects.for_object(author)) == [share]
     assert list(Share.objects.for_object(Pseudonym.objects.get(pk=author.pk))) == [share]
+
+
+def _indexed_columns(model: type) -> list[list[str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return [c["columns"] for c in constraints.values() if c["index"] and not c["primary_key"]]
+
+
+def test_shares_of_a_type_are_found_through_the_object_index_alone():
+    """No index of its own on the content type: the (content type, object) index leads with it,
+    and every index is one more entry to write when a share is created or changed."""
+    indexed = _indexed_columns(Share)
+    assert ["content_type_id"] not in indexed
+    assert ["content_type_id", "object_pk"] in indexed
+    gadget = GadgetFactory()
+    share = ShareFactory(content_object=gadget)
+    assert list(Share.objects.filter(content_type=share.content_type)) == [share]
+
+
+def test_the_access_log_writes_no_autoincrement_counter_on_sqlite():
+    """Each logged attempt writes its row and its index entry – not also a row of
+    ``sqlite_sequence``; keys still grow, and nothing refers to an entry by its key."""
+    from django.db import connection
+
+    from directus_shares.models import AccessReason, ShareAccess
+
+    share = ShareFactory()
+    first, second = (
+        ShareAccess.objects.create(share=share, granted=True, reason=AccessReason.GRANTED)
+        for _ in range(2)
+    )
+    assert second.pk > first.pk
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_sequence")
+        counters = {row[0] for row in cursor.fetchall()}
+    assert ShareAccess._meta.db_table not in counters
+    assert Share._meta.db_table in counters  # other tables keep Django's default

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,9 +28,22 @@ class AccessReason(models.TextChoices):
     )
 
 
+class LogEntryKey(models.BigAutoField):
+    """The access log's primary key, on SQLite without ``AUTOINCREMENT``: that keyword makes
+    every insert also update the table's row in ``sqlite_sequence`` – one page more written per
+    logged attempt – only to promise that the key of a deleted newest row is never reused, and
+    nothing refers to a log entry by its key."""
+
+    def db_type_suffix(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return None
+        return connection.data_types_suffix.get(self.get_internal_type())
+
+
 class ShareAccess(models.Model):
     """One attempt to open a share: when, whether it was granted, why, and from where."""
 
+    id = LogEntryKey(primary_key=True, serialize=False, verbose_name="ID")
     share = models.ForeignKey(
         "directus_shares.Share",
         on_delete=models.CASCADE,

@@ -179,7 +179,11 @@ class Share(models.Model):
         help_text=_("Random part of the link. The link itself is signed with SECRET_KEY."),
     )
     content_type = models.ForeignKey(
-        ContentType, on_delete=models.CASCADE, verbose_name=_("content type"), related_name="+"
+        ContentType,
+        on_delete=models.CASCADE,
+        verbose_name=_("content type"),
+        related_name="+",
+        db_index=False,  # the (content_type, object_pk) index below serves lookups by type too
     )
     object_pk = models.CharField(_("object ID"), max_length=255)
     content_object = GenericForeignKey("content_type", "object_pk")

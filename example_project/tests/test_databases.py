@@ -34,6 +34,8 @@ def test_sqlite_gets_wal_normal_sync_and_immediate_transactions(tmp_path: Path, 
             assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
             assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 20_000
         assert handler["default"].transaction_mode == "IMMEDIATE"
+        # Kept between requests: closing the last connection would checkpoint the WAL each time.
+        assert handler["default"].settings_dict["CONN_MAX_AGE"] == 600
     finally:
         handler.close_all()
 
