@@ -18,15 +18,23 @@ from .models import Share
 from .signatures import share_token, share_token_valid
 
 
-def issue_grant(request: HttpRequest, response: HttpResponse, share: Share) -> None:
-    """Set the cookie that remembers a granted access on ``response``."""
+def new_grant(share: Share) -> str:
+    """A new grant cookie value for ``share`` as it is now (good for ``GRANT_MAX_AGE``)."""
+    return share_token("grant", share)
+
+
+def issue_grant(
+    request: HttpRequest, response: HttpResponse, share: Share, grant: str | None = None
+) -> None:
+    """Set the cookie that remembers a granted access on ``response``: ``grant`` (from
+    :func:`new_grant`), or a new one."""
     config = get_config()
     secure = config["GRANT_COOKIE_SECURE"]
     if secure is None:
         secure = settings.SESSION_COOKIE_SECURE or request.is_secure()
     response.set_cookie(
         config["GRANT_COOKIE_NAME"],
-        share_token("grant", share),
+        grant or new_grant(share),
         max_age=int(grant_max_age().total_seconds()),
         path=share.get_absolute_url(),
         secure=secure,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from directus_shares import access
+from directus_shares import opening
 from directus_shares.models import Share
 from directus_shares.queries import rights_of_role
 from directus_shares.rights import ShareRights
@@ -25,14 +25,14 @@ def times_used(share: Share) -> int:
 def test_counts_up_to_max_uses_and_no_further():
     share = ShareFactory(max_uses=2)
     now = timezone.now()
-    assert [access.consume_use(share, now) for _ in range(4)] == [True, True, False, False]
+    assert [opening.consume_use(share, now) for _ in range(4)] == [True, True, False, False]
     assert times_used(share) == 2
 
 
 def test_unlimited_shares_count_every_use():
     share = ShareFactory()
     for _ in range(5):
-        assert access.consume_use(share, timezone.now())
+        assert opening.consume_use(share, timezone.now())
     assert times_used(share) == 5
 
 
@@ -51,7 +51,7 @@ def test_a_share_closed_since_it_was_read_is_not_counted(make_closed):
     share = ShareFactory(max_uses=5)
     now = timezone.now()
     make_closed(share, now)
-    assert access.consume_use(share, now) is False
+    assert opening.consume_use(share, now) is False
     assert times_used(share) == 0
 
 
@@ -62,33 +62,33 @@ def test_refusal_order():
     )
     can_view = rights_of_role(RoleFactory(view=[Gadget]))
     kwargs = {
-        "object_state": access.ObjectState.VISIBLE,
+        "object_state": opening.ObjectState.VISIBLE,
         "rights": ShareRights(),
         "now": now,
         "address": ipaddress.ip_address("192.0.2.1"),
     }
-    assert access.refusal_for(None, **kwargs) is access.Refusal.UNKNOWN
+    assert opening.refusal_for(None, **kwargs) is opening.Refusal.UNKNOWN
     assert (
-        access.refusal_for(
+        opening.refusal_for(
             share, **{**kwargs, "rights": ShareRights(allowed_networks="10.0.0.0/8")}
         )
-        is access.Refusal.FORBIDDEN_NETWORK
+        is opening.Refusal.FORBIDDEN_NETWORK
     )
-    assert access.refusal_for(share, **kwargs) is access.Refusal.UNAVAILABLE
+    assert opening.refusal_for(share, **kwargs) is opening.Refusal.UNAVAILABLE
     share.revoked_at = None
-    gone = {**kwargs, "object_state": access.ObjectState.GONE}
-    assert access.refusal_for(share, **gone) is access.Refusal.UNAVAILABLE
+    gone = {**kwargs, "object_state": opening.ObjectState.GONE}
+    assert opening.refusal_for(share, **gone) is opening.Refusal.UNAVAILABLE
     creator_gone = {**kwargs, "rights": ShareRights(creator_unavailable=True)}
-    assert access.refusal_for(share, **creator_gone) is access.Refusal.UNAVAILABLE
-    assert access.refusal_for(share, **kwargs) is access.Refusal.NOT_YET_OPEN
+    assert opening.refusal_for(share, **creator_gone) is opening.Refusal.UNAVAILABLE
+    assert opening.refusal_for(share, **kwargs) is opening.Refusal.NOT_YET_OPEN
     share.date_start, share.date_end = now - timedelta(hours=2), now
-    assert access.refusal_for(share, **kwargs) is access.Refusal.EXPIRED
+    assert opening.refusal_for(share, **kwargs) is opening.Refusal.EXPIRED
     share.date_end = None
-    assert access.refusal_for(share, **kwargs) is access.Refusal.USED_UP
-    assert access.refusal_for(share, **kwargs, granted=True) is access.Refusal.GRANTS_NOTHING
-    assert access.refusal_for(share, **{**kwargs, "rights": can_view}, granted=True) is None
-    hidden = {**kwargs, "rights": can_view, "object_state": access.ObjectState.HIDDEN}
-    assert access.refusal_for(share, **hidden, granted=True) is access.Refusal.OBJECT_NOT_GRANTED
+    assert opening.refusal_for(share, **kwargs) is opening.Refusal.USED_UP
+    assert opening.refusal_for(share, **kwargs, granted=True) is opening.Refusal.GRANTS_NOTHING
+    assert opening.refusal_for(share, **{**kwargs, "rights": can_view}, granted=True) is None
+    hidden = {**kwargs, "rights": can_view, "object_state": opening.ObjectState.HIDDEN}
+    assert opening.refusal_for(share, **hidden, granted=True) is opening.Refusal.OBJECT_NOT_GRANTED
 
 
 WINDOW_EDGES = [None, "past", "now", "future"]
@@ -121,6 +121,6 @@ def test_the_counting_sql_counts_exactly_the_shares_its_orm_twin_calls_open(revo
         Share.objects.filter(pk=share.pk).update(times_used=2)
         share.refresh_from_db()
         open_by_orm = Share.objects.filter(pk=share.pk).open_at(now).with_uses_left().exists()
-        assert access.consume_use(share, now) is open_by_orm, (start, end, max_uses)
+        assert opening.consume_use(share, now) is open_by_orm, (start, end, max_uses)
         assert times_used(share) == (3 if open_by_orm else 2)
     assert not revoked or not Share.objects.filter(times_used=3).exists()

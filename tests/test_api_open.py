@@ -19,10 +19,10 @@ from django.urls import path
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from directus_shares import access
-from directus_shares.access import Refusal
+from directus_shares import opening
 from directus_shares.api import tokens
 from directus_shares.models import RoleSettings, Share, ShareAccess
+from directus_shares.outcomes import Refusal
 from tests.conftest import open_share
 from tests.factories import (
     GadgetFactory,
@@ -325,13 +325,13 @@ def test_auth_needs_no_csrf_token_as_nothing_authenticates_by_cookie():
 
 def test_a_share_changed_while_opening_is_a_409(client, monkeypatch):
     share = ShareFactory(password="pw")
-    counted = access.consume_use
+    counted = opening.consume_use
 
     def racing(share: Share, now, *args) -> bool:  # password changed before the count
         Share.objects.filter(pk=share.pk).update(password=make_password("new"))
         return counted(share, now, *args)
 
-    monkeypatch.setattr(access, "consume_use", racing)
+    monkeypatch.setattr(opening, "consume_use", racing)
     assert_error(auth(client, share, "pw"), "changed", 409)
     assert times_used(share) == 0
     assert log_reasons(share) == ["changed"]
@@ -339,13 +339,13 @@ def test_a_share_changed_while_opening_is_a_409(client, monkeypatch):
 
 def test_a_share_used_up_while_opening_says_so(client, monkeypatch):
     share = ShareFactory(max_uses=1)
-    counted = access.consume_use
+    counted = opening.consume_use
 
     def racing(share: Share, now, *args) -> bool:
         Share.objects.filter(pk=share.pk).update(times_used=1)
         return counted(share, now, *args)
 
-    monkeypatch.setattr(access, "consume_use", racing)
+    monkeypatch.setattr(opening, "consume_use", racing)
     assert_refused(auth(client, share), Refusal.USED_UP)
 
 

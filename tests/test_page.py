@@ -10,7 +10,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from directus_shares.access import Refusal
+from directus_shares.outcomes import Refusal
 from tests.conftest import open_share
 from tests.factories import (
     CodeFactory,

@@ -10,6 +10,7 @@ leaves ``SECRET_KEY_FALLBACKS``.
 
 from __future__ import annotations
 
+from django.core import signing
 from rest_framework.request import Request
 
 from ..conf import grant_max_age
@@ -29,6 +30,15 @@ def issue_access_token(share: Share) -> str:
 def lifetime_seconds() -> int:
     """How long an access token is accepted (``GRANT_MAX_AGE``), in seconds."""
     return int(grant_max_age().total_seconds())
+
+
+def seconds_left(token: str) -> int:
+    """How long a valid ``token`` (:func:`access_token_valid`) is still accepted, in seconds: its
+    lifetime less its age, measured by the clock its signature is checked with."""
+    _payload, made, _signature = token.rsplit(":", 2)
+    now = signing.TimestampSigner(salt=SALT).timestamp()  # signing's own clock, in base 62
+    age = signing.b62_decode(now) - signing.b62_decode(made)
+    return max(0, min(lifetime_seconds(), lifetime_seconds() - age))
 
 
 def access_token_from(request: Request) -> str | None:
