@@ -283,6 +283,46 @@ def test_every_auth_counts_once_and_max_uses_holds(client):
     assert log_reasons(share) == ["granted", "granted", "used_up"]
 
 
+def auth_holding(client: APIClient, share: Share, token: str, password: object = None):
+    body = {} if password is None else {"password": password}
+    headers = _auth_header(token)
+    return client.post(f"{API}/{share.token}/auth/", body, format="json", **headers)
+
+
+def test_auth_with_a_valid_token_counts_nothing_and_does_not_extend_it(client, monkeypatch):
+    share = ShareFactory(max_uses=3, password="pw")
+    token = access_token(client, share, "pw")
+    first = time.time()
+    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: first + 600))
+    again = auth_holding(client, share, token)  # no password needed: the token proves it
+    assert again.status_code == 200
+    body = again.json()
+    assert body["access_token"] == token  # the same token, not a new one
+    assert 2995 <= body["expires_in"] <= 3000  # what it has left
+    assert times_used(share) == 1
+    assert log_reasons(share) == ["granted"]
+    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: first + 3601))
+    assert_error(item(client, share, token), "token_invalid", 401)  # ended on time
+    assert_error(auth_holding(client, share, token), "password_required", 401)  # counts again
+    assert auth_holding(client, share, token, "pw").json()["access_token"] != token
+    assert times_used(share) == 2
+
+
+def test_auth_with_a_valid_token_is_refused_once_the_share_refuses(client):
+    share = ShareFactory()
+    token = access_token(client, share)
+    Share.objects.filter(pk=share.pk).update(date_end=timezone.now())
+    assert_refused(auth_holding(client, share, token), Refusal.EXPIRED)
+    assert times_used(share) == 1
+
+
+def test_auth_with_another_shares_token_counts_as_a_first_open(client):
+    one, other = ShareFactory(), ShareFactory()
+    token = access_token(client, one)
+    assert auth_holding(client, other, token).json()["access_token"] != token
+    assert times_used(other) == 1
+
+
 @pytest.mark.parametrize(
     ("password", "code", "status"),
     [
