@@ -1,4 +1,10 @@
-"""The public share page: landing (password or "View"), the shared object, and refusals."""
+"""The public share page: landing (password or "View"), the shared object, and refusals – what
+:mod:`.opening` decided, in HTML – and the grant cookie that remembers an opened share.
+
+A grant is a signed, HttpOnly cookie scoped to the share's own URL. It carries only a fingerprint
+of the share as it was when access was granted (:func:`.signatures.fingerprint`), so rotating the
+link, changing or removing the password, or revoking the share ends every grant at once.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import (
     HttpRequest,
@@ -24,12 +31,14 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from . import disclosure, files, grants, opening, outages
+from . import disclosure, files, opening, outages
+from .conf import get_config, grant_max_age
 from .csrf import share_csrf_protect
 from .lockout import ShareLock
 from .logs import log_refusal
 from .models import AccessReason, Share
 from .outcomes import Changed, Landing, Locked, Opened, PasswordProblem, Refusal, Refused, Shown
+from .signatures import share_token, share_token_valid
 
 SHARE_RESPONSE_HEADERS = {
     "Cache-Control": "no-store, private",
@@ -57,6 +66,39 @@ def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapped
 
 
+# -- the grant cookie ----------------------------------------------------------------------------
+
+
+def new_grant(share: Share) -> str:
+    """A new grant cookie value for ``share`` as it is now (good for ``GRANT_MAX_AGE``)."""
+    return share_token("grant", share)
+
+
+def issue_grant(
+    request: HttpRequest, response: HttpResponse, share: Share, grant: str | None = None
+) -> None:
+    """Set the cookie that remembers a granted access on ``response``: ``grant`` (from
+    :func:`new_grant`), or a new one."""
+    config = get_config()
+    secure = config["GRANT_COOKIE_SECURE"]
+    if secure is None:
+        secure = settings.SESSION_COOKIE_SECURE or request.is_secure()
+    response.set_cookie(
+        config["GRANT_COOKIE_NAME"],
+        grant or new_grant(share),
+        max_age=int(grant_max_age().total_seconds()),
+        path=share.get_absolute_url(),
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def has_grant(request: HttpRequest, share: Share) -> bool:
+    """Whether the visitor holds a valid, unexpired grant for ``share`` as it is now."""
+    return share_token_valid("grant", request.COOKIES.get(get_config()["GRANT_COOKIE_NAME"]), share)
+
+
 # Only the landing page has a form, so only it sets the CSRF cookie (the granted page and the
 # refusals do without the work).
 _with_csrf_cookie = ensure_csrf_cookie(lambda request, response: response)
@@ -76,7 +118,7 @@ class SharePageView(View):
     unavailable_template = "directus_shares/unavailable.html"
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        match opening.look(request, token, holds=functools.partial(grants.has_grant, request)):
+        match opening.look(request, token, holds=functools.partial(has_grant, request)):
             case Refused(refusal, share):
                 return self.refuse(request, refusal, share)
             case Landing(share):
@@ -91,14 +133,14 @@ class SharePageView(View):
             request,
             token,
             lambda: request.POST.get("password", ""),
-            holds=functools.partial(grants.has_grant, request),
-            issue=grants.new_grant,
+            holds=functools.partial(has_grant, request),
+            issue=new_grant,
         )
         match outcome:
             case Opened(share, _counted, credential):
                 opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
                 if credential is not None:  # not renewed for a visitor who holds a grant
-                    grants.issue_grant(request, opened, share, credential)
+                    issue_grant(request, opened, share, credential)
                 return opened
             case Refused(refusal, share):
                 return self.refuse(request, refusal, share)
@@ -218,7 +260,7 @@ class ShareFileView(SharePageView):
     http_method_names = ["get", "head", "options"]
 
     def get(self, request: HttpRequest, token: str, reference: str) -> HttpResponseBase:  # type: ignore[override]
-        match opening.look(request, token, holds=functools.partial(grants.has_grant, request)):
+        match opening.look(request, token, holds=functools.partial(has_grant, request)):
             case Refused(refusal, share):
                 return self.refuse(request, refusal, share)
             case Landing(share):  # not opened yet: the landing page asks first

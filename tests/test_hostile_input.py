@@ -44,7 +44,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from directus_shares import files, grants
+from directus_shares import files, views
 from directus_shares.api import tokens as access_tokens
 from directus_shares.models import RoleRule, RoleSettings, Share
 from example_project.reports.models import Comment, Document, Person, Report, Tag
@@ -232,7 +232,7 @@ def client_for(case: Case, world: World) -> Client:
         client.force_login(getattr(world, case.user))
     if case.granted:
         response = HttpResponse()
-        grants.issue_grant(RequestFactory().get("/"), response, case.granted(world))
+        views.issue_grant(RequestFactory().get("/"), response, case.granted(world))
         client.cookies.update(response.cookies)
     if case.csrf:  # a CSRF cookie, but no token in the form: what a forged request carries
         client.cookies["csrftoken"] = "c" * 32

@@ -13,7 +13,6 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from directus_shares import opening
-from directus_shares.grants import new_grant
 from directus_shares.models import RoleSettings, Share, ShareAccess
 from directus_shares.outcomes import (
     Changed,
@@ -49,12 +48,17 @@ def holds_a_grant(share: Share) -> bool:
     return True
 
 
+def credential(share: Share) -> str:
+    """What a surface would hand out for an open (a grant cookie, an access token)."""
+    return f"credential of {share.pk}"
+
+
 def look(share: Share | str, *, holds=holds_nothing, show: bool = True):
     token = share if isinstance(share, str) else share.token
     return opening.look(request("get"), token, holds=holds, show=show)
 
 
-def open_share(share: Share | str, password: str = "", *, holds=holds_nothing, issue=new_grant):
+def open_share(share: Share | str, password: str = "", *, holds=holds_nothing, issue=credential):
     token = share if isinstance(share, str) else share.token
     return opening.open_share(request(), token, lambda: password, holds=holds, issue=issue)
 
@@ -133,7 +137,7 @@ def test_each_refusal_is_the_outcome_of_a_look_and_an_open_and_is_logged(refusal
 
 def open_asking(share: Share, password):
     return opening.open_share(
-        request(), share.token, password, holds=holds_nothing, issue=new_grant
+        request(), share.token, password, holds=holds_nothing, issue=credential
     )
 
 
@@ -188,9 +192,9 @@ def test_past_the_limit_the_outcome_is_locked_with_the_wait():
 
 def test_an_open_counts_one_use_hands_out_the_credential_and_logs_it_as_granted():
     share = ShareFactory(password="right", max_uses=2)
-    opened = open_share(share, "right", issue=lambda s: f"credential of {s.pk}")
-    assert opened == Opened(Share.objects.get(pk=share.pk), counted=True,
-                            credential=f"credential of {share.pk}")  # fmt: skip
+    opened = open_share(share, "right")
+    expected = Opened(Share.objects.get(pk=share.pk), counted=True, credential=credential(share))
+    assert opened == expected
     assert times_used(share) == 1
     assert log_reasons(share) == ["granted"]
 
@@ -257,7 +261,7 @@ def test_a_share_that_opens_without_a_click_is_shown_uncounted():
 def test_opening_again_with_a_grant_counts_nothing_and_hands_out_nothing():
     share = ShareFactory(password="pw", max_uses=1, times_used=1)  # the grant holder's use
     outcome = opening.open_share(
-        request(), share.token, not_asked, holds=holds_a_grant, issue=new_grant
+        request(), share.token, not_asked, holds=holds_a_grant, issue=credential
     )
     assert outcome == Opened(Share.objects.get(pk=share.pk), counted=False, credential=None)
     assert times_used(share) == 1
