@@ -34,7 +34,7 @@ from hypothesis.stateful import (
 from rest_framework.test import APIClient
 
 from directus_shares import object_state, opening, passwords
-from directus_shares.api import tokens
+from directus_shares.api.open import issue_access_token
 from directus_shares.models import Share, ShareAccess
 from directus_shares.outcomes import ObjectState
 from tests.factories import ShareFactory
@@ -400,7 +400,7 @@ def test_the_api_answers_as_the_documented_order(subject, case):
         client = APIClient()
         with clock_at(case.now):
             if case.granted:
-                response = item(client, share, tokens.issue_access_token(share))
+                response = item(client, share, issue_access_token(share))
             else:
                 response = auth(client, share, case.given)
         want = expected(case)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directus_shares import opening
-from directus_shares.api import tokens
+from directus_shares.api.open import SALT
 from directus_shares.models import RoleSettings, Share, ShareAccess
 from directus_shares.outcomes import Refusal
 from tests.conftest import open_share
@@ -449,7 +449,7 @@ def test_neither_a_link_token_nor_a_grant_cookie_is_an_access_token(client):
     browser = APIClient(enforce_csrf_checks=True)
     assert open_share(browser, share).status_code == 303
     cookie = browser.cookies["directus_share_grant"].value
-    for fake in (share.token, cookie, signing.dumps("x", salt=tokens.SALT)):
+    for fake in (share.token, cookie, signing.dumps("x", salt=SALT)):
         assert_error(item(client, share, fake), "token_invalid", 401)
 
 

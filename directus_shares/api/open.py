@@ -1,6 +1,11 @@
 """Opening a share from a program: ``info`` (what to show), ``auth`` (one use → an access token)
 and ``item`` (the shared object).
 
+An access token is the API's grant: signed under its own salt (neither a link token nor a grant
+cookie passes for one), carrying only the share's fingerprint (:func:`.signatures.fingerprint`),
+so rotating the link, changing the password or revoking the share ends every token at once; a
+token also ends after ``GRANT_MAX_AGE``, as the page's grant does.
+
 :mod:`directus_shares.opening` decides, as it does for the share page – checks, refusals,
 access-log entries and use counting; these views only answer its outcome in JSON.
 """
@@ -10,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core import signing
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -18,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import disclosure, files, opening, outages
+from ..conf import grant_max_age
 from ..lockout import ShareLock
 from ..logs import log_refusal
 from ..models import Share
@@ -33,9 +40,50 @@ from ..outcomes import (
     Refused,
     Shown,
 )
-from . import errors, tokens
+from ..signatures import SALTS, share_token, share_token_valid
+from . import errors
 from .representation import SharedObjectSerializer, represent_object
 from .schema import binary, error_responses, schema
+
+# -- access tokens --------------------------------------------------------------------------------
+
+SALT = SALTS["access"]
+#: The scheme of the ``Authorization`` header: ``Authorization: Share <access token>``.
+SCHEME = "Share"
+
+
+def issue_access_token(share: Share) -> str:
+    """A new access token for ``share`` as it is now."""
+    return share_token("access", share)
+
+
+def lifetime_seconds() -> int:
+    """How long an access token is accepted (``GRANT_MAX_AGE``), in seconds."""
+    return int(grant_max_age().total_seconds())
+
+
+def seconds_left(token: str) -> int:
+    """How long a valid ``token`` (:func:`access_token_valid`) is still accepted, in seconds: its
+    lifetime less its age, measured by the clock its signature is checked with."""
+    _payload, made, _signature = token.rsplit(":", 2)
+    now = signing.TimestampSigner(salt=SALT).timestamp()  # signing's own clock, in base 62
+    age = signing.b62_decode(now) - signing.b62_decode(made)
+    return max(0, min(lifetime_seconds(), lifetime_seconds() - age))
+
+
+def access_token_from(request: Request) -> str | None:
+    """The access token of an ``Authorization: Share <token>`` header, or ``None``."""
+    scheme, _sep, token = request.headers.get("Authorization", "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == SCHEME.lower() and token else None
+
+
+def access_token_valid(token: str | None, share: Share) -> bool:
+    """Whether ``token`` is an unexpired access token for ``share`` as it is now."""
+    return share_token_valid("access", token, share)
+
+
+# -- the views ------------------------------------------------------------------------------------
 
 RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -75,7 +123,7 @@ class ShareOpenView(errors.ErrorShape, APIView):
 
     def holds_access_token(self, share: Share) -> bool:
         """Whether the request carries a valid access token for ``share`` (the API's grant)."""
-        return tokens.access_token_valid(tokens.access_token_from(self.request), share)
+        return access_token_valid(access_token_from(self.request), share)
 
     def look(self, token: str, *, show: bool = True) -> Looked:
         """:func:`.opening.look` for a client holding the access token it sent, if any."""
@@ -86,7 +134,7 @@ class ShareOpenView(errors.ErrorShape, APIView):
         response = errors.error_response(
             request, errors.TOKEN_INVALID, errors.TOKEN_INVALID_DETAIL, 401
         )
-        response["WWW-Authenticate"] = tokens.SCHEME
+        response["WWW-Authenticate"] = SCHEME
         return response
 
     def refuse(self, refusal: Refusal) -> Response:
@@ -162,7 +210,7 @@ class ShareAuthRequestSerializer(serializers.Serializer):
 
 class AccessTokenSerializer(serializers.Serializer):
     access_token = serializers.CharField(help_text="Send as `Authorization: Share <token>`.")
-    token_type = serializers.ChoiceField(choices=[tokens.SCHEME])
+    token_type = serializers.ChoiceField(choices=[SCHEME])
     expires_in = serializers.IntegerField(help_text="Seconds the token is accepted.")
 
 
@@ -185,14 +233,14 @@ class ShareAuthView(ShareOpenView):
             token,
             self.password,
             holds=self.holds_access_token,
-            issue=tokens.issue_access_token,
+            issue=issue_access_token,
         )
         match outcome:
             case Opened(credential=str(credential)):
-                return self.access_token(credential, tokens.lifetime_seconds())
+                return self.access_token(credential, lifetime_seconds())
             case Opened():  # the client holds a valid token: the same one, for what is left of it
-                held = tokens.access_token_from(request) or ""
-                return self.access_token(held, tokens.seconds_left(held))
+                held = access_token_from(request) or ""
+                return self.access_token(held, seconds_left(held))
             case Refused(refusal):
                 return self.refuse(refusal)
             case PasswordProblem(kind=kind):
@@ -211,9 +259,7 @@ class ShareAuthView(ShareOpenView):
 
     @staticmethod
     def access_token(token: str, expires_in: int) -> Response:
-        return Response(
-            {"access_token": token, "token_type": tokens.SCHEME, "expires_in": expires_in}
-        )
+        return Response({"access_token": token, "token_type": SCHEME, "expires_in": expires_in})
 
     def locked(self, retry_after: int, lock: ShareLock | None) -> Response:
         """429 with ``Retry-After``; a lock on the share for everybody says whether its owner
