@@ -72,10 +72,10 @@ def look(request: HttpRequest, token: str, *, holds: Holds, show: bool = True) -
     instance, state = _shared_object(visit, shown=opened)
     refusal = _refusal(visit, state, granted=held)
     if refusal is not None:
-        return _logged(request, Refused(refusal, visit.share))
+        return _refused(request, refusal, visit.share)
     if instance is None:
         return Landing(visit.share, visit.now)
-    return Shown(visit.share, visit.rights, instance)
+    return Shown(visit.share, visit.rights, instance, visit.now)
 
 
 def open_share(

@@ -92,6 +92,7 @@ class Shown:
     share: Share
     rights: ShareRights
     instance: Any
+    now: datetime
 
 
 @dataclass(frozen=True)
