@@ -23,7 +23,7 @@ from directus_shares import opening
 from directus_shares.api.open import SALT
 from directus_shares.models import RoleSettings, Share, ShareAccess
 from directus_shares.outcomes import Refusal
-from tests.conftest import open_share
+from tests.conftest import downloaded, open_share
 from tests.factories import (
     GadgetFactory,
     LabelFactory,
@@ -520,6 +520,16 @@ def test_open_unlimited_on_get_shows_the_item_without_a_token_as_the_page_does(c
     assert times_used(share) == 0
     limited = ShareFactory(max_uses=3)
     assert_error(item(client, limited), "token_invalid", 401)
+
+
+@pytest.mark.usefixtures("media")
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+def test_open_unlimited_on_get_serves_the_items_files_without_a_token_too(client):
+    share = ShareFactory(content_object=GadgetFactory(manual="manuals/guide.pdf"))
+    url = item(client, share).json()["fields"]["manual"]["url"]
+    response = client.get(url)  # the link item gave, as the page's file link works
+    assert response.status_code == 200
+    assert downloaded(response) == b"%PDF-1.4 the manual"
 
 
 def test_refusal_logs_do_not_write_the_link(client, caplog):
