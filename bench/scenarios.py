@@ -23,7 +23,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from directus_shares import access, tokens
+from directus_shares import opening, tokens
 from directus_shares.conf import get_config
 from directus_shares.models import Share
 from directus_shares.queries import share_statement
@@ -253,9 +253,10 @@ def _expect_row(row: object) -> None:
 
 
 def lookup(name: str, label: str, keys: list[str], *, using: str) -> Case:
-    """``access.find_share`` for the link token of each key in turn."""
+    """``opening.find_share`` for the link token of each key in turn."""
     cycle = itertools.cycle([tokens.link_token(key) for key in keys])
-    case = Case(name, label, lambda: functools.partial(access.find_share, next(cycle)), _expect_row)
+    find = opening.find_share
+    case = Case(name, label, lambda: functools.partial(find, next(cycle)), _expect_row)
     return routed(case, using)
 
 
@@ -282,7 +283,7 @@ def explain_lookup(key: str, *, using: str) -> tuple[str, list[str]]:
     connection = connections[using]
     ShareLookupRouter.alias = using
     with connection.execute_wrapper(record):
-        access.find_share(tokens.link_token(key))
+        opening.find_share(tokens.link_token(key))
     if len(executed) != 1 or list(executed[0][1])[-1] != key:
         raise RuntimeError(f"find_share ran {executed!r}, not one query with the key.")
     sql, params = executed[0]

@@ -15,9 +15,9 @@ from django.db import connections, models, router
 from django.db.models import Exists, OuterRef, Value
 
 from . import prepared
-from .access import ObjectState
 from .counting import Condition
 from .models import Share
+from .outcomes import ObjectState
 from .rights import ModelAccess, ShareRights
 
 

@@ -22,13 +22,13 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from .access import Refusal
 from .conf import get_config, password_validators
 from .fields import is_shareable_model
 from .models import RoleSettings, Share, ShareQuerySet
+from .opening import refusal_for_anyone
+from .outcomes import Refusal
 from .queries import holders_of_user
 from .rights import Action, Holder, union_access
-from .visits import refusal_for_anyone
 
 #: The fields of a share its creator chooses besides the object, the role and the password.
 SHARE_OPTIONS = frozenset({"name", "date_start", "date_end", "max_uses"})
@@ -145,12 +145,12 @@ def unopenable_reason(share: Share, now: datetime | None = None) -> str | None:
     """Why no recipient could open ``share``'s link at ``now`` – revoked, expired, used up,
     its object or creator gone, or it grants nothing – in words for the people who manage it;
     ``None`` when it opens (or will once its window starts). Decided by the rule that refuses
-    the visitor (:func:`.visits.refusal_for_anyone`), never by a second one."""
+    the visitor (:func:`.opening.refusal_for_anyone`), never by a second one."""
     return refusal_reason(share, refusal_for_anyone(share, now))
 
 
 def refusal_reason(share: Share, refusal: Refusal | None) -> str | None:
-    """``refusal`` (from :func:`.visits.refusal_for_anyone`) in words for staff; ``None`` for
+    """``refusal`` (from :func:`.opening.refusal_for_anyone`) in words for staff; ``None`` for
     none, or for "not open yet" (a share may well be sent before its window starts)."""
     if refusal is None or refusal is Refusal.NOT_YET_OPEN:
         return None

@@ -17,7 +17,7 @@ from django.dispatch import Signal
 #:         many wrong ones lock the share or the address: nothing was checked),
 #:         ``"service_unavailable"`` (the cache that keeps the password limits did not answer:
 #:         nothing was checked), ``"changed"``
-#:         (the share changed while it was being opened) or the ``access.Refusal`` code
+#:         (the share changed while it was being opened) or the ``outcomes.Refusal`` code
 #:         (``"expired"``, ``"used_up"`` …).
 #:     address: the client address as the log keeps it (``ACCESS_LOG_ADDRESSES``): full,
 #:         truncated to its network (``"192.0.2.0/24"``) or ``""``.

@@ -1,14 +1,19 @@
-"""The public share page: landing (password or "View"), the shared object, and refusals."""
+"""The public share page: landing (password or "View"), the shared object, and refusals – what
+:mod:`.opening` decided, in HTML – and the grant cookie that remembers an opened share.
+
+A grant is a signed, HttpOnly cookie scoped to the share's own URL. It carries only a fingerprint
+of the share as it was when access was granted (:func:`.signatures.fingerprint`), so rotating the
+link, changing or removing the password, or revoking the share ends every grant at once.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable
-from datetime import datetime
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import (
     HttpRequest,
@@ -26,12 +31,14 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from . import access, disclosure, files, grants, outages, passwords, visits
-from .access_log import record_access
+from . import disclosure, files, opening, outages
+from .conf import get_config, grant_max_age
 from .csrf import share_csrf_protect
 from .lockout import ShareLock
 from .logs import log_refusal
 from .models import AccessReason, Share
+from .outcomes import Changed, Landing, Locked, Opened, PasswordProblem, Refusal, Refused, Shown
+from .signatures import share_token, share_token_valid
 
 SHARE_RESPONSE_HEADERS = {
     "Cache-Control": "no-store, private",
@@ -59,6 +66,39 @@ def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapped
 
 
+# -- the grant cookie ----------------------------------------------------------------------------
+
+
+def new_grant(share: Share) -> str:
+    """A new grant cookie value for ``share`` as it is now (good for ``GRANT_MAX_AGE``)."""
+    return share_token("grant", share)
+
+
+def issue_grant(
+    request: HttpRequest, response: HttpResponse, share: Share, grant: str | None = None
+) -> None:
+    """Set the cookie that remembers a granted access on ``response``: ``grant`` (from
+    :func:`new_grant`), or a new one."""
+    config = get_config()
+    secure = config["GRANT_COOKIE_SECURE"]
+    if secure is None:
+        secure = settings.SESSION_COOKIE_SECURE or request.is_secure()
+    response.set_cookie(
+        config["GRANT_COOKIE_NAME"],
+        grant or new_grant(share),
+        max_age=int(grant_max_age().total_seconds()),
+        path=share.get_absolute_url(),
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def has_grant(request: HttpRequest, share: Share) -> bool:
+    """Whether the visitor holds a valid, unexpired grant for ``share`` as it is now."""
+    return share_token_valid("grant", request.COOKIES.get(get_config()["GRANT_COOKIE_NAME"]), share)
+
+
 # Only the landing page has a form, so only it sets the CSRF cookie (the granted page and the
 # refusals do without the work).
 _with_csrf_cookie = ensure_csrf_cookie(lambda request, response: response)
@@ -78,41 +118,39 @@ class SharePageView(View):
     unavailable_template = "directus_shares/unavailable.html"
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        visit = visits.begin(request, token)
-        if visit is None:
-            return self.refuse(request, access.Refusal.UNKNOWN)
-        share = visit.share
-        granted = grants.has_grant(request, share)
-        instance, state = visit.shared_object(shown=granted or access.opens_without_click(share))
-        refusal = visit.refusal(state, granted=granted)
-        if refusal is not None:
-            return self.refuse(request, refusal, share)
-        if instance is None:
-            return self.landing(request, share)
-        file_url = functools.partial(_file_url, share, token)
-        disclosed = disclosure.disclose(instance, visit.rights, file_url=file_url)
-        return self.show(request, share, disclosed)
+        match opening.look(request, token, holds=functools.partial(has_grant, request)):
+            case Refused(refusal, share):
+                return self.refuse(request, refusal, share)
+            case Landing(share):
+                return self.landing(request, share)
+            case Shown(share, rights, instance):
+                file_url = functools.partial(_file_url, share, token)
+                disclosed = disclosure.disclose(instance, rights, file_url=file_url)
+                return self.show(request, share, disclosed)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        visit = visits.begin(request, token)
-        if visit is None:
-            return self.refuse(request, access.Refusal.UNKNOWN)
-        share = visit.share
-        opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
-        if grants.has_grant(request, share):  # already open for this visitor: nothing to count
-            return opened
-        refusal, condition = visit.refusal_before_counting()
-        if refusal is not None:
-            return self.refuse(request, refusal, share)
-        refused = passwords.check_attempt(request, share, request.POST.get("password", ""))
-        if refused is not None:
-            if refused.locked_out:
-                return self.locked(request, share, refused.retry_after or 1, refused.share_lock)
-            return self.landing(request, share, error=refused.message, status=403)
-        grants.issue_grant(request, opened, share)  # before counting: nothing can fail after it
-        if access.consume_use(share, visit.now, request, condition):  # and logged as granted
-            return opened
-        return self.not_counted(request, token, visit.now)
+        outcome = opening.open_share(
+            request,
+            token,
+            lambda: request.POST.get("password", ""),
+            holds=functools.partial(has_grant, request),
+            issue=new_grant,
+        )
+        match outcome:
+            case Opened(share, _counted, credential):
+                opened = HttpResponseRedirect(share.get_absolute_url(), status=303)
+                if credential is not None:  # not renewed for a visitor who holds a grant
+                    issue_grant(request, opened, share, credential)
+                return opened
+            case Refused(refusal, share):
+                return self.refuse(request, refusal, share)
+            case PasswordProblem(share, kind):
+                return self.landing(request, share, error=str(kind.message), status=403)
+            case Locked(share, retry_after, lock):
+                return self.locked(request, share, retry_after or 1, lock)
+            case Changed(share):
+                error = _("This share was changed while it was being opened. Please try again.")
+                return self.landing(request, share, error=error, status=409)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
@@ -137,18 +175,6 @@ class SharePageView(View):
         return self.quietly_logged(request, response, reason="method")
 
     # -- answers --------------------------------------------------------------------------------
-
-    def not_counted(self, request: HttpRequest, token: str, now: datetime) -> HttpResponse:
-        """Say why a use was not counted: the share changed between the checks and the count."""
-        visit = visits.begin(request, token)
-        if visit is None:
-            return self.refuse(request, access.Refusal.UNKNOWN)
-        refusal = dataclasses.replace(visit, now=now).refusal()  # the object may be why
-        if refusal is not None:
-            return self.refuse(request, refusal, visit.share)
-        record_access(request, visit.share, granted=False, reason=AccessReason.CHANGED)
-        error = _("This share was changed while it was being opened. Please try again.")
-        return self.landing(request, visit.share, error=error, status=409)
 
     def locked(
         self, request: HttpRequest, share: Share, wait: int, lock: ShareLock | None = None
@@ -206,10 +232,9 @@ class SharePageView(View):
         return TemplateResponse(request, templates, {"share": share, "object": disclosed})
 
     def refuse(
-        self, request: HttpRequest, refusal: access.Refusal, share: Share | None = None
+        self, request: HttpRequest, refusal: Refusal, share: Share | None = None
     ) -> HttpResponse:
-        if share is not None:  # every refusal of a known share, GET or POST, is an access attempt
-            record_access(request, share, granted=False, reason=refusal.code)
+        """The refusal page (:func:`.opening.look` and :func:`.opening.open_share` logged it)."""
         # Only the share's own dates are shown – nothing about the object behind it.
         context = {"refusal": refusal, "share": share if refusal is not refusal.UNKNOWN else None}
         response = TemplateResponse(request, self.refusal_template, context, status=refusal.status)
@@ -235,16 +260,11 @@ class ShareFileView(SharePageView):
     http_method_names = ["get", "head", "options"]
 
     def get(self, request: HttpRequest, token: str, reference: str) -> HttpResponseBase:  # type: ignore[override]
-        visit = visits.begin(request, token)
-        if visit is None:
-            return self.refuse(request, access.Refusal.UNKNOWN)
-        share = visit.share
-        granted = grants.has_grant(request, share) or access.opens_without_click(share)
-        instance, state = visit.shared_object(shown=granted)
-        refusal = visit.refusal(state, granted=granted)
-        if refusal is not None:
-            return self.refuse(request, refusal, share)
-        if instance is None:  # not opened yet: the landing page asks first
-            return HttpResponseRedirect(share.get_absolute_url(), status=303)
-        response = files.serve_file(share, visit.rights, instance, reference)
-        return response or self.refuse(request, access.Refusal.UNKNOWN)
+        match opening.look(request, token, holds=functools.partial(has_grant, request)):
+            case Refused(refusal, share):
+                return self.refuse(request, refusal, share)
+            case Landing(share):  # not opened yet: the landing page asks first
+                return HttpResponseRedirect(share.get_absolute_url(), status=303)
+            case Shown(share, rights, instance):
+                response = files.serve_file(share, rights, instance, reference)
+                return response or self.refuse(request, Refusal.UNKNOWN)

@@ -15,10 +15,10 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from directus_shares import access, access_log
-from directus_shares.access import Refusal
+from directus_shares import access_log, opening
 from directus_shares.admin.access_log import ShareAccessInline
 from directus_shares.models import AccessReason, RoleSettings, Share, ShareAccess
+from directus_shares.outcomes import Refusal
 from directus_shares.signals import share_accessed
 from tests.conftest import open_share
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission
@@ -131,7 +131,7 @@ def test_every_refusal_code_of_a_known_share_is_a_reason_the_admin_can_name():
 
 def test_a_share_changed_while_opening_is_recorded(monkeypatch):
     share = ShareFactory(password="pw")
-    real_consume = access.consume_use
+    real_consume = opening.consume_use
 
     def change_password_first(share_, now, *args):
         fresh = Share.objects.get(pk=share_.pk)
@@ -139,7 +139,7 @@ def test_a_share_changed_while_opening_is_recorded(monkeypatch):
         fresh.save()
         return real_consume(share_, now, *args)
 
-    monkeypatch.setattr(access, "consume_use", change_password_first)
+    monkeypatch.setattr(opening, "consume_use", change_password_first)
     assert post(share, password="pw").status_code == 409
     assert log_of(share) == [(False, "changed")]
 
@@ -440,7 +440,7 @@ def test_on_postgresql_a_counted_use_and_its_row_are_written_by_one_statement(se
     share = ShareFactory()
     request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.7")
     with CaptureQueriesContext(connection) as queries:
-        assert access.consume_use(share, timezone.now(), request)
+        assert opening.consume_use(share, timezone.now(), request)
     assert len(queries) == 1 and queries[0]["sql"].startswith("WITH")
     assert Share.objects.get(pk=share.pk).times_used == 1
     assert list(ShareAccess.objects.values_list("share", "granted", "reason", "address")) == [
@@ -453,7 +453,7 @@ def test_on_postgresql_a_counted_use_and_its_row_are_written_by_one_statement(se
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_a_use_not_counted_writes_no_row_and_sends_nothing(sent):
     share = ShareFactory(max_uses=1, times_used=1)
-    assert not access.consume_use(share, timezone.now(), RequestFactory().post("/"))
+    assert not opening.consume_use(share, timezone.now(), RequestFactory().post("/"))
     assert Share.objects.get(pk=share.pk).times_used == 1
     assert not ShareAccess.objects.exists() and not sent
 
@@ -468,7 +468,7 @@ def test_when_the_one_statement_fails_the_use_is_counted_and_logged_in_two_steps
     )
     share = ShareFactory()
     with caplog.at_level(logging.WARNING, logger="directus_shares.logs"):
-        assert access.consume_use(share, timezone.now(), RequestFactory().post("/"))
+        assert opening.consume_use(share, timezone.now(), RequestFactory().post("/"))
     assert f"Counting a use of share {share.pk} and logging it at once failed" in caplog.text
     assert Share.objects.get(pk=share.pk).times_used == 1
     assert log_of(share) == [(True, AccessReason.GRANTED)] and len(sent) == 1

@@ -33,9 +33,10 @@ from hypothesis.stateful import (
 )
 from rest_framework.test import APIClient
 
-from directus_shares import access, object_state
-from directus_shares.api import tokens
+from directus_shares import object_state, opening, passwords
+from directus_shares.api.open import issue_access_token
 from directus_shares.models import Share, ShareAccess
+from directus_shares.outcomes import ObjectState
 from tests.factories import ShareFactory
 from tests.test_api_open import auth, item
 
@@ -296,9 +297,9 @@ def granted_accesses(share: Share) -> int:
 
 def decide(token: str, now: datetime, *, granted: bool, given: str | None) -> tuple[str, int]:
     """The app's decision, from the functions the page and the API call, in their order."""
-    share, rights = access.find_share(token)
+    share, rights = opening.find_share(token)
     assert share is not None and rights is not None
-    refusal = access.refusal_for(
+    refusal = opening.refusal_for(
         share,
         now=now,
         rights=rights,
@@ -310,9 +311,9 @@ def decide(token: str, now: datetime, *, granted: bool, given: str | None) -> tu
         return refusal.code, refusal.status
     if granted:
         return SHOWN.code, SHOWN.page
-    if share.has_password and access.password_error(share, given or "") is not None:
+    if share.has_password and passwords.password_problem(share, given or "") is not None:
         return "password", 403
-    if access.consume_use(share, now):
+    if opening.consume_use(share, now):
         return COUNTED.code, COUNTED.page
     return "changed", 409
 
@@ -351,7 +352,7 @@ def test_the_use_counter_counts_exactly_when_the_checks_let_a_visitor_in(subject
     event(want.code)
     with fresh_example():
         share = make_share(subject, case)
-        assert access.consume_use(share, case.now) is (want == COUNTED)
+        assert opening.consume_use(share, case.now) is (want == COUNTED)
         assert stored_times_used(share) == case.times_used + (want == COUNTED)
 
 
@@ -362,13 +363,13 @@ def test_an_end_before_the_start_or_no_uses_is_refused_by_the_database(subject, 
     with fresh_example():
         with pytest.raises(IntegrityError), transaction.atomic():
             make_share(subject, case)
-        _, rights = access.find_share(subject.token)
-        refusal = access.refusal_for(
+        _, rights = opening.find_share(subject.token)
+        refusal = opening.refusal_for(
             Share(**share_fields(subject, case)),
             now=case.now,
             rights=rights,
             address=ADDRESS,
-            object_state=access.ObjectState.VISIBLE,
+            object_state=ObjectState.VISIBLE,
             granted=case.granted,
         )
         want = expected(case)
@@ -399,7 +400,7 @@ def test_the_api_answers_as_the_documented_order(subject, case):
         client = APIClient()
         with clock_at(case.now):
             if case.granted:
-                response = item(client, share, tokens.issue_access_token(share))
+                response = item(client, share, issue_access_token(share))
             else:
                 response = auth(client, share, case.given)
         want = expected(case)

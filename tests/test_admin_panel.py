@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client, override_settings
 
-from directus_shares.access import Refusal
 from directus_shares.models import Share
+from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.conftest import mail_backend, open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule

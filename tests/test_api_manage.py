@@ -14,8 +14,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directus_shares import lockout
-from directus_shares.access import Refusal
 from directus_shares.models import Share
+from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.conftest import mail_backend
 from tests.factories import RoleFactory, ShareFactory, UserFactory, rule

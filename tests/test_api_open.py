@@ -19,11 +19,11 @@ from django.urls import path
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from directus_shares import access
-from directus_shares.access import Refusal
-from directus_shares.api import tokens
+from directus_shares import opening
+from directus_shares.api.open import SALT
 from directus_shares.models import RoleSettings, Share, ShareAccess
-from tests.conftest import open_share
+from directus_shares.outcomes import Refusal
+from tests.conftest import downloaded, open_share
 from tests.factories import (
     GadgetFactory,
     LabelFactory,
@@ -283,6 +283,46 @@ def test_every_auth_counts_once_and_max_uses_holds(client):
     assert log_reasons(share) == ["granted", "granted", "used_up"]
 
 
+def auth_holding(client: APIClient, share: Share, token: str, password: object = None):
+    body = {} if password is None else {"password": password}
+    headers = _auth_header(token)
+    return client.post(f"{API}/{share.token}/auth/", body, format="json", **headers)
+
+
+def test_auth_with_a_valid_token_counts_nothing_and_does_not_extend_it(client, monkeypatch):
+    share = ShareFactory(max_uses=3, password="pw")
+    token = access_token(client, share, "pw")
+    first = time.time()
+    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: first + 600))
+    again = auth_holding(client, share, token)  # no password needed: the token proves it
+    assert again.status_code == 200
+    body = again.json()
+    assert body["access_token"] == token  # the same token, not a new one
+    assert 2995 <= body["expires_in"] <= 3000  # what it has left
+    assert times_used(share) == 1
+    assert log_reasons(share) == ["granted"]
+    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: first + 3601))
+    assert_error(item(client, share, token), "token_invalid", 401)  # ended on time
+    assert_error(auth_holding(client, share, token), "password_required", 401)  # counts again
+    assert auth_holding(client, share, token, "pw").json()["access_token"] != token
+    assert times_used(share) == 2
+
+
+def test_auth_with_a_valid_token_is_refused_once_the_share_refuses(client):
+    share = ShareFactory()
+    token = access_token(client, share)
+    Share.objects.filter(pk=share.pk).update(date_end=timezone.now())
+    assert_refused(auth_holding(client, share, token), Refusal.EXPIRED)
+    assert times_used(share) == 1
+
+
+def test_auth_with_another_shares_token_counts_as_a_first_open(client):
+    one, other = ShareFactory(), ShareFactory()
+    token = access_token(client, one)
+    assert auth_holding(client, other, token).json()["access_token"] != token
+    assert times_used(other) == 1
+
+
 @pytest.mark.parametrize(
     ("password", "code", "status"),
     [
@@ -325,13 +365,13 @@ def test_auth_needs_no_csrf_token_as_nothing_authenticates_by_cookie():
 
 def test_a_share_changed_while_opening_is_a_409(client, monkeypatch):
     share = ShareFactory(password="pw")
-    counted = access.consume_use
+    counted = opening.consume_use
 
     def racing(share: Share, now, *args) -> bool:  # password changed before the count
         Share.objects.filter(pk=share.pk).update(password=make_password("new"))
         return counted(share, now, *args)
 
-    monkeypatch.setattr(access, "consume_use", racing)
+    monkeypatch.setattr(opening, "consume_use", racing)
     assert_error(auth(client, share, "pw"), "changed", 409)
     assert times_used(share) == 0
     assert log_reasons(share) == ["changed"]
@@ -339,13 +379,13 @@ def test_a_share_changed_while_opening_is_a_409(client, monkeypatch):
 
 def test_a_share_used_up_while_opening_says_so(client, monkeypatch):
     share = ShareFactory(max_uses=1)
-    counted = access.consume_use
+    counted = opening.consume_use
 
     def racing(share: Share, now, *args) -> bool:
         Share.objects.filter(pk=share.pk).update(times_used=1)
         return counted(share, now, *args)
 
-    monkeypatch.setattr(access, "consume_use", racing)
+    monkeypatch.setattr(opening, "consume_use", racing)
     assert_refused(auth(client, share), Refusal.USED_UP)
 
 
@@ -409,7 +449,7 @@ def test_neither_a_link_token_nor_a_grant_cookie_is_an_access_token(client):
     browser = APIClient(enforce_csrf_checks=True)
     assert open_share(browser, share).status_code == 303
     cookie = browser.cookies["directus_share_grant"].value
-    for fake in (share.token, cookie, signing.dumps("x", salt=tokens.SALT)):
+    for fake in (share.token, cookie, signing.dumps("x", salt=SALT)):
         assert_error(item(client, share, fake), "token_invalid", 401)
 
 
@@ -480,6 +520,16 @@ def test_open_unlimited_on_get_shows_the_item_without_a_token_as_the_page_does(c
     assert times_used(share) == 0
     limited = ShareFactory(max_uses=3)
     assert_error(item(client, limited), "token_invalid", 401)
+
+
+@pytest.mark.usefixtures("media")
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+def test_open_unlimited_on_get_serves_the_items_files_without_a_token_too(client):
+    share = ShareFactory(content_object=GadgetFactory(manual="manuals/guide.pdf"))
+    url = item(client, share).json()["fields"]["manual"]["url"]
+    response = client.get(url)  # the link item gave, as the page's file link works
+    assert response.status_code == 200
+    assert downloaded(response) == b"%PDF-1.4 the manual"
 
 
 def test_refusal_logs_do_not_write_the_link(client, caplog):

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from directus_shares.api.tokens import SCHEME
+from directus_shares.api.open import SCHEME
 from example_project.reports.models import Person, Report
 from tests.conftest import open_share
 from tests.factories import RoleFactory, ShareFactory

@@ -25,7 +25,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from directus_shares.api import tokens
+from directus_shares.api.open import SCHEME, issue_access_token
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory
 from tests.testapp.models import Gadget
 
@@ -82,7 +82,7 @@ def fresh_data(user: User) -> Data:
     ]
     return Data(
         links=[share.token for share in shares],
-        access={share.token: tokens.issue_access_token(share) for share in shares},
+        access={share.token: issue_access_token(share) for share in shares},
         ids=[share.pk for share in shares],
     )
 
@@ -144,7 +144,7 @@ def check_operation(operation: schemathesis.APIOperation, data: Data) -> None:
         if "token" in parameters and pick < len(data.links):  # else the generated token
             parameters["token"] = data.links[pick]
             if "Authorization" not in (case.headers or {}):
-                headers["Authorization"] = f"{tokens.SCHEME} {data.access[data.links[pick]]}"
+                headers["Authorization"] = f"{SCHEME} {data.access[data.links[pick]]}"
         if "id" in parameters and pick < len(data.ids):
             parameters["id"] = data.ids[pick]
         case.call_and_validate(headers=headers, checks=CONFORMANCE)

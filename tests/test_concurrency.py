@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from directus_shares import access
+from directus_shares import opening
 from directus_shares.models import Share, ShareAccess
 from tests.conftest import open_share
 from tests.factories import ShareFactory
@@ -98,6 +98,6 @@ def test_right_passwords_beyond_the_limit_from_one_address_are_never_refused(mon
 
 def test_consume_use_under_contention_never_passes_the_limit():
     share = ShareFactory(max_uses=MAX_USES)
-    results = run_at_once(VISITORS, lambda: access.consume_use(share, timezone.now()))
+    results = run_at_once(VISITORS, lambda: opening.consume_use(share, timezone.now()))
     assert results.count(True) == MAX_USES
     assert Share.objects.get(pk=share.pk).times_used == MAX_USES

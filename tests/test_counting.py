@@ -9,9 +9,9 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from directus_shares import access, object_state
-from directus_shares.access import Refusal
+from directus_shares import object_state, opening
 from directus_shares.models import Share, ShareAccess
+from directus_shares.outcomes import Refusal
 from tests.conftest import open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
 from tests.testapp.models import Gadget, Ledger
@@ -57,13 +57,13 @@ def counted(share: Share) -> tuple[int, list[str]]:
 
 def before_the_count(monkeypatch, change) -> None:
     """Run ``change`` after every check of an open and before its use is counted."""
-    real = access.consume_use
+    real = opening.consume_use
 
     def changed_first(*args, **kwargs):
         change()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(access, "consume_use", changed_first)
+    monkeypatch.setattr(opening, "consume_use", changed_first)
 
 
 def test_an_open_checks_the_object_inside_the_counting_statement():
@@ -116,7 +116,7 @@ def test_the_object_is_checked_apart_when_its_statement_cannot_be_kept():
     """A model whose manager may filter by the request (a tenant) is asked through the ORM."""
     role = RoleFactory(view=[Ledger], share=[Ledger])
     share = ShareFactory(content_object=Ledger.objects.create(tenant="", title="t"), role=role)
-    found, rights = access.find_share(share.token)
+    found, rights = opening.find_share(share.token)
     assert object_state.readable_condition(found, rights, "default") is None
     assert open_by_api(share).status_code == 200
     assert counted(share) == (1, ["granted"])
@@ -128,7 +128,7 @@ class GadgetsElsewhere:
 
 
 def test_the_object_is_checked_apart_when_it_lives_on_another_database():
-    found, rights = access.find_share(ShareFactory().token)
+    found, rights = opening.find_share(ShareFactory().token)
     assert object_state.readable_condition(found, rights, "default") is not None
     with override_settings(DATABASE_ROUTERS=[GadgetsElsewhere()]):
         assert object_state.readable_condition(found, rights, "default") is None

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from directus_shares import access, disclosure
+from directus_shares import disclosure, opening
 from tests.factories import RoleFactory, ShareFactory
 from tests.testapp.models import Author, Cover, Desk, Dossier, Floor, Page, Topic
 
@@ -30,7 +30,7 @@ def _shown(shared: Dossier, **kwargs: object) -> list[tuple[str, object, bool]]:
     share = ShareFactory(
         content_object=shared, role=RoleFactory(view=[Dossier, Author, Desk, Floor, Topic, Page])
     )
-    _share, rights = access.find_share(share.token)
+    _share, rights = opening.find_share(share.token)
     instance = disclosure.load_shared_object(share, rights)
     return [
         (type(obj).__name__, obj.pk, is_shared)
@@ -66,7 +66,7 @@ def test_the_shared_object_comes_before_any_query():
     shared, _rows = _world()
     Cover.objects.create(dossier=shared, text="c")
     share = ShareFactory(content_object=shared, role=RoleFactory(view=[Dossier, Cover]))
-    _share, rights = access.find_share(share.token)
+    _share, rights = opening.find_share(share.token)
     instance = disclosure.load_shared_object(share, rights)
     shown = disclosure.shown_objects(instance, rights)
     with CaptureQueriesContext(connection) as queries:

@@ -10,8 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from directus_shares.access import Refusal
 from directus_shares.models import RoleSettings
+from directus_shares.outcomes import Refusal
 from example_project.reports.models import Comment, Document, Person, Report
 from tests.conftest import downloaded, file_link, open_share
 from tests.factories import (

@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.core import signing
 from django.test import Client, override_settings
 
-from directus_shares import access
-from directus_shares.access import Refusal
+from directus_shares import opening
 from directus_shares.models import Share
+from directus_shares.outcomes import Refusal
 from tests.conftest import open_share
 from tests.factories import GadgetFactory, OwnerFactory, RoleFactory, ShareFactory, UserFactory
 from tests.testapp.models import Company, Gadget, Note, Owner
@@ -219,7 +219,7 @@ def test_a_share_deleted_while_opening_answers_unknown(monkeypatch):
         Share.objects.filter(pk=share_.pk).delete()
         return False
 
-    monkeypatch.setattr(access, "consume_use", delete_first)
+    monkeypatch.setattr(opening, "consume_use", delete_first)
     response = open_share(Client(), share)
     assert response.status_code == 404
     assert "This share link does not exist." in response.content.decode()
@@ -227,7 +227,7 @@ def test_a_share_deleted_while_opening_answers_unknown(monkeypatch):
 
 def test_a_password_changed_while_opening_asks_again(monkeypatch):
     share = ShareFactory(password="pw")
-    real_consume = access.consume_use
+    real_consume = opening.consume_use
 
     def change_password_first(share_, now, *args):
         fresh = Share.objects.get(pk=share_.pk)
@@ -235,7 +235,7 @@ def test_a_password_changed_while_opening_asks_again(monkeypatch):
         fresh.save()
         return real_consume(share_, now, *args)
 
-    monkeypatch.setattr(access, "consume_use", change_password_first)
+    monkeypatch.setattr(opening, "consume_use", change_password_first)
     response = open_share(Client(), share, "pw")
     assert response.status_code == 409
     assert "changed while it was being opened" in response.content.decode()

@@ -44,8 +44,8 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from directus_shares import files, grants
-from directus_shares.api import tokens as access_tokens
+from directus_shares import files, views
+from directus_shares.api.open import issue_access_token
 from directus_shares.models import RoleRule, RoleSettings, Share
 from example_project.reports.models import Comment, Document, Person, Report, Tag
 from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
@@ -184,7 +184,7 @@ class World:
         return role
 
     def access_token(self, share: Share) -> str:
-        return access_tokens.issue_access_token(share)  # as auth would, without counting a use
+        return issue_access_token(share)  # as auth would, without counting a use
 
     def file_reference(self, share: Share, obj: Report) -> str:
         return files.file_reference(share, obj, "attachment")
@@ -232,7 +232,7 @@ def client_for(case: Case, world: World) -> Client:
         client.force_login(getattr(world, case.user))
     if case.granted:
         response = HttpResponse()
-        grants.issue_grant(RequestFactory().get("/"), response, case.granted(world))
+        views.issue_grant(RequestFactory().get("/"), response, case.granted(world))
         client.cookies.update(response.cookies)
     if case.csrf:  # a CSRF cookie, but no token in the form: what a forged request carries
         client.cookies["csrftoken"] = "c" * 32

@@ -9,8 +9,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from directus_shares.access import Refusal
 from directus_shares.models import Share, ShareStatus
+from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report, Tag
 from tests.conftest import open_share
 from tests.factories import CodeFactory, GadgetFactory, RoleFactory, ShareFactory, UserFactory

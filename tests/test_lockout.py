@@ -214,7 +214,7 @@ def counters(request):
 
 
 def attempt_directly(share: Share, checks: HeldChecks, right: bool) -> str:
-    """One password attempt as :mod:`directus_shares.passwords` makes it, its check held."""
+    """One password attempt as :mod:`directus_shares.opening` makes it, its check held."""
     reservation = lockout.reserve_attempt(share, ADDRESS)
     if reservation.retry_after is not None:
         return "locked"

@@ -7,9 +7,9 @@ import ipaddress
 import pytest
 from django.test import Client, RequestFactory, override_settings
 
-from directus_shares.access import Refusal
 from directus_shares.models import RoleSettings
 from directus_shares.networks import address_allowed, client_address, parse_networks
+from directus_shares.outcomes import Refusal
 from tests.conftest import open_share
 from tests.factories import GadgetFactory, ShareFactory
 

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from directus_shares.access import Refusal
+from directus_shares.models import Share, ShareAccess
+from directus_shares.outcomes import Refusal
 from tests.conftest import open_share
 from tests.factories import (
     CodeFactory,
@@ -262,6 +263,31 @@ def test_after_the_grant_ends_the_next_open_counts_again(visitor, monkeypatch):
     assert open_share(visitor, share).status_code == 303
     share.refresh_from_db()
     assert share.times_used == 2
+
+
+def test_opening_again_within_the_grant_neither_counts_nor_extends_it(visitor, monkeypatch):
+    share = ShareFactory(max_uses=3, password="pw")
+    assert open_share(visitor, share, "pw").status_code == 303
+    first = timezone.now().timestamp()
+    monkeypatch.setattr("django.core.signing.time.time", lambda: first + 1800)
+    again = open_share(visitor, share)  # no password needed: the grant proves it was given
+    assert again.status_code == 303
+    assert again["Location"] == share.get_absolute_url()
+    assert "directus_share_grant" not in again.cookies  # not renewed
+    assert ShareAccess.objects.filter(share=share).count() == 1  # the first, granted open
+    monkeypatch.setattr("django.core.signing.time.time", lambda: first + 3601)
+    assert "<form" in visitor.get(share.get_absolute_url()).content.decode()  # ended on time
+    share.refresh_from_db()
+    assert share.times_used == 1
+
+
+def test_opening_again_with_a_grant_is_refused_once_the_share_refuses(visitor):
+    share = ShareFactory()
+    assert open_share(visitor, share).status_code == 303
+    Share.objects.filter(pk=share.pk).update(date_end=timezone.now())
+    assert_refused(open_share(visitor, share), Refusal.EXPIRED, text="")
+    share.refresh_from_db()
+    assert share.times_used == 1
 
 
 @override_settings(DIRECTUS_SHARES={"GRANT_MAX_AGE": 60})

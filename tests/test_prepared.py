@@ -17,9 +17,9 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from directus_shares import access, disclosure, object_state, prepared, queries
-from directus_shares.access import ObjectState
+from directus_shares import disclosure, object_state, opening, prepared, queries
 from directus_shares.models import Share
+from directus_shares.outcomes import ObjectState
 from tests.conftest import open_share
 from tests.factories import (
     GadgetFactory,
@@ -43,7 +43,7 @@ def no_kept_statements():
 
 def state(share: Share) -> ObjectState:
     """As a visit sees it: the share and its rights loaded afresh."""
-    found, rights = access.find_share(Share.objects.get(pk=share.pk).token)
+    found, rights = opening.find_share(Share.objects.get(pk=share.pk).token)
     assert found is not None and rights is not None
     return object_state.shared_object_state(found, rights)
 
@@ -152,7 +152,7 @@ def test_field_references_are_plain():
 
 def disclosed(share: Share) -> dict[str, object]:
     """The shared object's name and the names of the rows linked through each relation."""
-    found, rights = access.find_share(Share.objects.get(pk=share.pk).token)
+    found, rights = opening.find_share(Share.objects.get(pk=share.pk).token)
     assert found is not None and rights is not None
     instance = disclosure.load_shared_object(found, rights)
     if instance is None:
@@ -198,7 +198,7 @@ def test_a_rule_on_linked_rows_changed_between_visits_applies_at_once():
 def test_a_shared_object_hidden_by_its_tenant_manager_is_not_loaded_from_a_kept_statement():
     role = RoleFactory(view=[Ledger], share=[Ledger])
     share = ShareFactory(content_object=Ledger.objects.create(tenant="a", title="A's"), role=role)
-    found, rights = access.find_share(share.token)
+    found, rights = opening.find_share(share.token)
     loaded = []
     for tenant in ("a", "b", "a"):
         token = current_tenant.set(tenant)
@@ -260,7 +260,7 @@ def test_a_key_equal_to_a_rule_value_is_never_kept_and_still_answered_right():
 
 
 def shown_fields(share: Share) -> set[str]:
-    found, rights = access.find_share(Share.objects.get(pk=share.pk).token)
+    found, rights = opening.find_share(Share.objects.get(pk=share.pk).token)
     assert found is not None and rights is not None
     instance = disclosure.load_shared_object(found, rights)
     return set() if instance is None else set(disclosure.disclose(instance, rights).by_name)
@@ -300,7 +300,7 @@ def test_shares_with_the_same_rights_share_what_was_worked_out_and_no_more():
     first = ShareFactory()
     second = ShareFactory(role=first.role, created_by=first.created_by)  # another gadget
     other = ShareFactory()  # another role and creator: other rows
-    rights = [access.find_share(share.token)[1] for share in (first, second, other)]
+    rights = [opening.find_share(share.token)[1] for share in (first, second, other)]
     assert rights[0] is rights[1]
     assert rights[2] is not rights[0]
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from directus_shares import access
+from directus_shares import opening
 from directus_shares.models import RoleSettings, Share
 from directus_shares.queries import (
     LoadedShare,
@@ -79,7 +79,7 @@ def test_an_empty_public_role_names_no_group():
     Group.objects.create(name="").permissions.add(Permission.objects.get(codename="view_gadget"))
     share = ShareFactory(role=None, created_by=None)
     with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": ""}):
-        _, rights = access.find_share(share.token)
+        _, rights = opening.find_share(share.token)
         assert not rights.can_view_model(Gadget)
 
 

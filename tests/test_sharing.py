@@ -10,8 +10,8 @@ from django.test import Client
 from guardian.shortcuts import assign_perm
 
 from directus_shares import sharing
-from directus_shares.access import Refusal
 from directus_shares.models import RoleSettings, Share
+from directus_shares.outcomes import Refusal
 from tests.conftest import open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
 from tests.testapp.models import Gadget

@@ -8,8 +8,8 @@ from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from directus_shares import signatures
-from directus_shares.access import Refusal
 from directus_shares.api.errors import TOKEN_INVALID
+from directus_shares.outcomes import Refusal
 from tests.conftest import downloaded, file_link, open_share
 from tests.factories import GadgetFactory, ShareFactory
 from tests.test_api_open import assert_error, auth, item

@@ -28,13 +28,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import access, lockout
+from .. import lockout
 from ..conf import get_config
 from ..models import Share, ShareQuerySet, ShareStatus
+from ..opening import refusal_for_anyone
+from ..outcomes import ObjectState, Refusal
 from ..qr import qr_code_svg
 from ..queries import load_shares, share_rights
 from ..sharing import assignable_roles, managed_shares, refusal_reason
-from ..visits import refusal_for_anyone
 from .access_log import ShareAccessInline
 from .forms import ShareForm
 from .locks import lock_label, say_unlocked
@@ -135,7 +136,7 @@ def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.Ad
 
 def attach_refusals(shares: list[Share]) -> None:
     """Set ``opening_refusal`` on each share: why a visitor would be refused now, by the
-    visitor's own rule (:func:`.visits.refusal_for_anyone`) with the rights a visit reads
+    visitor's own rule (:func:`.opening.refusal_for_anyone`) with the rights a visit reads
     (:func:`.queries.load_shares`: a fixed number of queries for the whole page).
 
     The object itself is not looked at (only whether it was deleted): that the role's row filter
@@ -144,7 +145,7 @@ def attach_refusals(shares: list[Share]) -> None:
     loaded = load_shares(shares, get_config()["PUBLIC_ROLE"] or None)
     now = timezone.now()
     for share in shares:
-        state = access.ObjectState.GONE if share.object_deleted else access.ObjectState.VISIBLE
+        state = ObjectState.GONE if share.object_deleted else ObjectState.VISIBLE
         share.opening_refusal = refusal_for_anyone(
             share, now, rights=share_rights(loaded[share.pk]), object_state=state
         )
@@ -400,8 +401,8 @@ class ShareAdmin(admin.ModelAdmin):
                 share.opening_refusal = refusal_for_anyone(share)
             reason = refusal_reason(share, share.opening_refusal)
             if reason and share.opening_refusal in (
-                access.Refusal.GRANTS_NOTHING,
-                access.Refusal.OBJECT_NOT_GRANTED,
+                Refusal.GRANTS_NOTHING,
+                Refusal.OBJECT_NOT_GRANTED,
             ):
                 problems.append(reason)
         lock = getattr(share, "lock", None)  # set by ShareChangeList

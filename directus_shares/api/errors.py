@@ -20,11 +20,11 @@ from rest_framework import exceptions, views
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ..access import Refusal
 from ..logs import log_refusal
 from ..outages import Outage
+from ..outcomes import Refusal
 
-#: Codes of the API's own refusals, beside the :class:`~directus_shares.access.Refusal` codes.
+#: Codes of the API's own refusals, beside the :class:`~directus_shares.outcomes.Refusal` codes.
 PASSWORD_REQUIRED = "password_required"
 WRONG_PASSWORD = "wrong_password"
 PASSWORD_TOO_LONG = "password_too_long"

@@ -1,16 +1,21 @@
 """Opening a share from a program: ``info`` (what to show), ``auth`` (one use → an access token)
 and ``item`` (the shared object).
 
-The checks run in the share page's order (:mod:`directus_shares.views`), with the page's
-refusals, statuses, access-log entries and use counting; only the answers are JSON.
+An access token is the API's grant: signed under its own salt (neither a link token nor a grant
+cookie passes for one), carrying only the share's fingerprint (:func:`.signatures.fingerprint`),
+so rotating the link, changing the password or revoking the share ends every token at once; a
+token also ends after ``GRANT_MAX_AGE``, as the page's grant does.
+
+:mod:`directus_shares.opening` decides, as it does for the share page – checks, refusals,
+access-log entries and use counting; these views only answer its outcome in JSON.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Any
 
+from django.core import signing
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -18,19 +23,72 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, disclosure, files, outages, passwords, visits
-from ..access_log import record_access
-from ..conf import get_config
+from .. import disclosure, files, opening, outages
+from ..conf import grant_max_age
+from ..lockout import ShareLock
 from ..logs import log_refusal
-from ..models import AccessReason, Share
-from . import errors, tokens
+from ..models import Share
+from ..outcomes import (
+    Changed,
+    Landing,
+    Locked,
+    Looked,
+    Opened,
+    PasswordProblem,
+    PasswordProblemKind,
+    Refusal,
+    Refused,
+    Shown,
+)
+from ..signatures import SALTS, share_token, share_token_valid
+from . import errors
 from .representation import SharedObjectSerializer, represent_object
 from .schema import binary, error_responses, schema
+
+# -- access tokens --------------------------------------------------------------------------------
+
+SALT = SALTS["access"]
+#: The scheme of the ``Authorization`` header: ``Authorization: Share <access token>``.
+SCHEME = "Share"
+
+
+def issue_access_token(share: Share) -> str:
+    """A new access token for ``share`` as it is now."""
+    return share_token("access", share)
+
+
+def lifetime_seconds() -> int:
+    """How long an access token is accepted (``GRANT_MAX_AGE``), in seconds."""
+    return int(grant_max_age().total_seconds())
+
+
+def seconds_left(token: str) -> int:
+    """How long a valid ``token`` (:func:`access_token_valid`) is still accepted, in seconds: its
+    lifetime less its age, measured by the clock its signature is checked with."""
+    _payload, made, _signature = token.rsplit(":", 2)
+    now = signing.TimestampSigner(salt=SALT).timestamp()  # signing's own clock, in base 62
+    age = signing.b62_decode(now) - signing.b62_decode(made)
+    return max(0, min(lifetime_seconds(), lifetime_seconds() - age))
+
+
+def access_token_from(request: Request) -> str | None:
+    """The access token of an ``Authorization: Share <token>`` header, or ``None``."""
+    scheme, _sep, token = request.headers.get("Authorization", "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == SCHEME.lower() and token else None
+
+
+def access_token_valid(token: str | None, share: Share) -> bool:
+    """Whether ``token`` is an unexpired access token for ``share`` as it is now."""
+    return share_token_valid("access", token, share)
+
+
+# -- the views ------------------------------------------------------------------------------------
 
 RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 # Every open endpoint: its refusals, and 503 while the database or the cache is away.
-_REFUSALS = error_responses(*(refusal.status for refusal in access.Refusal), 503)
+_REFUSALS = error_responses(*(refusal.status for refusal in Refusal), 503)
 
 
 class ShareOpenView(errors.ErrorShape, APIView):
@@ -65,20 +123,22 @@ class ShareOpenView(errors.ErrorShape, APIView):
 
     def holds_access_token(self, share: Share) -> bool:
         """Whether the request carries a valid access token for ``share`` (the API's grant)."""
-        return tokens.access_token_valid(tokens.access_token_from(self.request), share)
+        return access_token_valid(access_token_from(self.request), share)
+
+    def look(self, token: str, *, show: bool = True) -> Looked:
+        """:func:`.opening.look` for a client holding the access token it sent, if any."""
+        return opening.look(self.request, token, holds=self.holds_access_token, show=show)
 
     def token_invalid(self, request: Request) -> Response:
         """401 for a missing, forged or ended access token, with the scheme to use."""
         response = errors.error_response(
             request, errors.TOKEN_INVALID, errors.TOKEN_INVALID_DETAIL, 401
         )
-        response["WWW-Authenticate"] = tokens.SCHEME
+        response["WWW-Authenticate"] = SCHEME
         return response
 
-    def refuse(self, refusal: access.Refusal, share: Share | None = None) -> Response:
-        """Refuse as the page does: a known share's refusal is an access attempt, and logged."""
-        if share is not None:
-            record_access(self.request, share, granted=False, reason=refusal.code)
+    def refuse(self, refusal: Refusal) -> Response:
+        """Refuse as the page does (:mod:`.opening` logged it)."""
         return errors.refusal_response(self.request, refusal)
 
 
@@ -128,14 +188,11 @@ class ShareInfoView(ShareOpenView):
     """``GET``: the share's window, uses and whether it needs a password (the landing page)."""
 
     def get(self, request: Request, token: str) -> Response:
-        visit = visits.begin(request, token)
-        if visit is None:
-            return self.refuse(access.Refusal.UNKNOWN)
-        token_valid = self.holds_access_token(visit.share)
-        refusal = visit.refusal(granted=token_valid)
-        if refusal is not None:
-            return self.refuse(refusal, visit.share)
-        return Response(share_info(visit.share, visit.now))
+        match self.look(token, show=False):
+            case Refused(refusal):
+                return self.refuse(refusal)
+            case Landing(share, now) | Shown(share=share, now=now):
+                return Response(share_info(share, now))
 
 
 # -- auth -----------------------------------------------------------------------------------------
@@ -152,76 +209,70 @@ class ShareAuthRequestSerializer(serializers.Serializer):
 
 class AccessTokenSerializer(serializers.Serializer):
     access_token = serializers.CharField(help_text="Send as `Authorization: Share <token>`.")
-    token_type = serializers.ChoiceField(choices=[tokens.SCHEME])
+    token_type = serializers.ChoiceField(choices=[SCHEME])
     expires_in = serializers.IntegerField(help_text="Seconds the token is accepted.")
 
 
 @schema(
     summary="Open a share: count one use, get an access token",
+    description="A client that sends a valid access token for the share "
+    "(`Authorization: Share <token>`) counts no use: it gets the same token back with the "
+    "seconds it has left.",
     request=ShareAuthRequestSerializer,
     responses={200: AccessTokenSerializer, **_REFUSALS, **error_responses(401, 409, 415, 429)},
     tags=["open a share"],
 )
 class ShareAuthView(ShareOpenView):
-    """``POST``: the page's "Open"/"View" – checks, password, then one counted use."""
+    """``POST``: the page's "Open"/"View" – checks, password, then one counted use (none for a
+    client that already holds a valid access token)."""
 
     def post(self, request: Request, token: str) -> Response:
-        visit = visits.begin(request, token)
-        if visit is None:
-            return self.refuse(access.Refusal.UNKNOWN)
-        share = visit.share
-        refusal, condition = visit.refusal_before_counting()
-        if refusal is not None:
-            return self.refuse(refusal, share)
-        body = ShareAuthRequestSerializer(data=request.data)
+        outcome = opening.open_share(
+            request,
+            token,
+            self.password,
+            holds=self.holds_access_token,
+            issue=issue_access_token,
+        )
+        match outcome:
+            case Opened(credential=str(credential)):
+                return self.access_token(credential, lifetime_seconds())
+            case Opened():  # the client holds a valid token: the same one, for what is left of it
+                held = access_token_from(request) or ""
+                return self.access_token(held, seconds_left(held))
+            case Refused(refusal):
+                return self.refuse(refusal)
+            case PasswordProblem(kind=kind):
+                status = 400 if kind is PasswordProblemKind.TOO_LONG else 401
+                return errors.error_response(request, kind.code, kind.message, status)
+            case Locked(retry_after=retry_after, share_lock=lock):
+                return self.locked(retry_after, lock)
+            case Changed():
+                return errors.error_response(request, errors.CHANGED, errors.CHANGED_DETAIL, 409)
+
+    def password(self) -> str:
+        """The password of the request's body (a malformed body is a 400)."""
+        body = ShareAuthRequestSerializer(data=self.request.data)
         body.is_valid(raise_exception=True)
-        password = body.validated_data.get("password", "")
-        refused = passwords.check_attempt(request, share, password)
-        if refused is not None:
-            return self.password_refused(refused, password)
-        access_token = tokens.issue_access_token(share)  # before counting, as the page does
-        if access.consume_use(share, visit.now, request, condition):  # and logged as granted
-            return Response(
-                {
-                    "access_token": access_token,
-                    "token_type": tokens.SCHEME,
-                    "expires_in": tokens.lifetime_seconds(),
-                }
+        return body.validated_data.get("password", "")
+
+    @staticmethod
+    def access_token(token: str, expires_in: int) -> Response:
+        return Response({"access_token": token, "token_type": SCHEME, "expires_in": expires_in})
+
+    def locked(self, retry_after: int, lock: ShareLock | None) -> Response:
+        """429 with ``Retry-After``; a lock on the share for everybody says whether its owner
+        was told."""
+        detail = errors.TOO_MANY_ATTEMPTS_DETAIL
+        if lock is not None:  # locked for everybody, not only this address
+            detail = (
+                errors.SHARE_LOCKED_NOTIFIED_DETAIL
+                if lock.owner_told
+                else errors.SHARE_LOCKED_DETAIL
             )
-        return self.not_counted(token, visit.now)
-
-    def password_refused(self, refused: passwords.PasswordRefusal, password: str) -> Response:
-        """429 with ``Retry-After`` while locked out; else why the password was refused."""
-        if refused.locked_out:
-            detail = errors.TOO_MANY_ATTEMPTS_DETAIL
-            if refused.share_lock is not None:  # locked for everybody, not only this address
-                told = refused.share_lock.owner_told
-                detail = errors.SHARE_LOCKED_NOTIFIED_DETAIL if told else errors.SHARE_LOCKED_DETAIL
-            response = errors.error_response(self.request, "too_many_attempts", detail, 429)
-            response["Retry-After"] = str(refused.retry_after)
-            return response
-        code, status = _password_problem(password)
-        return errors.error_response(self.request, code, refused.message, status)
-
-    def not_counted(self, token: str, now: datetime) -> Response:
-        """Say why a use was not counted: the share changed between the checks and the count."""
-        visit = visits.begin(self.request, token)
-        if visit is None:
-            return self.refuse(access.Refusal.UNKNOWN)
-        refusal = dataclasses.replace(visit, now=now).refusal()  # the object may be why
-        if refusal is not None:
-            return self.refuse(refusal, visit.share)
-        record_access(self.request, visit.share, granted=False, reason=AccessReason.CHANGED)
-        return errors.error_response(self.request, errors.CHANGED, errors.CHANGED_DETAIL, 409)
-
-
-def _password_problem(password: str) -> tuple[str, int]:
-    """The code and status of a password :func:`access.password_error` refused."""
-    if not password:
-        return errors.PASSWORD_REQUIRED, 401
-    if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
-        return errors.PASSWORD_TOO_LONG, 400
-    return errors.WRONG_PASSWORD, 401
+        response = errors.error_response(self.request, "too_many_attempts", detail, 429)
+        response["Retry-After"] = str(retry_after)
+        return response
 
 
 # -- item -----------------------------------------------------------------------------------------
@@ -238,26 +289,20 @@ class ShareItemView(ShareOpenView):
     """``GET`` with an access token: the page's granted view, as JSON. Counts nothing."""
 
     def get(self, request: Request, token: str) -> Response:
-        visit = visits.begin(request, token)
-        if visit is None:
-            return self.refuse(access.Refusal.UNKNOWN)
-        share = visit.share
-        token_valid = self.holds_access_token(share)
-        shown = token_valid or access.opens_without_click(share)
-        instance, state = visit.shared_object(shown=shown)
-        refusal = visit.refusal(state, granted=token_valid)
-        if refusal is not None:
-            return self.refuse(refusal, share)
-        if instance is None:  # where the page shows its landing page
-            return self.token_invalid(request)
-        base = request.path[: -len("item/")]  # …/open/<token>/, wherever the API is mounted
+        match self.look(token):
+            case Refused(refusal):
+                return self.refuse(refusal)
+            case Landing():  # where the page shows its landing page
+                return self.token_invalid(request)
+            case Shown(share, rights, instance):
+                base = request.path[: -len("item/")]  # …/open/<token>/, wherever it is mounted
 
-        def file_url(obj: Any, field_name: str) -> str:
-            reference = files.file_reference(share, obj, field_name)
-            return request.build_absolute_uri(f"{base}files/{reference}/")
+                def file_url(obj: Any, field_name: str) -> str:
+                    reference = files.file_reference(share, obj, field_name)
+                    return request.build_absolute_uri(f"{base}files/{reference}/")
 
-        disclosed = disclosure.disclose(instance, visit.rights, file_url=file_url)
-        return Response(represent_object(disclosed))
+                disclosed = disclosure.disclose(instance, rights, file_url=file_url)
+                return Response(represent_object(disclosed))
 
 
 @schema(
@@ -270,19 +315,14 @@ class ShareFileDownloadView(ShareOpenView):
     """``GET`` with an access token: a file the item's JSON links to (share-scoped)."""
 
     def get(self, request: Request, token: str, reference: str) -> Any:
-        visit = visits.begin(request, token)
-        if visit is None:
-            return self.refuse(access.Refusal.UNKNOWN)
-        share = visit.share
-        token_valid = self.holds_access_token(share)
-        instance, state = visit.shared_object(shown=token_valid)
-        refusal = visit.refusal(state, granted=token_valid)
-        if refusal is not None:
-            return self.refuse(refusal, share)
-        if instance is None:
-            return self.token_invalid(request)
-        served = files.serve_file(share, visit.rights, instance, reference)
-        return served or self.refuse(access.Refusal.UNKNOWN)
+        match self.look(token):
+            case Refused(refusal):
+                return self.refuse(refusal)
+            case Landing():
+                return self.token_invalid(request)
+            case Shown(share, rights, instance):
+                served = files.serve_file(share, rights, instance, reference)
+                return served or self.refuse(Refusal.UNKNOWN)
 
 
 @schema(exclude=True)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AccessReason(models.TextChoices):
-    """Why an attempt was granted or refused: ``access.Refusal`` codes and the landing page's."""
+    """Why an attempt was granted or refused: ``outcomes.Refusal`` codes and the landing page's."""
 
     GRANTED = "granted", _("Granted")
     WRONG_PASSWORD = "wrong_password", _("Wrong, empty or too long password")

@@ -27,8 +27,8 @@ from ..conf import get_config
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    from ..access import Refusal
     from ..lockout import ShareLock
+    from ..outcomes import Refusal
 
 _NOT_LOADED = object()  # a field deferred when the share was loaded (``.only()``/``.defer()``)
 _TARGET_FIELDS = ("content_type_id", "object_pk", "created_by_id")  # fixed at creation

@@ -1,0 +1,352 @@
+"""A visitor opening a share, in one order: find → network → status → object → password and
+lockout → count → log → grant. The page and the API call :func:`look` and :func:`open_share` and
+only render the outcome (:mod:`.outcomes`); every refusal is written to the access log here.
+
+A visitor who already holds a grant (the page's cookie, the API's access token) and opens again
+is checked as on a reload and told the share is open: no use is counted and nothing new is handed
+out, so no path extends access beyond ``GRANT_MAX_AGE`` without counting a use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.db import router
+from django.http import HttpRequest
+from django.utils import timezone
+
+from . import disclosure, lockout, passwords, tokens
+from .access_log import record_access, record_counted_use
+from .conf import get_config
+from .counting import Condition, count_use
+from .models import AccessReason, Share, ShareStatus
+from .networks import Address, address_allowed, client_address
+from .object_state import readable_condition, shared_object_state
+from .outages import Outage
+from .outcomes import (
+    Changed,
+    Landing,
+    Locked,
+    Looked,
+    ObjectState,
+    Opened,
+    OpenedOrNot,
+    PasswordProblem,
+    Refusal,
+    Refused,
+    Shown,
+)
+from .queries import load_share, share_rights
+from .rights import ShareRights
+
+#: Whether the visitor holds a valid grant for a share: the page reads its cookie, the API its
+#: ``Authorization`` header.
+Holds = Callable[[Share], bool]
+
+_REFUSAL_FOR_STATUS = {
+    ShareStatus.REVOKED: Refusal.UNAVAILABLE,
+    ShareStatus.NOT_YET_OPEN: Refusal.NOT_YET_OPEN,
+    ShareStatus.EXPIRED: Refusal.EXPIRED,
+    ShareStatus.USED_UP: Refusal.USED_UP,
+}
+
+
+# -- the two ways in ------------------------------------------------------------------------------
+
+
+def look(request: HttpRequest, token: str, *, holds: Holds, show: bool = True) -> Looked:
+    """What a visitor who follows the link sees; nothing is counted.
+
+    :class:`.Shown` (with the object, unless ``show`` is false) when the visitor holds a grant or
+    the share opens without a click (``OPEN_UNLIMITED_ON_GET``), :class:`.Landing` when it opens
+    but has not been opened yet, :class:`.Refused` when it does not open.
+    """
+    visit = _begin(request, token)
+    if visit is None:
+        return Refused(Refusal.UNKNOWN)
+    held = holds(visit.share)
+    opened = show and (held or opens_without_click(visit.share))
+    instance, state = _shared_object(visit, shown=opened)
+    refusal = _refusal(visit, state, granted=held)
+    if refusal is not None:
+        return _refused(request, refusal, visit.share)
+    if instance is None:
+        return Landing(visit.share, visit.now)
+    return Shown(visit.share, visit.rights, instance, visit.now)
+
+
+def open_share(
+    request: HttpRequest,
+    token: str,
+    password: Callable[[], str],
+    *,
+    holds: Holds,
+    issue: Callable[[Share], str],
+) -> OpenedOrNot:
+    """Open the share for a visitor: one counted use, and ``issue``'s credential for it.
+
+    ``password`` is read only when the password step comes, after the share's own refusals. A
+    visitor who already ``holds`` a grant gets ``Opened(counted=False)`` and nothing new.
+    """
+    visit = _begin(request, token)
+    if visit is None:
+        return Refused(Refusal.UNKNOWN)
+    share = visit.share
+    if holds(share):  # already open for this visitor: checked as a reload, nothing counted
+        refusal = _refusal(visit, None, granted=True)
+        if refusal is not None:
+            return _refused(request, refusal, share)
+        return Opened(share, counted=False)
+    refusal, condition = _refusal_before_counting(visit)
+    if refusal is not None:
+        return _refused(request, refusal, share)
+    problem = _password_step(request, share, password())
+    if problem is not None:
+        return _logged(request, problem)
+    credential = issue(share)  # before counting: nothing can fail after it
+    if consume_use(share, visit.now, request, condition):  # and logged as granted
+        return Opened(share, counted=True, credential=credential)
+    return _not_counted(request, token, visit.now)
+
+
+def refusal_for_anyone(
+    share: Share,
+    now: datetime | None = None,
+    *,
+    rights: ShareRights | None = None,
+    object_state: ObjectState | None = None,
+) -> Refusal | None:
+    """Why ``share`` would not open for a first visitor from a network it allows at ``now``,
+    or ``None`` (what staff are told) – the visitor's own rule (:func:`refusal_for`), with the
+    share and its rights read afresh unless given (``rights`` from :func:`find_share_by_key`),
+    and the object's state looked up unless given."""
+    if rights is None:
+        found, rights = find_share_by_key(share.key)
+        if found is None or rights is None:
+            return Refusal.UNKNOWN  # deleted or given a new link meanwhile
+        share = found
+    if object_state is None:
+        object_state = shared_object_state(share, rights)
+    return refusal_for(
+        share,
+        now=now or timezone.now(),
+        rights=rights,
+        address=None,
+        object_state=object_state,
+        any_address=True,
+    )
+
+
+# -- the steps, in order --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Visit:
+    """A visitor's request for ``share``: its ``rights``, the time ``now`` and the ``address``."""
+
+    share: Share
+    rights: ShareRights
+    now: datetime
+    address: Address | None
+
+
+def _begin(request: HttpRequest, token: str, now: datetime | None = None) -> _Visit | None:
+    """Find: the visit of the share ``token`` points to; ``None`` when it is not a share's."""
+    now = now or timezone.now()
+    share, rights = find_share(token)
+    if share is None or rights is None:
+        return None
+    return _Visit(share, rights, now, client_address(request))
+
+
+def find_share(token: str) -> tuple[Share, ShareRights] | tuple[None, None]:
+    """The share a link token points to and the rights it grants, with one query; ``(None,
+    None)`` for a forged, mistyped or rotated-away token."""
+    key = tokens.key_from_token(token)
+    return (None, None) if key is None else find_share_by_key(key)
+
+
+def find_share_by_key(key: str) -> tuple[Share, ShareRights] | tuple[None, None]:
+    """:func:`find_share` for a share's link key (what staff are told is read the same way)."""
+    public_role = get_config()["PUBLIC_ROLE"] or None  # "" names no group
+    loaded = load_share(key, public_role)
+    if loaded is None:
+        return None, None
+    return loaded.share, share_rights(loaded)
+
+
+def refusal_for(
+    share: Share | None,
+    *,
+    now: datetime,
+    rights: ShareRights,
+    address: Address | None,
+    object_state: ObjectState,
+    granted: bool = False,
+    any_address: bool = False,
+) -> Refusal | None:
+    """Network, status, object: why ``share`` does not open for a visitor from ``address`` at
+    ``now``, or ``None`` when it opens.
+
+    ``granted`` says the visitor already holds a valid grant: their use was counted, so a share
+    that has since been used up by others still opens for them until the grant ends.
+    ``any_address`` decides for a visitor from a network the share allows (what staff are told).
+    """
+    if share is None:
+        return Refusal.UNKNOWN
+    if not any_address and not address_allowed(address, rights.allowed_networks):
+        return Refusal.FORBIDDEN_NETWORK  # before anything else: such visitors learn nothing
+    status = share.status_at(now)
+    if (
+        status is ShareStatus.REVOKED
+        or object_state is ObjectState.GONE
+        or rights.creator_unavailable
+    ):
+        return Refusal.UNAVAILABLE
+    if status is ShareStatus.USED_UP and granted:
+        status = ShareStatus.ACTIVE
+    if status is not ShareStatus.ACTIVE:
+        return _REFUSAL_FOR_STATUS[status]
+    model = share.shared_model
+    if model is None or not rights.can_view_model(model):
+        return Refusal.GRANTS_NOTHING
+    if object_state is ObjectState.HIDDEN:
+        return Refusal.OBJECT_NOT_GRANTED
+    return None
+
+
+def opens_without_click(share: Share) -> bool:
+    """Whether ``GET`` shows the object straight away, uncounted (``OPEN_UNLIMITED_ON_GET``)."""
+    return bool(
+        get_config()["OPEN_UNLIMITED_ON_GET"] and not share.has_password and share.max_uses is None
+    )
+
+
+def _refusal(
+    visit: _Visit, object_state: ObjectState | None, *, granted: bool = False
+) -> Refusal | None:
+    """:func:`refusal_for` this visit; ``object_state`` is looked up unless already known."""
+    if object_state is None:
+        object_state = shared_object_state(visit.share, visit.rights)
+    return refusal_for(
+        visit.share,
+        now=visit.now,
+        rights=visit.rights,
+        address=visit.address,
+        object_state=object_state,
+        granted=granted,
+    )
+
+
+def _shared_object(visit: _Visit, *, shown: bool) -> tuple[Any, ObjectState]:
+    """The shared object, loaded for display when it is ``shown`` and visible, and its state
+    (one query either way)."""
+    instance = disclosure.load_shared_object(visit.share, visit.rights) if shown else None
+    if instance is not None:
+        return instance, ObjectState.VISIBLE
+    return None, shared_object_state(visit.share, visit.rights)
+
+
+def _refusal_before_counting(visit: _Visit) -> tuple[Refusal | None, Condition | None]:
+    """:func:`_refusal` before a use is counted – and, for a share without a password, the
+    condition on its object that the counting statement checks instead of a query of its own
+    (``None``: checked here). A share with a password has its object checked first, so that no
+    password is tried and no attempt counted for an object that is gone."""
+    condition = None
+    if not visit.share.has_password:
+        condition = readable_condition(visit.share, visit.rights, router.db_for_write(Share))
+    return _refusal(visit, None if condition is None else ObjectState.VISIBLE), condition
+
+
+def _password_step(
+    request: HttpRequest, share: Share, password: str
+) -> PasswordProblem | Locked | None:
+    """Check ``password`` within the lockout's limits; ``None`` when the share may open.
+
+    A share without a password spends the same hashing work, so the time of the answer does not
+    tell them apart. When the limits cannot be kept (the cache failed) the attempt is logged as
+    ``service_unavailable`` and :class:`~directus_shares.outages.Outage` raised: nothing opens.
+    """
+    if not share.has_password:
+        passwords.spend_like_a_check(password)
+        return None
+    try:
+        # Under way before the check, so concurrent guesses cannot overtake the limits.
+        reservation = lockout.reserve_attempt(share, client_address(request))
+        if reservation.retry_after is not None:  # no password is checked until the window ends
+            return Locked(share, reservation.retry_after, lockout.share_lock(share))
+        problem = passwords.password_problem(share, password)
+        if problem is not None:
+            lockout.record_failure(reservation)
+            return PasswordProblem(share, problem)
+        lockout.release_attempt(reservation)  # a right password does not count against limits
+    except Outage:  # no password is checked without its limits: the caller answers 503
+        record_access(request, share, granted=False, reason=AccessReason.SERVICE_UNAVAILABLE)
+        raise
+    return None
+
+
+def consume_use(
+    share: Share,
+    now: datetime,
+    request: HttpRequest | None = None,
+    condition: Condition | None = None,
+) -> bool:
+    """Count one use of ``share`` if it is still open and has a use left; True when counted.
+
+    The check and the increment are one conditional ``UPDATE``, so concurrent opens – in any
+    number of processes – can never take more than ``max_uses`` between them. It also re-checks
+    that the link, password and grants are still those the visitor was checked against, and
+    ``condition`` (the object is still readable). Given the visitor's ``request``, a counted use
+    is also recorded as a granted access (on PostgreSQL by the same statement:
+    :func:`.access_log.record_counted_use`).
+    """
+    if request is None:
+        counted = count_use(share, now, condition)
+    else:
+        counted = record_counted_use(request, share, now, condition)
+    if counted:
+        share.times_used += 1  # at least; others may have counted meanwhile
+    return counted
+
+
+def _not_counted(request: HttpRequest, token: str, now: datetime) -> Refused | Changed:
+    """Why a use was not counted: the share, read again, refuses (its object may be why) – or it
+    changed between the checks and the count."""
+    visit = _begin(request, token, now)
+    if visit is None:
+        return Refused(Refusal.UNKNOWN)
+    refusal = _refusal(visit, None)
+    if refusal is not None:
+        return _refused(request, refusal, visit.share)
+    return _logged(request, Changed(visit.share))
+
+
+# -- the access log -------------------------------------------------------------------------------
+
+
+def _refused(request: HttpRequest, refusal: Refusal, share: Share) -> Refused:
+    return _logged(request, Refused(refusal, share))
+
+
+_Refusing = TypeVar("_Refusing", bound=Refused | PasswordProblem | Locked | Changed)
+
+
+def _logged(request: HttpRequest, outcome: _Refusing) -> _Refusing:
+    """Write ``outcome`` to the access log – every refusal of a known share, GET or POST, is an
+    access attempt – and return it. A counted use is logged with its count (:func:`consume_use`)."""
+    match outcome:
+        case Refused(refusal=refusal):
+            reason: str = refusal.code
+        case PasswordProblem():
+            reason = AccessReason.WRONG_PASSWORD
+        case Locked():
+            reason = AccessReason.LOCKED_OUT
+        case Changed():
+            reason = AccessReason.CHANGED
+    if outcome.share is not None:
+        record_access(request, outcome.share, granted=False, reason=reason)
+    return outcome

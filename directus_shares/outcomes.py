@@ -1,0 +1,140 @@
+"""What opening a share can come to: the values :mod:`~directus_shares.opening` returns and the
+page, the API and the admin render. Names and data only – no rule, no request, no query."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from .lockout import ShareLock
+    from .models import Share
+    from .rights import ShareRights
+
+
+class Refusal(enum.Enum):
+    """Why a share does not open, with the HTTP status that says so."""
+
+    UNKNOWN = ("unknown", 404, _("This share link does not exist."))
+    FORBIDDEN_NETWORK = (
+        "forbidden_network",
+        403,
+        _("This share cannot be opened from your network."),
+    )
+    UNAVAILABLE = ("unavailable", 410, _("This share is no longer available."))
+    NOT_YET_OPEN = ("not_yet_open", 403, _("This share is not open yet."))
+    EXPIRED = ("expired", 410, _("This share has expired."))
+    USED_UP = ("used_up", 410, _("This share has been used up."))
+    GRANTS_NOTHING = ("grants_nothing", 403, _("This share does not grant access to anything."))
+    #: The role (and creator) may read the model, but a row filter leaves this object out. Same
+    #: code and status as ``GRANTS_NOTHING`` (the API and the access log do not tell them apart);
+    #: the page says which it is.
+    OBJECT_NOT_GRANTED = (
+        "grants_nothing",
+        403,
+        _("This share does not grant access to what it points to."),
+    )
+
+    def __init__(self, code: str, status: int, title: str) -> None:
+        self.code = code
+        self.status = status
+        self.title = title
+
+
+class ObjectState(enum.Enum):
+    """The shared object as the share sees it."""
+
+    VISIBLE = "visible"
+    HIDDEN = "hidden"  # exists, but outside the rows the share may read
+    GONE = "gone"
+
+
+class PasswordProblemKind(enum.Enum):
+    """What is wrong with a password a visitor sent: its API code and its message."""
+
+    MISSING = ("password_required", _("Enter the password."))
+    TOO_LONG = ("password_too_long", _("That password is too long."))
+    WRONG = ("wrong_password", _("That password is not correct."))
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The share does not open: ``refusal`` says why (``share`` is ``None`` for an unknown link).
+    Already written to the access log."""
+
+    refusal: Refusal
+    share: Share | None = None
+
+
+@dataclass(frozen=True)
+class Landing:
+    """The share opens, but this visitor has not opened it yet (no grant, no click): the page
+    shows its landing page, ``info`` the share's window, ``item`` asks for an access token.
+    Nothing was counted."""
+
+    share: Share
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The share is open for this visitor: ``instance`` is what to show with ``rights``.
+    Nothing was counted."""
+
+    share: Share
+    rights: ShareRights
+    instance: Any
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Opened:
+    """One use was counted and ``credential`` (a new grant cookie value or access token, good for
+    ``GRANT_MAX_AGE``) made – or, with ``counted`` false, the visitor already held a valid one:
+    nothing was counted and nothing new is handed out (``credential`` is ``None``)."""
+
+    share: Share
+    counted: bool
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class PasswordProblem:
+    """The password was missing, too long or wrong (logged as ``wrong_password``)."""
+
+    share: Share
+    kind: PasswordProblemKind
+
+
+@dataclass(frozen=True)
+class Locked:
+    """Too many wrong passwords: none is checked for ``retry_after`` seconds; ``share_lock``
+    when the share is locked for everybody, not only for this address (logged as
+    ``locked_out``)."""
+
+    share: Share
+    retry_after: int
+    share_lock: ShareLock | None = None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The share changed between the checks and the count, in a way that refuses nothing by
+    itself (a new password, say): no use was counted; the visitor may try again (logged as
+    ``changed``)."""
+
+    share: Share
+
+
+#: What :func:`.opening.look` comes to.
+Looked = Refused | Landing | Shown
+#: What :func:`.opening.open_share` comes to.
+OpenedOrNot = Refused | Opened | PasswordProblem | Locked | Changed

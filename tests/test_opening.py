@@ -1,0 +1,396 @@
+"""The visitor's path (:mod:`directus_shares.opening`): every outcome of ``look`` and
+``open_share`` – each refusal in its order, the password step, the counted use – with its
+access-log row, and the rule for a visitor who opens again while holding a grant."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.test import RequestFactory, override_settings
+from django.utils import timezone
+
+from directus_shares import opening
+from directus_shares.models import RoleSettings, Share, ShareAccess
+from directus_shares.outcomes import (
+    Changed,
+    Landing,
+    Locked,
+    ObjectState,
+    Opened,
+    PasswordProblem,
+    PasswordProblemKind,
+    Refusal,
+    Refused,
+    Shown,
+)
+from directus_shares.queries import rights_of_role
+from directus_shares.rights import ShareRights
+from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
+from tests.testapp.models import Gadget
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = "192.0.2.1"
+
+
+def request(method: str = "post"):
+    return getattr(RequestFactory(), method)("/", REMOTE_ADDR=ADDRESS)
+
+
+def holds_nothing(share: Share) -> bool:
+    return False
+
+
+def holds_a_grant(share: Share) -> bool:
+    return True
+
+
+def credential(share: Share) -> str:
+    """What a surface would hand out for an open (a grant cookie, an access token)."""
+    return f"credential of {share.pk}"
+
+
+def look(share: Share | str, *, holds=holds_nothing, show: bool = True):
+    token = share if isinstance(share, str) else share.token
+    return opening.look(request("get"), token, holds=holds, show=show)
+
+
+def open_share(share: Share | str, password: str = "", *, holds=holds_nothing, issue=credential):
+    token = share if isinstance(share, str) else share.token
+    return opening.open_share(request(), token, lambda: password, holds=holds, issue=issue)
+
+
+def times_used(share: Share) -> int:
+    return Share.objects.get(pk=share.pk).times_used
+
+
+def log_reasons(share: Share) -> list[str]:
+    entries = ShareAccess.objects.filter(share=share).order_by("pk")
+    return list(entries.values_list("reason", flat=True))
+
+
+def not_asked() -> str:
+    raise AssertionError("the password was read before the share's own refusals")
+
+
+# -- refusals, in the order they are checked ----------------------------------------------------
+
+
+def test_an_unknown_link_is_refused_and_logs_nothing():
+    share = ShareFactory()
+    for token in ("nope", share.token[:-1] + "x"):
+        assert look(token) == Refused(Refusal.UNKNOWN)
+        assert open_share(token) == Refused(Refusal.UNKNOWN)
+    assert ShareAccess.objects.count() == 0
+
+
+def hour() -> timedelta:
+    return timedelta(hours=1)
+
+
+REFUSED = {
+    "forbidden-network": (
+        Refusal.FORBIDDEN_NETWORK,
+        lambda s: RoleSettings.objects.create(role=s.role, allowed_networks="10.0.0.0/8"),
+    ),
+    "revoked": (Refusal.UNAVAILABLE, lambda s: s.revoke()),
+    "object-gone": (Refusal.UNAVAILABLE, lambda s: s.content_object.delete()),
+    "not-yet-open": (
+        Refusal.NOT_YET_OPEN,
+        lambda s: Share.objects.filter(pk=s.pk).update(date_start=timezone.now() + hour()),
+    ),
+    "expired": (
+        Refusal.EXPIRED,
+        lambda s: Share.objects.filter(pk=s.pk).update(
+            date_start=timezone.now() - 2 * hour(), date_end=timezone.now() - hour()
+        ),
+    ),
+    "used-up": (
+        Refusal.USED_UP,
+        lambda s: Share.objects.filter(pk=s.pk).update(max_uses=1, times_used=1),
+    ),
+    "grants-nothing": (
+        Refusal.GRANTS_NOTHING,
+        lambda s: Share.objects.filter(pk=s.pk).update(role=RoleFactory()),
+    ),
+    "object-hidden": (
+        Refusal.OBJECT_NOT_GRANTED,
+        lambda s: rule(s.role, Gadget, read_filter={"name__startswith": "nothing-"}),
+    ),
+}
+
+
+@pytest.mark.parametrize(("refusal", "make"), REFUSED.values(), ids=REFUSED.keys())
+@pytest.mark.parametrize("password", [None, "pw"], ids=["no-password", "password"])
+def test_each_refusal_is_the_outcome_of_a_look_and_an_open_and_is_logged(refusal, make, password):
+    share = ShareFactory(password=password)
+    make(share)
+    found = Share.objects.get(pk=share.pk)
+    assert look(share) == Refused(refusal, found)
+    assert open_share(share, "pw") == Refused(refusal, found)
+    assert times_used(share) == found.times_used  # nothing counted
+    assert log_reasons(share) == [refusal.code, refusal.code]
+
+
+def open_asking(share: Share, password):
+    return opening.open_share(
+        request(), share.token, password, holds=holds_nothing, issue=credential
+    )
+
+
+@pytest.mark.parametrize(("refusal", "make"), REFUSED.values(), ids=REFUSED.keys())
+def test_no_password_is_read_before_the_shares_own_refusals(refusal, make):
+    share = ShareFactory(password="pw")
+    make(share)
+    assert open_asking(share, not_asked).refusal is refusal
+
+
+# -- the password step --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "kind"),
+    [
+        ("", PasswordProblemKind.MISSING),
+        ("x" * 9, PasswordProblemKind.TOO_LONG),
+        ("wrong", PasswordProblemKind.WRONG),
+    ],
+    ids=["missing", "too-long", "wrong"],
+)
+@override_settings(DIRECTUS_SHARES={"MAX_PASSWORD_LENGTH": 8})
+def test_a_password_problem_says_its_kind_counts_nothing_and_is_logged(password, kind):
+    share = ShareFactory(password="right")
+    assert open_share(share, password) == PasswordProblem(share, kind)
+    assert kind.code in {"password_required", "password_too_long", "wrong_password"}
+    assert times_used(share) == 0
+    assert log_reasons(share) == ["wrong_password"]
+
+
+@override_settings(
+    DIRECTUS_SHARES={
+        "PASSWORD_ATTEMPTS_PER_ADDRESS": (2, 900),
+        "PASSWORD_ATTEMPTS_PER_SHARE": (50, 3600),
+    }
+)
+def test_past_the_limit_the_outcome_is_locked_with_the_wait():
+    share = ShareFactory(password="right")
+    for _ in range(2):
+        assert isinstance(open_share(share, "wrong"), PasswordProblem)
+    locked = open_share(share, "right")
+    assert isinstance(locked, Locked)
+    assert 1 <= locked.retry_after <= 900
+    assert locked.share_lock is None  # locked for this address only
+    assert times_used(share) == 0
+    assert log_reasons(share) == ["wrong_password", "wrong_password", "locked_out"]
+
+
+# -- the counted use ----------------------------------------------------------------------------
+
+
+def test_an_open_counts_one_use_hands_out_the_credential_and_logs_it_as_granted():
+    share = ShareFactory(password="right", max_uses=2)
+    opened = open_share(share, "right")
+    expected = Opened(Share.objects.get(pk=share.pk), counted=True, credential=credential(share))
+    assert opened == expected
+    assert times_used(share) == 1
+    assert log_reasons(share) == ["granted"]
+
+
+def test_a_share_changed_while_opening_counts_nothing_and_says_so():
+    share = ShareFactory(password="pw")
+
+    def issue_then_change(found: Share) -> str:  # the password changes before the count
+        Share.objects.filter(pk=found.pk).update(password=make_password("new"))
+        return "credential"
+
+    assert open_share(share, "pw", issue=issue_then_change) == Changed(
+        Share.objects.get(pk=share.pk)
+    )
+    assert times_used(share) == 0
+    assert log_reasons(share) == ["changed"]
+
+
+def test_a_share_used_up_while_opening_is_refused_as_used_up():
+    share = ShareFactory(max_uses=1)
+
+    def issue_then_use_up(found: Share) -> str:
+        Share.objects.filter(pk=found.pk).update(times_used=1)
+        return "credential"
+
+    outcome = open_share(share, issue=issue_then_use_up)
+    assert isinstance(outcome, Refused) and outcome.refusal is Refusal.USED_UP
+    assert log_reasons(share) == ["used_up"]
+
+
+# -- looking ------------------------------------------------------------------------------------
+
+
+def test_a_look_without_a_grant_is_the_landing_and_counts_nothing():
+    share = ShareFactory()
+    landing = look(share)
+    assert isinstance(landing, Landing) and landing.share == share
+    assert times_used(share) == 0
+    assert log_reasons(share) == []
+
+
+def test_a_look_with_a_grant_shows_the_object():
+    gadget = GadgetFactory(name="Blue box")
+    share = ShareFactory(content_object=gadget, max_uses=1, times_used=1)  # used up: by this one
+    shown = look(share, holds=holds_a_grant)
+    assert isinstance(shown, Shown)
+    assert shown.instance == gadget
+    assert shown.rights.can_view_model(Gadget)
+    assert isinstance(look(share, holds=holds_a_grant, show=False), Landing)  # info: no object
+
+
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+def test_a_share_that_opens_without_a_click_is_shown_uncounted():
+    share = ShareFactory()
+    assert isinstance(look(share), Shown)
+    assert isinstance(look(ShareFactory(max_uses=5)), Landing)
+    assert isinstance(look(ShareFactory(password="pw")), Landing)
+    assert times_used(share) == 0
+
+
+# -- opening again while holding a grant --------------------------------------------------------
+
+
+def test_opening_again_with_a_grant_counts_nothing_and_hands_out_nothing():
+    share = ShareFactory(password="pw", max_uses=1, times_used=1)  # the grant holder's use
+    outcome = opening.open_share(
+        request(), share.token, not_asked, holds=holds_a_grant, issue=credential
+    )
+    assert outcome == Opened(Share.objects.get(pk=share.pk), counted=False, credential=None)
+    assert times_used(share) == 1
+    assert log_reasons(share) == []
+
+
+def test_opening_again_with_a_grant_is_still_refused_once_the_share_refuses():
+    share = ShareFactory()
+    REFUSED["expired"][1](share)
+    assert open_share(share, holds=holds_a_grant) == Refused(
+        Refusal.EXPIRED, Share.objects.get(pk=share.pk)
+    )
+    assert log_reasons(share) == ["expired"]
+
+
+# -- what staff are told ------------------------------------------------------------------------
+
+
+def test_staff_are_told_the_visitors_refusal_from_any_allowed_network():
+    share = ShareFactory()
+    RoleSettings.objects.create(role=share.role, allowed_networks="10.0.0.0/8")
+    assert opening.refusal_for_anyone(share) is None
+    share.revoke()
+    assert opening.refusal_for_anyone(share) is Refusal.UNAVAILABLE
+    assert opening.refusal_for_anyone(ShareFactory.build(key="x" * 22)) is Refusal.UNKNOWN
+
+
+# -- the rule and the count, step by step ---------------------------------------------------------
+
+
+def test_counts_up_to_max_uses_and_no_further():
+    share = ShareFactory(max_uses=2)
+    now = timezone.now()
+    assert [opening.consume_use(share, now) for _ in range(4)] == [True, True, False, False]
+    assert times_used(share) == 2
+
+
+def test_unlimited_shares_count_every_use():
+    share = ShareFactory()
+    for _ in range(5):
+        assert opening.consume_use(share, timezone.now())
+    assert times_used(share) == 5
+
+
+@pytest.mark.parametrize(
+    "make_closed",
+    [
+        lambda s, now: Share.objects.filter(pk=s.pk).update(revoked_at=now),
+        lambda s, now: Share.objects.filter(pk=s.pk).update(date_end=now - timedelta(seconds=1)),
+        lambda s, now: Share.objects.filter(pk=s.pk).update(date_start=now + timedelta(seconds=1)),
+        lambda s, now: Share.objects.filter(pk=s.pk).update(grant_epoch=99),  # password changed
+        lambda s, now: Share.objects.filter(pk=s.pk).update(key="rotated-away-0000000000"),
+    ],
+    ids=["revoked", "expired", "not-yet-open", "password-changed", "rotated"],
+)
+def test_a_share_closed_since_it_was_read_is_not_counted(make_closed):
+    share = ShareFactory(max_uses=5)
+    now = timezone.now()
+    make_closed(share, now)
+    assert opening.consume_use(share, now) is False
+    assert times_used(share) == 0
+
+
+def test_refusal_order():
+    now = timezone.now()
+    share = ShareFactory.build(
+        revoked_at=now, date_start=now + timedelta(hours=1), max_uses=1, times_used=1
+    )
+    can_view = rights_of_role(RoleFactory(view=[Gadget]))
+    kwargs = {
+        "object_state": ObjectState.VISIBLE,
+        "rights": ShareRights(),
+        "now": now,
+        "address": ipaddress.ip_address("192.0.2.1"),
+    }
+    assert opening.refusal_for(None, **kwargs) is Refusal.UNKNOWN
+    assert (
+        opening.refusal_for(
+            share, **{**kwargs, "rights": ShareRights(allowed_networks="10.0.0.0/8")}
+        )
+        is Refusal.FORBIDDEN_NETWORK
+    )
+    assert opening.refusal_for(share, **kwargs) is Refusal.UNAVAILABLE
+    share.revoked_at = None
+    gone = {**kwargs, "object_state": ObjectState.GONE}
+    assert opening.refusal_for(share, **gone) is Refusal.UNAVAILABLE
+    creator_gone = {**kwargs, "rights": ShareRights(creator_unavailable=True)}
+    assert opening.refusal_for(share, **creator_gone) is Refusal.UNAVAILABLE
+    assert opening.refusal_for(share, **kwargs) is Refusal.NOT_YET_OPEN
+    share.date_start, share.date_end = now - timedelta(hours=2), now
+    assert opening.refusal_for(share, **kwargs) is Refusal.EXPIRED
+    share.date_end = None
+    assert opening.refusal_for(share, **kwargs) is Refusal.USED_UP
+    assert opening.refusal_for(share, **kwargs, granted=True) is Refusal.GRANTS_NOTHING
+    assert opening.refusal_for(share, **{**kwargs, "rights": can_view}, granted=True) is None
+    hidden = {**kwargs, "rights": can_view, "object_state": ObjectState.HIDDEN}
+    assert opening.refusal_for(share, **hidden, granted=True) is Refusal.OBJECT_NOT_GRANTED
+
+
+WINDOW_EDGES = [None, "past", "now", "future"]
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+def test_the_counting_sql_counts_exactly_the_shares_its_orm_twin_calls_open(revoked):
+    """``counting.count_use`` is written as SQL; ``open_at().with_uses_left()`` says the same
+    through the ORM (and the admin's status filter uses it): both must agree on every window
+    edge and use count."""
+    now = timezone.now()
+    moment = {None: None, "past": now - timedelta(days=1), "now": now,
+              "future": now + timedelta(days=1)}  # fmt: skip
+    cases = [
+        (start, end, max_uses)
+        for start in WINDOW_EDGES
+        for end in WINDOW_EDGES
+        for max_uses in (None, 2, 3)
+        if None in (start, end) or moment[start] < moment[end]  # a window ends after it starts
+    ]
+    gadget = GadgetFactory()
+    for start, end, max_uses in cases:
+        share = ShareFactory(
+            content_object=gadget,
+            date_start=moment[start],
+            date_end=moment[end],
+            max_uses=max_uses,
+            revoked_at=now if revoked else None,
+        )
+        Share.objects.filter(pk=share.pk).update(times_used=2)
+        share.refresh_from_db()
+        open_by_orm = Share.objects.filter(pk=share.pk).open_at(now).with_uses_left().exists()
+        assert opening.consume_use(share, now) is open_by_orm, (start, end, max_uses)
+        assert times_used(share) == (3 if open_by_orm else 2)
+    assert not revoked or not Share.objects.filter(times_used=3).exists()
