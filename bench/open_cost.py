@@ -265,7 +265,7 @@ def measure(surface: str, tokens: dict[str, str], opens: int, warmup: int = WARM
     """Open the share ``opens`` times through ``surface`` and count what that did."""
     from django.db import close_old_connections, connection
 
-    from directus_shares.access import find_share
+    from directus_shares.opening import find_share
     from example_project.reports.demo_data import SHARE_PASSWORD
 
     where, _, kind = surface.partition("+")
