@@ -43,10 +43,13 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+STATUS = _("status")
+
+
 class StatusFilter(admin.SimpleListFilter):
     """Active, not yet open, expired, used up or revoked – now."""
 
-    title = _("status")
+    title = STATUS
     parameter_name = "status"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> Iterable[tuple[str, Any]]:
@@ -353,7 +356,7 @@ class ShareAdmin(admin.ModelAdmin):
     def shared_object(self, share: Share) -> str:
         return getattr(share, "shared_object_html", "")  # set by ShareChangeList
 
-    @admin.display(description=_("status"))
+    @admin.display(description=STATUS)
     def status_label(self, share: Share) -> StrOrPromise:
         return share.status_at(timezone.now()).label
 

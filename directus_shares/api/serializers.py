@@ -7,6 +7,8 @@ are fixed when it is created; an update that tries to change them is refused (40
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from typing import Any, cast
@@ -303,7 +305,7 @@ class ShareSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> Share:
         options = {k: v for k, v in validated_data.items() if k in SHARE_OPTIONS}
-        try:
+        with _api_errors():
             return sharing.create_share(
                 self.context["request"].user,
                 validated_data["content_object"],
@@ -311,14 +313,10 @@ class ShareSerializer(serializers.ModelSerializer):
                 password=validated_data.get("password") or None,
                 **options,
             )
-        except SharingDenied as refusal:
-            raise SharingDeniedError(refusal) from None
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(_drf_errors(error)) from None
 
     def update(self, share: Share, validated_data: dict[str, Any]) -> Share:
         changes = {k: v for k, v in validated_data.items() if k in {*SHARE_OPTIONS, "role"}}
-        try:
+        with _api_errors():
             return sharing.edit_share(
                 self.context["request"].user,
                 share,
@@ -326,10 +324,6 @@ class ShareSerializer(serializers.ModelSerializer):
                 remove_password=bool(validated_data.get("remove_password")),
                 **changes,
             )
-        except SharingDenied as refusal:
-            raise SharingDeniedError(refusal) from None
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(_drf_errors(error)) from None
 
 
 class RecipientsField(serializers.JSONField):
@@ -384,6 +378,17 @@ def _as_text(value: Any, *, lower: bool = False) -> str | None:
     if value is None:
         return None
     return str(value).strip().lower() if lower else str(value)
+
+
+@contextmanager
+def _api_errors() -> Iterator[None]:
+    """:mod:`..sharing`'s refusals as 403 ``sharing_denied``, validation errors as 400."""
+    try:
+        yield
+    except SharingDenied as refusal:
+        raise SharingDeniedError(refusal) from None
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(_drf_errors(error)) from None
 
 
 def _drf_errors(error: DjangoValidationError) -> Any:
