@@ -270,7 +270,9 @@ class ShareSerializer(serializers.ModelSerializer):
         values = {name: attrs[name] for name in (*SHARE_OPTIONS, "role") if name in attrs}
         if self.instance is None:
             return Share(**values)
-        current = {name: getattr(self.instance, name) for name in (*SHARE_OPTIONS, "role")}
+        current = {name: getattr(self.instance, name) for name in SHARE_OPTIONS}
+        if "role" not in values:
+            current["role_id"] = self.instance.role_id  # no query for the role
         return Share(**{**current, **values}, times_used=self.instance.times_used)
 
     def _retargeting_errors(self) -> dict[str, str]:
