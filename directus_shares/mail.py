@@ -22,6 +22,7 @@ from .models import Share
 
 logger = logging.getLogger("directus_shares.mail")
 
+
 def parse_recipients(recipients: str | Iterable[str]) -> tuple[list[str], list[str]]:
     """Split ``recipients`` – ``"a@x, b@y"`` or a list – into ``(valid, invalid)`` addresses.
 

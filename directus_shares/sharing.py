@@ -57,7 +57,7 @@ _ROLE_DELETED = gettext_lazy("its role was deleted")
 
 
 class SharingDenied(PermissionDenied):
-    """The user may not create (or give this role to) this share; nothing was created."""
+    """The user may not create this share, or give it this role; nothing was created or changed."""
 
 
 class RecipientsRefused(ValidationError):
@@ -333,9 +333,7 @@ def _grants_nothing_reason(share: Share, refusal: Refusal) -> str:
     ) % {"role": role, "models": model._meta.verbose_name_plural if model else "?"}
 
 
-def attention_reasons(
-    share: Share, *, object_deleted: bool, refusal: Refusal | None
-) -> list[str]:
+def attention_reasons(share: Share, *, object_deleted: bool, refusal: Refusal | None) -> list[str]:
     """Why ``share`` no longer opens although its own dates and uses would allow it – its
     object, model, creator or role gone, or its role granting nothing – for the people who
     manage it. ``object_deleted`` is :meth:`.ShareQuerySet.orphaned`'s answer, ``refusal`` the
