@@ -104,20 +104,25 @@ def object_to_share(user: Any, model: type[models.Model], object_pk: Any) -> mod
     return obj if obj is not None and can_view(user, obj) else None
 
 
+def manages_every_share(user: Any) -> bool:
+    """Whether ``user`` manages every share (an active superuser), not only their own."""
+    return _is_active_user(user) and bool(user.is_superuser)
+
+
 def managed_shares(user: Any, shares: ShareQuerySet | None = None) -> ShareQuerySet:
     """Those of ``shares`` (default: all) that ``user`` may manage – see, change, revoke, unlock
     and send: every one for an active superuser, else the ones they created."""
     shares = Share.objects.all() if shares is None else shares
     if not _is_active_user(user):
         return shares.none()
-    return shares if user.is_superuser else shares.filter(created_by=user)
+    return shares if manages_every_share(user) else shares.filter(created_by=user)
 
 
 def may_manage(user: Any, share: Share) -> bool:
     """Whether ``user`` may manage ``share`` (the per-object twin of :func:`managed_shares`)."""
     if not _is_active_user(user):
         return False
-    return user.is_superuser or share.created_by_id == user.pk
+    return manages_every_share(user) or share.created_by_id == user.pk
 
 
 def managed_shares_of(user: Any, obj: models.Model) -> ShareQuerySet:

@@ -266,6 +266,7 @@ def test_creators_manage_their_own_shares_superusers_all_and_nobody_else_any():
         assert not sharing.may_manage(user, own)
     assert sharing.may_manage(creator, own) and not sharing.may_manage(creator, foreign)
     assert sharing.may_manage(superuser, foreign)
+    assert sharing.manages_every_share(superuser) and not sharing.manages_every_share(creator)
 
 
 def test_the_shares_of_an_object_are_seen_by_who_may_share_it_or_manages_one_of_them():

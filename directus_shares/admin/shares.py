@@ -32,7 +32,7 @@ from ..conf import get_config
 from ..models import Share, ShareQuerySet, ShareStatus
 from ..qr import qr_code_svg
 from ..queries import load_shares, share_rights
-from ..sharing import attention_reasons, managed_shares, offered_roles
+from ..sharing import attention_reasons, managed_shares, manages_every_share, offered_roles
 from ..visits import refusal_for_anyone
 from .access_log import ShareAccessInline
 from .forms import PUBLIC_ROLE_LABEL, ShareForm
@@ -287,7 +287,7 @@ class ShareAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
         """No creator filter for those who only ever see their own shares."""
-        if request.user.is_superuser:
+        if manages_every_share(request.user):
             return self.list_filter
         return [f for f in self.list_filter if f != ("created_by", CreatorFilter)]
 
