@@ -22,9 +22,6 @@ from .models import Share
 
 logger = logging.getLogger("directus_shares.mail")
 
-#: The most addresses one request may send a link to.
-MAX_RECIPIENTS = 50
-
 
 def parse_recipients(recipients: str | Iterable[str]) -> tuple[list[str], list[str]]:
     """Split ``recipients`` – ``"a@x, b@y"`` or a list – into ``(valid, invalid)`` addresses.

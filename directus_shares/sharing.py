@@ -1,4 +1,5 @@
-"""Who may create a share of what, with which role – the rules every surface (admin, API) asks.
+"""Who may create, see, manage, edit and send which share, with which role and password – the
+rules (and their messages) every surface asks; the admin and the API only render the answers.
 
 * A user may share an object when they hold ``share`` on it – the model permission (within the
   share filter of the role that grants it), or a django-guardian object grant – and may view it.
@@ -7,11 +8,15 @@
   assignable (superusers: any role). Whatever the role, a share never shows more than its creator
   may see at the time of the visit (see :class:`~directus_shares.rights.ShareRights`).
 * A share is managed (seen, changed, revoked, unlocked, sent) by its creator and by superusers.
-* A share's new password must pass ``PASSWORD_VALIDATORS``, whichever surface sets it.
+* A share's new password must pass ``PASSWORD_VALIDATORS``, whichever surface sets it; a change
+  may set a password or remove it, not both.
+* A link is sent to at most :data:`MAX_RECIPIENTS` addresses at once, and only while somebody
+  could open the share.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -21,9 +26,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .conf import get_config, password_validators
 from .fields import is_shareable_model
+from .mail import parse_recipients
 from .models import RoleSettings, Share, ShareQuerySet
 from .opening import refusal_for_anyone
 from .outcomes import Refusal
@@ -33,9 +40,32 @@ from .rights import Action, Holder, union_access
 #: The fields of a share its creator chooses besides the object, the role and the password.
 SHARE_OPTIONS = frozenset({"name", "date_start", "date_end", "max_uses"})
 
+#: The most addresses one request may send a share's link to.
+MAX_RECIPIENTS = 50
+
+#: What a surface answers for an object the user may not see (or that does not exist).
+NO_SUCH_OBJECT = gettext_lazy("No such object.")
+#: Why an object of a model that is never shared (or not installed) cannot be shared.
+NOT_SHAREABLE = gettext_lazy("Objects of this kind cannot be shared.")
+#: Why a share's object and creator are not changed: they are fixed when it is created.
+RETARGETING_REFUSED = gettext_lazy(
+    "A share's object and creator cannot change; create a new share."
+)
+
+_OBJECT_DELETED = gettext_lazy("its object was deleted")
+_ROLE_DELETED = gettext_lazy("its role was deleted")
+
 
 class SharingDenied(PermissionDenied):
-    """The user may not create (or give this role to) this share; nothing was created."""
+    """The user may not create this share, or give it this role; nothing was created or changed."""
+
+
+class RecipientsRefused(ValidationError):
+    """The addresses a link was to be sent to are refused; ``invalid`` lists the invalid ones."""
+
+    def __init__(self, message: str, *, code: str, invalid: list[str]) -> None:
+        super().__init__(message, code=code)
+        self.invalid = invalid
 
 
 def can_view(user: Any, obj: models.Model) -> bool:
@@ -51,7 +81,7 @@ def can_share(user: Any, obj: models.Model) -> bool:
 def sharing_refusal(user: Any, obj: models.Model) -> str | None:
     """Why ``user`` may not share ``obj``, or ``None`` when they may."""
     if not is_shareable_model(type(obj)):
-        return _("Objects of this kind cannot be shared.")
+        return str(NOT_SHAREABLE)
     holders = _holders(user)
     if not _holds(user, obj, "share", holders):
         return _("You may not share this %(model)s.") % {"model": obj._meta.verbose_name}
@@ -62,33 +92,88 @@ def sharing_refusal(user: Any, obj: models.Model) -> str | None:
     return None
 
 
+def object_to_share(user: Any, model: type[models.Model], object_pk: Any) -> models.Model | None:
+    """The object of ``model`` with key ``object_pk`` when ``user`` may view it; ``None`` when it
+    does not exist, the key cannot be one, or the user may not view it – so that existence does
+    not leak (one they see but may not share is refused by :func:`sharing_refusal`)."""
+    try:
+        pk = model._meta.pk.to_python(object_pk)
+        obj = model._default_manager.filter(pk=pk).first()
+    except (ValidationError, ValueError, TypeError):
+        return None
+    return obj if obj is not None and can_view(user, obj) else None
+
+
+def manages_every_share(user: Any) -> bool:
+    """Whether ``user`` manages every share (an active superuser), not only their own."""
+    return _is_active_user(user) and bool(user.is_superuser)
+
+
 def managed_shares(user: Any, shares: ShareQuerySet | None = None) -> ShareQuerySet:
-    """Those of ``shares`` (default: all) that ``user`` may manage: every one for an active
-    superuser, else the ones they created."""
+    """Those of ``shares`` (default: all) that ``user`` may manage – see, change, revoke, unlock
+    and send: every one for an active superuser, else the ones they created."""
     shares = Share.objects.all() if shares is None else shares
     if not _is_active_user(user):
         return shares.none()
-    return shares if user.is_superuser else shares.filter(created_by=user)
+    return shares if manages_every_share(user) else shares.filter(created_by=user)
 
 
 def may_manage(user: Any, share: Share) -> bool:
     """Whether ``user`` may manage ``share`` (the per-object twin of :func:`managed_shares`)."""
     if not _is_active_user(user):
         return False
-    return user.is_superuser or share.created_by_id == user.pk
+    return manages_every_share(user) or share.created_by_id == user.pk
+
+
+def managed_shares_of(user: Any, obj: models.Model) -> ShareQuerySet:
+    """The shares of ``obj`` that ``user`` may manage."""
+    return managed_shares(user, Share.objects.for_object(obj))
+
+
+def may_see_shares_of(user: Any, obj: models.Model) -> bool:
+    """Whether ``user`` is shown the shares of ``obj`` (the admin's panel): when they may share
+    it or manage a share of it."""
+    return can_share(user, obj) or managed_shares_of(user, obj).exists()
+
+
+def max_password_length() -> int:
+    """The longest share password accepted (``MAX_PASSWORD_LENGTH``)."""
+    return int(get_config()["MAX_PASSWORD_LENGTH"])
 
 
 def validate_share_password(password: str) -> None:
-    """Refuse a new share password that is too long (``MAX_PASSWORD_LENGTH``) or fails a
+    """Refuse a new share password that is too long (:func:`max_password_length`) or fails a
     validator of ``PASSWORD_VALIDATORS`` – the admin form, the API and :func:`create_share` ask
     this one function.
 
     Raises:
         django.core.exceptions.ValidationError: with every validator's message.
     """
-    if len(password) > get_config()["MAX_PASSWORD_LENGTH"]:
+    if len(password) > max_password_length():
         raise ValidationError(_("That password is too long."), code="password_too_long")
     validate_password(password, user=None, password_validators=password_validators())
+
+
+def validate_password_change(new_password: str | None, remove: bool) -> None:
+    """Refuse a change that sets a new password and removes the password at once (the new
+    password itself is checked by :func:`validate_share_password`).
+
+    Raises:
+        django.core.exceptions.ValidationError: both were asked for.
+    """
+    if new_password and remove:
+        raise ValidationError(
+            _("Either set a new password or remove it, not both."), code="password_conflict"
+        )
+
+
+def change_password(share: Share, new_password: str | None, remove: bool) -> None:
+    """Set, change or remove ``share``'s password as asked, on its next save (which ends the
+    grants made so far); neither asked leaves it as it is."""
+    if remove:
+        share.set_password(None)
+    elif new_password:
+        share.set_password(new_password)
 
 
 def assignable_roles(user: Any) -> QuerySet[Group]:
@@ -101,6 +186,24 @@ def assignable_roles(user: Any) -> QuerySet[Group]:
     return Group.objects.filter(
         Q(pk__in=user.groups.values("pk")) | Q(pk__in=settings.values("role_id"))
     ).distinct()
+
+
+def offered_roles(user: Any, share: Share | None = None) -> QuerySet[Group]:
+    """The roles to offer ``user`` for ``share`` (a new one when ``None``), by name: those they
+    may assign, and the share's own role, which it may always keep."""
+    assignable = assignable_roles(user).values("pk")
+    own = share.role_id if share is not None else None
+    return Group.objects.filter(Q(pk__in=assignable) | Q(pk=own)).order_by("name")
+
+
+def role_refusal(user: Any, role: Group | None, share: Share | None = None) -> str | None:
+    """Why ``user`` may not give ``role`` to ``share`` (a new one when ``None``), or ``None``
+    when they may: no role (the public role) and the share's current role are always allowed."""
+    if role is None or (share is not None and role.pk == share.role_id):
+        return None
+    if assignable_roles(user).filter(pk=role.pk).exists():
+        return None
+    return _("You may not give shares the role “%(role)s”.") % {"role": role}
 
 
 def create_share(
@@ -121,11 +224,8 @@ def create_share(
         django.core.exceptions.ValidationError: an option is invalid, or the password fails
             :func:`validate_share_password` (nothing is saved).
     """
-    if unknown := set(options) - SHARE_OPTIONS:
-        raise TypeError(f"create_share() takes no option {', '.join(sorted(unknown))}")
-    refusal = sharing_refusal(user, obj)
-    if refusal is None and role is not None and not assignable_roles(user).filter(pk=role.pk):
-        refusal = _("You may not give shares the role “%(role)s”.") % {"role": role}
+    _check_options("create_share", options)
+    refusal = sharing_refusal(user, obj) or role_refusal(user, role)
     if refusal is not None:
         raise SharingDenied(refusal)
     share = Share(content_object=obj, role=role, created_by=user, **options)
@@ -139,6 +239,47 @@ def create_share(
     with transaction.atomic():
         share.save()
     return share
+
+
+def edit_share(
+    user: Any,
+    share: Share,
+    *,
+    password: str | None = None,
+    remove_password: bool = False,
+    **changes: Any,
+) -> Share:
+    """Change ``share`` (one of :func:`managed_shares`) as ``user`` asks, after checking every
+    rule, and save it.
+
+    ``changes`` are new values for ``role`` and the options (``name``, ``date_start``,
+    ``date_end``, ``max_uses``); fields not named keep their value.
+
+    Raises:
+        SharingDenied: the user may not give the share that role.
+        django.core.exceptions.ValidationError: a value is invalid, or the password change is
+            (nothing is saved).
+    """
+    _check_options("edit_share", {name: v for name, v in changes.items() if name != "role"})
+    if "role" in changes and (refusal := role_refusal(user, changes["role"], share)):
+        raise SharingDenied(refusal)
+    try:
+        if password:
+            validate_share_password(password)
+        validate_password_change(password, remove_password)
+    except ValidationError as error:
+        raise ValidationError({"password": error.error_list}) from None
+    for name, value in changes.items():
+        setattr(share, name, value)
+    change_password(share, password, remove_password)
+    share.full_clean()
+    share.save()
+    return share
+
+
+def _check_options(function: str, options: dict[str, Any]) -> None:
+    if unknown := set(options) - SHARE_OPTIONS:
+        raise TypeError(f"{function}() takes no option {', '.join(sorted(unknown))}")
 
 
 def unopenable_reason(share: Share, now: datetime | None = None) -> str | None:
@@ -160,7 +301,7 @@ def refusal_reason(share: Share, refusal: Refusal | None) -> str | None:
         creator = share.created_by if share.created_by_id else None
         if share.creator_removed or not getattr(creator, "is_active", True):
             return _("its creator was deleted or deactivated")
-        return _("its object was deleted")
+        return str(_OBJECT_DELETED)
     if refusal in (Refusal.GRANTS_NOTHING, Refusal.OBJECT_NOT_GRANTED):
         return _grants_nothing_reason(share, refusal)
     return {
@@ -173,7 +314,7 @@ def refusal_reason(share: Share, refusal: Refusal | None) -> str | None:
 def _grants_nothing_reason(share: Share, refusal: Refusal) -> str:
     model = share.shared_model
     if share.role_removed:
-        return _("its role was deleted")
+        return str(_ROLE_DELETED)
     if share.role_id is None:
         public_role = get_config()["PUBLIC_ROLE"]
         if not public_role:
@@ -197,6 +338,26 @@ def _grants_nothing_reason(share: Share, refusal: Refusal) -> str:
     ) % {"role": role, "models": model._meta.verbose_name_plural if model else "?"}
 
 
+def attention_reasons(share: Share, *, object_deleted: bool, refusal: Refusal | None) -> list[str]:
+    """Why ``share`` no longer opens although its own dates and uses would allow it – its
+    object, model, creator or role gone, or its role granting nothing – for the people who
+    manage it. ``object_deleted`` is :meth:`.ShareQuerySet.orphaned`'s answer, ``refusal`` the
+    visitor's (:func:`.opening.refusal_for_anyone`)."""
+    reasons: list[str] = []
+    if object_deleted:
+        gone = share.shared_model is None
+        reasons.append(str(_("its model was removed") if gone else _OBJECT_DELETED))
+    if share.creator_removed:
+        reasons.append(_("its creator was deleted"))
+    elif share.created_by is not None and not share.created_by.is_active:
+        reasons.append(_("its creator was deactivated"))
+    if share.role_removed:
+        reasons.append(str(_ROLE_DELETED))
+    elif not object_deleted and refusal in (Refusal.GRANTS_NOTHING, Refusal.OBJECT_NOT_GRANTED):
+        reasons.append(_grants_nothing_reason(share, refusal))
+    return reasons
+
+
 def sending_refusal(share: Share) -> str | None:
     """Why ``share``'s link may not be sent (the admin's "Send link" and the API's invite):
     nobody could open it. ``None`` when it may be sent."""
@@ -204,6 +365,29 @@ def sending_refusal(share: Share) -> str | None:
     if reason is None:
         return None
     return _("The link was not sent: nobody can open this share – %(reason)s.") % {"reason": reason}
+
+
+def recipients_to_send(
+    recipients: str | Iterable[str], *, skip_invalid: bool
+) -> tuple[list[str], list[str]]:
+    """The ``(valid, invalid)`` addresses of ``recipients`` (``"a@x, b@y"`` or a list) to send
+    a link to: at most :data:`MAX_RECIPIENTS`, at least one valid; any invalid one refuses all
+    unless ``skip_invalid`` (then they are reported, not sent to).
+
+    Raises:
+        RecipientsRefused: too many, an invalid one (unless ``skip_invalid``) or no valid one.
+    """
+    valid, invalid = parse_recipients(recipients)
+    if len(valid) + len(invalid) > MAX_RECIPIENTS:
+        message = _("At most %(count)d addresses at once.") % {"count": MAX_RECIPIENTS}
+        raise RecipientsRefused(message, code="too_many", invalid=invalid)
+    if invalid and not skip_invalid:
+        message = _("Not valid e-mail addresses: %(addresses)s") % {"addresses": ", ".join(invalid)}
+        raise RecipientsRefused(message, code="invalid", invalid=invalid)
+    if not valid:
+        message = _("Enter at least one e-mail address.")
+        raise RecipientsRefused(message, code="required", invalid=invalid)
+    return valid, invalid
 
 
 def create_role(user: Any, name: str) -> Group:

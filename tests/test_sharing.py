@@ -1,12 +1,13 @@
-"""Who may create a share, with which role – and that a share never outgrows its creator."""
+"""The creator's rules, asked directly: who may create, see, manage, edit, assign, set passwords
+and send – and that a share never outgrows its creator."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, override_settings
 from guardian.shortcuts import assign_perm
 
 from directus_shares import sharing
@@ -240,3 +241,332 @@ def test_a_grant_on_other_objects_does_not_widen_the_fields_of_the_shared_one():
     status, content = granted_content(share)
     assert status == 200 and "Shown" in content
     assert "hidden.example" not in content
+
+
+# -- seeing and managing ----------------------------------------------------------------------
+
+
+def test_an_object_to_share_is_found_only_when_the_user_may_view_it():
+    viewer = member_of(RoleFactory(view=[Gadget]))
+    gadget = GadgetFactory()
+    assert sharing.object_to_share(viewer, Gadget, str(gadget.pk)) == gadget
+    assert sharing.object_to_share(UserFactory(), Gadget, str(gadget.pk)) is None  # not viewable
+    assert sharing.object_to_share(viewer, Gadget, "999999") is None  # no such object
+    assert sharing.object_to_share(viewer, Gadget, "not a key") is None  # cannot be a key
+
+
+def test_creators_manage_their_own_shares_superusers_all_and_nobody_else_any():
+    creator = UserFactory()
+    own, foreign = ShareFactory(created_by=creator), ShareFactory()
+    superuser = UserFactory(is_superuser=True)
+    assert list(sharing.managed_shares(creator)) == [own]
+    assert set(sharing.managed_shares(superuser)) == {own, foreign}
+    for user in (AnonymousUser(), UserFactory(is_superuser=True, is_active=False)):
+        assert not sharing.managed_shares(user).exists()
+        assert not sharing.may_manage(user, own)
+    assert sharing.may_manage(creator, own) and not sharing.may_manage(creator, foreign)
+    assert sharing.may_manage(superuser, foreign)
+    assert sharing.manages_every_share(superuser) and not sharing.manages_every_share(creator)
+
+
+def test_the_shares_of_an_object_are_seen_by_who_may_share_it_or_manages_one_of_them():
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    gadget = GadgetFactory()
+    creator = UserFactory()  # may no longer share it, but manages a share of it
+    mine = ShareFactory(content_object=gadget, created_by=creator, creator_in_role=False)
+    ShareFactory(content_object=GadgetFactory(), created_by=creator, creator_in_role=False)
+    ShareFactory(content_object=gadget)
+    assert list(sharing.managed_shares_of(creator, gadget)) == [mine]
+    assert sharing.may_see_shares_of(creator, gadget)
+    assert sharing.may_see_shares_of(member_of(role), gadget)  # may share it, manages none
+    assert not sharing.may_see_shares_of(member_of(RoleFactory(view=[Gadget])), gadget)
+
+
+# -- roles ------------------------------------------------------------------------------------
+
+
+def test_the_roles_offered_are_the_assignable_ones_and_the_shares_own_by_name():
+    own = RoleFactory(name="B own")
+    user = member_of(own)
+    foreign = RoleFactory(name="A foreign")
+    share = ShareFactory(role=foreign, created_by=user, creator_in_role=False)
+    assert list(sharing.offered_roles(user)) == [own]
+    assert list(sharing.offered_roles(user, share)) == [foreign, own]
+
+
+def test_a_role_is_refused_unless_assignable_the_shares_own_or_none():
+    user = member_of(RoleFactory(name="Own"))
+    foreign = RoleFactory(name="Foreign")
+    share = ShareFactory(role=foreign, created_by=user, creator_in_role=False)
+    assert sharing.role_refusal(user, foreign) == "You may not give shares the role “Foreign”."
+    assert (
+        sharing.role_refusal(user, foreign, ShareFactory(created_by=user, creator_in_role=False))
+        is not None
+    )
+    assert sharing.role_refusal(user, foreign, share) is None  # it keeps its own
+    assert sharing.role_refusal(user, None) is None  # the public role
+    assert sharing.role_refusal(user, user.groups.get()) is None
+    assert sharing.role_refusal(UserFactory(is_superuser=True), foreign) is None
+
+
+# -- editing ----------------------------------------------------------------------------------
+
+
+def test_edit_share_checks_every_rule_and_saves_nothing_when_refused():
+    role = RoleFactory(view=[Gadget])
+    user = member_of(role)
+    share = ShareFactory(role=role, created_by=user, name="Before", times_used=2)
+    refused = [
+        (sharing.SharingDenied, {"role": RoleFactory(name="Other")}),
+        (ValidationError, {"max_uses": 1}),  # below the uses counted
+        (ValidationError, {"date_start": share.created_at, "date_end": share.created_at}),
+        (ValidationError, {"password": "pw"}),  # PASSWORD_VALIDATORS
+        (ValidationError, {"password": "plum orchard", "remove_password": True}),
+    ]
+    for error, changes in refused:
+        with pytest.raises(error):
+            sharing.edit_share(user, Share.objects.get(pk=share.pk), name="After", **changes)
+    assert Share.objects.get(pk=share.pk).name == "Before"
+    with pytest.raises(TypeError, match="times_used"):
+        sharing.edit_share(user, share, times_used=0)
+    edited = sharing.edit_share(user, share, name="After", password="plum orchard", role=None)
+    edited = Share.objects.get(pk=share.pk)
+    assert (edited.name, edited.role, edited.times_used) == ("After", None, 2)
+    assert edited.check_password("plum orchard")
+    sharing.edit_share(user, edited, remove_password=True)
+    assert not Share.objects.get(pk=share.pk).has_password
+
+
+# -- passwords --------------------------------------------------------------------------------
+
+
+@override_settings(DIRECTUS_SHARES={"MAX_PASSWORD_LENGTH": 12})
+def test_a_new_password_longer_than_the_maximum_is_refused():
+    assert sharing.max_password_length() == 12
+    sharing.validate_share_password("plum orchard")  # 12 characters
+    with pytest.raises(ValidationError, match="That password is too long."):
+        sharing.validate_share_password("plum orchards")
+
+
+def test_a_password_change_sets_or_removes_never_both():
+    sharing.validate_password_change("plum orchard", False)
+    sharing.validate_password_change(None, True)
+    sharing.validate_password_change("", False)
+    with pytest.raises(ValidationError, match="Either set a new password or remove it, not both."):
+        sharing.validate_password_change("plum orchard", True)
+
+
+def test_change_password_sets_changes_removes_or_keeps_the_password():
+    share = ShareFactory(password="first one")
+    sharing.change_password(share, None, False)
+    assert share.check_password("first one")
+    sharing.change_password(share, "second one", False)
+    assert share.check_password("second one")
+    sharing.change_password(share, None, True)
+    assert not share.has_password
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+def test_recipients_are_at_most_the_limit_and_at_least_one_valid():
+    assert sharing.recipients_to_send(
+        " a@example.com, a@example.com ,b@example.com", skip_invalid=False
+    ) == (
+        ["a@example.com", "b@example.com"],
+        [],
+    )
+    assert sharing.recipients_to_send(["a@example.com", "nope"], skip_invalid=True) == (
+        ["a@example.com"],
+        ["nope"],
+    )
+    too_many = [f"u{n}@example.com" for n in range(sharing.MAX_RECIPIENTS + 1)]
+    refusals = [
+        (too_many, True, "too_many", "At most 50 addresses at once."),
+        (["a@example.com", "nope"], False, "invalid", "Not valid e-mail addresses: nope"),
+        (" , ", True, "required", "Enter at least one e-mail address."),
+        (["nope"], True, "required", "Enter at least one e-mail address."),
+    ]
+    for recipients, skip_invalid, code, message in refusals:
+        with pytest.raises(sharing.RecipientsRefused) as refused:
+            sharing.recipients_to_send(recipients, skip_invalid=skip_invalid)
+        assert (refused.value.code, refused.value.messages) == (code, [message])
+    assert refused.value.invalid == ["nope"]
+
+
+def test_a_link_is_sent_only_while_somebody_could_open_the_share():
+    share = ShareFactory()
+    assert sharing.sending_refusal(share) is None
+    share.revoke()
+    assert sharing.sending_refusal(share) == (
+        "The link was not sent: nobody can open this share – it was revoked."
+    )
+
+
+def test_the_reasons_a_share_needs_attention():
+    share = ShareFactory()
+    assert sharing.attention_reasons(share, object_deleted=False, refusal=None) == []
+    assert sharing.attention_reasons(share, object_deleted=True, refusal=None) == [
+        "its object was deleted"
+    ]
+    no_role = ShareFactory(role=None)
+    assert sharing.attention_reasons(
+        no_role, object_deleted=False, refusal=Refusal.GRANTS_NOTHING
+    ) == ["it grants nothing: it has no role and no public role is set"]
+    no_role.created_by.is_active = False
+    no_role.role_removed = True
+    assert sharing.attention_reasons(
+        no_role, object_deleted=False, refusal=Refusal.GRANTS_NOTHING
+    ) == ["its creator was deactivated", "its role was deleted"]
+
+
+# -- every surface gives the rule's own answer ------------------------------------------------
+# The admin and the API used to hold their own copies of these rules and messages.
+
+
+def _report(title: str = "Numbers"):
+    from example_project.reports.models import Person, Report
+
+    return Report.objects.create(
+        title=title, summary="s", status="done", author=Person.objects.create(name="Ada")
+    )
+
+
+@pytest.fixture
+def reviewer():
+    from example_project.reports.models import Person, Report
+
+    return RoleFactory(name="Reviewer", view=[Report, Person], share=[Report])
+
+
+@pytest.fixture
+def sharer(reviewer):
+    user = member_of(reviewer, email="ada@example.com")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_report", "change_report"])
+    )
+    return user
+
+
+def _admin(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _panel(share: Share, action: str) -> str:
+    return f"/admin/reports/report/{share.object_pk}/shares/{share.pk}/{action}/"
+
+
+def _api_share(share: Share, action: str = "") -> str:
+    return f"/api/shares/{share.pk}/{action + '/' if action else ''}"
+
+
+def test_the_admin_and_the_api_offer_and_refuse_the_same_roles(sharer, reviewer):
+    board = RoleFactory(name="Board")
+    report = _report()
+    share = ShareFactory(content_object=report, role=reviewer, created_by=sharer)
+    refusal = sharing.role_refusal(sharer, board, share)
+    assert refusal == "You may not give shares the role “Board”."
+
+    created = _api(sharer).post(
+        "/api/shares/",
+        {"content_type": "reports.report", "object_pk": str(report.pk), "role": board.pk},
+        format="json",
+    )
+    updated = _api(sharer).patch(_api_share(share), {"role": board.pk}, format="json")
+    for response in (created, updated):
+        assert response.status_code == 403
+        assert response.json() == {"code": "sharing_denied", "detail": refusal}
+    page = _admin(sharer).get(_panel(share, "change")).content.decode()
+    assert f'<option value="{reviewer.pk}" selected>Reviewer</option>' in page
+    assert "Board" not in page  # not offered
+    posted = _admin(sharer).post(_panel(share, "change"), {"name": "x", "role": board.pk})
+    assert posted.status_code == 200 and "Select a valid choice" in posted.content.decode()
+    assert Share.objects.get(pk=share.pk).role == reviewer
+
+    # a share may keep a role its editor could not give it, on both surfaces
+    kept = ShareFactory(content_object=report, role=board, created_by=sharer, creator_in_role=False)
+    assert sharing.role_refusal(sharer, board, kept) is None
+    kept_by_api = _api(sharer).patch(_api_share(kept), {"role": board.pk}, format="json")
+    assert kept_by_api.status_code == 200
+    response = _admin(sharer).post(_panel(kept, "change"), {"name": "Kept", "role": board.pk})
+    assert response.status_code == 302
+    assert Share.objects.get(pk=kept.pk).role == board
+
+
+def test_the_admin_and_the_api_refuse_setting_and_removing_a_password_alike(sharer, reviewer):
+    share = ShareFactory(content_object=_report(), role=reviewer, created_by=sharer, password="pw")
+    message = "Either set a new password or remove it, not both."
+    both = {"name": "x", "new_password": "plum orchard", "remove_password": "on"}
+    page = _admin(sharer).post(_panel(share, "change"), {**both, "role": reviewer.pk})
+    assert message in page.content.decode()
+    response = _api(sharer).patch(
+        _api_share(share), {"password": "plum orchard", "remove_password": True}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["errors"] == {"password": [message]}
+    assert Share.objects.get(pk=share.pk).check_password("pw")
+
+
+@override_settings(DIRECTUS_SHARES={"MAX_PASSWORD_LENGTH": 12})
+def test_the_admin_and_the_api_refuse_a_too_long_password_alike(sharer, reviewer):
+    share = ShareFactory(content_object=_report(), role=reviewer, created_by=sharer)
+    form = _admin(sharer).get(_panel(share, "change")).content.decode()
+    assert 'maxlength="12"' in form
+    change = {"name": "x", "role": reviewer.pk, "new_password": "plum orchards"}
+    page = _admin(sharer).post(_panel(share, "change"), change).content.decode()
+    assert "That password is too long." in page
+    response = _api(sharer).patch(_api_share(share), {"password": "plum orchards"}, format="json")
+    assert response.json()["errors"] == {"password": ["That password is too long."]}
+    assert not Share.objects.get(pk=share.pk).has_password
+
+
+def test_the_admin_and_the_api_give_the_models_own_validation_messages(sharer, reviewer):
+    share = ShareFactory(content_object=_report(), role=reviewer, created_by=sharer, max_uses=5)
+    Share.objects.filter(pk=share.pk).update(times_used=3)
+    admin_change = {
+        "name": "x",
+        "role": reviewer.pk,
+        "max_uses": "2",
+        "date_start_0": "2026-12-02",
+        "date_start_1": "10:00",
+        "date_end_0": "2026-12-01",
+        "date_end_1": "10:00",
+    }
+    page = _admin(sharer).post(_panel(share, "change"), admin_change).content.decode()
+    api_change = {
+        "max_uses": 2,
+        "date_start": "2026-12-02T10:00:00Z",
+        "date_end": "2026-12-01T10:00:00Z",
+    }
+    response = _api(sharer).patch(_api_share(share), api_change, format="json")
+    end, limit = "The end must be after the start.", "It was used 3 times already: the limit"
+    assert end in page and limit in page
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["date_end"] == [end] and errors["max_uses"][0].startswith(limit)
+    assert Share.objects.get(pk=share.pk).max_uses == 5
+
+
+def test_the_admin_and_the_api_refuse_too_many_recipients_alike(sharer, reviewer):
+    share = ShareFactory(content_object=_report(), role=reviewer, created_by=sharer)
+    addresses = [f"u{n}@example.com" for n in range(sharing.MAX_RECIPIENTS + 1)]
+    message = f"At most {sharing.MAX_RECIPIENTS} addresses at once."
+    page = _admin(sharer).post(_panel(share, "send"), {"recipients": ", ".join(addresses)})
+    assert message in page.content.decode()
+    response = _api(sharer).post(
+        _api_share(share, "invite"), {"recipients": addresses}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"recipients": [message]}
+    from django.core import mail
+
+    assert not mail.outbox

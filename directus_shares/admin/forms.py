@@ -11,10 +11,9 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ..conf import get_config, password_validators
-from ..mail import MAX_RECIPIENTS, parse_recipients
+from .. import sharing
+from ..conf import password_validators
 from ..models import Share
-from ..sharing import validate_share_password
 
 if TYPE_CHECKING:  # what BoundedInlineMixin is mixed into
     from django.contrib.admin.options import InlineModelAdmin as _InlineAdmin
@@ -44,11 +43,16 @@ class SplitDateTimeField(forms.SplitDateTimeField):
         return value
 
 
+#: How the admin names "no role": the share grants what the public role may see.
+PUBLIC_ROLE_LABEL = _("(public role)")
+
+
 class ShareForm(forms.ModelForm):
     """Name, role, password (set, change or remove – never shown back), window and max uses.
 
-    ``roles`` limits the role choice (``sharing.assignable_roles``); the password is applied by
-    :meth:`apply_password` so that setting it ends earlier grants.
+    ``roles`` limits the role choice (:func:`sharing.offered_roles`); the password is applied by
+    :meth:`apply_password` so that setting it ends earlier grants. The rules are
+    :mod:`..sharing`'s and the model's; the form only shows their answers.
     """
 
     new_password = forms.CharField(  # not "password": that is the model's hash, never a form field
@@ -83,13 +87,13 @@ class ShareForm(forms.ModelForm):
         role = cast(forms.ModelChoiceField, self.fields["role"])  # the foreign key's form field
         if roles is not None:
             role.queryset = roles
-        role.empty_label = _("(public role)")
+        role.empty_label = PUBLIC_ROLE_LABEL
         if not self.instance.has_password:
             del self.fields["remove_password"]
             self.fields["new_password"].help_text = _(
                 "Optional. Visitors must enter it; it is stored as an Argon2 hash only."
             )
-        self.fields["new_password"].widget.attrs["maxlength"] = get_config()["MAX_PASSWORD_LENGTH"]
+        self.fields["new_password"].widget.attrs["maxlength"] = sharing.max_password_length()
         rules = password_validators_help_texts(password_validators())  # what a new one must pass
         if rules:
             field = self.fields["new_password"]
@@ -98,22 +102,27 @@ class ShareForm(forms.ModelForm):
     def clean_new_password(self) -> str:
         password = self.cleaned_data.get("new_password") or ""
         if password:  # empty keeps the current one
-            validate_share_password(password)
+            sharing.validate_share_password(password)
         return password
 
     def clean(self) -> dict[str, Any]:
         super().clean()  # ModelForm's returns cleaned_data
         cleaned = self.cleaned_data
-        if cleaned.get("new_password") and cleaned.get("remove_password"):
-            self.add_error("new_password", _("Either set a new password or remove it, not both."))
+        try:
+            sharing.validate_password_change(
+                cleaned.get("new_password"), bool(cleaned.get("remove_password"))
+            )
+        except ValidationError as error:
+            self.add_error("new_password", error)
         return cleaned
 
     def apply_password(self, share: Share) -> None:
         """Set, change or remove the share's password as the form asks (before saving it)."""
-        if self.cleaned_data.get("remove_password"):
-            share.set_password(None)
-        elif self.cleaned_data.get("new_password"):
-            share.set_password(self.cleaned_data["new_password"])
+        sharing.change_password(
+            share,
+            self.cleaned_data.get("new_password"),
+            bool(self.cleaned_data.get("remove_password")),
+        )
 
 
 class BoundedInlineMixin(_InlineAdmin):
@@ -144,18 +153,9 @@ class SendLinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    MAX_RECIPIENTS = MAX_RECIPIENTS
-
     def clean_recipients(self) -> list[str]:
-        valid, invalid = parse_recipients(self.cleaned_data["recipients"])
-        if not valid and not invalid:
-            raise ValidationError(_("Enter at least one e-mail address."))
-        if len(valid) + len(invalid) > self.MAX_RECIPIENTS:
-            raise ValidationError(
-                _("At most %(count)d addresses at once.") % {"count": self.MAX_RECIPIENTS}
-            )
-        if invalid:
-            raise ValidationError(
-                _("Not valid e-mail addresses: %(addresses)s") % {"addresses": ", ".join(invalid)}
-            )
+        """Every address valid (:func:`sharing.recipients_to_send`), or none sent to."""
+        valid, _invalid = sharing.recipients_to_send(
+            self.cleaned_data["recipients"], skip_invalid=False
+        )
         return valid

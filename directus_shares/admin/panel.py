@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import select_template
@@ -78,13 +77,12 @@ class SharesAdminMixin(_MixedInto):
     # -- who sees what ---------------------------------------------------------------------------
 
     def shares_of(self, request: HttpRequest, obj: Any) -> QuerySet[Share]:
-        """The object's shares ``request.user`` may manage (:func:`sharing.managed_shares`)."""
-        shares = Share.objects.for_object(obj).select_related("role", "created_by")
-        return sharing.managed_shares(request.user, shares)
+        """The object's shares ``request.user`` may manage (:func:`sharing.managed_shares_of`)."""
+        return sharing.managed_shares_of(request.user, obj).select_related("role", "created_by")
 
     def shares_panel_visible(self, request: HttpRequest, obj: Any) -> bool:
-        """Whether the panel shows: for users who may share the object or manage a share of it."""
-        return sharing.can_share(request.user, obj) or self.shares_of(request, obj).exists()
+        """Whether the panel shows (:func:`sharing.may_see_shares_of`)."""
+        return sharing.may_see_shares_of(request.user, obj)
 
     # -- the panel on the change page ------------------------------------------------------------
 
@@ -137,7 +135,7 @@ class SharesAdminMixin(_MixedInto):
     def _shared_object(self, request: HttpRequest, object_id: str) -> Any:
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_or_change_permission(request, obj):
-            raise Http404(_("No such object."))
+            raise Http404(sharing.NO_SUCH_OBJECT)
         return obj
 
     def _managed_share(self, request: HttpRequest, obj: Any, share_id: int) -> Share:
@@ -156,8 +154,7 @@ class SharesAdminMixin(_MixedInto):
         refusal = sharing.sharing_refusal(request.user, obj)
         if refusal:
             raise PermissionDenied(refusal)
-        roles = sharing.assignable_roles(request.user).order_by("name")
-        form = ShareForm(request.POST or None, roles=roles)
+        form = ShareForm(request.POST or None, roles=sharing.offered_roles(request.user))
         if request.method == "POST" and form.is_valid():
             options = {name: form.cleaned_data[name] for name in sharing.SHARE_OPTIONS}
             try:
@@ -192,9 +189,8 @@ class SharesAdminMixin(_MixedInto):
     ) -> HttpResponse:
         obj = self._shared_object(request, object_id)
         share = self._managed_share(request, obj, share_id)
-        assignable = sharing.assignable_roles(request.user).values("pk")
-        roles = Group.objects.filter(Q(pk__in=assignable) | Q(pk=share.role_id))  # keeps its own
-        form = ShareForm(request.POST or None, instance=share, roles=roles.order_by("name"))
+        roles = sharing.offered_roles(request.user, share)
+        form = ShareForm(request.POST or None, instance=share, roles=roles)
         if request.method == "POST" and form.is_valid():
             share = form.save(commit=False)
             form.apply_password(share)

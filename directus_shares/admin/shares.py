@@ -10,10 +10,9 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -32,12 +31,12 @@ from .. import lockout
 from ..conf import get_config
 from ..models import Share, ShareQuerySet, ShareStatus
 from ..opening import refusal_for_anyone
-from ..outcomes import ObjectState, Refusal
+from ..outcomes import ObjectState
 from ..qr import qr_code_svg
 from ..queries import load_shares, share_rights
-from ..sharing import assignable_roles, managed_shares, refusal_reason
+from ..sharing import attention_reasons, managed_shares, manages_every_share, offered_roles
 from .access_log import ShareAccessInline
-from .forms import ShareForm
+from .forms import PUBLIC_ROLE_LABEL, ShareForm
 from .locks import lock_label, say_unlocked
 from .panel import warn_if_unopenable
 
@@ -45,10 +44,13 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+STATUS = _("status")
+
+
 class StatusFilter(admin.SimpleListFilter):
     """Active, not yet open, expired, used up or revoked – now."""
 
-    title = _("status")
+    title = STATUS
     parameter_name = "status"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> Iterable[tuple[str, Any]]:
@@ -84,7 +86,7 @@ class PublicRoleFilter(admin.RelatedOnlyFieldListFilter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.empty_value_display = format_html("{}", _("(public role)"))
+        self.empty_value_display = format_html("{}", PUBLIC_ROLE_LABEL)
 
 
 class CreatorFilter(admin.RelatedOnlyFieldListFilter):
@@ -254,7 +256,7 @@ class ShareAdmin(admin.ModelAdmin):
         return False  # shares are made from their object's page (sharing.create_share)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Share]:
-        """Superusers manage every share; other staff the shares they created."""
+        """The shares the user manages (:func:`..sharing.managed_shares`)."""
         shares = cast(ShareQuerySet, super().get_queryset(request))  # Share's default manager
         return managed_shares(request.user, shares)
 
@@ -286,7 +288,7 @@ class ShareAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
         """No creator filter for those who only ever see their own shares."""
-        if request.user.is_superuser:
+        if manages_every_share(request.user):
             return self.list_filter
         return [f for f in self.list_filter if f != ("created_by", CreatorFilter)]
 
@@ -303,9 +305,7 @@ class ShareAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Share | None = None, change: bool = False, **kwargs: Any
     ) -> Any:
         """The share form, offering only roles the user may give (and the share's own)."""
-        assignable = assignable_roles(request.user).values("pk")
-        own = obj.role_id if obj is not None else None
-        roles = Group.objects.filter(Q(pk__in=assignable) | Q(pk=own)).order_by("name")
+        roles = offered_roles(request.user, obj)
         base = super().get_form(request, obj, change, **kwargs)
 
         # mypy cannot check a base class made at run time
@@ -357,7 +357,7 @@ class ShareAdmin(admin.ModelAdmin):
     def shared_object(self, share: Share) -> str:
         return getattr(share, "shared_object_html", "")  # set by ShareChangeList
 
-    @admin.display(description=_("status"))
+    @admin.display(description=STATUS)
     def status_label(self, share: Share) -> StrOrPromise:
         return share.status_at(timezone.now()).label
 
@@ -384,27 +384,18 @@ class ShareAdmin(admin.ModelAdmin):
     @admin.display(description=_("needs attention"))
     def attention(self, share: Share) -> str:
         """Why the share no longer opens although its own dates and uses would allow it."""
-        problems: list[StrOrPromise] = []
         if getattr(share, "object_deleted", None) is None:  # set by ShareChangeList
             share.object_deleted = object_deleted(share)
-        if share.object_deleted:
-            gone = share.shared_model is None
-            problems.append(_("its model was removed") if gone else _("its object was deleted"))
-        if share.creator_removed:
-            problems.append(_("its creator was deleted"))
-        elif share.created_by is not None and not share.created_by.is_active:
-            problems.append(_("its creator was deactivated"))
-        if share.role_removed:
-            problems.append(_("its role was deleted"))
-        elif not share.object_deleted:  # else the visitor's refusal says no more
-            if not hasattr(share, "opening_refusal"):  # set by ShareChangeList
-                share.opening_refusal = refusal_for_anyone(share)
-            reason = refusal_reason(share, share.opening_refusal)
-            if reason and share.opening_refusal in (
-                Refusal.GRANTS_NOTHING,
-                Refusal.OBJECT_NOT_GRANTED,
-            ):
-                problems.append(reason)
+        needs_refusal = not (share.object_deleted or share.role_removed)  # else it says no more
+        if needs_refusal and not hasattr(share, "opening_refusal"):  # set by ShareChangeList
+            share.opening_refusal = refusal_for_anyone(share)
+        problems: list[StrOrPromise] = list(
+            attention_reasons(
+                share,
+                object_deleted=share.object_deleted,
+                refusal=getattr(share, "opening_refusal", None),
+            )
+        )
         lock = getattr(share, "lock", None)  # set by ShareChangeList
         if lock is not None:
             problems.append(lock_label(lock))

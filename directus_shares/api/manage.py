@@ -1,7 +1,7 @@
-"""Managing shares through the API: the admin's rules for signed-in users.
+"""Managing shares through the API for signed-in users: the rules are :mod:`..sharing`'s, this
+module answers them in JSON (a share the user may not manage is a 404).
 
 Register with a router: ``router.register("shares", ShareViewSet, basename="share")``.
-Superusers manage every share, other users the shares they created; any other share is a 404.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import lockout
-from ..mail import MAX_RECIPIENTS, parse_recipients, send_share_link
+from ..mail import send_share_link
 from ..models import Share, ShareQuerySet
-from ..sharing import sending_refusal
+from ..sharing import RecipientsRefused, managed_shares, recipients_to_send, sending_refusal
 from .errors import ErrorShape
-from .permissions import ManagesShare, managed_shares
+from .permissions import ManagesShare
 from .schema import error_responses, schema, schema_view
 from .serializers import (
     InviteResultSerializer,
@@ -187,14 +187,15 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
             raise NotOpenableError(refusal)
         given = InviteSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        valid, invalid = parse_recipients(given.validated_data["recipients"])
-        if len(valid) + len(invalid) > MAX_RECIPIENTS:
-            message = _("At most %(count)d addresses at once.") % {"count": MAX_RECIPIENTS}
-            raise serializers.ValidationError({"recipients": [message]})
-        if not valid:
-            raise serializers.ValidationError(
-                {"recipients": [_("Enter at least one e-mail address.")], "invalid": invalid}
+        try:
+            valid, invalid = recipients_to_send(
+                given.validated_data["recipients"], skip_invalid=True
             )
+        except RecipientsRefused as refused:
+            errors: dict[str, Any] = {"recipients": refused.messages}
+            if refused.code == "required":  # only invalid ones: say which
+                errors["invalid"] = refused.invalid
+            raise serializers.ValidationError(errors) from None
         results = send_share_link(
             share,
             request.build_absolute_uri(share.get_absolute_url()),

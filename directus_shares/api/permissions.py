@@ -1,4 +1,4 @@
-"""Who may manage which share through the API: the admin's rule, answered with 404 not 403."""
+"""The API's answer to :func:`..sharing.may_manage`: 404, not 403, so existence does not leak."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ from django.http import Http404
 from rest_framework.permissions import BasePermission
 
 from ..models import Share
-from ..sharing import managed_shares, may_manage
-
-__all__ = ["ManagesShare", "managed_shares", "may_manage"]
+from ..sharing import may_manage
 
 
 class ManagesShare(BasePermission):
-    """Only the shares the user manages; any other answers 404, so existence does not leak."""
+    """Only the shares :func:`..sharing.may_manage` allows; any other answers 404."""
 
     def has_object_permission(self, request: Any, view: Any, obj: Share) -> bool:
         if not may_manage(request.user, obj):

@@ -1,4 +1,5 @@
-"""Shares as JSON for the people who manage them; the rules come from :mod:`..sharing`.
+"""Shares as JSON for the people who manage them; the rules are :mod:`..sharing`'s and the
+model's (``Share.clean``), this module turns their answers into DRF errors.
 
 The password is write-only: a response says only ``has_password``. A share's object and creator
 are fixed when it is created; an update that tries to change them is refused (400), not ignored.
@@ -6,6 +7,8 @@ are fixed when it is created; an update that tries to change them is refused (40
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from typing import Any, cast
@@ -16,25 +19,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.settings import api_settings
 
-from .. import lockout
+from .. import lockout, sharing
 from ..fields import is_shareable_model
-from ..mail import MAX_RECIPIENTS
 from ..models import Share, ShareStatus
-from ..models.share import max_uses_below_used
-from ..sharing import (
-    SHARE_OPTIONS,
-    SharingDenied,
-    assignable_roles,
-    can_view,
-    create_share,
-    validate_share_password,
-)
+from ..sharing import SHARE_OPTIONS, SharingDenied
 
 #: Fixed at creation: an update may repeat their current value, never change it.
 FIXED_FIELDS = ("content_type", "object_pk", "created_by")
@@ -74,7 +67,7 @@ class ContentTypeField(serializers.CharField):
 
     default_error_messages = {
         "unknown": "There is no model “{label}”; use “app_label.model”.",
-        "not_shareable": "Objects of this kind cannot be shared.",
+        "not_shareable": sharing.NOT_SHAREABLE,
         "invalid": "Expected a string “app_label.model”.",
     }
 
@@ -245,29 +238,42 @@ class ShareSerializer(serializers.ModelSerializer):
 
     def validate_password(self, password: str) -> str:
         try:
-            validate_share_password(password)
+            sharing.validate_share_password(password)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
         return password
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        errors: dict[str, str] = {}
+        """The fixed fields, the password change and the model's own validation
+        (``Share.clean``) on the share as the request would leave it, all reported at once."""
+        errors: dict[str, Any] = {}
         if self.instance is not None:
             errors.update(self._retargeting_errors())
-        if attrs.get("password") and attrs.get("remove_password"):
-            errors["password"] = _("Either set a new password or remove it, not both.")
-        start = attrs.get("date_start", getattr(self.instance, "date_start", None))
-        end = attrs.get("date_end", getattr(self.instance, "date_end", None))
-        if start and end and end <= start:
-            errors["date_end"] = _("The end must be after the start.")
-        max_uses, used = attrs.get("max_uses"), getattr(self.instance, "times_used", 0)
-        if max_uses is not None and max_uses < used:
-            errors["max_uses"] = max_uses_below_used(used)
+        try:
+            sharing.validate_password_change(
+                attrs.get("password"), bool(attrs.get("remove_password"))
+            )
+        except DjangoValidationError as error:
+            errors["password"] = error.messages
+        try:
+            self._as_saved(attrs).clean()
+        except DjangoValidationError as error:
+            errors.update(_drf_errors(error))
         if errors:
             raise serializers.ValidationError(errors)
         if self.instance is None:
             attrs["content_object"] = self._shared_object(attrs["content_type"], attrs["object_pk"])
         return attrs
+
+    def _as_saved(self, attrs: dict[str, Any]) -> Share:
+        """An unsaved share with the values ``attrs`` would give it, for the model's checks."""
+        values = {name: attrs[name] for name in (*SHARE_OPTIONS, "role") if name in attrs}
+        if self.instance is None:
+            return Share(**values)
+        current = {name: getattr(self.instance, name) for name in SHARE_OPTIONS}
+        if "role" not in values:
+            current["role_id"] = self.instance.role_id  # no query for the role
+        return Share(**{**current, **values}, times_used=self.instance.times_used)
 
     def _retargeting_errors(self) -> dict[str, str]:
         """An error for each fixed field the request gives a value other than the current one."""
@@ -278,7 +284,7 @@ class ShareSerializer(serializers.ModelSerializer):
             "object_pk": share.object_pk,
             "created_by": share.created_by_id,
         }
-        message = _("A share's object and creator cannot change; create a new share.")
+        message = str(sharing.RETARGETING_REFUSED)
         return {
             name: message
             for name in FIXED_FIELDS
@@ -292,58 +298,34 @@ class ShareSerializer(serializers.ModelSerializer):
         leak (one they see but may not share is refused later, with 403)."""
         model = content_type.model_class()
         assert model is not None  # ContentTypeField takes installed, shareable models only
-        not_found = serializers.ValidationError({"object_pk": _("No such object.")})
-        try:
-            pk = model._meta.pk.to_python(object_pk)
-            obj = model._default_manager.filter(pk=pk).first()
-        except (DjangoValidationError, ValueError, TypeError):
-            raise not_found from None
-        if obj is None or not can_view(self.context["request"].user, obj):
-            raise not_found
+        obj = sharing.object_to_share(self.context["request"].user, model, object_pk)
+        if obj is None:
+            raise serializers.ValidationError({"object_pk": sharing.NO_SUCH_OBJECT})
         return obj
 
     # -- saving ---------------------------------------------------------------------------------
 
     def create(self, validated_data: dict[str, Any]) -> Share:
         options = {k: v for k, v in validated_data.items() if k in SHARE_OPTIONS}
-        try:
-            return create_share(
+        with _api_errors():
+            return sharing.create_share(
                 self.context["request"].user,
                 validated_data["content_object"],
                 role=validated_data.get("role"),
                 password=validated_data.get("password") or None,
                 **options,
             )
-        except SharingDenied as refusal:
-            raise SharingDeniedError(refusal) from None
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(_drf_errors(error)) from None
 
     def update(self, share: Share, validated_data: dict[str, Any]) -> Share:
-        role = validated_data.get("role")
-        user = self.context["request"].user
-        if (
-            role is not None
-            and role.pk != share.role_id  # keeping the current role is always allowed
-            and not assignable_roles(user).filter(pk=role.pk).exists()
-        ):
-            # The message of sharing.create_share, so the admin, the API and translations agree.
-            raise SharingDeniedError(
-                _("You may not give shares the role “%(role)s”.") % {"role": role}
+        changes = {k: v for k, v in validated_data.items() if k in {*SHARE_OPTIONS, "role"}}
+        with _api_errors():
+            return sharing.edit_share(
+                self.context["request"].user,
+                share,
+                password=validated_data.get("password") or None,
+                remove_password=bool(validated_data.get("remove_password")),
+                **changes,
             )
-        for name in (*SHARE_OPTIONS, "role"):
-            if name in validated_data:
-                setattr(share, name, validated_data[name])
-        if validated_data.get("remove_password"):
-            share.set_password(None)
-        elif validated_data.get("password"):
-            share.set_password(validated_data["password"])
-        try:
-            share.full_clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(_drf_errors(error)) from None
-        share.save()
-        return share
 
 
 class RecipientsField(serializers.JSONField):
@@ -369,7 +351,7 @@ class InviteSerializer(serializers.Serializer):
 
     recipients = RecipientsField(
         help_text=f'["a@example.com", …] or "a@example.com, b@example.com"; '
-        f"at most {MAX_RECIPIENTS}."
+        f"at most {sharing.MAX_RECIPIENTS}."
     )
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
@@ -398,6 +380,17 @@ def _as_text(value: Any, *, lower: bool = False) -> str | None:
     if value is None:
         return None
     return str(value).strip().lower() if lower else str(value)
+
+
+@contextmanager
+def _api_errors() -> Iterator[None]:
+    """:mod:`..sharing`'s refusals as 403 ``sharing_denied``, validation errors as 400."""
+    try:
+        yield
+    except SharingDenied as refusal:
+        raise SharingDeniedError(refusal) from None
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(_drf_errors(error)) from None
 
 
 def _drf_errors(error: DjangoValidationError) -> Any:

@@ -160,7 +160,7 @@ class ShareQuerySet(models.QuerySet["Share"]):
 
 
 def max_uses_below_used(times_used: int) -> str:
-    """Why a limit below the uses already counted is refused (the form's and the API's message)."""
+    """Why a limit below the uses already counted is refused (:meth:`Share.clean`)."""
     return ngettext(
         "It was used %(count)d time already: the limit cannot be lower.",
         "It was used %(count)d times already: the limit cannot be lower.",
