@@ -20,8 +20,8 @@ from directus_shares.access import Refusal
 from directus_shares.admin.access_log import ShareAccessInline
 from directus_shares.models import AccessReason, RoleSettings, Share, ShareAccess
 from directus_shares.signals import share_accessed
-from tests.conftest import open_share
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission
+from tests.helpers import open_share
 from tests.testapp.models import Owner
 
 pytestmark = pytest.mark.django_db

@@ -21,9 +21,9 @@ from directus_shares import lockout
 from directus_shares.models import Share, ShareAccess
 from directus_shares.outages import Outage
 from directus_shares.signals import share_locked
-from tests.conftest import mail_backend, open_share
 from tests.factories import ShareFactory, UserFactory
 from tests.held_checks import HeldChecks
+from tests.helpers import mail_backend, open_share
 
 pytestmark = pytest.mark.django_db
 

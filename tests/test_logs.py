@@ -13,6 +13,7 @@ from django.views.debug import ExceptionReporter
 
 from directus_shares import disclosure
 from tests.factories import ShareFactory
+from tests.helpers import open_share
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +229,19 @@ def test_every_security_logger_is_covered_once_the_middleware_is_loaded(client):
     client.get("/share/nothing/")  # the first request of the process, in a test run or not
     security = logging.getLogger(f"django.security.{SuspiciousSession.__name__}")
     assert [f for f in security.filters if isinstance(f, ShareLinkFilter)]
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+
+def test_refusals_log_no_working_link(caplog):
+    share = ShareFactory(password="pw")
+    with caplog.at_level(logging.INFO):
+        open_share(Client(), share, "wrong")
+        share.revoke()
+        Client().get(share.get_absolute_url())
+    assert caplog.records, "refusals are logged"
+    assert all(share.key not in record.getMessage() for record in caplog.records)
+    assert any(
+        "revoked" in r.getMessage() or "unavailable" in r.getMessage() for r in caplog.records
+    )

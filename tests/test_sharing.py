@@ -12,8 +12,8 @@ from guardian.shortcuts import assign_perm
 from directus_shares import sharing
 from directus_shares.access import Refusal
 from directus_shares.models import RoleSettings, Share
-from tests.conftest import open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
+from tests.helpers import open_share
 from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +240,15 @@ def test_a_grant_on_other_objects_does_not_widen_the_fields_of_the_shared_one():
     status, content = granted_content(share)
     assert status == 200 and "Shown" in content
     assert "hidden.example" not in content
+
+
+# -- what create_share lets a creator choose -----------------------------------------------------
+
+
+def test_create_share_refuses_options_that_are_not_the_creators_to_choose():
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    user = UserFactory()
+    user.groups.add(role)
+    with pytest.raises(TypeError, match="times_used"):
+        sharing.create_share(user, GadgetFactory(), role=role, times_used=5)
+    assert not Share.objects.exists()
