@@ -97,16 +97,21 @@ def before_counting(change: Callable[[], Any]) -> Iterator[None]:
 
 
 @contextmanager
-def database_fails_on(statement: Callable[[str], bool]) -> Iterator[list[str]]:
+def database_fails_on(
+    statement: Callable[[str], bool], raising: Exception | None = None
+) -> Iterator[list[str]]:
     """Make every statement for which ``statement(sql)`` holds fail with a real database error
-    (on PostgreSQL one that aborts the transaction); yields the statements it failed."""
+    (on PostgreSQL one that aborts the transaction) – or raise ``raising`` instead, as a bug in
+    the code that runs it would; yields the statements it failed."""
     failed: list[str] = []
 
     def wrapper(execute, sql, params, many, context):
-        if statement(sql):
-            failed.append(sql)
-            return execute("SELECT * FROM no_such_table", (), False, context)
-        return execute(sql, params, many, context)
+        if not statement(sql):
+            return execute(sql, params, many, context)
+        failed.append(sql)
+        if raising is not None:
+            raise raising
+        return execute("SELECT * FROM no_such_table", (), False, context)
 
     with connection.execute_wrapper(wrapper):
         yield failed
