@@ -72,6 +72,13 @@ def mail_backend(path: str):
     return override_settings(EMAIL_BACKEND=path)
 
 
+def save_new_password(share: Share, password: str = "other") -> None:
+    """Another request's change: a new password saved on a fresh copy of ``share``."""
+    fresh = Share.objects.get(pk=share.pk)
+    fresh.set_password(password)
+    fresh.save()
+
+
 def counting_statement(sql: str) -> bool:
     """Whether ``sql`` adds a use to a share (alone, or in a statement that also logs it)."""
     quote = connection.ops.quote_name

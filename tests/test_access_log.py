@@ -21,7 +21,7 @@ from directus_shares.admin.access_log import ShareAccessInline
 from directus_shares.models import AccessReason, RoleSettings, Share, ShareAccess
 from directus_shares.signals import share_accessed
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission
-from tests.helpers import before_counting, database_fails_on, open_share
+from tests.helpers import before_counting, database_fails_on, open_share, save_new_password
 from tests.testapp.models import Owner
 
 pytestmark = pytest.mark.django_db
@@ -133,13 +133,7 @@ def test_every_refusal_code_of_a_known_share_is_a_reason_the_admin_can_name():
 
 def test_a_share_changed_while_opening_is_recorded():
     share = ShareFactory(password="pw")
-
-    def change_password() -> None:
-        fresh = Share.objects.get(pk=share.pk)
-        fresh.set_password("other")
-        fresh.save()
-
-    with before_counting(change_password):
+    with before_counting(lambda: save_new_password(share)):
         assert post(share, password="pw").status_code == 409
     assert log_of(share) == [(False, "changed")]
 

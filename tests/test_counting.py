@@ -13,7 +13,7 @@ from directus_shares import access, object_state
 from directus_shares.access import Refusal
 from directus_shares.models import Share, ShareAccess
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
-from tests.helpers import before_counting, open_share
+from tests.helpers import before_counting, open_share, save_new_password
 from tests.testapp.models import Gadget, Ledger
 
 pytestmark = pytest.mark.django_db
@@ -147,13 +147,7 @@ def test_a_share_deleted_while_opening_answers_unknown():
 
 def test_a_password_changed_while_opening_asks_again():
     share = ShareFactory(password="pw")
-
-    def change_password() -> None:
-        fresh = Share.objects.get(pk=share.pk)
-        fresh.set_password("other")
-        fresh.save()
-
-    with before_counting(change_password):
+    with before_counting(lambda: save_new_password(share)):
         response = open_share(Client(), share, "pw")
     assert response.status_code == 409
     assert "changed while it was being opened" in response.content.decode()
