@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from directus_shares import lockout
 from directus_shares.models import Share
 
 
@@ -22,13 +22,14 @@ class HeldChecks:
         self.waited: set[int] = set()
         self.released = False
 
-        def pause() -> None:  # an attempt found no room and waits for the checks under way
+        def pause(seconds: float) -> None:  # an attempt found no room and waits for the checks
             with self.condition:
                 self.waited.add(threading.get_ident())
                 self._release_when_expected()
                 self.condition.wait(0.01)
 
-        monkeypatch.setattr(lockout, "_pause", pause)
+        # An attempt waits for room by sleeping: each such sleep is an attempt seen waiting.
+        monkeypatch.setattr(time, "sleep", pause)
 
     def _release_when_expected(self) -> None:
         if self.checking >= self.expected[0] and len(self.waited) >= self.expected[1]:

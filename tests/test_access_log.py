@@ -20,11 +20,13 @@ from directus_shares.admin.access_log import ShareAccessInline
 from directus_shares.models import AccessReason, RoleSettings, Share, ShareAccess
 from directus_shares.outcomes import Refusal
 from directus_shares.signals import share_accessed
-from tests.conftest import open_share
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission
+from tests.helpers import before_counting, database_fails_on, open_share, save_new_password
 from tests.testapp.models import Owner
 
 pytestmark = pytest.mark.django_db
+
+LOG_TABLE = connection.ops.quote_name(ShareAccess._meta.db_table)
 
 
 def post(share: Share, client: Client | None = None, **data: str):
@@ -129,18 +131,10 @@ def test_every_refusal_code_of_a_known_share_is_a_reason_the_admin_can_name():
     assert codes <= set(AccessReason.values)
 
 
-def test_a_share_changed_while_opening_is_recorded(monkeypatch):
+def test_a_share_changed_while_opening_is_recorded():
     share = ShareFactory(password="pw")
-    real_consume = opening.consume_use
-
-    def change_password_first(share_, now, *args):
-        fresh = Share.objects.get(pk=share_.pk)
-        fresh.set_password("other")
-        fresh.save()
-        return real_consume(share_, now, *args)
-
-    monkeypatch.setattr(opening, "consume_use", change_password_first)
-    assert post(share, password="pw").status_code == 409
+    with before_counting(lambda: save_new_password(share)):
+        assert post(share, password="pw").status_code == 409
     assert log_of(share) == [(False, "changed")]
 
 
@@ -250,17 +244,16 @@ def test_outside_a_transaction_a_failing_write_is_logged_and_later_ones_work(cap
     assert log_of(share) == [(True, AccessReason.GRANTED)]
 
 
-def test_a_failing_write_does_not_break_the_page(monkeypatch, caplog, sent):
+def test_a_failing_write_does_not_break_the_page(caplog, sent):
     share = ShareFactory()
-
-    def broken_database(entry, alias):
-        with connection.cursor() as cursor:  # a real error: on PostgreSQL it aborts the
-            cursor.execute("SELECT * FROM no_such_table")  # transaction (not the savepoint)
-
-    monkeypatch.setattr(access_log, "_insert", broken_database)
     client = Client(enforce_csrf_checks=True)
-    with caplog.at_level(logging.ERROR, logger="directus_shares.logs"):
+    # A real error: on PostgreSQL it aborts the transaction (not the savepoint).
+    with (
+        database_fails_on(lambda sql: sql.startswith(f"INSERT INTO {LOG_TABLE}")) as failed,
+        caplog.at_level(logging.ERROR, logger="directus_shares.logs"),
+    ):
         assert post(share, client).status_code == 303
+    assert failed
     assert client.get(share.get_absolute_url()).status_code == 200  # the grant works
     share.refresh_from_db()  # and the request's transaction is still usable
     assert share.times_used == 1
@@ -460,15 +453,14 @@ def test_on_postgresql_a_use_not_counted_writes_no_row_and_sends_nothing(sent):
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_when_the_one_statement_fails_the_use_is_counted_and_logged_in_two_steps(
-    monkeypatch, caplog, sent
-):
-    monkeypatch.setattr(
-        access_log, "_insert_counted", lambda alias: ("RETURNING id", "SELECT * FROM no_such_table")
-    )
+def test_when_the_one_statement_fails_the_use_is_counted_and_logged_in_two_steps(caplog, sent):
     share = ShareFactory()
-    with caplog.at_level(logging.WARNING, logger="directus_shares.logs"):
+    with (
+        database_fails_on(lambda sql: sql.startswith("WITH")) as failed,
+        caplog.at_level(logging.WARNING, logger="directus_shares.logs"),
+    ):
         assert opening.consume_use(share, timezone.now(), RequestFactory().post("/"))
+    assert len(failed) == 1
     assert f"Counting a use of share {share.pk} and logging it at once failed" in caplog.text
     assert Share.objects.get(pk=share.pk).times_used == 1
     assert log_of(share) == [(True, AccessReason.GRANTED)] and len(sent) == 1
@@ -484,9 +476,17 @@ class LogElsewhere:
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_one_statement_only_outside_a_transaction_and_with_the_log_beside_the_shares():
-    assert access_log._counts_and_logs_at_once("default")
+    def statements() -> list[str]:
+        share = ShareFactory()
+        with CaptureQueriesContext(connection) as queries:
+            assert opening.consume_use(share, timezone.now(), RequestFactory().post("/"))
+        sql = [query["sql"] for query in queries]
+        return [statement.split()[0] for statement in sql if "SAVEPOINT" not in statement]
+
+    assert statements() == ["WITH"]
     with transaction.atomic():  # a failed statement would take the caller's transaction along
-        assert not access_log._counts_and_logs_at_once("default")
+        assert statements() == ["UPDATE", "INSERT"]
+    # The log on a database of its own (not configured here): nothing to run, only the choice.
     with override_settings(DATABASE_ROUTERS=[LogElsewhere()]):
         assert not access_log._counts_and_logs_at_once("default")
 

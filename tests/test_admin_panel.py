@@ -12,8 +12,8 @@ from django.test import Client, override_settings
 from directus_shares.models import Share
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
-from tests.conftest import mail_backend, open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
+from tests.helpers import mail_backend, open_share
 
 pytestmark = pytest.mark.django_db
 

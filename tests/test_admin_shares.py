@@ -17,13 +17,14 @@ from django.utils import timezone
 from directus_shares.models import Share, ShareStatus
 from directus_shares.qr import QUIET_ZONE, qr_code_svg
 from example_project.reports.models import Person, Report, Tag
-from tests.conftest import open_share
 from tests.factories import (
     GadgetFactory,
     RoleFactory,
     ShareFactory,
     UserFactory,
+    rule,
 )
+from tests.helpers import open_share, opened_page, report_with_secrets
 from tests.testapp.models import Gadget, Owner
 
 pytestmark = pytest.mark.django_db
@@ -505,3 +506,32 @@ def test_saving_a_share_on_its_page_without_a_role_warns_and_the_page_says_so(su
     page = client.get(url).content.decode()
     assert f"This link no longer opens: {reason}." in page
     assert Client().get(share.get_absolute_url()).status_code == 403
+
+
+# -- the role a staff user may give a share ------------------------------------------------------
+
+
+def test_staff_who_may_change_shares_cannot_give_a_share_a_role_they_may_not_assign():
+    """Only sharing.assignable_roles may be chosen: the share admin's role field offers (and
+    accepts) every group, so a staff user with change_share widens a share made by an
+    administrator to a role they could never assign – and visitors see what that role sees."""
+    weak = RoleFactory(name="Weak", view=[Report])
+    rule(weak, Report, fields=["title"])
+    strong = RoleFactory(name="Strong", view=[Report])  # every field
+    share = ShareFactory(
+        content_object=report_with_secrets(), role=weak, created_by=UserFactory(is_superuser=True)
+    )
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        Permission.objects.get(codename="change_share"),
+        Permission.objects.get(codename="view_share"),
+    )
+    client = Client()
+    client.force_login(staff)
+    client.post(
+        f"/admin/directus_shares/share/{share.pk}/change/",
+        {"name": share.name, "role": strong.pk, "max_uses": ""},
+    )
+    share.refresh_from_db()
+    assert share.role_id == weak.pk
+    assert "SECRET-NOTES" not in opened_page(share).content.decode()

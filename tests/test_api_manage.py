@@ -17,8 +17,8 @@ from directus_shares import lockout
 from directus_shares.models import Share
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
-from tests.conftest import mail_backend
 from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
+from tests.helpers import mail_backend
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api_manage_urls")]
 

@@ -23,7 +23,6 @@ from directus_shares import opening
 from directus_shares.api.open import SALT
 from directus_shares.models import RoleSettings, Share, ShareAccess
 from directus_shares.outcomes import Refusal
-from tests.conftest import downloaded, open_share
 from tests.factories import (
     GadgetFactory,
     LabelFactory,
@@ -32,6 +31,7 @@ from tests.factories import (
     ShareFactory,
     rule,
 )
+from tests.helpers import downloaded, open_share
 from tests.testapp.models import Gadget, Label, Owner, Part
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api_open_urls")]

@@ -13,8 +13,8 @@ from django.utils import translation
 
 from directus_shares.api.open import SCHEME
 from example_project.reports.models import Person, Report
-from tests.conftest import open_share
 from tests.factories import RoleFactory, ShareFactory
+from tests.helpers import open_share
 
 pytestmark = pytest.mark.django_db
 

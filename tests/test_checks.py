@@ -13,6 +13,7 @@ from django.core.checks import Error, Warning
 from django.core.checks.registry import registry
 from django.test import override_settings
 
+from directus_shares.checks import check_user_model
 from directus_shares.conf import DEFAULTS
 
 SHARED_CACHE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
@@ -370,21 +371,18 @@ def test_never_shared_fields_of_a_model_must_exist(monkeypatch):
     ]
 
 
-def test_a_user_model_without_permissions_is_an_error(monkeypatch):
-    from types import SimpleNamespace
+def test_a_user_model_without_permissions_is_an_error():
+    from tests.testapp.models import Owner  # a model without PermissionsMixin
 
-    class Account:  # a stand-in, so that no model is added to the app registry
-        _meta = SimpleNamespace(
-            label="accounts.Account", get_fields=lambda: [SimpleNamespace(name="email")]
-        )
-
-    monkeypatch.setattr("directus_shares.checks.get_user_model", lambda: Account)
-    assert app_messages() == [
+    # Django's own auth checks would fail on this model first: run the app's check alone.
+    with override_settings(AUTH_USER_MODEL="testapp.Owner"):
+        messages = check_user_model()
+    assert messages == [
         Error(
-            "accounts.Account has no is_superuser, groups, user_permissions: directus_shares "
+            "testapp.Owner has no is_superuser, groups, user_permissions: directus_shares "
             "cannot tell what a share's creator may see.",
             hint="Give the user model django.contrib.auth.models.PermissionsMixin.",
-            obj=Account,
+            obj=Owner,
             id="directus_shares.E030",
         )
     ]

@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from directus_shares import opening
 from directus_shares.models import Share, ShareAccess
-from tests.conftest import open_share
 from tests.factories import ShareFactory
 from tests.held_checks import HeldChecks
+from tests.helpers import open_share
 
 pytestmark = [
     pytest.mark.postgres,

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from directus_shares import object_state, opening
 from directus_shares.models import Share, ShareAccess
 from directus_shares.outcomes import Refusal
-from tests.conftest import open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
+from tests.helpers import before_counting, open_share, save_new_password
 from tests.testapp.models import Gadget, Ledger
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +132,23 @@ def test_the_object_is_checked_apart_when_it_lives_on_another_database():
     assert object_state.readable_condition(found, rights, "default") is not None
     with override_settings(DATABASE_ROUTERS=[GadgetsElsewhere()]):
         assert object_state.readable_condition(found, rights, "default") is None
+
+
+# -- the share deleted or its password changed just before the count ---------------------------
+
+
+def test_a_share_deleted_while_opening_answers_unknown():
+    share = ShareFactory()
+    with before_counting(lambda: Share.objects.filter(pk=share.pk).delete()):
+        response = open_share(Client(), share)
+    assert response.status_code == 404
+    assert "This share link does not exist." in response.content.decode()
+
+
+def test_a_password_changed_while_opening_asks_again():
+    share = ShareFactory(password="pw")
+    with before_counting(lambda: save_new_password(share)):
+        response = open_share(Client(), share, "pw")
+    assert response.status_code == 409
+    assert "changed while it was being opened" in response.content.decode()
+    assert Share.objects.get(pk=share.pk).times_used == 0

@@ -3,12 +3,37 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from directus_shares import disclosure, opening
-from tests.factories import RoleFactory, ShareFactory
-from tests.testapp.models import Author, Cover, Desk, Dossier, Floor, Page, Topic
+from directus_shares.models import Share
+from directus_shares.outcomes import Refusal
+from tests.factories import (
+    GadgetFactory,
+    OwnerFactory,
+    RoleFactory,
+    ShareFactory,
+    UserFactory,
+    rule,
+)
+from tests.helpers import granted_page, opened_page
+from tests.testapp.models import (
+    Author,
+    Badge,
+    Company,
+    Cover,
+    Desk,
+    Dossier,
+    Floor,
+    Gadget,
+    Note,
+    Owner,
+    Page,
+    Topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +100,62 @@ def test_the_shared_object_comes_before_any_query():
     with CaptureQueriesContext(connection) as queries:
         assert Cover in [type(obj) for obj, _shared in shown]
     assert len(queries) > 0  # the walk starts when the caller asks for more
+
+
+# -- what the page discloses: hashes, shares, odd models, e-mails, to_field keys ---------------
+
+
+def test_a_users_password_hash_is_never_shown():
+    user = UserFactory(username="alice")
+    user.set_password("pw")
+    user.save()
+    content = granted_page(ShareFactory(content_object=user, role=RoleFactory(view=[User])))
+    assert "alice" in content
+    assert user.password not in content and "argon2" not in content
+
+
+def test_shares_are_never_disclosed_even_to_roles_that_may_view_them():
+    inner = ShareFactory(password="x")
+    role = RoleFactory(view=[Share])
+    response = Client().get(ShareFactory(content_object=inner, role=role).get_absolute_url())
+    assert response.status_code == Refusal.GRANTS_NOTHING.status
+    assert inner.key not in response.content.decode()
+
+
+def test_multi_table_inheritance_and_generic_relations_render():
+    company = Company.objects.create(name="Acme", vat_id="DE123")
+    Note.objects.create(content_object=company, text="a generic note")
+    role = RoleFactory(view=[Company, Owner, Note, Gadget])
+    content = granted_page(ShareFactory(content_object=company, role=role))
+    assert "Acme" in content and "DE123" in content
+
+
+def test_a_file_field_holding_null_renders_as_empty():
+    gadget = GadgetFactory()
+    Gadget.objects.filter(pk=gadget.pk).update(manual=None)
+    assert 'data-field="manual"' in granted_page(ShareFactory(content_object=gadget))
+
+
+def test_email_values_cannot_smuggle_mailto_parameters():
+    owner = OwnerFactory(email="a@b.example?cc=evil@attacker.example&body=hi")
+    content = granted_page(ShareFactory(content_object=owner, role=RoleFactory(view=[Owner])))
+    assert "mailto:" not in content
+    owner.email = "ok@b.example"
+    owner.save()
+    content = granted_page(ShareFactory(content_object=owner, role=RoleFactory(view=[Owner])))
+    assert 'href="mailto:ok@b.example"' in content
+
+
+def test_a_foreign_key_to_a_unique_field_shows_the_object_it_points_to_and_no_other():
+    """_linked_objects looks a row-filtered foreign key up by ``pk=<attname value>``: with
+    ``to_field`` that is the username, so the page shows whichever user has that number as
+    primary key (and answers 500 for a username that is not a number)."""
+    other = User.objects.create(username="other", first_name="SECRET-OTHER")
+    holder = User.objects.create(username=str(other.pk), first_name="holder-name")
+    badge = Badge.objects.create(holder=holder, text="badge-text")
+    role = RoleFactory(view=[Badge, User])
+    rule(role, User, fields=["first_name"], read_filter={"is_active": True})
+    content = opened_page(ShareFactory(content_object=badge, role=role)).content.decode()
+    assert "badge-text" in content
+    assert "SECRET-OTHER" not in content
+    assert "holder-name" in content

@@ -13,7 +13,6 @@ from rest_framework.test import APIClient
 from directus_shares.models import RoleSettings
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Comment, Document, Person, Report
-from tests.conftest import downloaded, file_link, open_share
 from tests.factories import (
     GadgetFactory,
     LabelFactory,
@@ -22,6 +21,7 @@ from tests.factories import (
     ShareFactory,
     rule,
 )
+from tests.helpers import downloaded, file_link, open_share
 from tests.test_api_open import assert_refused as assert_api_refused
 from tests.test_api_open import auth, item
 from tests.test_page import assert_refused as assert_page_refused

@@ -339,7 +339,7 @@ TOKEN_ENDPOINTS = [
     ("api files", "GET", "/api/shares/open/{}/files/ref/", True),
 ]
 #: The tokens tried on every endpoint; the others only on the page and ``info`` (all seven read
-#: the token with the same ``access.find_share``, so these stand for the rest).
+#: the token with the same ``opening.find_share``, so these stand for the rest).
 TOKENS_EVERYWHERE = {
     "truncated token",
     "working token padded to 10 000 chars",

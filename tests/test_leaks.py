@@ -23,7 +23,6 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from directus_shares.models import RoleSettings, Share
 from example_project.reports.models import Comment, Document, Person, Report, Tag
-from tests.conftest import open_share
 from tests.factories import (
     CodeFactory,
     GadgetFactory,
@@ -35,6 +34,7 @@ from tests.factories import (
     permission,
     rule,
 )
+from tests.helpers import open_share
 from tests.testapp.models import (
     Author,
     Company,

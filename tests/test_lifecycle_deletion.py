@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from directus_shares.models import Share, ShareStatus
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report, Tag
-from tests.conftest import open_share
 from tests.factories import CodeFactory, GadgetFactory, RoleFactory, ShareFactory, UserFactory
+from tests.helpers import open_share
 from tests.testapp.models import Company, Gadget
 
 pytestmark = pytest.mark.django_db

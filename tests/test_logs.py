@@ -7,12 +7,13 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils.log import AdminEmailHandler
 from django.views.debug import ExceptionReporter
 
-from directus_shares import disclosure
 from tests.factories import ShareFactory
+from tests.helpers import database_fails_on, open_share
 
 pytestmark = pytest.mark.django_db
 
@@ -58,21 +59,17 @@ def request_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]
     return [r for r in caplog.records if r.name.startswith(("django.request", "django.security"))]
 
 
-def test_a_server_error_on_a_share_page_logs_and_mails_no_working_link(
-    monkeypatch, caplog, admin_mail
-):
+def test_a_server_error_on_a_share_page_logs_and_mails_no_working_link(caplog, admin_mail):
     share = ShareFactory()
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("the disclosure broke")
-
-    monkeypatch.setattr(disclosure, "disclose", broken)
+    object_table = connection.ops.quote_name(share.shared_model._meta.db_table)
     caplog.set_level(logging.INFO)
     client = Client(raise_request_exception=False)
     response = client.post(share.get_absolute_url(), {"password": "secret"})  # no CSRF check
     assert response.status_code == 303
-    response = client.get(share.get_absolute_url() + "?from=" + share.token)
-    assert response.status_code == 500
+    broke = RuntimeError("the disclosure broke")
+    with database_fails_on(lambda sql: object_table in sql, raising=broke) as failed:
+        response = client.get(share.get_absolute_url() + "?from=" + share.token)
+    assert response.status_code == 500 and failed
     records = request_records(caplog)
     assert [r.levelname for r in records] == ["ERROR"]
     assert records[0].exc_info is not None  # the traceback is still there
@@ -89,16 +86,14 @@ def test_a_server_error_on_a_share_page_logs_and_mails_no_working_link(
     assert client.cookies["directus_share_grant"].value not in admin_mail.sent[0]
 
 
-def test_an_api_server_error_logs_no_working_link(monkeypatch, caplog, admin_mail):
+def test_an_api_server_error_logs_no_working_link(caplog, admin_mail):
     share = ShareFactory()
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("the info broke")
-
-    monkeypatch.setattr("directus_shares.api.open.share_info", broken)
+    object_table = connection.ops.quote_name(share.shared_model._meta.db_table)
     client = Client(raise_request_exception=False)
-    response = client.get(f"/api/shares/open/{share.token}/info/")
-    assert response.status_code == 500
+    broke = RuntimeError("the info broke")
+    with database_fails_on(lambda sql: object_table in sql, raising=broke) as failed:
+        response = client.get(f"/api/shares/open/{share.token}/info/")
+    assert response.status_code == 500 and failed
     logged = everything_logged(request_records(caplog))
     assert "the info broke" in logged
     assert share.token not in logged and share.token not in admin_mail.sent[0]
@@ -228,3 +223,19 @@ def test_every_security_logger_is_covered_once_the_middleware_is_loaded(client):
     client.get("/share/nothing/")  # the first request of the process, in a test run or not
     security = logging.getLogger(f"django.security.{SuspiciousSession.__name__}")
     assert [f for f in security.filters if isinstance(f, ShareLinkFilter)]
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+
+def test_refusals_log_no_working_link(caplog):
+    share = ShareFactory(password="pw")
+    with caplog.at_level(logging.INFO):
+        open_share(Client(), share, "wrong")
+        share.revoke()
+        Client().get(share.get_absolute_url())
+    assert caplog.records, "refusals are logged"
+    assert all(share.key not in record.getMessage() for record in caplog.records)
+    assert any(
+        "revoked" in r.getMessage() or "unavailable" in r.getMessage() for r in caplog.records
+    )

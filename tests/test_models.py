@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import timezone
 
 from directus_shares.models import Share, ShareStatus
@@ -16,6 +17,7 @@ from tests.factories import (
     ShareFactory,
     UserFactory,
 )
+from tests.helpers import open_share
 from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +210,70 @@ def test_the_access_log_writes_no_autoincrement_counter_on_sqlite():
         counters = {row[0] for row in cursor.fetchall()}
     assert ShareAccess._meta.db_table not in counters
     assert Share._meta.db_table in counters  # other tables keep Django's default
+
+
+# -- saving an out-of-date copy, or one pointed elsewhere --------------------------------------
+
+
+def test_saving_a_stale_copy_does_not_give_back_spent_uses():
+    share = ShareFactory(max_uses=1)
+    stale = Share.objects.get(pk=share.pk)
+    assert open_share(Client(), share).status_code == 303
+    stale.name = "Renamed"
+    stale.save()
+    assert Share.objects.get(pk=share.pk).times_used == 1
+    assert open_share(Client(), share).status_code == 410
+
+
+def test_saving_a_stale_copy_does_not_undo_a_revocation():
+    share = ShareFactory()
+    visitor = Client()
+    open_share(visitor, share)
+    stale = Share.objects.get(pk=share.pk)
+    share.revoke()
+    stale.name = "Renamed"
+    stale.save()
+    fresh = Share.objects.get(pk=share.pk)
+    assert fresh.is_revoked and fresh.name == "Renamed"
+    assert visitor.get(share.get_absolute_url()).status_code == 410
+
+
+def test_saving_a_stale_copy_does_not_bring_back_an_old_password():
+    share = ShareFactory(password="old")
+    stale = Share.objects.get(pk=share.pk)
+    share.set_password("new")
+    share.save()
+    stale.name = "Renamed"
+    stale.save()
+    assert Share.objects.get(pk=share.pk).check_password("new")
+
+
+@pytest.mark.parametrize(
+    "retarget",
+    [
+        lambda share: setattr(share, "object_pk", str(GadgetFactory().pk)),
+        lambda share: setattr(share, "content_object", OwnerFactory()),
+        lambda share: setattr(share, "created_by", UserFactory()),
+    ],
+    ids=["object", "model", "creator"],
+)
+def test_a_share_cannot_be_retargeted(retarget):
+    share = Share.objects.get(pk=ShareFactory().pk)
+    before = (share.content_type_id, share.object_pk, share.created_by_id)
+    retarget(share)
+    with pytest.raises(ValueError, match="cannot change"):
+        share.save()
+    fresh = Share.objects.get(pk=share.pk)
+    assert (fresh.content_type_id, fresh.object_pk, fresh.created_by_id) == before
+
+
+def test_a_share_loaded_with_deferred_fields_saves_and_still_cannot_be_retargeted():
+    share = ShareFactory()
+    partial = Share.objects.only("name").get(pk=share.pk)
+    assert partial.content_type_id == share.content_type_id  # loads the deferred field
+    partial.name = "Renamed"
+    partial.save()
+    assert Share.objects.get(pk=share.pk).name == "Renamed"
+    partial.object_pk = str(GadgetFactory().pk)
+    with pytest.raises(ValueError, match="cannot change"):
+        partial.save()

@@ -10,8 +10,8 @@ from django.test import Client, RequestFactory, override_settings
 from directus_shares.models import RoleSettings
 from directus_shares.networks import address_allowed, client_address, parse_networks
 from directus_shares.outcomes import Refusal
-from tests.conftest import open_share
 from tests.factories import GadgetFactory, ShareFactory
+from tests.helpers import open_share
 
 
 def request_from(remote: str, forwarded: str | None = None):

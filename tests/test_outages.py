@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from directus_shares import outages
 from directus_shares.conf import get_config
 from directus_shares.models import Share, ShareAccess
-from tests.conftest import open_share
 from tests.factories import ShareFactory
+from tests.helpers import open_share
 
 pytestmark = pytest.mark.django_db
 

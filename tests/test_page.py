@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from directus_shares.models import Share, ShareAccess
 from directus_shares.outcomes import Refusal
-from tests.conftest import open_share
 from tests.factories import (
     CodeFactory,
     GadgetFactory,
@@ -23,6 +22,7 @@ from tests.factories import (
     UserFactory,
     rule,
 )
+from tests.helpers import open_share
 from tests.testapp.models import Code, Gadget, Label, Owner, Part
 
 pytestmark = pytest.mark.django_db
@@ -602,3 +602,35 @@ def test_every_element_of_the_page_that_loads_or_links_sends_no_referer(visitor,
             assert attrs.get("referrerpolicy") == "no-referrer", (tag, attrs)
     links = [attrs["href"] for tag, attrs in loading_elements(granted) if tag == "a"]
     assert any("/files/" in (href or "") for href in links)  # the download link too
+
+
+# -- the page before the grant, its headers and its escaping -----------------------------------
+
+
+def test_a_password_share_keeps_its_name_until_granted():
+    share = ShareFactory(name="Merger with ACME", password="pw")
+    assert "Merger with ACME" not in Client().get(share.get_absolute_url()).content.decode()
+    assert "Merger with ACME" in granted_page(share, "pw")
+
+
+def test_the_link_without_its_trailing_slash_is_served_with_the_share_headers():
+    share = ShareFactory()
+    response = Client().get(share.get_absolute_url().rstrip("/"))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store, private"
+    assert open_share(Client(), share).status_code == 303
+
+
+def test_share_pages_cannot_be_framed():
+    response = Client().get(ShareFactory().get_absolute_url())
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_field_values_and_names_are_escaped():
+    gadget = GadgetFactory(name='<script>alert("x")</script>', homepage='https://a.example/"><b>')
+    share = ShareFactory(content_object=gadget, name="<i>share</i>")
+    content = granted_page(share)
+    assert "<script>alert" not in content and "&lt;script&gt;alert(&quot;x&quot;)" in content
+    assert '"><b>' not in content
+    assert "<i>share</i>" not in content

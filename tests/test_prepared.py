@@ -20,7 +20,6 @@ from guardian.shortcuts import assign_perm
 from directus_shares import disclosure, object_state, opening, prepared, queries
 from directus_shares.models import Share
 from directus_shares.outcomes import ObjectState
-from tests.conftest import open_share
 from tests.factories import (
     GadgetFactory,
     OwnerFactory,
@@ -29,6 +28,7 @@ from tests.factories import (
     permission,
     rule,
 )
+from tests.helpers import open_share
 from tests.testapp.models import Badge, Gadget, Label, Ledger, Owner, Part, current_tenant
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
 from directus_shares.models import Share
-from tests.conftest import open_share
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission, rule
+from tests.helpers import open_share
 from tests.testapp.models import Author, Cover, Desk, Dossier, Floor, Page, Topic
 
 pytestmark = pytest.mark.django_db

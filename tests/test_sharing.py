@@ -13,8 +13,8 @@ from guardian.shortcuts import assign_perm
 from directus_shares import sharing
 from directus_shares.models import RoleSettings, Share
 from directus_shares.outcomes import Refusal
-from tests.conftest import open_share
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
+from tests.helpers import open_share
 from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
@@ -570,3 +570,15 @@ def test_the_admin_and_the_api_refuse_too_many_recipients_alike(sharer, reviewer
     from django.core import mail
 
     assert not mail.outbox
+
+
+# -- what create_share lets a creator choose -----------------------------------------------------
+
+
+def test_create_share_refuses_options_that_are_not_the_creators_to_choose():
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    user = UserFactory()
+    user.groups.add(role)
+    with pytest.raises(TypeError, match="times_used"):
+        sharing.create_share(user, GadgetFactory(), role=role, times_used=5)
+    assert not Share.objects.exists()

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from directus_shares import signatures
 from directus_shares.api.errors import TOKEN_INVALID
 from directus_shares.outcomes import Refusal
-from tests.conftest import downloaded, file_link, open_share
 from tests.factories import GadgetFactory, ShareFactory
+from tests.helpers import downloaded, file_link, open_share
 from tests.test_api_open import assert_error, auth, item
 from tests.test_api_open import assert_refused as assert_api_refused
 from tests.test_page import assert_refused

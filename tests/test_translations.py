@@ -193,7 +193,7 @@ def test_the_compiled_catalog_matches_its_source(po):
 def test_a_share_locked_for_everybody_is_explained_and_mailed_in_german():
     from django.core import mail
 
-    from tests.conftest import open_share
+    from tests.helpers import open_share
 
     share = ShareFactory(password="right", name="Vorstand", created_by=UserFactory(email="o@x.de"))
     for number in range(2):
