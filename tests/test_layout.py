@@ -19,7 +19,7 @@ TESTED_ELSEWHERE = {
     "outcomes.py": "test_opening.py: the outcomes opening.py returns",
     "passwords.py": "test_lockout.py: password attempts and their limits",
     "admin/forms.py": "test_admin_shares.py, test_admin_rules.py: the forms on their admin pages",
-    "admin/extend.py": "test_admin_panel.py, test_admin_rules.py: the opt-ins on the pages they add to",
+    "admin/extend.py": "test_admin_panel.py, test_admin_rules.py: the two opt-ins",
     "admin/locks.py": "test_lockout.py: locks as the admin shows and ends them",
     "admin/access_log.py": "test_access_log.py: the log as the admin shows it",
     "models/access_log.py": "test_access_log.py: the log's model and what writes it",
