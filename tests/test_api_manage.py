@@ -210,6 +210,7 @@ def test_a_role_the_user_may_not_assign_is_refused_and_nothing_is_created(sharer
         ({"role": 999999}, "role"),
         ({"max_uses": 0}, "max_uses"),
         ({"date_start": "2030-01-02T00:00:00Z", "date_end": "2030-01-01T00:00:00Z"}, "date_end"),
+        ({"date_end": "0273-07-26T14:27:48Z"}, "date_end"),  # no ISO offset in Berlin's time then
     ],
 )
 def test_invalid_creations_are_field_errors(sharer, reviewer, change, field):

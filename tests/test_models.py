@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -47,6 +47,18 @@ def test_end_must_be_after_start():
     with pytest.raises(ValidationError) as error:
         share.full_clean(exclude=["content_type", "created_by", "role"])
     assert error.value.message_dict["date_end"] == ["The end must be after the start."]
+
+
+@pytest.mark.parametrize("name", ["date_start", "date_end"])
+def test_dates_before_2000_are_refused_as_a_typo(name):
+    """Such dates fall before standard time in many zones (Berlin: before 1893, offset +00:53:28),
+    which no ISO 8601 date-time the API writes could carry."""
+    share = ShareFactory.build(**{name: datetime(273, 7, 26, 14, 27, tzinfo=UTC)})
+    with pytest.raises(ValidationError) as error:
+        share.full_clean(exclude=["content_type", "created_by", "role"])
+    assert error.value.message_dict == {name: ["Choose a date in the year 2000 or later."]}
+    share = ShareFactory.build(**{name: datetime(2000, 1, 1, tzinfo=UTC)})
+    share.full_clean(exclude=["content_type", "created_by", "role"])
 
 
 def test_end_before_start_is_refused_by_the_database_too():

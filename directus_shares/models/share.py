@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from ..lockout import ShareLock
     from ..outcomes import Refusal
 
+#: Shares start and end in this century: older dates mean a typo, and in many time zones they fall
+#: before standard time, whose offsets (seconds included) no ISO 8601 date-time can carry.
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 _NOT_LOADED = object()  # a field deferred when the share was loaded (``.only()``/``.defer()``)
 _TARGET_FIELDS = ("content_type_id", "object_pk", "created_by_id")  # fixed at creation
 
@@ -382,8 +385,12 @@ class Share(models.Model):
     def clean(self) -> None:
         super().clean()
         errors: dict[str, StrOrPromise] = {}
+        for name in ("date_start", "date_end"):
+            value = getattr(self, name)
+            if value is not None and value < EARLIEST_DATE:
+                errors[name] = _("Choose a date in the year 2000 or later.")
         if self.date_start and self.date_end and self.date_end <= self.date_start:
-            errors["date_end"] = _("The end must be after the start.")
+            errors.setdefault("date_end", _("The end must be after the start."))
         if self.max_uses is not None and self.max_uses < self.times_used:
             errors["max_uses"] = max_uses_below_used(self.times_used)
         if errors:
