@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from directus_shares.access import Refusal
 from django.test import Client, override_settings
 
 from directus_shares.models import ShareStatus
+from directus_shares.outcomes import Refusal
 from tests.factories import RoleFactory, ShareFactory
 from tests.testapp.models import Gadget
 
