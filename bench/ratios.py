@@ -526,7 +526,7 @@ def cases(base: str, fx: Fixture, args: argparse.Namespace) -> dict[str, Case]:
     return found
 
 
-def peer_cases(args: argparse.Namespace) -> dict[str, Case]:
+def peer_cases(args: argparse.Namespace) -> dict[str, Request]:
     """Directus 11: ``POST /shares/auth`` on a share without password (each one a use), the shared
     item read with that share's access token, and a wrong password on a password share."""
     base = args.peer_url.rstrip("/")
