@@ -101,7 +101,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     peer.add_argument("--peer-url", help="its base URL, e.g. http://127.0.0.1:8055")
     peer.add_argument(
-        "--peer-share", metavar="ID", help="a share without password: counted opens and reads"
+        "--peer-share", metavar="ID", help="a share without password, large max uses: the opens"
+    )
+    peer.add_argument(
+        "--peer-read-share",
+        metavar="ID",
+        help="a share without password whose access token reads the item (--peer-share)",
     )
     peer.add_argument(
         "--peer-password-share", metavar="ID", help="a share with a password: wrong passwords"
@@ -528,7 +533,7 @@ def cases(base: str, fx: Fixture, args: argparse.Namespace) -> dict[str, Case]:
 
 def peer_cases(args: argparse.Namespace) -> dict[str, Request]:
     """Directus 11: ``POST /shares/auth`` on a share without password (each one a use), the shared
-    item read with that share's access token, and a wrong password on a password share."""
+    item read with an access token of the read share, and a wrong password on a password share."""
     base = args.peer_url.rstrip("/")
     auth = f"{base}/shares/auth"
     json_headers = {"Content-Type": "application/json"}
@@ -538,7 +543,9 @@ def peer_cases(args: argparse.Namespace) -> dict[str, Request]:
 
     body = json.dumps({"share": args.peer_share}).encode()
     opens = Request("POST", auth, token, body, json_headers)
-    access = json.loads(_prepare(opens))["data"]["access_token"]
+    read = json.dumps({"share": args.peer_read_share or args.peer_share}).encode()
+    answer = _prepare(Request("POST", auth, token, read, json_headers))
+    access = json.loads(answer)["data"]["access_token"]
     return {
         "peer_opens": opens,
         "peer_reads": Request(

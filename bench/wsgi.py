@@ -6,8 +6,11 @@ The warm-up request is a link token that is not one, which is refused before any
 the master process never opens a connection its forked workers would share.
 
 Errors of requests (a 500's traceback, e.g. "database is locked") go to gunicorn's stderr also
-with ``DEBUG`` off, where the benchmarks look for them. ``BENCH_TRUSTED_PROXY_COUNT`` (bench only)
-sets the app's ``TRUSTED_PROXY_COUNT``, so a load client can name each request's client address.
+with ``DEBUG`` off, where the benchmarks look for them.
+
+The cache keys get the run's ``SERVER_CACHE_PREFIX``, so no run meets another's password limits
+in a shared Redis; ``BENCH_TRUSTED_PROXY_COUNT`` (bench only) sets the app's
+``TRUSTED_PROXY_COUNT``, so a load client can name each request's client address.
 """
 
 from __future__ import annotations
@@ -46,6 +49,16 @@ def _warm_up() -> None:
     connections.close_all()
 
 
+if os.environ.get("SERVER_CACHE_PREFIX"):
+    override_settings(
+        CACHES={
+            **settings.CACHES,
+            "default": {
+                **settings.CACHES["default"],
+                "KEY_PREFIX": os.environ["SERVER_CACHE_PREFIX"],
+            },
+        }
+    ).enable()
 if os.environ.get("BENCH_TRUSTED_PROXY_COUNT"):
     override_settings(
         DIRECTUS_SHARES={
