@@ -176,14 +176,17 @@ def send(request: Request) -> Reply:
 
 
 #: A case sends one request again and again, or takes turns through several (e.g. a wrong
-#: password per share and client address, so that no limit is reached).
-Case = Request | tuple[Request, ...]
+#: password per share and client address, so that no limit is reached); or it is the
+#: :func:`turns` of one, which goes on where the last round stopped.
+Case = Request | tuple[Request, ...] | Callable[[], Request]
 
 
 def turns(case: Case) -> Callable[[], Request]:
     """The next request of ``case`` each call (safe across threads: ``itertools.count``)."""
     if isinstance(case, Request):
         return lambda: case
+    if callable(case):
+        return case
     counter = itertools.count()
     return lambda: case[next(counter) % len(case)]
 
@@ -647,7 +650,7 @@ def run_variant(tuning: bool, url: str, fx: Fixture, args: argparse.Namespace) -
         },
     )
     with serving(config) as server:
-        requests = cases(server.base_url, fx, args)
+        requests = {key: turns(case) for key, case in cases(server.base_url, fx, args).items()}
         results = {key: CaseResult(LABELS[key]) for key in requests}
         order = list(requests)
         for key in order:

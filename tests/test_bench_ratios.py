@@ -170,6 +170,8 @@ def test_a_case_of_several_requests_sends_them_in_turn(local_server: str) -> Non
     good, bad = Request("POST", local_server, ok, b"{}"), Request("POST", local_server, ok, b"[]")
     next_request = ratios.turns((good, bad, good))
     assert [next_request() for _ in range(4)] == [good, bad, good, good]
+    assert ratios.turns(next_request) is next_request  # rounds go on where the last one stopped
+    assert next_request() == bad
     replies = ratios.burst((good, bad), 6)
     assert sorted(reply.status for reply in replies) == [200] * 3 + [400] * 3
 
