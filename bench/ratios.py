@@ -97,20 +97,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--redis-url", default=REDIS_URL, help=f"the cache ({REDIS_URL})")
     peer = parser.add_argument_group(
-        "peer", "a Directus 11 measured in the same rounds (all four options, or none)"
+        "peer", "a Directus 11 measured in the same rounds (the URL, two shares and the item)"
     )
     peer.add_argument("--peer-url", help="its base URL, e.g. http://127.0.0.1:8055")
-    peer.add_argument(
-        "--peer-share", metavar="ID", help="a share without password, large max uses: the opens"
-    )
-    peer.add_argument(
-        "--peer-read-share",
-        metavar="ID",
-        help="a share without password whose access token reads the item (--peer-share)",
-    )
-    peer.add_argument(
-        "--peer-password-share", metavar="ID", help="a share with a password: wrong passwords"
-    )
+    for flag, about in [
+        ("--peer-share", "a share without password, large max uses: the counted opens"),
+        ("--peer-read-share", "a share without password whose token reads (--peer-share)"),
+        ("--peer-password-share", "a share with a password: the wrong passwords"),
+    ]:
+        peer.add_argument(flag, metavar="ID", help=about)
     peer.add_argument(
         "--peer-item",
         metavar="PATH",
