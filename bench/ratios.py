@@ -6,7 +6,8 @@ the defaults of ``example_project/databases.py``, the cache in Redis through ``R
 HTTP client – Python's ``http.client``, a few threads, a new connection per request (keep-alive
 off: gunicorn's sync workers close every connection anyway) – in alternating rounds of: the plain
 report ``DetailView``, the granted share page, counted opens through the page and the API, API
-item reads with an access token and wrong passwords (optionally a peer such as Directus). It
+item reads with an access token and wrong passwords (checked, and refused by the limit), and
+optionally a Directus 11 peer's ``/shares/auth``, share-token item read and wrong password. It
 prints ratios measured in the same run, then checks that every use was counted exactly and that
 a burst of concurrent opens met no "database is locked" (every 5xx is printed).
 It reports; it never fails on timings. See ``docs/benchmarks.md``.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -40,10 +42,24 @@ from .share_page import progress
 SETTINGS_MODULE = "example_project.settings"
 OPENS_MAX_USES = 1_000_000_000  # "enough": the opens never use the share up
 WRONG_PASSWORD = "not-the-password"
+#: Password shares whose wrong passwords are checked (each allows 50 an hour, the shipped limit).
+WRONG_PASSWORD_SHARES = 60
+#: Where the limited wrong passwords come from (X-Forwarded-For): locked after its first five.
+LOCKED_ADDRESS = "192.0.2.1"
 #: Issue 14's targets, on the example project's defaults: (numerator, denominator, at least).
 TARGETS = {
-    "sqlite": [("page_opens", "plain", 0.5), ("api_opens", "plain", 0.5)],
-    "postgresql": [("share_page", "plain", 0.9)],
+    "sqlite": [
+        ("page_opens", "plain", 0.5),
+        ("api_opens", "plain", 0.5),
+        ("page_opens", "peer_opens", 2.0),
+        ("api_opens", "peer_opens", 2.0),
+    ],
+    "postgresql": [
+        ("share_page", "plain", 0.9),
+        ("page_opens", "peer_opens", 4.0),
+        ("api_opens", "peer_opens", 4.0),
+        ("api_reads", "peer_reads", 3.0),
+    ],
 }
 BURST_TARGET = 400  # concurrent opens that must not meet "database is locked" (SQLite)
 
@@ -80,11 +96,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"concurrent counted opens at the end ({BURST_TARGET}; quick: 100)",
     )
     parser.add_argument("--redis-url", default=REDIS_URL, help=f"the cache ({REDIS_URL})")
-    parser.add_argument("--peer-url", help="a peer measured in the same rounds, e.g. Directus")
-    parser.add_argument("--peer-method", default="GET", help="the peer request's method (GET)")
-    parser.add_argument("--peer-body", default="", help="its body, sent as JSON if it parses")
-    parser.add_argument(
-        "--peer-header", action="append", default=[], metavar="NAME:VALUE", help="repeatable"
+    peer = parser.add_argument_group(
+        "peer", "a Directus 11 measured in the same rounds (the URL, two shares and the item)"
+    )
+    peer.add_argument("--peer-url", help="its base URL, e.g. http://127.0.0.1:8055")
+    for flag, about in [
+        ("--peer-share", "a share without password, large max uses: the counted opens"),
+        ("--peer-read-share", "a share without password whose token reads (--peer-share)"),
+        ("--peer-password-share", "a share with a password: the wrong passwords"),
+    ]:
+        peer.add_argument(flag, metavar="ID", help=about)
+    peer.add_argument(
+        "--peer-item",
+        metavar="PATH",
+        help="the shared item under /items/, with its query, e.g. 'reports/1?fields=*,author.*'",
     )
     parser.add_argument("--quick", action="store_true", help="smoke run (about half a minute)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
@@ -97,8 +122,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             setattr(args, name, short if quick else full)
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must name a PostgreSQL server (SQLite is the default).")
-    if any(":" not in header for header in args.peer_header):
-        parser.error("--peer-header takes NAME:VALUE.")
+    peer_options = [args.peer_url, args.peer_share, args.peer_password_share, args.peer_item]
+    if any(peer_options) and not all(peer_options):
+        parser.error(
+            "A peer needs --peer-url, --peer-share, --peer-password-share and --peer-item."
+        )
     return args
 
 
@@ -142,17 +170,34 @@ def send(request: Request) -> Reply:
     return Reply(status, time.perf_counter_ns() - start, request.ok(status, body))
 
 
-def closed_loop(request: Request, threads: int, seconds: float) -> tuple[list[Reply], float]:
+#: A case sends one request again and again, or takes turns through several (e.g. a wrong
+#: password per share and client address, so that no limit is reached); or it is the
+#: :func:`turns` of one, which goes on where the last round stopped.
+Case = Request | tuple[Request, ...] | Callable[[], Request]
+
+
+def turns(case: Case) -> Callable[[], Request]:
+    """The next request of ``case`` each call (safe across threads: ``itertools.count``)."""
+    if isinstance(case, Request):
+        return lambda: case
+    if callable(case):
+        return case
+    counter = itertools.count()
+    return lambda: case[next(counter) % len(case)]
+
+
+def closed_loop(case: Case, threads: int, seconds: float) -> tuple[list[Reply], float]:
     """``threads`` clients, each sending the next request as soon as the last one answered."""
     replies: list[Reply] = []
     lock = threading.Lock()
+    next_request = turns(case)
     start = time.monotonic()
     deadline = start + seconds
 
     def client() -> None:
         mine = []
         while time.monotonic() < deadline:
-            mine.append(send(request))
+            mine.append(send(next_request()))
         with lock:
             replies.extend(mine)
 
@@ -160,13 +205,15 @@ def closed_loop(request: Request, threads: int, seconds: float) -> tuple[list[Re
     return replies, time.monotonic() - start
 
 
-def burst(request: Request, count: int) -> list[Reply]:
+def burst(case: Case, count: int) -> list[Reply]:
     """``count`` requests released at once, each from its own thread."""
+    next_request = turns(case)
     barrier = threading.Barrier(count)
     replies: list[Reply] = []
     lock = threading.Lock()
 
     def client() -> None:
+        request = next_request()
         barrier.wait()
         reply = send(request)
         with lock:
@@ -217,8 +264,14 @@ RATIOS = [
     ("page_opens", "plain", "counted opens (page POST) / plain page"),
     ("api_opens", "plain", "counted opens (API) / plain page"),
     ("api_reads", "plain", "API item reads / plain page"),
-    ("api_opens", "peer", "counted opens (API) / peer"),
-    ("api_reads", "peer", "API item reads / peer"),
+    ("wrong_passwords", "plain", "wrong passwords, checked / plain page"),
+    ("locked_passwords", "plain", "wrong passwords, 429 / plain page"),
+    ("page_opens", "peer_opens", "counted opens (page POST) / Directus opens"),
+    ("api_opens", "peer_opens", "counted opens (API) / Directus opens"),
+    ("api_reads", "peer_reads", "API item reads / Directus item reads"),
+    ("wrong_passwords", "peer_wrong_passwords", "wrong passwords, checked / Directus's"),
+    ("locked_passwords", "peer_wrong_passwords", "wrong passwords, 429 / Directus's (checked)"),
+    ("peer_opens", "plain", "Directus opens / plain page"),
 ]
 
 
@@ -358,11 +411,13 @@ class Fixture:
     title: str
     read_token: str  # the demo's "Open link": page and API reads
     open_token: str  # counted opens, no password, OPENS_MAX_USES
-    password_token: str  # the demo's password share: the wrong passwords
+    password_token: str  # the demo's password share: the limited wrong passwords (429)
+    wrong_tokens: tuple[str, ...]  # password shares like it: the checked wrong passwords
 
 
 def fixture() -> Fixture:
-    """Seed the demo (idempotent: seeding again keeps the links) and add the opens' share."""
+    """Seed the demo (idempotent: seeding again keeps the links) and add the opens' share and
+    the checked wrong passwords' shares (the demo password's hash, copied: no hashing here)."""
     from directus_shares.models import Share
     from example_project.reports import demo_data
 
@@ -377,21 +432,41 @@ def fixture() -> Fixture:
             "max_uses": OPENS_MAX_USES,
         },
     )
+    protected = Share.objects.get(name="Password protected")
+    wrong = [
+        Share.objects.get_or_create(
+            name=f"Ratios: wrong passwords {number}",
+            defaults={
+                "content_object": protected.content_object,
+                "role": protected.role,
+                "created_by": protected.created_by,
+                "password": protected.password,
+            },
+        )[0].token
+        for number in range(WRONG_PASSWORD_SHARES)
+    ]
     return Fixture(
         demo_data.first_report_url(),
         demo_data.REPORTS[0]["title"],
         read.token,
         opens.token,
-        Share.objects.get(name="Password protected").token,
+        protected.token,
+        tuple(wrong),
     )
 
 
 # -- one variant --------------------------------------------------------------------------------
 
 
-def cases(base: str, fx: Fixture, args: argparse.Namespace) -> dict[str, Request]:
+def cases(base: str, fx: Fixture, args: argparse.Namespace) -> dict[str, Case]:
     """The requests of every case; the grant cookie and the access token are made here (two
-    counted opens of the read share)."""
+    counted opens of the read share), and the peer's access token (one open of its share).
+
+    Every request to the project names its client address in ``X-Forwarded-For`` (the server
+    trusts one proxy, :func:`run_variant`): 127.0.0.1 as the socket would, one address per
+    checked wrong password (so the per-address limit of five in 15 minutes is never reached and
+    each password is checked) and :data:`LOCKED_ADDRESS` for the limited ones (429 after five).
+    """
     title = fx.title.encode()
 
     def page(status: int, body: bytes) -> bool:
@@ -400,15 +475,17 @@ def cases(base: str, fx: Fixture, args: argparse.Namespace) -> dict[str, Request
     def token(status: int, body: bytes) -> bool:
         return status == 200 and b'"access_token"' in body
 
+    local = {"X-Forwarded-For": HOST}
     share = f"{base}/share/{fx.read_token}/"
     api = f"{base}/api/shares/open/"
-    json_headers = {"Content-Type": "application/json"}
+    json_headers = {"Content-Type": "application/json", **local}
     csrf, cookie = _grant(share)
     access = _prepare(Request("POST", f"{api}{fx.read_token}/auth/", token, b"{}", json_headers))
     opens_page = f"{base}/share/{fx.open_token}/"
-    found = {
-        "plain": Request("GET", base + fx.plain_path, page),
-        "share_page": Request("GET", share, page, headers={"Cookie": cookie}),
+    wrong = json.dumps({"password": WRONG_PASSWORD}).encode()
+    found: dict[str, Case] = {
+        "plain": Request("GET", base + fx.plain_path, page, headers=local),
+        "share_page": Request("GET", share, page, headers={"Cookie": cookie, **local}),
         "page_opens": Request(
             "POST",
             opens_page,
@@ -418,6 +495,7 @@ def cases(base: str, fx: Fixture, args: argparse.Namespace) -> dict[str, Request
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Cookie": f"csrftoken={csrf}",
                 "Referer": opens_page,
+                **local,
             },
         ),
         "api_opens": Request("POST", f"{api}{fx.open_token}/auth/", token, b"{}", json_headers),
@@ -425,30 +503,63 @@ def cases(base: str, fx: Fixture, args: argparse.Namespace) -> dict[str, Request
             "GET",
             f"{api}{fx.read_token}/item/",
             page,
-            headers={"Authorization": f"Share {json.loads(access)['access_token']}"},
+            headers={"Authorization": f"Share {json.loads(access)['access_token']}", **local},
         ),
-        "wrong_passwords": Request(
+        "wrong_passwords": tuple(
+            Request(
+                "POST",
+                f"{api}{fx.wrong_tokens[number % len(fx.wrong_tokens)]}/auth/",
+                lambda status, body: status == 401,
+                wrong,
+                {**json_headers, "X-Forwarded-For": f"10.{number >> 8}.{number & 255}.1"},
+            )
+            # The shares' limits hold 3 000 an hour, the addresses' 20 480 in 15 minutes.
+            for number in range(4096)
+        ),
+        "locked_passwords": Request(
             "POST",
             f"{api}{fx.password_token}/auth/",
-            lambda status, body: status in (401, 403, 429),
-            json.dumps({"password": WRONG_PASSWORD}).encode(),
-            json_headers,
+            lambda status, body: status == 429,
+            wrong,
+            {**json_headers, "X-Forwarded-For": LOCKED_ADDRESS},
         ),
     }
     if args.peer_url:
-        body = args.peer_body.encode() or None
-        headers = dict(header.split(":", 1) for header in args.peer_header)
-        headers = {name.strip(): value.strip() for name, value in headers.items()}
-        if body and _is_json(args.peer_body):
-            headers.setdefault("Content-Type", "application/json")
-        found["peer"] = Request(
-            args.peer_method.upper(),
-            args.peer_url,
-            lambda status, body: 200 <= status < 300,
-            body,
-            headers,
-        )
+        found.update(peer_cases(args))
     return found
+
+
+def peer_cases(args: argparse.Namespace) -> dict[str, Request]:
+    """Directus 11: ``POST /shares/auth`` on a share without password (each one a use), the shared
+    item read with an access token of the read share, and a wrong password on a password share."""
+    base = args.peer_url.rstrip("/")
+    auth = f"{base}/shares/auth"
+    json_headers = {"Content-Type": "application/json"}
+
+    def token(status: int, body: bytes) -> bool:
+        return status == 200 and b'"access_token"' in body
+
+    body = json.dumps({"share": args.peer_share}).encode()
+    opens = Request("POST", auth, token, body, json_headers)
+    read = json.dumps({"share": args.peer_read_share or args.peer_share}).encode()
+    answer = _prepare(Request("POST", auth, token, read, json_headers))
+    access = json.loads(answer)["data"]["access_token"]
+    return {
+        "peer_opens": opens,
+        "peer_reads": Request(
+            "GET",
+            f"{base}/items/{args.peer_item.lstrip('/')}",
+            lambda status, body: status == 200 and b'"data"' in body,
+            headers={"Authorization": f"Bearer {access}"},
+        ),
+        "peer_wrong_passwords": Request(
+            "POST",
+            auth,
+            lambda status, body: status == 401,
+            json.dumps({"share": args.peer_password_share, "password": WRONG_PASSWORD}).encode(),
+            json_headers,
+        ),
+    }
 
 
 LABELS = {
@@ -457,24 +568,20 @@ LABELS = {
     "page_opens": "counted opens, page (POST → 303)",
     "api_opens": "counted opens, API (POST …/auth/)",
     "api_reads": "API item reads (access token)",
-    "wrong_passwords": "wrong passwords (401/403, 429)",
-    "peer": "peer (--peer-url)",
+    "wrong_passwords": "wrong passwords, checked (401)",
+    "locked_passwords": "wrong passwords, limited (429)",
+    "peer_opens": "Directus: POST /shares/auth",
+    "peer_reads": "Directus: GET /items/… (share token)",
+    "peer_wrong_passwords": "Directus: wrong passwords (401)",
 }
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _prepare(request: Request) -> bytes:
     """Send ``request`` once, untimed, and return its body; fail unless it is the one expected."""
     parts = urlsplit(request.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
     connection = http.client.HTTPConnection(parts.hostname or HOST, parts.port or 80, timeout=60)
-    connection.request(request.method, parts.path, request.body, request.headers)
+    connection.request(request.method, path, request.body, request.headers)
     response = connection.getresponse()
     body = response.read()
     connection.close()
@@ -487,7 +594,7 @@ def _grant(share_url: str) -> tuple[str, str]:
     """The CSRF token (from the landing page) and the grant cookie of the page's "View"."""
     parts = urlsplit(share_url)
     connection = http.client.HTTPConnection(parts.hostname or HOST, parts.port or 80, timeout=60)
-    connection.request("GET", parts.path)
+    connection.request("GET", parts.path, headers={"X-Forwarded-For": HOST})
     response = connection.getresponse()
     response.read()
     csrf = _cookies(response)["csrftoken"]
@@ -501,6 +608,7 @@ def _grant(share_url: str) -> tuple[str, str]:
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={csrf}",
             "Referer": share_url,
+            "X-Forwarded-For": HOST,
         },
     )
     response = connection.getresponse()
@@ -530,10 +638,14 @@ def run_variant(tuning: bool, url: str, fx: Fixture, args: argparse.Namespace) -
         args.redis_url,
         workers=args.workers,
         settings_module=SETTINGS_MODULE,
-        extra_environment={"DATABASE_TUNING": "1" if tuning else "0", "DJANGO_DEBUG": "0"},
+        extra_environment={
+            "DATABASE_TUNING": "1" if tuning else "0",
+            "DJANGO_DEBUG": "0",
+            "BENCH_TRUSTED_PROXY_COUNT": "1",  # the client addresses of cases() (bench/wsgi.py)
+        },
     )
     with serving(config) as server:
-        requests = cases(server.base_url, fx, args)
+        requests = {key: turns(case) for key, case in cases(server.base_url, fx, args).items()}
         results = {key: CaseResult(LABELS[key]) for key in requests}
         order = list(requests)
         for key in order:
@@ -553,8 +665,9 @@ def run_variant(tuning: bool, url: str, fx: Fixture, args: argparse.Namespace) -
         for key in ("page_opens", "api_opens")
         for reply in results[key].warmup + [r for rs, _ in results[key].rounds for r in rs]
     ) + sum(reply.ok for reply in burst_replies)
-    every = [r for result in results.values() for rs, _ in result.rounds for r in rs]
-    every += [r for result in results.values() for r in result.warmup] + burst_replies
+    ours = [result for key, result in results.items() if not key.startswith("peer_")]
+    every = [r for result in ours for rs, _ in result.rounds for r in rs]
+    every += [r for result in ours for r in result.warmup] + burst_replies
     found = ratios(summaries)
     return {
         "tuning": "recommended" if tuning else "off (Django's defaults)",
@@ -597,7 +710,7 @@ def verify(url: str, fx: Fixture, granted: int) -> list[dict[str, Any]]:
 
         used, rows = counted(fx.open_token)
         read_used, read_rows = counted(fx.read_token)
-        password_used, _ = counted(fx.password_token)
+        password_used = sum(counted(token)[0] for token in (fx.password_token, *fx.wrong_tokens))
     finally:
         connection.close()
     return [
@@ -606,7 +719,7 @@ def verify(url: str, fx: Fixture, granted: int) -> list[dict[str, Any]]:
         {"check": "read share: uses == the 2 opens for cookie and token", "expected": 2,
          "found": read_used},
         {"check": "read share: granted access-log rows", "expected": 2, "found": read_rows},
-        {"check": "password share: uses after wrong passwords only", "expected": 0,
+        {"check": "password shares: uses after wrong passwords only", "expected": 0,
          "found": password_used},
     ]  # fmt: skip
 

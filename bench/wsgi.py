@@ -7,15 +7,22 @@ the master process never opens a connection its forked workers would share.
 
 Errors of requests (a 500's traceback, e.g. "database is locked") go to gunicorn's stderr also
 with ``DEBUG`` off, where the benchmarks look for them.
+
+The cache keys get the run's ``SERVER_CACHE_PREFIX``, so no run meets another's password limits
+in a shared Redis; ``BENCH_TRUSTED_PROXY_COUNT`` (bench only) sets the app's
+``TRUSTED_PROXY_COUNT``, so a load client can name each request's client address.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import os
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
+from django.test.utils import override_settings
 
 from example_project.wsgi import application
 
@@ -41,6 +48,24 @@ def _warm_up() -> None:
     b"".join(application(environ, start_response))
     connections.close_all()
 
+
+if os.environ.get("SERVER_CACHE_PREFIX"):
+    override_settings(
+        CACHES={
+            **settings.CACHES,
+            "default": {
+                **settings.CACHES["default"],
+                "KEY_PREFIX": os.environ["SERVER_CACHE_PREFIX"],
+            },
+        }
+    ).enable()
+if os.environ.get("BENCH_TRUSTED_PROXY_COUNT"):
+    override_settings(
+        DIRECTUS_SHARES={
+            **getattr(settings, "DIRECTUS_SHARES", {}),
+            "TRUSTED_PROXY_COUNT": int(os.environ["BENCH_TRUSTED_PROXY_COUNT"]),
+        }
+    ).enable()
 
 _errors = logging.StreamHandler()
 _errors.setLevel(logging.ERROR)  # 5xx only: the 4xx a benchmark asks for would flood the log

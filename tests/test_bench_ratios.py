@@ -5,6 +5,7 @@ No timing is judged here; the benchmark itself runs in ``.ci/run`` (``--quick``)
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +28,8 @@ def test_full_and_quick_defaults() -> None:
     [
         ["--database-url", "sqlite:///x.db"],
         ["--tuning", "sometimes"],
-        ["--peer-url", "http://127.0.0.1:8055/shares/auth", "--peer-header", "no colon"],
+        ["--peer-url", "http://127.0.0.1:8055"],  # without its shares and item
+        ["--peer-url", "http://127.0.0.1:8055", "--peer-share", "a", "--peer-item", "reports/1"],
     ],
 )
 def test_arguments_refused(argv: list[str]) -> None:
@@ -67,6 +69,41 @@ def test_ratios_of_the_pairs_present() -> None:
     assert found[("share_page", "plain")]["throughput"] == 0.9
     assert found[("share_page", "plain")]["median_latency"] == 1.1
     assert found[("api_opens", "plain")]["throughput"] == 0.5
+
+
+def test_peer_options_together() -> None:
+    args = ratios.parse_args(
+        ["--peer-url", "http://127.0.0.1:8055", "--peer-share", "s", "--peer-password-share", "p",
+         "--peer-item", "reports/1?fields=*"]
+    )  # fmt: skip
+    assert (args.peer_share, args.peer_password_share, args.peer_item) == (
+        "s",
+        "p",
+        "reports/1?fields=*",
+    )
+    assert ratios.parse_args([]).peer_url is None
+
+
+def test_ratios_against_the_peer() -> None:
+    cases = {
+        "plain": {"per_second": 200.0, "p50_ms": 10.0},
+        "api_opens": {"per_second": 300.0, "p50_ms": 8.0},
+        "api_reads": {"per_second": 240.0, "p50_ms": 9.0},
+        "wrong_passwords": {"per_second": 4.0, "p50_ms": 900.0},
+        "peer_opens": {"per_second": 100.0, "p50_ms": 40.0},
+        "peer_reads": {"per_second": 120.0, "p50_ms": 30.0},
+        "peer_wrong_passwords": {"per_second": 8.0, "p50_ms": 450.0},
+    }
+    found = {tuple(r["pair"]): r["throughput"] for r in ratios.ratios(cases)}
+    assert found[("api_opens", "peer_opens")] == 3.0
+    assert found[("api_reads", "peer_reads")] == 2.0
+    assert found[("wrong_passwords", "peer_wrong_passwords")] == 0.5
+    assert ("page_opens", "peer_opens") not in found  # not measured
+    postgres = ratios.targets("postgresql", ratios.ratios(cases), burst_5xx=0, burst_size=400)
+    assert [line[:8] for line in postgres] == ["[MISSED]", "[MISSED]"]  # 3.0 < 4, 2.0 < 3
+    assert "api_opens / peer_opens" in postgres[0] and "(-1.00)" in postgres[0]
+    sqlite = ratios.targets("sqlite", ratios.ratios(cases), burst_5xx=0, burst_size=400)
+    assert any(line.startswith("[ met  ] api_opens / peer_opens") for line in sqlite)
 
 
 def test_targets_say_met_or_missed_and_by_how_much() -> None:
@@ -124,3 +161,68 @@ def test_the_client_sends_and_judges(local_server: str) -> None:
     assert [reply.status for reply in ratios.burst(request, 5)] == [200] * 5
     refused = ratios.send(Request("POST", local_server, ok, b"[]"))
     assert (refused.status, refused.ok) == (400, False)
+
+
+def test_a_case_of_several_requests_sends_them_in_turn(local_server: str) -> None:
+    def ok(status: int, body: bytes) -> bool:
+        return status == 200
+
+    good, bad = Request("POST", local_server, ok, b"{}"), Request("POST", local_server, ok, b"[]")
+    next_request = ratios.turns((good, bad, good))
+    assert [next_request() for _ in range(4)] == [good, bad, good, good]
+    assert ratios.turns(next_request) is next_request  # rounds go on where the last one stopped
+    assert next_request() == bad
+    replies = ratios.burst((good, bad), 6)
+    assert sorted(reply.status for reply in replies) == [200] * 3 + [400] * 3
+
+
+class _Directus(BaseHTTPRequestHandler):
+    """Answers like Directus 11: ``/shares/auth`` and an item read with the share's token."""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path == "/shares/auth" and body == {"share": "open-share"}:
+            self._answer(200, {"data": {"access_token": "share-session", "expires": 900000}})
+        else:
+            self._answer(401, {"errors": [{"message": "Invalid user credentials."}]})
+
+    def do_GET(self) -> None:
+        if (
+            self.path == "/items/reports/1?fields=*,author.*"
+            and self.headers["Authorization"] == "Bearer share-session"
+        ):
+            self._answer(200, {"data": {"id": 1, "title": "Quarterly sales review"}})
+        else:
+            self._answer(403, {"errors": [{"message": "Forbidden"}]})
+
+    def _answer(self, status: int, data: object) -> None:
+        body = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_peer_cases_open_read_with_the_share_token_and_refuse_a_wrong_password() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Directus)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        args = ratios.parse_args(
+            ["--peer-url", f"http://127.0.0.1:{server.server_address[1]}/",
+             "--peer-share", "open-share", "--peer-password-share", "password-share",
+             "--peer-item", "/reports/1?fields=*,author.*"]
+        )  # fmt: skip
+        found = ratios.peer_cases(args)
+        assert set(found) == {"peer_opens", "peer_reads", "peer_wrong_passwords"}
+        replies = {key: ratios.send(case) for key, case in found.items()}
+        assert {key: (r.status, r.ok) for key, r in replies.items()} == {
+            "peer_opens": (200, True),
+            "peer_reads": (200, True),
+            "peer_wrong_passwords": (401, True),
+        }
+    finally:
+        server.shutdown()
+        server.server_close()
