@@ -155,7 +155,7 @@ def test_each_relation_of_the_shared_object_shown_costs_one_query(shown):
     rule(role, Dossier, fields=["title", "author", *shown])
     with override_settings(DIRECTUS_SHARES={"RELATED_DEPTH": 1}):
         queries = page_queries(ShareFactory(content_object=dossier_with(4), role=role))
-    assert queries == 2 + len(shown)  # the share and its rights; the dossier with its author
+    assert queries == 3 + len(shown)  # the share; its rights; the dossier with its author
 
 
 def test_a_filtered_foreign_key_costs_one_query_for_all_its_objects():
@@ -168,4 +168,4 @@ def test_a_filtered_foreign_key_costs_one_query_for_all_its_objects():
     # Unfiltered: the shared author and its desk come joined with the dossier, the see-also
     # dossiers' authors with them (1). Filtered: the shared author (with its desk) and the
     # see-also dossiers' authors cost a query each.
-    assert (joined, filtered) == (2 + 1, 2 + 1 + 2)
+    assert (joined, filtered) == (3 + 1, 3 + 1 + 2)
