@@ -1,11 +1,6 @@
-"""Reading a share with every right it needs, through the ORM, in two queries.
-
-The share row comes with the group whose rights it grants, that group's allowed networks and its
-creator's flags (one query); the right rows of that group and of its creator – own, through
-groups, and through django-guardian – come back from one ``UNION ALL`` of querysets (the second).
-:func:`load_shares` reads the same for a page of shares at once; :func:`share_rights` turns the
-rows into :class:`~directus_shares.rights.ShareRights`, reused while the rows stay the same.
-"""
+"""A share read with every right it needs – through the ORM on any database, or in one statement
+of :mod:`.fast_path` where that serves – and turned into the rights it grants (may touch the share,
+auth, guardian and role tables; reads only)."""
 
 from __future__ import annotations
 
@@ -21,10 +16,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import setting_changed
 from django.db import models
-from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, Min, OuterRef, Subquery, Value, When
 from django.db.models.functions import Cast
 from django.dispatch import receiver
 
+from . import fast_path
 from .conf import SETTING_NAME
 from .models import RoleRule, RoleSettings, Share
 from .rights import Holder, RuleData, ShareRights
@@ -50,7 +46,16 @@ class LoadedShare:
 def load_share(key: str, public_role: str | None) -> LoadedShare | None:
     """The share with link key ``key`` and every right it needs, or ``None`` if no share has
     that key. The role granted is its own, else the group named ``public_role`` – unless its
-    role was deleted. Two queries on any database (one when the share grants nothing)."""
+    role was deleted. One statement where :mod:`.fast_path` serves, else :func:`load_with_orm`."""
+    if fast_path.serves():
+        found = fast_path.load_share(key, public_role)
+        return None if found is None else LoadedShare(*found)
+    return load_with_orm(key, public_role)
+
+
+def load_with_orm(key: str, public_role: str | None) -> LoadedShare | None:
+    """:func:`load_share` through the ORM, on any database and routing: two queries (one when the
+    share grants nothing and has no creator)."""
     share = Share.objects.filter(key=key).order_by().annotate(**_share_flags(public_role)).first()
     if share is None:
         return None
@@ -206,7 +211,7 @@ def _holder_branches(
         grants = apps.get_model("guardian", "GroupObjectPermission").objects.filter(
             group_id__in=groups
         )
-        branches += _grant_branches(grants, who, F("group_id"), shared_object)
+        branches += _grant_branches(grants, "group_id", who, F("group_id"), shared_object)
     return branches
 
 
@@ -219,18 +224,27 @@ def _user_branches(user_pk: Any, shared_object: tuple[int, str] | None) -> list[
     ]
     if _guardian_installed():
         grants = apps.get_model("guardian", "UserObjectPermission").objects.filter(user_id=user_pk)
-        branches += _grant_branches(grants, "user", no_group, shared_object)
+        branches += _grant_branches(grants, "user_id", "user", no_group, shared_object)
     return branches
 
 
 def _grant_branches(
-    grants: models.QuerySet, who: str, group: Any, shared_object: tuple[int, str] | None
+    grants: models.QuerySet,
+    holder: str,
+    who: str,
+    group: Any,
+    shared_object: tuple[int, str] | None,
 ) -> list[models.QuerySet]:
-    """Which (model, permission) pairs ``grants`` give on the shared object (``2``) and on some
-    objects (``1``, once each – later matched in SQL, by a subquery)."""
-    branches = [
-        _row(grants, who, group, F("content_type_id"), F("permission__codename"), 1).distinct()
-    ]
+    """Which (model, permission) pairs ``grants`` give their ``holder`` (its column) on the
+    shared object (``2``) and on some objects (``1``, once per holder – later matched in SQL, by
+    a subquery). Once: the first grant of each, found by a subquery, not by ``DISTINCT`` (which
+    would type PostgreSQL's NULLs)."""
+    holder = (
+        "group_id" if "group_id" in {f.attname for f in grants.model._meta.fields} else "user_id"
+    )
+    first = grants.values(holder, "content_type_id", "permission_id").annotate(first=Min("pk"))
+    once = grants.filter(pk__in=first.values("first"))
+    branches = [_row(once, who, group, F("content_type_id"), F("permission__codename"), 1)]
     if shared_object is not None:
         content_type_id, object_pk = shared_object
         on_shared = grants.filter(content_type_id=content_type_id, object_pk=object_pk)

@@ -1,5 +1,6 @@
-"""Reading a share with its rights: what the visitor's two queries (``load_share``) read equals
-what the admin's page of shares reads (``load_shares``, other queries), right for right."""
+"""Reading a share with its rights: the ORM route (``load_with_orm``), the admin's page of shares
+(``load_shares``) and – on the databases it serves – the fast path's one statement read the same,
+right for right."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from directus_shares import access
+from directus_shares import access, fast_path
 from directus_shares.models import RoleSettings, Share
-from directus_shares.queries import LoadedShare, load_share, load_shares
+from directus_shares.queries import LoadedShare, load_share, load_shares, load_with_orm
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
 from tests.testapp.models import Code, Gadget, Label, Owner
 
@@ -50,10 +51,17 @@ def comparable(loaded: LoadedShare | None) -> tuple | None:
 
 
 def assert_loads_match(share: Share, public_role: str | None) -> LoadedShare:
-    """``load_share`` reads what ``load_shares`` reads for the same share."""
+    """Every route reads the same for ``share``: the ORM's, a page of shares' and – where it
+    serves (SQLite, PostgreSQL) – the fast path's."""
     share = Share.objects.select_related("created_by").get(pk=share.pk)
-    loaded = load_share(share.key, public_role)
+    loaded = load_with_orm(share.key, public_role)
     assert comparable(loaded) == comparable(load_shares([share], public_role)[share.pk]), share
+    if fast_path.serves():
+        fast = fast_path.load_share(share.key, public_role)
+        assert fast is not None
+        assert comparable(LoadedShare(*fast)) == comparable(loaded), share
+    else:  # MariaDB/MySQL, Oracle …: the ORM route is the route
+        assert connection.vendor not in fast_path.VENDORS
     return loaded
 
 
@@ -63,12 +71,12 @@ def test_the_share_row_is_read_field_for_field():
         password="pw", max_uses=3, date_start=now - timedelta(days=1), date_end=now + timedelta(1)
     )
     share.revoke()
-    raw = load_share(share.key, None).share
     orm = Share.objects.get(pk=share.pk)
-    for field in Share._meta.concrete_fields:
-        assert getattr(raw, field.attname) == getattr(orm, field.attname), field.name
-    assert timezone.is_aware(raw.date_start) and timezone.is_aware(raw.revoked_at)
-    assert load_share("not-a-key", None) is None
+    for read in (load_share(share.key, None).share, load_with_orm(share.key, None).share):
+        for field in Share._meta.concrete_fields:
+            assert getattr(read, field.attname) == getattr(orm, field.attname), field.name
+        assert timezone.is_aware(read.date_start) and timezone.is_aware(read.revoked_at)
+    assert load_share("not-a-key", None) is None and load_with_orm("not-a-key", None) is None
 
 
 def test_an_empty_public_role_names_no_group():
@@ -95,12 +103,12 @@ def test_the_granting_role_and_its_rights_match_the_page_of_shares(public_role):
     with override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": public_role}):
         for share in (own_role, no_role, role_deleted, role_without_rights):
             assert_loads_match(share, public_role)
-    loaded = load_share(own_role.key, None)
+    loaded = load_with_orm(own_role.key, None)
     role_rows = [row for row in loaded.rows if row[0] == "role"]
     assert len(role_rows) == 3 + 1 + 1 + 1  # view ×3, share, the rule, a guardian grant
-    assert load_share(no_role.key, "Public").allowed_networks == "10.0.0.0/8"
-    assert load_share(no_role.key, "Public").granting_group_id == public.pk
-    assert load_share(role_deleted.key, "Public").granting_group_id is None
+    assert load_with_orm(no_role.key, "Public").allowed_networks == "10.0.0.0/8"
+    assert load_with_orm(no_role.key, "Public").granting_group_id == public.pk
+    assert load_with_orm(role_deleted.key, "Public").granting_group_id is None
 
 
 def test_the_creators_rights_match_the_page_of_shares():
@@ -159,7 +167,7 @@ def test_creator_state_matches_the_page_of_shares(creator, expected):
 
 @pytest.mark.parametrize("public_role", [None, "Public"])
 @pytest.mark.parametrize("rights", ["few", "many"])
-def test_a_share_and_its_rights_are_two_queries_however_many_rights(public_role, rights):
+def test_through_the_orm_a_share_and_its_rights_are_two_queries_however_many(public_role, rights):
     creator = UserFactory()
     team = RoleFactory(view=[Gadget, Label, Owner, Code])
     creator.groups.add(team, RoleFactory(view=[Owner]))
@@ -171,17 +179,17 @@ def test_a_share_and_its_rights_are_two_queries_however_many_rights(public_role,
             rule(RoleFactory(view=[Gadget]), Gadget, all_fields=True)
             creator.groups.add(RoleFactory(view=[Code]))
     with CaptureQueriesContext(connection) as captured:
-        load_share(share.key, public_role)
+        load_with_orm(share.key, public_role)
     assert len(captured) == 2
     with CaptureQueriesContext(connection) as captured:
-        load_share("not-a-key", public_role)
+        load_with_orm("not-a-key", public_role)
     assert len(captured) == 1
 
 
 def test_a_share_that_grants_nothing_and_has_no_creator_is_one_query():
     share = ShareFactory(role=None, role_removed=True, created_by=None)
     with CaptureQueriesContext(connection) as captured:
-        loaded = load_share(share.key, "Public")
+        loaded = load_with_orm(share.key, "Public")
     assert len(captured) == 1 and loaded is not None and loaded.rows == []
 
 
@@ -217,5 +225,5 @@ def test_a_page_of_shares_loads_the_same_rights_as_each_share_alone():
     with CaptureQueriesContext(connection) as captured:
         loaded = load_shares(page, "Public")
     for share in shares:
-        assert comparable(loaded[share.pk]) == comparable(load_share(share.key, "Public")), share
+        assert comparable(loaded[share.pk]) == comparable(assert_loads_match(share, "Public"))
     assert len(captured) <= 10  # a fixed number, whatever the page holds
