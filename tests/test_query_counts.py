@@ -11,7 +11,9 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
+from rest_framework.test import APIClient
 
+from directus_shares import fast_path
 from directus_shares.models import Share
 from tests.conftest import open_share
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission, rule
@@ -169,3 +171,41 @@ def test_a_filtered_foreign_key_costs_one_query_for_all_its_objects():
     # dossiers' authors with them (1). Filtered: the shared author (with its desk) and the
     # see-also dossiers' authors cost a query each.
     assert (joined, filtered) == (3 + 1, 3 + 1 + 2)
+
+
+# -- what each route costs: the share page, an API item read, a counted open ---------------------
+
+#: Queries that read a share with its rights: the fast path's one statement (SQLite, PostgreSQL),
+#: or the ORM route's two (the share row, then every right in one UNION) on other databases.
+LOOKUP = 1 if fast_path.serves() else 2
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction: no savepoints around writes
+def test_the_page_the_api_item_and_a_counted_open_cost_fixed_queries():
+    """The lookup, then the object (page, item), or the counting ``UPDATE`` – which checks the
+    object too – and the access-log row (counted open)."""
+    share = ShareFactory()
+    client = Client()
+    with CaptureQueriesContext(connection) as opened:
+        assert open_share(client, share).status_code == 303
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(share.get_absolute_url()).status_code == 200
+    api = APIClient()
+    with CaptureQueriesContext(connection) as counted:
+        token = api.post(f"/api/shares/open/{share.token}/auth/", {}, format="json")
+    assert token.status_code == 200
+    with CaptureQueriesContext(connection) as item:
+        response = api.get(
+            f"/api/shares/open/{share.token}/item/",
+            HTTP_AUTHORIZATION=f"Share {token.json()['access_token']}",
+        )
+    assert response.status_code == 200
+    writes = [
+        query["sql"].lstrip("(").split()[0]
+        for query in counted.captured_queries
+        if query["sql"].lstrip("(").split()[0] not in ("SELECT", "WITH")
+    ]
+    assert writes == ["UPDATE", "INSERT"]
+    # The page shows the gadget's relations (one query each); the API item reads its fields.
+    assert (len(page), len(item), len(counted)) == (LOOKUP + 4, LOOKUP + 1, LOOKUP + 2)
+    assert len(opened) >= len(counted)  # the landing page's own lookup comes first
