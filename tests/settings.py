@@ -30,9 +30,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
-    # MariaDB/MySQL as docs/deployment.md recommends: four-byte UTF-8, READ COMMITTED.
+    # MariaDB/MySQL as docs/deployment.md recommends: four-byte UTF-8 in one collation for the
+    # tables and the connection (text the ORM casts takes the connection's), READ COMMITTED.
     DATABASES["default"]["OPTIONS"] = {
         "charset": "utf8mb4",
+        "collation": "utf8mb4_unicode_ci",
         "isolation_level": "read committed",
         **DATABASES["default"].get("OPTIONS", {}),
     }

@@ -71,7 +71,8 @@ def test_mariadb_and_mysql_get_utf8mb4_read_committed_and_persistent_connections
     monkeypatch.delenv("DATABASE_TUNING", raising=False)
     settings = databases.database(Path("unused"))
     assert settings["ENGINE"] == "django.db.backends.mysql"
-    assert settings["OPTIONS"] == {"charset": "utf8mb4", "isolation_level": "read committed"}
+    assert settings["OPTIONS"] == databases.MYSQL_OPTIONS
+    assert settings["OPTIONS"]["charset"] == "utf8mb4"
     assert settings["CONN_MAX_AGE"] == 600 and settings["CONN_HEALTH_CHECKS"] is True
 
 
