@@ -96,5 +96,5 @@ def _own_savepoint(alias: str) -> AbstractContextManager[Any]:
 
 def _insert(entry: ShareAccess, alias: str) -> None:
     """Write ``entry`` with one ``INSERT`` (``bulk_create`` would wrap it in a transaction of its
-    own: two more round trips on every counted open)."""
+    own: two more round trips on every counted open); ``post_save`` is sent as for any save."""
     entry.save(using=alias, force_insert=True)
