@@ -26,7 +26,6 @@ from django.test.utils import CaptureQueriesContext
 from directus_shares import opening, tokens
 from directus_shares.conf import get_config
 from directus_shares.models import Share
-from directus_shares.queries import share_statement
 from example_project.reports import demo_data
 from example_project.reports.models import Report
 
@@ -261,32 +260,42 @@ def lookup(name: str, label: str, keys: list[str], *, using: str) -> Case:
 
 
 def lookup_sql(name: str, label: str, keys: list[str], *, using: str) -> Case:
-    """The SQL ``find_share`` runs, alone on a cursor: the database's part of the lookup."""
+    """The statement ``find_share`` runs first – the share row, found by its key – alone on a
+    cursor: the database's part of the lookup that grows with the table."""
     cycle = itertools.cycle(keys)
+    sql, params = _first_statement(keys[0], using=using)
+    position = list(params).index(keys[0])
 
     def fetch(key: str) -> Any:
         with connections[using].cursor() as cursor:
-            cursor.execute(*share_statement(using, key, get_config()["PUBLIC_ROLE"]))
+            cursor.execute(sql, [*params[:position], key, *params[position + 1 :]])
             return cursor.fetchone()
 
     return Case(name, label, lambda: functools.partial(fetch, next(cycle)), _expect_row)
 
 
-def explain_lookup(key: str, *, using: str) -> tuple[str, list[str]]:
-    """The SQL ``find_share`` runs for ``key`` and the database's plan for it."""
+def _first_statement(key: str, *, using: str) -> tuple[str, list[Any]]:
+    """The first statement ``find_share`` runs for ``key`` (the share row), with its
+    parameters."""
     executed: list[tuple[str, Any]] = []
 
     def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         executed.append((sql, params))
         return execute(sql, params, many, context)
 
-    connection = connections[using]
     ShareLookupRouter.alias = using
-    with connection.execute_wrapper(record):
+    with connections[using].execute_wrapper(record):
         opening.find_share(tokens.link_token(key))
-    if len(executed) != 1 or list(executed[0][1])[-1] != key:
-        raise RuntimeError(f"find_share ran {executed!r}, not one query with the key.")
-    sql, params = executed[0]
+    if not executed or key not in list(executed[0][1]):
+        raise RuntimeError(f"find_share ran {executed!r}, not first a query with the key.")
+    return executed[0][0], list(executed[0][1])
+
+
+def explain_lookup(key: str, *, using: str) -> tuple[str, list[str]]:
+    """The statement ``find_share`` runs first for ``key`` (the share row) and the database's
+    plan for it."""
+    connection = connections[using]
+    sql, params = _first_statement(key, using=using)
     with connection.cursor() as cursor:
         cursor.execute(f"{connection.ops.explain_query_prefix()} {sql}", params)
         plan = [str(row[-1]) for row in cursor.fetchall()]

@@ -93,13 +93,15 @@ def _has_control_socket() -> bool:
 
 
 def database_url(settings: dict[str, Any]) -> str:
-    """A ``postgres://`` URL for a Django ``DATABASES`` entry (the one the test process uses)."""
+    """A ``postgres://`` (or ``mysql://``) URL for a Django ``DATABASES`` entry (the one the
+    test process uses)."""
     user = quote(settings.get("USER") or "", safe="")
     password = settings.get("PASSWORD") or ""
     credentials = f"{user}:{quote(password, safe='')}@" if password else f"{user}@"
     port = f":{settings['PORT']}" if settings.get("PORT") else ""
     host = settings.get("HOST") or "127.0.0.1"
-    return f"postgres://{credentials}{host}{port}/{quote(str(settings['NAME']), safe='')}"
+    scheme = "mysql" if settings.get("ENGINE") == "django.db.backends.mysql" else "postgres"
+    return f"{scheme}://{credentials}{host}{port}/{quote(str(settings['NAME']), safe='')}"
 
 
 def redis_unavailable(url: str = REDIS_URL) -> str | None:

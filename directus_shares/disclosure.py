@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
-from django.db import models, router
+from django.db import models
 from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.constants import LOOKUP_SEP
 from django.utils import formats, timezone
@@ -27,7 +27,6 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from . import prepared
 from .conf import get_config
 from .fields import target_model
 from .models import Share
@@ -86,15 +85,7 @@ def load_shared_object(share: Share, rights: ShareRights) -> models.Model | None
         return None
     depth = get_config()["RELATED_DEPTH"]
     try:
-        found = prepared.results(
-            prepared.statement_key(
-                model, access, "shared object", tuple(_joinable(model, rights, depth))
-            ),
-            lambda: _queryset(model, rights, access, join=depth).filter(pk=share.object_pk)[:1],
-            share.object_pk,
-            model._meta.pk,
-            router.db_for_read(model),
-        )
+        found = list(_queryset(model, rights, access, join=depth).filter(pk=share.object_pk)[:1])
     except (ValidationError, ValueError):  # not a key of this model's type
         return None
     return found[0] if found else None
@@ -356,24 +347,12 @@ def _linked_objects(
     """Up to ``limit`` + 1 objects linked to the shared object through ``rel``, joined with the
     foreign keys named in ``joined``.
 
-    A to-many relation of one object is one plain ``LIMIT`` query: cheaper to build than a
-    sliced prefetch (a window function), with the same number of queries.
+    A to-many relation of one object is one plain ``LIMIT`` query: cheaper than a sliced
+    prefetch (a window function), with the same number of queries.
     """
     if not _is_single(rel):
-
-        def build() -> models.QuerySet:
-            linked = _joined(access.filter(getattr(instance, _accessor(rel)).all()), joined)
-            return (linked if linked.ordered else linked.order_by("pk"))[: limit + 1]
-
-        model = target_model(rel)
-        key = prepared.statement_key(model, access, "linked", rel, limit, tuple(joined))
-        return prepared.results(
-            key if _found_by_primary_key(rel) else None,
-            build,
-            instance.pk,
-            type(instance)._meta.pk,
-            router.db_for_read(model, instance=instance),
-        )
+        linked = _joined(access.filter(getattr(instance, _accessor(rel)).all()), joined)
+        return list((linked if linked.ordered else linked.order_by("pk"))[: limit + 1])
     if access.rows is not None:  # not joined: fetch it through the share's row filter
         if is_reverse(rel):
             lookup = {rel.field.name: instance}
@@ -390,23 +369,6 @@ def _linked_objects(
     except ObjectDoesNotExist:  # reverse one-to-one with no row
         return []
     return [] if value is None else [value]
-
-
-def _found_by_primary_key(rel: Relation) -> bool:
-    """Whether the rows linked through the to-many ``rel`` are found by the object's primary
-    key (not by another field named as a foreign key's ``to_field``)."""
-    if isinstance(rel, models.ManyToManyField):
-        through, name = rel.remote_field.through, rel.m2m_field_name()
-    elif isinstance(rel, models.ManyToManyRel):
-        through, name = rel.through, rel.field.m2m_reverse_field_name()
-    elif isinstance(rel, models.ManyToOneRel):
-        return bool(rel.field.target_field.primary_key)
-    else:
-        return False
-    assert through is not None  # the through model is resolved once the apps are loaded
-    through_key = through._meta.get_field(name)
-    assert isinstance(through_key, models.ForeignObject)  # Django requires foreign keys there
-    return bool(through_key.target_field.primary_key)
 
 
 def _is_email(value: str) -> bool:

@@ -301,8 +301,7 @@ def consume_use(
     number of processes – can never take more than ``max_uses`` between them. It also re-checks
     that the link, password and grants are still those the visitor was checked against, and
     ``condition`` (the object is still readable). Given the visitor's ``request``, a counted use
-    is also recorded as a granted access (on PostgreSQL by the same statement:
-    :func:`.access_log.record_counted_use`).
+    is also recorded as a granted access (:func:`.access_log.record_counted_use`).
     """
     if request is None:
         counted = count_use(share, now, condition)

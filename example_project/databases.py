@@ -8,6 +8,9 @@ docs/deployment.md recommends for its engine, each of which an environment varia
 - PostgreSQL: Django's connection pool (``DATABASE_POOL=0``: persistent connections with health
   checks instead) and server-side binding with prepared statements
   (``DATABASE_SERVER_SIDE_BINDING=0`` turns them off, e.g. behind an old PgBouncer).
+- MariaDB/MySQL: four-byte UTF-8 (``utf8mb4``) in the collation the database should have,
+  ``READ COMMITTED`` (Django's default, spelled out) and persistent connections with health
+  checks (Django has no pool for it).
 
 ``DATABASE_TUNING=0`` leaves every engine at Django's defaults (what the benchmarks call "as
 Django ships").
@@ -28,6 +31,11 @@ SQLITE_OPTIONS: dict[str, Any] = {
 SQLITE_CONN_MAX_AGE = 600
 POSTGRES_POOL: dict[str, Any] = {"min_size": 1, "max_size": 4, "timeout": 10}
 POSTGRES_PREPARED: dict[str, Any] = {"server_side_binding": True, "prepare_threshold": 5}
+MYSQL_OPTIONS: dict[str, Any] = {
+    "charset": "utf8mb4",
+    "collation": "utf8mb4_unicode_ci",  # the database's too: text cast by the ORM takes this one
+    "isolation_level": "read committed",
+}
 
 
 def _enabled(name: str) -> bool:
@@ -62,5 +70,9 @@ def tuned(settings: dict[str, Any]) -> dict[str, Any]:
         else:
             settings["CONN_MAX_AGE"] = 600
             settings["CONN_HEALTH_CHECKS"] = True
+    elif engine == "django.db.backends.mysql":
+        options = {**MYSQL_OPTIONS, **options}
+        settings["CONN_MAX_AGE"] = 600
+        settings["CONN_HEALTH_CHECKS"] = True
     settings["OPTIONS"] = options
     return settings

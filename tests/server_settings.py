@@ -20,7 +20,10 @@ DEBUG = False
 DATABASES["default"].update(
     CONN_MAX_AGE=int(os.environ.get("SERVER_CONN_MAX_AGE", "600")), CONN_HEALTH_CHECKS=True
 )
-if os.environ.get("SERVER_PREPARE_THRESHOLD"):
+if (
+    os.environ.get("SERVER_PREPARE_THRESHOLD")
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):  # psycopg's options
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
         "server_side_binding": True,

@@ -29,6 +29,16 @@ DATABASES = {
         os.environ.get("DATABASE_URL", "sqlite://:memory:"), conn_max_age=0
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    # MariaDB/MySQL as docs/deployment.md recommends: four-byte UTF-8 in one collation for the
+    # tables and the connection (text the ORM casts takes the connection's), READ COMMITTED.
+    DATABASES["default"]["OPTIONS"] = {
+        "charset": "utf8mb4",
+        "collation": "utf8mb4_unicode_ci",
+        "isolation_level": "read committed",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 DIRECTUS_SHARES: dict = {}

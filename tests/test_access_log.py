@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.contrib import admin
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -420,21 +420,16 @@ def test_pruning_refuses_an_age_that_reaches_back_before_the_year_1(days):
     assert ShareAccess.objects.count() == 1
 
 
-# -- a counted open and its row: one statement on PostgreSQL ------------------------------------
-
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="a data-modifying WITH is PostgreSQL's"
-)
+# -- a counted open and its row ------------------------------------------------------------------
 
 
-@on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_counted_use_and_its_row_are_written_by_one_statement(sent):
+def test_a_counted_use_is_one_update_then_one_insert_of_its_row(sent):
     share = ShareFactory()
     request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.7")
     with CaptureQueriesContext(connection) as queries:
         assert opening.consume_use(share, timezone.now(), request)
-    assert len(queries) == 1 and queries[0]["sql"].startswith("WITH")
+    assert [query["sql"].split()[0] for query in queries] == ["UPDATE", "INSERT"]
     assert Share.objects.get(pk=share.pk).times_used == 1
     assert list(ShareAccess.objects.values_list("share", "granted", "reason", "address")) == [
         (share.pk, True, "granted", "192.0.2.0/24")
@@ -442,53 +437,12 @@ def test_on_postgresql_a_counted_use_and_its_row_are_written_by_one_statement(se
     assert [(call["reason"], call["address"]) for call in sent] == [("granted", "192.0.2.0/24")]
 
 
-@on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_use_not_counted_writes_no_row_and_sends_nothing(sent):
+def test_a_use_not_counted_writes_no_row_and_sends_nothing(sent):
     share = ShareFactory(max_uses=1, times_used=1)
     assert not opening.consume_use(share, timezone.now(), RequestFactory().post("/"))
     assert Share.objects.get(pk=share.pk).times_used == 1
     assert not ShareAccess.objects.exists() and not sent
-
-
-@on_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_when_the_one_statement_fails_the_use_is_counted_and_logged_in_two_steps(caplog, sent):
-    share = ShareFactory()
-    with (
-        database_fails_on(lambda sql: sql.startswith("WITH")) as failed,
-        caplog.at_level(logging.WARNING, logger="directus_shares.logs"),
-    ):
-        assert opening.consume_use(share, timezone.now(), RequestFactory().post("/"))
-    assert len(failed) == 1
-    assert f"Counting a use of share {share.pk} and logging it at once failed" in caplog.text
-    assert Share.objects.get(pk=share.pk).times_used == 1
-    assert log_of(share) == [(True, AccessReason.GRANTED)] and len(sent) == 1
-
-
-class LogElsewhere:
-    """A router that keeps the access log on a database of its own."""
-
-    def db_for_write(self, model, **hints):
-        return "logs" if model is ShareAccess else None
-
-
-@on_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_one_statement_only_outside_a_transaction_and_with_the_log_beside_the_shares():
-    def statements() -> list[str]:
-        share = ShareFactory()
-        with CaptureQueriesContext(connection) as queries:
-            assert opening.consume_use(share, timezone.now(), RequestFactory().post("/"))
-        sql = [query["sql"] for query in queries]
-        return [statement.split()[0] for statement in sql if "SAVEPOINT" not in statement]
-
-    assert statements() == ["WITH"]
-    with transaction.atomic():  # a failed statement would take the caller's transaction along
-        assert statements() == ["UPDATE", "INSERT"]
-    # The log on a database of its own (not configured here): nothing to run, only the choice.
-    with override_settings(DATABASE_ROUTERS=[LogElsewhere()]):
-        assert not access_log._counts_and_logs_at_once("default")
 
 
 @pytest.mark.django_db(transaction=True)

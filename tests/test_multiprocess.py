@@ -1,5 +1,6 @@
-"""Uses and password lockouts hold across processes: real gunicorn workers on PostgreSQL, with
-the password counters in Redis, answering requests released at the same moment.
+"""Uses and password lockouts hold across processes: real gunicorn workers on PostgreSQL or
+MariaDB/MySQL, with the password counters in Redis, answering requests released at the same
+moment.
 
 The data is committed in pytest-django's test database (``transaction=True``), which the workers
 use too (``bench/server.py`` starts them, ``tests/server_settings.py`` configures them).
@@ -36,8 +37,8 @@ T = TypeVar("T")
 def serve(threads: int = 1) -> Iterator[Server]:
     """gunicorn with :data:`WORKERS` workers (gthread ones with ``threads``) on the test
     database, stopped when the generator is."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs worker processes on a shared server: set DATABASE_URL=postgres://…")
+    if connection.vendor not in ("postgresql", "mysql"):
+        pytest.skip("needs worker processes on a server: set DATABASE_URL=postgres:// or mysql://")
     problem = redis_unavailable()
     if problem:
         pytest.skip(f"needs Redis as the workers' shared cache: {problem}")

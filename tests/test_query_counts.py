@@ -11,7 +11,9 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
+from rest_framework.test import APIClient
 
+from directus_shares import fast_path
 from directus_shares.models import Share
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission, rule
 from tests.helpers import open_share
@@ -20,6 +22,10 @@ from tests.testapp.models import Author, Cover, Desk, Dossier, Floor, Page, Topi
 pytestmark = pytest.mark.django_db
 
 MODELS = [Dossier, Author, Desk, Floor, Topic, Page, Cover]
+
+#: Queries that read a share with its rights: the fast path's one statement (SQLite, PostgreSQL),
+#: or the ORM route's two (the share row, then every right in one UNION) on other databases.
+LOOKUP = 1 if fast_path.serves() else 2
 
 
 def dossier_with(rows: int) -> Dossier:
@@ -155,7 +161,7 @@ def test_each_relation_of_the_shared_object_shown_costs_one_query(shown):
     rule(role, Dossier, fields=["title", "author", *shown])
     with override_settings(DIRECTUS_SHARES={"RELATED_DEPTH": 1}):
         queries = page_queries(ShareFactory(content_object=dossier_with(4), role=role))
-    assert queries == 2 + len(shown)  # the share and its rights; the dossier with its author
+    assert queries == LOOKUP + 1 + len(shown)  # the share and its rights; the dossier, its author
 
 
 def test_a_filtered_foreign_key_costs_one_query_for_all_its_objects():
@@ -168,4 +174,39 @@ def test_a_filtered_foreign_key_costs_one_query_for_all_its_objects():
     # Unfiltered: the shared author and its desk come joined with the dossier, the see-also
     # dossiers' authors with them (1). Filtered: the shared author (with its desk) and the
     # see-also dossiers' authors cost a query each.
-    assert (joined, filtered) == (2 + 1, 2 + 1 + 2)
+    assert (joined, filtered) == (LOOKUP + 1 + 1, LOOKUP + 1 + 1 + 2)
+
+
+# -- what each route costs: the share page, an API item read, a counted open ---------------------
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction: no savepoints around writes
+def test_the_page_the_api_item_and_a_counted_open_cost_fixed_queries():
+    """The lookup, then the object (page, item), or the counting ``UPDATE`` – which checks the
+    object too – and the access-log row (counted open)."""
+    share = ShareFactory()
+    client = Client()
+    with CaptureQueriesContext(connection) as opened:
+        assert open_share(client, share).status_code == 303
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(share.get_absolute_url()).status_code == 200
+    api = APIClient()
+    with CaptureQueriesContext(connection) as counted:
+        token = api.post(f"/api/shares/open/{share.token}/auth/", {}, format="json")
+    assert token.status_code == 200
+    with CaptureQueriesContext(connection) as item:
+        response = api.get(
+            f"/api/shares/open/{share.token}/item/",
+            HTTP_AUTHORIZATION=f"Share {token.json()['access_token']}",
+        )
+    assert response.status_code == 200
+    writes = [
+        query["sql"].lstrip("(").split()[0]
+        for query in counted.captured_queries
+        if query["sql"].lstrip("(").split()[0] not in ("SELECT", "WITH")
+    ]
+    assert writes == ["UPDATE", "INSERT"]
+    assert (len(item), len(counted)) == (LOOKUP + 1, LOOKUP + 2)
+    # The page adds a query per to-many relation it shows (counted exactly above).
+    assert len(page) >= LOOKUP + 1
+    assert len(opened) >= len(counted)  # the landing page's own lookup comes first

@@ -68,6 +68,16 @@ def test_postgres_without_pool_keeps_healthy_persistent_connections(monkeypatch)
     assert settings["CONN_MAX_AGE"] == 600 and settings["CONN_HEALTH_CHECKS"] is True
 
 
+def test_mariadb_and_mysql_get_utf8mb4_read_committed_and_persistent_connections(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://app@db.invalid:3306/app")
+    monkeypatch.delenv("DATABASE_TUNING", raising=False)
+    settings = databases.database(Path("unused"))
+    assert settings["ENGINE"] == "django.db.backends.mysql"
+    assert settings["OPTIONS"] == databases.MYSQL_OPTIONS
+    assert settings["OPTIONS"]["charset"] == "utf8mb4"
+    assert settings["CONN_MAX_AGE"] == 600 and settings["CONN_HEALTH_CHECKS"] is True
+
+
 def test_options_given_in_the_url_win(monkeypatch):
     settings = databases.tuned(
         {"ENGINE": "django.db.backends.sqlite3", "NAME": "x", "OPTIONS": {"timeout": 3}}
