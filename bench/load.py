@@ -304,7 +304,7 @@ def _grant(target: rawhttp.Target, page: str) -> dict[str, str]:
 def verify(fx: Fixture, results: dict[str, PhaseResult]) -> list[dict[str, Any]]:
     """Uses and granted access-log rows in the database against the answers the client got."""
     from directus_shares.models import AccessReason, Share, ShareAccess
-    from directus_shares.tokens import key_from_token
+    from directus_shares.signatures import key_from_token
 
     def counted(token: str) -> tuple[int, int]:
         share = Share.objects.get(key=key_from_token(token))

@@ -690,7 +690,7 @@ def verify(url: str, fx: Fixture, granted: int) -> list[dict[str, Any]]:
     from django.db import connections
 
     from directus_shares.models import AccessReason, Share, ShareAccess
-    from directus_shares.tokens import key_from_token
+    from directus_shares.signatures import key_from_token
 
     connection = connections["default"]
     connection.close()

@@ -23,7 +23,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from directus_shares import opening, tokens
+from directus_shares import opening, signatures
 from directus_shares.conf import get_config
 from directus_shares.models import Share
 from example_project.reports import demo_data
@@ -219,7 +219,7 @@ def fill_shares(total: int, object_pk: str, *, using: str, batch_size: int = 10_
         shares.bulk_create(
             [
                 Share(
-                    key=tokens.new_key(),
+                    key=signatures.new_key(),
                     content_type=content_type,
                     object_pk=object_pk,
                     name="Benchmark filler",
@@ -253,7 +253,7 @@ def _expect_row(row: object) -> None:
 
 def lookup(name: str, label: str, keys: list[str], *, using: str) -> Case:
     """``opening.find_share`` for the link token of each key in turn."""
-    cycle = itertools.cycle([tokens.link_token(key) for key in keys])
+    cycle = itertools.cycle([signatures.link_token(key) for key in keys])
     find = opening.find_share
     case = Case(name, label, lambda: functools.partial(find, next(cycle)), _expect_row)
     return routed(case, using)
@@ -285,7 +285,7 @@ def _first_statement(key: str, *, using: str) -> tuple[str, list[Any]]:
 
     ShareLookupRouter.alias = using
     with connections[using].execute_wrapper(record):
-        opening.find_share(tokens.link_token(key))
+        opening.find_share(signatures.link_token(key))
     if not executed or key not in list(executed[0][1]):
         raise RuntimeError(f"find_share ran {executed!r}, not first a query with the key.")
     return executed[0][0], list(executed[0][1])

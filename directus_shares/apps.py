@@ -12,7 +12,7 @@ class DirectusSharesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, conf, logs, receivers  # noqa: F401  (registers checks and receivers)
-        from .permissions import create_share_permissions
+        from .share_permissions import create_share_permissions
 
         logs.install()  # no working link in Django's, the server's or the app's log records
         # For every app, after auth's own: share_<model> beside add/change/delete/view_<model>.

@@ -297,7 +297,7 @@ def check_admin_opt_ins(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         return []
     from django.contrib.admin.sites import all_sites
 
-    from .fields import is_shareable_model
+    from .shareable import is_shareable_model
 
     # Not imported (the project turned autodiscovery off and never imported it): no admin can use
     # its mixins. Importing it here would register ShareAdmin on a site the project left alone.

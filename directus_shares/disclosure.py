@@ -28,9 +28,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .conf import get_config
-from .fields import target_model
 from .models import Share
 from .rights import ModelAccess, ShareRights, is_reverse
+from .shareable import target_model
 
 Relation = models.Field | models.ForeignObjectRel
 

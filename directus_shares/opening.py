@@ -18,12 +18,12 @@ from django.db import router
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import disclosure, lockout, passwords, tokens
-from .access_log import record_access, record_counted_use
+from . import disclosure, lockout, passwords, signatures
+from .attempts import record_access, record_counted_use
 from .conf import get_config
 from .counting import Condition, count_use
 from .models import AccessReason, Share, ShareStatus
-from .networks import Address, address_allowed, client_address
+from .networks import Address, address_allowed
 from .object_state import readable_condition, shared_object_state
 from .outages import Outage
 from .outcomes import (
@@ -41,6 +41,7 @@ from .outcomes import (
 )
 from .queries import load_share, share_rights
 from .rights import ShareRights
+from .web import client_address
 
 #: Whether the visitor holds a valid grant for a share: the page reads its cookie, the API its
 #: ``Authorization`` header.
@@ -165,7 +166,7 @@ def _begin(request: HttpRequest, token: str, now: datetime | None = None) -> _Vi
 def find_share(token: str) -> tuple[Share, ShareRights] | tuple[None, None]:
     """The share a link token points to and the rights it grants, with one query; ``(None,
     None)`` for a forged, mistyped or rotated-away token."""
-    key = tokens.key_from_token(token)
+    key = signatures.key_from_token(token)
     return (None, None) if key is None else find_share_by_key(key)
 
 
@@ -301,7 +302,7 @@ def consume_use(
     number of processes – can never take more than ``max_uses`` between them. It also re-checks
     that the link, password and grants are still those the visitor was checked against, and
     ``condition`` (the object is still readable). Given the visitor's ``request``, a counted use
-    is also recorded as a granted access (:func:`.access_log.record_counted_use`).
+    is also recorded as a granted access (:func:`.attempts.record_counted_use`).
     """
     if request is None:
         counted = count_use(share, now, condition)

@@ -27,8 +27,8 @@ from django.db.models import CharField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
-from .fields import followable_relations, is_shareable_model, shown_fields, target_model
-from .filters import row_filter_q
+from .row_filters import row_filter_q
+from .shareable import followable_relations, is_shareable_model, shown_fields, target_model
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs

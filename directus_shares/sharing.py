@@ -29,13 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .conf import get_config, password_validators
-from .fields import is_shareable_model
 from .mail import parse_recipients
 from .models import RoleSettings, Share, ShareQuerySet
 from .opening import refusal_for_anyone
 from .outcomes import Refusal
 from .queries import holders_of_user
 from .rights import Action, Holder, union_access
+from .shareable import is_shareable_model
 
 #: The fields of a share its creator chooses besides the object, the role and the password.
 SHARE_OPTIONS = frozenset({"name", "date_start", "date_end", "max_uses"})

@@ -9,6 +9,10 @@ API access token   ``directus_shares.api.access``         the share's fingerprin
 file reference     ``directus_shares.file.<fingerprint>``  model, primary key and field, timestamped
 =================  =====================================  ========================================
 
+A link token is ``<key>.<signature>``: ``key`` is 128 random bits from :mod:`secrets`, stored on
+the share; the database holds only the key, so a leaked dump is not a list of working links, and
+the primary key is never the secret.
+
 A value is signed with ``SECRET_KEY``. During a key rotation (new ``SECRET_KEY``, the old one in
 ``SECRET_KEY_FALLBACKS``) a value made with the old key is still accepted: Django's signing checks
 the signature against every fallback, and :func:`fingerprints` gives the fingerprint made with
@@ -23,6 +27,7 @@ hash they are made from.
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from django.conf import settings
@@ -117,3 +122,34 @@ def share_reference_payload(share: Share, reference: str) -> Any | None:
 
 def _reference_salt(share_fingerprint: str) -> str:
     return f"{SALTS['file']}.{share_fingerprint}"
+
+
+# -- link tokens ---------------------------------------------------------------------------------
+KEY_BYTES = 16  # 128 bits
+KEY_LENGTH = 22  # len(secrets.token_urlsafe(KEY_BYTES))
+MAX_TOKEN_LENGTH = 128  # longer input is refused before any work is done
+
+
+def new_key() -> str:
+    """A fresh random share key (128 bits, URL-safe)."""
+    return secrets.token_urlsafe(KEY_BYTES)
+
+
+def link_token(key: str) -> str:
+    """The token that goes into a share's link for ``key``."""
+    return link_signer().sign(key)
+
+
+def key_from_token(token: str) -> str | None:
+    """The share key a link token carries, or ``None`` when the token is not one of ours.
+
+    The signature is compared in constant time; nothing here touches the database, so a forged or
+    mistyped token costs the same whether or not a share with that key exists.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        return None
+    try:
+        key = link_signer().unsign(token)
+    except signing.BadSignature:
+        return None
+    return key if len(key) == KEY_LENGTH else None

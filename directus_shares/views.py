@@ -9,8 +9,6 @@ link, changing or removing the password, or revoking the share ends every grant 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -39,32 +37,7 @@ from .logs import log_refusal
 from .models import AccessReason, Share
 from .outcomes import Changed, Landing, Locked, Opened, PasswordProblem, Refusal, Refused, Shown
 from .signatures import share_token, share_token_valid
-
-SHARE_RESPONSE_HEADERS = {
-    "Cache-Control": "no-store, private",
-    # Not "no-referrer": browsers would then post the page's own form with "Origin: null", which
-    # Django's CSRF check refuses. "same-origin" still keeps the link out of every cross-origin
-    # Referer; the templates keep it out of same-origin subresource requests as well.
-    "Referrer-Policy": "same-origin",
-    "X-Robots-Tag": "noindex, nofollow",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-}
-
-
-def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark every response of ``view`` as private, uncacheable, unindexed, unframeable and
-    without a ``Referer`` to other sites."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(*args, **kwargs)
-        for header, value in SHARE_RESPONSE_HEADERS.items():
-            response[header] = value
-        return response
-
-    return wrapped
-
+from .web import share_response_headers
 
 # -- the grant cookie ----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from directus_shares import access_log, opening
+from directus_shares import attempts, opening
 from directus_shares.admin.access_log import ShareAccessInline
 from directus_shares.models import AccessReason, RoleSettings, Share, ShareAccess
 from directus_shares.outcomes import Refusal
@@ -237,8 +237,8 @@ def test_outside_a_transaction_a_failing_write_is_logged_and_later_ones_work(cap
     Share.objects.filter(pk=deleted.pk).delete()  # its row is gone: the write breaks its key
     request = RequestFactory().post("/")
     with caplog.at_level(logging.ERROR, logger="directus_shares.logs"):
-        access_log.record_access(request, deleted, granted=True, reason=AccessReason.GRANTED)
-        access_log.record_access(request, share, granted=True, reason=AccessReason.GRANTED)
+        attempts.record_access(request, deleted, granted=True, reason=AccessReason.GRANTED)
+        attempts.record_access(request, share, granted=True, reason=AccessReason.GRANTED)
     assert f"Could not write the access log of share {deleted.pk} (granted)" in caplog.text
     assert ShareAccess.objects.count() == 1
     assert log_of(share) == [(True, AccessReason.GRANTED)]

@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 
 from directus_shares import conf
 from directus_shares.conf import DEFAULTS, get_config, grant_max_age, password_validators
-from directus_shares.fields import declared_never_shared, followable_relations, shown_fields
+from directus_shares.shareable import declared_never_shared, followable_relations, shown_fields
 from directus_shares.sharing import validate_share_password
 from tests.factories import GadgetFactory, OwnerFactory, RoleFactory, ShareFactory, rule
 from tests.testapp.models import Gadget, Owner

@@ -17,12 +17,11 @@ WIRING = {"__init__.py", "apps.py", "urls.py"}
 TESTED_ELSEWHERE = {
     "object_state.py": "test_counting.py: the object checked in the counting statement",
     "outcomes.py": "test_opening.py: the outcomes opening.py returns",
+    "attempts.py": "test_access_log.py: the log row each attempt writes, and its signal",
     "passwords.py": "test_lockout.py: password attempts and their limits",
     "admin/forms.py": "test_admin_shares.py, test_admin_rules.py: the forms on their admin pages",
     "admin/extend.py": "test_admin_panel.py, test_admin_rules.py: the two opt-ins",
     "admin/locks.py": "test_lockout.py: locks as the admin shows and ends them",
-    "admin/access_log.py": "test_access_log.py: the log as the admin shows it",
-    "models/access_log.py": "test_access_log.py: the log's model and what writes it",
     "api/permissions.py": "test_api_manage.py: DRF permission classes, on every request",
     "api/serializers.py": "test_api_manage.py, test_api_open.py: what the API reads and writes",
     "models/share.py": "test_models.py: the Share model",
@@ -77,5 +76,5 @@ def test_the_allow_list_names_only_modules_without_a_file_of_their_own():
 def test_the_rule_matches_a_file_by_its_package_or_command_name():
     assert mirrors("qr.py") == ["test_qr.py"]
     assert mirrors("api/open.py") == ["test_open.py", "test_api_open.py"]
-    assert mirrors("api/tokens.py") == ["test_api_tokens.py"]  # test_tokens.py is tokens.py's
+    assert mirrors("models/share.py") == ["test_share.py", "test_models_share.py"]
     assert "test_purge.py" in mirrors("management/commands/directus_shares_purge.py")

@@ -8,8 +8,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from directus_shares.filters import row_filter_errors
 from directus_shares.models import RoleRule, RoleSettings, shareable_field_names
+from directus_shares.row_filters import row_filter_errors
 from tests.factories import RoleFactory
 from tests.testapp.models import Gadget
 
@@ -104,7 +104,7 @@ def test_share_permissions_are_created_again_after_migrate():
 
 
 def test_a_filter_saved_without_validation_lets_no_row_through():
-    from directus_shares.filters import row_filter_q
+    from directus_shares.row_filters import row_filter_q
     from tests.factories import GadgetFactory
 
     GadgetFactory()

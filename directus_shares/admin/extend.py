@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model
 
-from ..fields import is_shareable_model
+from ..shareable import is_shareable_model
 from .panel import SharesAdminMixin
 from .roles import ShareRulesGroupAdminMixin
 

@@ -19,8 +19,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..fields import is_shareable_model
 from ..models import RoleRule, RoleSettings, shareable_field_names
+from ..shareable import is_shareable_model
 from .forms import BoundedInlineMixin
 
 if TYPE_CHECKING:  # what ShareRulesGroupAdminMixin is mixed into

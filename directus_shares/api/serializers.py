@@ -25,8 +25,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.settings import api_settings
 
 from .. import lockout, sharing
-from ..fields import is_shareable_model
 from ..models import Share, ShareStatus
+from ..shareable import is_shareable_model
 from ..sharing import SHARE_OPTIONS, SharingDenied
 
 #: Fixed at creation: an update may repeat their current value, never change it.

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..fields import is_never_shown
-from ..filters import row_filter_errors
 from ..networks import parse_networks
+from ..row_filters import row_filter_errors
+from ..shareable import is_never_shown
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import tokens
+from .. import signatures
 from ..conf import get_config
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ class Share(models.Model):
     key = models.CharField(
         _("key"),
         max_length=32,
-        default=tokens.new_key,
+        default=signatures.new_key,
         editable=False,
         help_text=_("Random part of the link. The link itself is signed with SECRET_KEY."),
     )
@@ -405,12 +405,12 @@ class Share(models.Model):
 
     @property
     def token(self) -> str:
-        """The secret that goes into the link (signed; see :mod:`directus_shares.tokens`)."""
-        return tokens.link_token(self.key)
+        """The secret that goes into the link (signed; see :mod:`directus_shares.signatures`)."""
+        return signatures.link_token(self.key)
 
     def rotate_key(self) -> None:
         """Give the share a new link on the next save; the old link and its grants stop working."""
-        self.key = tokens.new_key()
+        self.key = signatures.new_key()
         self._changed_state.add("key")
         self._end_grants_on_save = True
 

@@ -1,4 +1,4 @@
-"""Row filters (``filters.py``) that pass validation never break a visit."""
+"""Row filters (``row_filters.py``) that pass validation never break a visit."""
 
 from __future__ import annotations
 

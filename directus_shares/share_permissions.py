@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, router
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .fields import is_shareable_model
+from .shareable import is_shareable_model
 
 
 def share_codename(model: Any) -> str:

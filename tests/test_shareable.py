@@ -1,4 +1,4 @@
-"""Which models and fields a share never shows (``fields.py``): secret models also behind a
+"""Which models and fields a share never shows (``shareable.py``): secret models also behind a
 proxy, and fields named in ``NEVER_SHARED_FIELDS`` also from their reverse side."""
 
 from __future__ import annotations

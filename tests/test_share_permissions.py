@@ -1,4 +1,4 @@
-"""The ``share_<model>`` permissions (``permissions.py``) that ``migrate`` creates."""
+"""The ``share_<model>`` permissions (``share_permissions.py``) that ``migrate`` creates."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.sessions.models import Session
 
 from directus_shares.models import Share
-from directus_shares.permissions import create_share_permissions, share_codename
+from directus_shares.share_permissions import create_share_permissions, share_codename
 from tests.testapp.models import Gadget, Pseudonym
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext as _
 
-from .fields import is_secret
+from .shareable import is_secret
 
 JSONScalar = str | int | float | bool | None
 

@@ -15,8 +15,9 @@ from .conf import get_config
 from .counting import Condition
 from .logs import logger
 from .models import AccessReason, Share, ShareAccess
-from .networks import Address, client_address
+from .networks import Address
 from .signals import share_accessed
+from .web import client_address
 
 #: The network a truncated address is kept as, per IP version.
 TRUNCATED_PREFIX = {4: 24, 6: 48}
