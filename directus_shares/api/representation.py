@@ -104,15 +104,22 @@ class SharedRelationSerializer(serializers.Serializer):
         help_text="More objects are linked than RELATED_OBJECTS_LIMIT lets the share show."
     )
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """Its fields, and ``objects``: a name a Serializer class attribute cannot take."""
+        fields = super().get_fields()
+        fields["objects"] = SharedObjectSerializer(many=True)
+        return fields
+
 
 class SharedObjectSerializer(serializers.Serializer):
     """The shared object, or one linked to it: its allowed fields and allowed relations."""
 
-
-# "fields" and "objects" are names a Serializer class attribute cannot take (``fields`` is
-# DRF's own property); declared fields may still use them.
-SharedObjectSerializer._declared_fields["fields"] = serializers.DictField(
-    child=SharedFieldSerializer(), help_text="Allowed fields by name, in display order."
-)
-SharedObjectSerializer._declared_fields["relations"] = SharedRelationSerializer(many=True)
-SharedRelationSerializer._declared_fields["objects"] = SharedObjectSerializer(many=True)
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """``fields`` and ``relations``: ``fields`` is DRF's own property, so neither can be a
+        class attribute."""
+        fields = super().get_fields()
+        fields["fields"] = serializers.DictField(
+            child=SharedFieldSerializer(), help_text="Allowed fields by name, in display order."
+        )
+        fields["relations"] = SharedRelationSerializer(many=True)
+        return fields
