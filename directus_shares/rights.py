@@ -15,7 +15,6 @@ requests.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,9 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models, router
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Replace
 
 from .row_filters import row_filter_q
 from .shareable import followable_relations, is_shareable_model, shown_fields, target_model
@@ -143,43 +141,25 @@ class Holder:
         return granted
 
     def _object_rows(self, model: type[models.Model], content_type: Any, codename: str) -> Q:
-        """Rows of ``model`` this holder was granted ``codename`` on through django-guardian
-        (a subquery written once per database: building it with the ORM on every request
-        cost more than the page's own queries)."""
+        """Rows of ``model`` this holder was granted ``codename`` on through django-guardian, as
+        a subquery of its object permissions (guardian stores object ids as text)."""
         pk = model._meta.pk
         while isinstance(pk, models.ForeignObject):  # multi-table inheritance: the parent's key
             pk = pk.target_field
-        alias = router.db_for_read(model)
-        if isinstance(pk, models.UUIDField):
-            native = connections[alias].features.has_native_uuid_field
-            shape = "uuid" if native else "hex"  # else stored as 32 hex digits, without dashes
-        else:
-            shape = "text"
-        sql = _object_grants_sql(alias, self.kind, shape)
-        ids = RawSQL(sql, (self.pk, content_type.pk, codename))  # noqa: S611 - parameters
-        return Q(**{f"{_PK_TEXT}__in" if shape == "text" else "pk__in": ids})
-
-
-@functools.cache
-def _object_grants_sql(alias: str, kind: str, shape: str) -> str:
-    """Object ids of one content type a user or group holds one guardian permission on."""
-    q = connections[alias].ops.quote_name
-    grants = apps.get_model("guardian", f"{kind}objectpermission")._meta
-    permission = grants.get_field("permission").related_model._meta
-    object_pk = f"o.{q(grants.get_field('object_pk').column)}"
-    selected = {
-        "text": object_pk,
-        "uuid": f"CAST({object_pk} AS uuid)",
-        "hex": f"REPLACE({object_pk}, '-', '')",
-    }[shape]
-    return (
-        f"SELECT {selected} FROM {q(grants.db_table)} o"  # noqa: S608 - names from metadata
-        f" JOIN {q(permission.db_table)} p"
-        f" ON p.{q(permission.pk.column)} = o.{q(grants.get_field('permission').column)}"
-        f" WHERE o.{q(grants.get_field(kind).column)} = %s"
-        f" AND o.{q(grants.get_field('content_type').column)} = %s"
-        f" AND p.{q(permission.get_field('codename').column)} = %s"
-    )
+        grants = apps.get_model("guardian", f"{self.kind}objectpermission")._default_manager
+        granted = grants.filter(
+            **{self.kind: self.pk, "content_type": content_type.pk},
+            permission__codename=codename,
+        )
+        if not isinstance(pk, models.UUIDField):
+            return Q(**{f"{_PK_TEXT}__in": granted.values("object_pk")})
+        native = connections[router.db_for_read(model)].features.has_native_uuid_field
+        as_key = (  # else stored as 32 hex digits, without dashes
+            Cast("object_pk", models.UUIDField())
+            if native
+            else Replace("object_pk", Value("-"), Value(""))
+        )
+        return Q(pk__in=granted.annotate(ds_object_key=as_key).values("ds_object_key"))
 
 
 def union_access(
