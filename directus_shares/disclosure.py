@@ -85,7 +85,9 @@ def load_shared_object(share: Share, rights: ShareRights) -> models.Model | None
         return None
     depth = get_config()["RELATED_DEPTH"]
     try:
-        found = list(_queryset(model, rights, access, join=depth).filter(pk=share.object_pk)[:1])
+        found = _queryset(model, rights, access, join=depth).filter(pk=share.object_pk)
+        # One row by its key: the model's default ordering would only be compiled and sorted.
+        found = list(found.order_by()[:1])
     except (ValidationError, ValueError):  # not a key of this model's type
         return None
     return found[0] if found else None

@@ -62,4 +62,5 @@ def _readable(
         readable: Value | Exists = Value(access is not None)
     else:
         readable = Exists(access.filter(model._default_manager.filter(pk=OuterRef("pk"))))
-    return found.annotate(readable=readable).values_list("readable", flat=True)[:1]
+    # One row by its key: no ordering (the model's default one would only cost its ORDER BY).
+    return found.annotate(readable=readable).values_list("readable", flat=True).order_by()[:1]
