@@ -85,9 +85,9 @@ def load_shared_object(share: Share, rights: ShareRights) -> models.Model | None
         return None
     depth = get_config()["RELATED_DEPTH"]
     try:
-        found = _queryset(model, rights, access, join=depth, pk=share.object_pk)
+        queryset = _queryset(model, rights, access, join=depth, pk=share.object_pk)
         # One row by its key: the model's default ordering would only be compiled and sorted.
-        found = list(found.order_by()[:1])
+        found = list(queryset.order_by()[:1])
     except (ValidationError, ValueError):  # not a key of this model's type
         return None
     return found[0] if found else None
@@ -292,7 +292,12 @@ class _Discloser:
 
 
 def _queryset(
-    model: type[models.Model], rights: ShareRights, access: ModelAccess, *, join: int, **lookups: Any
+    model: type[models.Model],
+    rights: ShareRights,
+    access: ModelAccess,
+    *,
+    join: int,
+    **lookups: Any,
 ) -> models.QuerySet:
     """Rows of ``model`` the share may read (and that match ``lookups``), joined with the forward
     foreign keys whose rows it may all read, ``join`` links deep (the others are fetched
