@@ -18,13 +18,8 @@ def count_use(share: Share, now: datetime, condition: Condition | None = None) -
     """Add one to ``share``'s ``times_used`` in the database if, at ``now``, it is open, has a use
     left, and still has the link, password and grants it was loaded with – and ``condition``
     holds; True when counted."""
-    matched = (
-        Share.objects.filter(
-            pk=share.pk, key=share.key, password=share.password, grant_epoch=share.grant_epoch
-        )
-        .open_at(now)
-        .with_uses_left()
-    )
-    if condition is not None:
-        matched = matched.filter(condition)
+    loaded = Q(pk=share.pk, key=share.key, password=share.password, grant_epoch=share.grant_epoch)
+    matched = Share.objects.open_at(now).with_uses_left()
+    # One filter() call for the rest: each call clones the query once more.
+    matched = matched.filter(loaded) if condition is None else matched.filter(loaded, condition)
     return matched.update(times_used=F("times_used") + 1) == 1

@@ -85,7 +85,9 @@ def load_shared_object(share: Share, rights: ShareRights) -> models.Model | None
         return None
     depth = get_config()["RELATED_DEPTH"]
     try:
-        found = list(_queryset(model, rights, access, join=depth).filter(pk=share.object_pk)[:1])
+        queryset = _queryset(model, rights, access, join=depth, pk=share.object_pk)
+        # One row by its key: the model's default ordering would only be compiled and sorted.
+        found = list(queryset.order_by()[:1])
     except (ValidationError, ValueError):  # not a key of this model's type
         return None
     return found[0] if found else None
@@ -290,11 +292,17 @@ class _Discloser:
 
 
 def _queryset(
-    model: type[models.Model], rights: ShareRights, access: ModelAccess, *, join: int
+    model: type[models.Model],
+    rights: ShareRights,
+    access: ModelAccess,
+    *,
+    join: int,
+    **lookups: Any,
 ) -> models.QuerySet:
-    """Rows of ``model`` the share may read, joined with the forward foreign keys whose rows it
-    may all read, ``join`` links deep (the others are fetched filtered, one query each)."""
-    queryset = access.filter(model._default_manager.all())
+    """Rows of ``model`` the share may read (and that match ``lookups``), joined with the forward
+    foreign keys whose rows it may all read, ``join`` links deep (the others are fetched
+    filtered, one query each)."""
+    queryset = access.filter(model._default_manager.all(), **lookups)
     return _joined(queryset, _joinable(model, rights, join))
 
 
@@ -362,7 +370,7 @@ def _linked_objects(
                 return []
             forward = cast(models.ForeignObject, rel)  # a foreign key or one-to-one here
             lookup = {forward.target_field.attname: value}  # the pk, or the foreign key's to_field
-        found = access.filter(target_model(rel)._default_manager.filter(**lookup))
+        found = access.filter(target_model(rel)._default_manager.all(), **lookup)
         return list(_joined(found, joined)[:1])
     try:
         value = getattr(instance, _accessor(rel))

@@ -47,8 +47,7 @@ def readable_condition(share: Share, rights: ShareRights, alias: str) -> Conditi
     if model is Share and not connections[alias].features.update_can_self_select:
         return None  # MySQL: a subquery may not read the table its UPDATE changes
     try:
-        found = model._default_manager.filter(pk=share.object_pk)
-        return Exists(found if access.rows is None else access.filter(found))
+        return Exists(access.filter(model._default_manager.all(), pk=share.object_pk))
     except (ValidationError, ValueError):  # not a key of this model's type
         return None
 
@@ -61,5 +60,6 @@ def _readable(
     if access is None or access.rows is None:
         readable: Value | Exists = Value(access is not None)
     else:
-        readable = Exists(access.filter(model._default_manager.filter(pk=OuterRef("pk"))))
-    return found.annotate(readable=readable).values_list("readable", flat=True)[:1]
+        readable = Exists(access.filter(model._default_manager.all(), pk=OuterRef("pk")))
+    # One row by its key: no ordering (the model's default one would only cost its ORDER BY).
+    return found.annotate(readable=readable).values_list("readable", flat=True).order_by()[:1]

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from directus_shares import fast_path
 from directus_shares.models import Share
+from example_project.reports.models import Person, Report
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission, rule
 from tests.helpers import open_share
 from tests.testapp.models import Author, Cover, Desk, Dossier, Floor, Page, Topic
@@ -210,3 +211,21 @@ def test_the_page_the_api_item_and_a_counted_open_cost_fixed_queries():
     # The page adds a query per to-many relation it shows (counted exactly above).
     assert len(page) >= LOOKUP + 1
     assert len(opened) >= len(counted)  # the landing page's own lookup comes first
+
+
+def test_the_shared_object_is_read_by_its_key_without_its_default_ordering():
+    """Report orders by title: sorting the one row read by its key would only cost work, on the
+    page (the object) and on a counted open (the ``UPDATE``'s check of the object)."""
+    report = Report.objects.create(title="T", summary="S", author=Person.objects.create(name="P"))
+    share = ShareFactory(content_object=report, role=RoleFactory(view=[Report]))
+    table = connection.ops.quote_name(Report._meta.db_table)
+    client = Client()
+    with CaptureQueriesContext(connection) as opened:
+        assert open_share(client, share).status_code == 303
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(share.get_absolute_url())
+    assert response.status_code == 200
+    assert "T" in response.content.decode()
+    reads = [q["sql"] for q in [*opened, *page] if f"FROM {table}" in q["sql"]]
+    assert reads  # the object was read (and checked) …
+    assert not [sql for sql in reads if "ORDER BY" in sql]  # … never sorted

@@ -4,7 +4,9 @@ creator's groups are united field set by field set and row set by row set."""
 from __future__ import annotations
 
 import pytest
+from django.db.models import Q
 
+from directus_shares.rights import ModelAccess
 from example_project.reports.models import Report
 from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
 from tests.helpers import opened_page, report_with_secrets
@@ -33,3 +35,15 @@ def test_a_field_the_creator_reads_only_on_done_reports_stays_hidden_on_a_report
     assert response.status_code == 200
     assert "report-title" in response.content.decode()
     assert "SECRET-NOTES" not in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [None, Q(status="done")], ids=["every row", "done only"])
+def test_a_row_filter_and_lookups_narrow_together(rows):
+    """``ModelAccess.filter(queryset, pk=…)`` finds an object only where both allow it."""
+    done, review = report_with_secrets(status="done"), report_with_secrets(status="review")
+    access = ModelAccess(rows=rows)
+    assert list(access.filter(Report.objects.all(), pk=done.pk)) == [done]
+    assert list(access.filter(Report.objects.all(), pk=review.pk)) == (
+        [review] if rows is None else []
+    )
+    assert set(access.filter(Report.objects.all())) == ({done, review} if rows is None else {done})
