@@ -20,10 +20,12 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+import directus_shares
 from tests.factories import GadgetFactory, ShareFactory
 from tests.helpers import open_share
 
-PACKAGE = Path(__file__).resolve().parent.parent / "directus_shares"
+#: The package as imported – the tree, or the installed wheel when CI tests that.
+PACKAGE = Path(directus_shares.__file__).resolve().parent
 
 # -- the layers, by module name (relative to the package, without ``.py``) -----------------------
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "directus_shares"
-TESTS = ROOT / "tests"
+import directus_shares
+
+#: The package as imported – the tree, or the installed wheel when CI tests that.
+PACKAGE = Path(directus_shares.__file__).resolve().parent
+TESTS = Path(__file__).resolve().parent
 
 #: Files that hold no decision of their own: Django's wiring and package markers.
 WIRING = {"__init__.py", "apps.py", "urls.py"}
