@@ -5,9 +5,10 @@ docs/deployment.md recommends for its engine, each of which an environment varia
   so counted opens from several processes neither fail with "database is locked" nor wait for an
   fsync each; and persistent connections, because the last connection to close checkpoints the
   WAL (two fsyncs or more) and deletes it.
-- PostgreSQL: Django's connection pool (``DATABASE_POOL=0``: persistent connections with health
-  checks instead) and server-side binding with prepared statements
-  (``DATABASE_SERVER_SIDE_BINDING=0`` turns them off, e.g. behind an old PgBouncer).
+- PostgreSQL: Django's connection pool (``DATABASE_POOL=0``: persistent connections instead),
+  its connections checked before reuse (``CONN_HEALTH_CHECKS``), and server-side binding with
+  prepared statements (``DATABASE_SERVER_SIDE_BINDING=0`` turns them off, e.g. behind an old
+  PgBouncer).
 - MariaDB/MySQL: four-byte UTF-8 (``utf8mb4``) in the collation the database should have,
   ``READ COMMITTED`` (Django's default, spelled out) and persistent connections with health
   checks (Django has no pool for it).
@@ -69,7 +70,9 @@ def tuned(settings: dict[str, Any]) -> dict[str, Any]:
             settings["CONN_MAX_AGE"] = 0  # the pool keeps the connections
         else:
             settings["CONN_MAX_AGE"] = 600
-            settings["CONN_HEALTH_CHECKS"] = True
+        # Checked before reuse: after a database restart the dead ones are replaced instead of
+        # answering 503 (Django hands the pool psycopg_pool's check_connection for this).
+        settings["CONN_HEALTH_CHECKS"] = True
     elif engine == "django.db.backends.mysql":
         options = {**MYSQL_OPTIONS, **options}
         settings["CONN_MAX_AGE"] = 600

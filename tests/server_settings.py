@@ -6,20 +6,26 @@ Environment: ``DATABASE_URL`` (read by :mod:`tests.settings`), ``REDIS_URL``,
 ``SERVER_CACHE_PREFIX`` (one per run), ``SERVER_CONN_MAX_AGE`` (seconds, default 600),
 ``SERVER_PREPARE_THRESHOLD`` (psycopg prepares a statement on this run of it on a connection,
 with server-side binding; empty: Django's default, client-side binding and nothing prepared) and
-``SERVER_MEDIA_ROOT`` (uploads; the load benchmark keeps them in a temporary directory).
+``SERVER_MEDIA_ROOT`` (uploads; the load benchmark keeps them in a temporary directory);
+``SERVER_DATABASE_AS_DEMO=1`` gives the database the demo site's options instead
+(``example_project/databases.py``: on PostgreSQL, Django's connection pool).
 """
 
 from __future__ import annotations
 
 import os
 
+from example_project.databases import tuned
 from tests.settings import *  # noqa: F403
 from tests.settings import DATABASES, MEDIA_ROOT
 
 DEBUG = False
-DATABASES["default"].update(
-    CONN_MAX_AGE=int(os.environ.get("SERVER_CONN_MAX_AGE", "600")), CONN_HEALTH_CHECKS=True
-)
+if os.environ.get("SERVER_DATABASE_AS_DEMO"):
+    DATABASES["default"] = tuned(DATABASES["default"])
+else:
+    DATABASES["default"].update(
+        CONN_MAX_AGE=int(os.environ.get("SERVER_CONN_MAX_AGE", "600")), CONN_HEALTH_CHECKS=True
+    )
 if (
     os.environ.get("SERVER_PREPARE_THRESHOLD")
     and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

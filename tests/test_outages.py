@@ -4,20 +4,28 @@ never a password checked without its limits, never a working link in a log line.
 from __future__ import annotations
 
 import logging
+import shutil
 import socket
+import subprocess
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.test import Client, RequestFactory, override_settings
 from rest_framework.test import APIClient
 
+from bench import rawhttp
+from bench.server import HOST, ServerConfig, database_url, redis_unavailable, serving
 from directus_shares import outages
 from directus_shares.conf import get_config
 from directus_shares.models import Share, ShareAccess
 from tests.factories import ShareFactory
 from tests.helpers import open_share
+from tests.test_multiprocess import together
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +232,133 @@ def test_an_error_that_is_no_outage_stays_a_server_error():
     assert outages.outage_of(request, DatabaseError("syntax error")) is None
     assert outages.outage_of(request, ValueError("bug")) is None
     assert outages.outage_of(request, OperationalError("gone")).service == outages.DATABASE
+
+
+# -- real restarts: gunicorn workers on PostgreSQL or MariaDB, with a Redis of the test's own ------
+
+RESTART_WORKERS = 2
+OPENS_PER_SHARE = 4
+
+
+class PrivateRedis:
+    """A ``redis-server`` of this test alone, on a free loopback port: stopping it disturbs no
+    other test and no other run that uses the machine's Redis."""
+
+    def __init__(self, directory: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", str(self.directory),
+            ],  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while redis_unavailable(self.url):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server on port {self.port} did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server on the PATH")
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+def drop_database_connections() -> int:
+    """Cut every connection to the test database but this process's own, as a server restart
+    does to the workers' persistent connections; how many were cut."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return len(cursor.fetchall())
+        cursor.execute(
+            "SELECT id FROM information_schema.processlist "
+            "WHERE db = DATABASE() AND id <> CONNECTION_ID()"
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        for connection_id in ids:
+            cursor.execute(f"KILL CONNECTION {int(connection_id)}")
+        return len(ids)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("connections", ["persistent", "as-the-demo"])
+def test_workers_ride_out_a_database_restart_and_a_redis_restart(private_redis, connections):
+    """Under real gunicorn workers with persistent connections, or the pool the demo and
+    docs/deployment.md configure on PostgreSQL: after the database dropped every connection, each
+    request still answers (Django's ``CONN_HEALTH_CHECKS`` replaces the dead ones, in the pool
+    too); while Redis is down, password
+    attempts answer 503 and open shares still open; once Redis is back, everything opens again
+    without restarting a worker; no answer is a 500, and every use is counted exactly once."""
+    if connection.vendor not in ("postgresql", "mysql"):
+        pytest.skip("needs worker processes on a server: set DATABASE_URL=postgres:// or mysql://")
+    if connections == "as-the-demo" and connection.vendor != "postgresql":
+        pytest.skip("the demo's options differ from the workers' only on PostgreSQL (a pool)")
+    open_share_ = ShareFactory()
+    password_share = ShareFactory(password="right")
+    config = ServerConfig(
+        database_url(connection.settings_dict),
+        redis_url=private_redis.url,
+        workers=RESTART_WORKERS,
+        extra_environment={"SERVER_DATABASE_AS_DEMO": "1"} if connections == "as-the-demo" else {},
+    )
+
+    def wave(to: rawhttp.Target) -> dict[str, list[int]]:
+        """Every worker opens each share a few times at once; the statuses per share."""
+        requests = [
+            rawhttp.post_json(f"/api/shares/open/{share.token}/auth/", body)
+            for share, body in [(open_share_, {}), (password_share, {"password": "right"})]
+            for _ in range(OPENS_PER_SHARE)
+        ]
+        statuses = [reply.status for reply in together(to, requests)]
+        return {"open": statuses[:OPENS_PER_SHARE], "password": statuses[OPENS_PER_SHARE:]}
+
+    everything_opens = {"open": [200] * OPENS_PER_SHARE, "password": [200] * OPENS_PER_SHARE}
+    with serving(config) as server:
+        to = rawhttp.Target(HOST, server.port)
+        assert wave(to) == everything_opens
+
+        assert drop_database_connections() >= 1, "the workers keep their connections"
+        assert wave(to) == everything_opens
+
+        private_redis.stop()
+        assert wave(to) == {"open": [200] * OPENS_PER_SHARE, "password": [503] * OPENS_PER_SHARE}
+
+        private_redis.start()
+        assert wave(to) == everything_opens
+
+    assert Share.objects.get(pk=open_share_.pk).times_used == 4 * OPENS_PER_SHARE
+    assert Share.objects.get(pk=password_share.pk).times_used == 3 * OPENS_PER_SHARE
+    reasons = Counter(
+        ShareAccess.objects.filter(share=password_share).values_list("reason", flat=True)
+    )
+    assert reasons == {"granted": 3 * OPENS_PER_SHARE, "service_unavailable": OPENS_PER_SHARE}

@@ -56,6 +56,8 @@ def test_postgres_gets_a_pool_and_prepared_statements(monkeypatch):
     assert settings["OPTIONS"]["pool"] == databases.POSTGRES_POOL
     assert settings["OPTIONS"]["server_side_binding"] is True
     assert settings["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
+    # Django then gives the pool psycopg_pool's check: dead connections are replaced, not used.
+    assert settings["CONN_HEALTH_CHECKS"] is True
 
 
 def test_postgres_without_pool_keeps_healthy_persistent_connections(monkeypatch):
