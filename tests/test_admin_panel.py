@@ -13,7 +13,7 @@ from directus_shares.models import Share
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
-from tests.helpers import mail_backend, open_share
+from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, open_share, run_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -343,6 +343,26 @@ def test_a_failing_address_is_reported_not_swallowed(sharer, reviewer):
     assert "The link was sent to ok@example.com." in content
     assert "Sending to fail@example.com failed: mail server said no" in content
     assert [m.to for m in mail.outbox] == [["ok@example.com"]]
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_send_link_with_a_real_queue_says_queued_not_sent_and_the_worker_sends(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    response = logged_in(sharer).post(
+        shares_url(shared, "send", share),
+        {"recipients": "bob@example.com, carol@example.com"},
+        follow=True,
+    )
+    content = response.content.decode()
+    assert (
+        "The link is queued for 2 addresses and will be sent shortly: bob@example.com, "
+        "carol@example.com. If a mail fails then, the server logs it; it is not shown here."
+    ) in content
+    assert "was sent to" not in content
+    assert mail.outbox == []
+    assert run_queued() == [{"bob@example.com": None, "carol@example.com": None}]
+    assert [m.to for m in mail.outbox] == [["bob@example.com"], ["carol@example.com"]]
 
 
 @pytest.mark.parametrize(
