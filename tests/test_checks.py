@@ -420,17 +420,18 @@ def test_a_public_role_naming_no_group_warns_when_the_database_is_checked():
 IMMEDIATE = {"BACKEND": f"{tasks.FRAMEWORK}.backends.immediate.ImmediateBackend"}
 
 
+def unusable_task_backend(error: str) -> Error:
+    return Error(
+        f"The app's mails are queued on the task backend 'mail', which cannot be used: {error}",
+        hint="Name a backend of TASKS in DIRECTUS_SHARES['TASK_BACKEND'] (default 'default'), "
+        "and give its BACKEND as a dotted path that can be imported.",
+        id="directus_shares.E050",
+    )
+
+
 @override_settings(DIRECTUS_SHARES={"TASK_BACKEND": "mail"})
 def test_mails_queued_on_a_task_backend_tasks_does_not_name_is_an_error():
-    assert app_messages() == [
-        Error(
-            "The app's mails are queued on the task backend 'mail', which cannot be used: The "
-            "connection 'mail' doesn't exist.",
-            hint="Name a backend of TASKS in DIRECTUS_SHARES['TASK_BACKEND'] (default 'default'), "
-            "and give its BACKEND as a dotted path that can be imported.",
-            id="directus_shares.E050",
-        )
-    ]
+    assert app_messages() == [unusable_task_backend("The connection 'mail' doesn't exist.")]
 
 
 @override_settings(
@@ -440,12 +441,8 @@ def test_mails_queued_on_a_task_backend_tasks_does_not_name_is_an_error():
 def test_mails_queued_on_a_task_backend_that_cannot_be_imported_is_an_error():
     # Called alone: on Django 6 the framework's own check fails on such a backend before ours.
     assert check_task_backend() == [
-        Error(
-            "The app's mails are queued on the task backend 'mail', which cannot be used: Could "
-            "not find backend 'nowhere.MailBackend': No module named 'nowhere'",
-            hint="Name a backend of TASKS in DIRECTUS_SHARES['TASK_BACKEND'] (default 'default'), "
-            "and give its BACKEND as a dotted path that can be imported.",
-            id="directus_shares.E050",
+        unusable_task_backend(
+            "Could not find backend 'nowhere.MailBackend': No module named 'nowhere'"
         )
     ]
 
