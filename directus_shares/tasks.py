@@ -63,7 +63,9 @@ FRAMEWORK: str = framework.__name__
 #: Stands for the share's token in a queued link (the token itself never goes into the queue).
 TOKEN_PLACEHOLDER = "{token}"
 
-#: Statuses in which nobody could open the share: a queued link is then not sent.
+#: Statuses in which nobody could open the share: a queued link is then not sent. The share's own
+#: status only – ``sharing.sending_refusal``, which the surfaces ask before queueing, also weighs
+#: the object and the creator, but sits above this module (``lockout`` imports it).
 _UNOPENABLE = (ShareStatus.REVOKED, ShareStatus.EXPIRED, ShareStatus.USED_UP)
 
 
