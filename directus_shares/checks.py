@@ -369,3 +369,50 @@ def check_public_role_exists(
             id="directus_shares.W030",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_task_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The app's mails (share links, lock notices) are queued on ``TASK_BACKEND`` and
+    ``TASK_QUEUE``: that backend can be made, takes that queue and sends – a ``DummyBackend``
+    keeps every mail queued forever."""
+    from . import tasks
+
+    config = conf.get_config()
+    alias, queue = config["TASK_BACKEND"], config["TASK_QUEUE"]
+    if not isinstance(alias, str) or not isinstance(queue, str):
+        return []  # reported by check_settings
+    try:
+        backend = tasks.task_backends[alias]
+    except ImproperlyConfigured as error:  # the framework's InvalidTaskBackend
+        return [
+            Error(
+                f"The app's mails are queued on the task backend {alias!r}, which cannot be "
+                f"used: {error}",
+                hint=f"Name a backend of TASKS in {conf.SETTING_NAME}['TASK_BACKEND'] (default "
+                "'default'), and give its BACKEND as a dotted path that can be imported.",
+                id="directus_shares.E050",
+            )
+        ]
+    if backend.queues and queue not in backend.queues:
+        return [
+            Error(
+                f"The task backend {alias!r} does not take the queue {queue!r} that the app's "
+                f"mails are queued on: its QUEUES are {sorted(backend.queues)}.",
+                hint=f"Add {queue!r} to TASKS[{alias!r}]['QUEUES'], or set "
+                f"{conf.SETTING_NAME}['TASK_QUEUE'] to one of its queues.",
+                id="directus_shares.E051",
+            )
+        ]
+    if isinstance(backend, tasks.DummyBackend):
+        return [
+            Warning(
+                f"The task backend {alias!r} is a DummyBackend: share links and lock notices "
+                "are queued but never sent.",
+                hint=f"Use {tasks.FRAMEWORK}.backends.immediate.ImmediateBackend (the default) "
+                "or a real queue with its worker (docs/deployment.md); silence "
+                "directus_shares.W050 where that is meant, as in tests.",
+                id="directus_shares.W050",
+            )
+        ]
+    return []

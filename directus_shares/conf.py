@@ -63,6 +63,9 @@ DEFAULTS: dict[str, Any] = {
     # How much of the client address the access log keeps: "truncated" (IPv4 /24, IPv6 /48),
     # "full" or "off".
     "ACCESS_LOG_ADDRESSES": "truncated",
+    # Where the app's mails are queued: an alias of TASKS and one of that backend's queues.
+    "TASK_BACKEND": "default",
+    "TASK_QUEUE": "default",
 }
 
 #: The Python type(s) each setting must have; checked by system check directus_shares.E011.
@@ -85,6 +88,8 @@ TYPES: dict[str, tuple[type, ...]] = {
     "PASSWORD_CHECK_WAIT": (int, float),
     "ACCESS_LOG": (bool,),
     "ACCESS_LOG_ADDRESSES": (str,),
+    "TASK_BACKEND": (str,),
+    "TASK_QUEUE": (str,),
 }
 
 #: Keys that no longer do anything, with what to do instead; system check directus_shares.W011.

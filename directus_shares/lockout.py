@@ -34,8 +34,9 @@ no password is checked without its limits.
 
 When the per-share limit is reached the share is locked for everybody, its rightful recipient
 too: its creator is told once per lock (the :data:`~directus_shares.signals.share_locked` signal
-and a mail, see :func:`directus_shares.mail.send_lock_notice`), the admin and the API show the
-lock (:func:`share_lock`, :func:`share_locks`) and its manager can end it (:func:`unlock`).
+and a mail, queued by :func:`directus_shares.tasks.queue_lock_notice`), the admin and the API
+show the lock (:func:`share_lock`, :func:`share_locks`) and its manager can end it
+(:func:`unlock`).
 """
 
 from __future__ import annotations
@@ -51,11 +52,11 @@ from datetime import UTC, datetime
 from django.core.cache import cache
 
 from .conf import get_config
-from .mail import send_lock_notice
 from .models import Share
 from .networks import Address
 from .outages import PASSWORD_CHECKS, Outage, cache_calls
 from .signals import share_locked
+from .tasks import queue_lock_notice
 
 _PREFIX = "directus_shares:pw"
 #: Seconds of the clock per under-way counter. A check longer than one slice may stop being
@@ -347,5 +348,5 @@ def _announce_lock(reservation: Reservation, window: _Window) -> None:
             logger.error("A share_locked receiver failed: %r", receiver, exc_info=error)
     if window.name != "share":
         return
-    mailed = send_lock_notice(reservation.share, datetime.fromtimestamp(ends, tz=UTC))
+    mailed = queue_lock_notice(reservation.share, datetime.fromtimestamp(ends, tz=UTC))
     cache.set(window.told_key, _MAILED if mailed else _NOT_MAILED, timeout=remaining)

@@ -50,6 +50,7 @@ REDACTED_LOGGERS = (
     "uvicorn.error",
     "directus_shares.logs",
     "directus_shares.mail",
+    "directus_shares.tasks",
 )
 
 

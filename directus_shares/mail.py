@@ -1,6 +1,9 @@
 """Sending a share's link by e-mail: one message per recipient, from the site's sender, with
 the sharing user as Reply-To; each address reported on its own. And telling a share's creator
-that wrong passwords locked it (:func:`send_lock_notice`)."""
+that wrong passwords locked it (:func:`send_lock_notice`).
+
+These functions send at once, in the caller's process; the app's requests queue them as tasks
+instead (:mod:`directus_shares.tasks`), so that no request waits for the mail server."""
 
 from __future__ import annotations
 
@@ -83,8 +86,8 @@ def send_lock_notice(share: Share, until: datetime) -> bool:
     Sent in the site's language and time zone (``LANGUAGE_CODE``, ``TIME_ZONE``), not those of
     the visitor whose attempt locked it.
     """
-    creator = share.created_by
-    if creator is None or not creator.is_active or not getattr(creator, "email", ""):
+    creator = lock_notice_recipient(share)
+    if creator is None:
         return False
     attempts, seconds = get_config()["PASSWORD_ATTEMPTS_PER_SHARE"]
     context = {
@@ -113,6 +116,15 @@ def send_lock_notice(share: Share, until: datetime) -> bool:
         logger.warning("Telling the creator of share %s it is locked failed: %s", share.pk, error)
         return False
     return True
+
+
+def lock_notice_recipient(share: Share) -> Any | None:
+    """Whom a lock notice about ``share`` goes to: its creator while active and with an address;
+    ``None`` when nobody can be told."""
+    creator = share.created_by
+    if creator is None or not creator.is_active or not getattr(creator, "email", ""):
+        return None
+    return creator
 
 
 def _named_address(user: Any) -> str:

@@ -3,6 +3,7 @@ changing the database at a chosen statement through Django's public ``execute_wr
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from directus_shares.models import Share
+from directus_shares.tasks import FRAMEWORK, task_backends
 from example_project.reports.models import Person, Report
 
 
@@ -70,6 +72,26 @@ def mail_backend(path: str):
     if django.VERSION >= (6, 1):
         return override_settings(MAILERS={"default": {"BACKEND": path}})
     return override_settings(EMAIL_BACKEND=path)
+
+
+#: TASKS with the task framework's DummyBackend: tasks are queued and wait, as for a real queue
+#: whose worker has not run yet (``queued_tasks``, ``run_queued``).
+QUEUE_WITHOUT_WORKER = {"default": {"BACKEND": f"{FRAMEWORK}.backends.dummy.DummyBackend"}}
+
+
+def queued_tasks(alias: str = "default") -> list[Any]:
+    """The task results queued on the dummy backend ``alias`` (``QUEUE_WITHOUT_WORKER``)."""
+    return task_backends[alias].results
+
+
+def run_queued(alias: str = "default") -> list[Any]:
+    """Run the tasks queued on ``alias`` as a worker would – their arguments read back from JSON,
+    as a queue stores them – and return what each returned."""
+    returned = []
+    for result in queued_tasks(alias):
+        args, kwargs = json.loads(json.dumps([result.args, result.kwargs]))
+        returned.append(result.task.call(*args, **kwargs))
+    return returned
 
 
 def save_new_password(share: Share, password: str = "other") -> None:

@@ -13,7 +13,7 @@ from directus_shares.models import Share
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
-from tests.helpers import mail_backend, open_share
+from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, open_share, run_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -329,20 +329,36 @@ def test_invalid_addresses_are_named_nothing_is_sent_and_the_input_is_kept(share
     assert mail.outbox == []
 
 
-@mail_backend("tests.mail_backends.FailingBackend")
-def test_a_failing_address_is_reported_not_swallowed(sharer, reviewer):
-    mail.outbox = []
+def send_link(sharer, reviewer, recipients: str) -> str:
+    """The page after ``sharer`` sent a new share's link to ``recipients`` from the panel."""
     shared = report()
     share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
     response = logged_in(sharer).post(
-        shares_url(shared, "send", share),
-        {"recipients": "ok@example.com, fail@example.com"},
-        follow=True,
+        shares_url(shared, "send", share), {"recipients": recipients}, follow=True
     )
-    content = response.content.decode()
+    return response.content.decode()
+
+
+@mail_backend("tests.mail_backends.FailingBackend")
+def test_a_failing_address_is_reported_not_swallowed(sharer, reviewer):
+    mail.outbox = []
+    content = send_link(sharer, reviewer, "ok@example.com, fail@example.com")
     assert "The link was sent to ok@example.com." in content
     assert "Sending to fail@example.com failed: mail server said no" in content
     assert [m.to for m in mail.outbox] == [["ok@example.com"]]
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_send_link_with_a_real_queue_says_queued_not_sent_and_the_worker_sends(sharer, reviewer):
+    content = send_link(sharer, reviewer, "bob@example.com, carol@example.com")
+    assert (
+        "The link is queued for 2 addresses and will be sent shortly: bob@example.com, "
+        "carol@example.com. If a mail fails then, the server logs it; it is not shown here."
+    ) in content
+    assert "was sent to" not in content
+    assert mail.outbox == []
+    assert run_queued() == [{"bob@example.com": None, "carol@example.com": None}]
+    assert [m.to for m in mail.outbox] == [["bob@example.com"], ["carol@example.com"]]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from directus_shares.models import Share
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
-from tests.helpers import mail_backend
+from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, queued_tasks, run_queued
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api_manage_urls")]
 
@@ -386,6 +386,7 @@ def test_invite_mails_each_valid_address_and_reports_the_invalid(sharer, reviewe
     assert response.json() == {
         "sent": ["bob@example.com", "c@example.com"],
         "failed": {},
+        "queued": [],
         "invalid": ["not an address"],
     }
     assert [m.to for m in mail.outbox] == [["bob@example.com"], ["c@example.com"]]
@@ -427,9 +428,32 @@ def test_invite_reports_mail_failures_per_address(sharer, reviewer):
     assert response.json() == {
         "sent": ["ok@example.com"],
         "failed": {"fail@example.com": "mail server said no"},
+        "queued": [],
         "invalid": [],
     }
     assert [m.to for m in mail.outbox] == [["ok@example.com"]]
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_invite_with_a_real_queue_answers_202_at_once_with_the_queued_addresses(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    response = api(sharer).post(
+        detail(share, "invite"), {"recipients": "a@example.com, b@example.com, nope"}, "json"
+    )
+    assert response.status_code == 202
+    assert response.json() == {
+        "sent": [],
+        "failed": {},
+        "queued": ["a@example.com", "b@example.com"],
+        "invalid": ["nope"],
+    }
+    assert mail.outbox == []
+    (queued,) = queued_tasks()
+    share_id, _link_template, recipients = queued.args
+    assert (share_id, recipients) == (share.pk, ["a@example.com", "b@example.com"])
+    assert queued.kwargs["sender_id"] == str(sharer.pk)
+    run_queued()  # the worker
+    assert [m.to for m in mail.outbox] == [["a@example.com"], ["b@example.com"]]
 
 
 # -- list filters and pagination -------------------------------------------------------------------

@@ -13,8 +13,10 @@ from django.core.checks import Error, Warning
 from django.core.checks.registry import registry
 from django.test import override_settings
 
-from directus_shares.checks import check_user_model
+from directus_shares import tasks
+from directus_shares.checks import check_task_backend, check_user_model
 from directus_shares.conf import DEFAULTS
+from tests.helpers import QUEUE_WITHOUT_WORKER
 
 SHARED_CACHE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
 
@@ -411,3 +413,67 @@ def test_a_public_role_naming_no_group_warns_when_the_database_is_checked():
         Group.objects.create(name="Public")
         assert messages() == []
     assert messages() == []  # no public role at all
+
+
+# -- the task backend of the mails ----------------------------------------------------------------
+
+IMMEDIATE = {"BACKEND": f"{tasks.FRAMEWORK}.backends.immediate.ImmediateBackend"}
+
+
+def unusable_task_backend(error: str) -> Error:
+    return Error(
+        f"The app's mails are queued on the task backend 'mail', which cannot be used: {error}",
+        hint="Name a backend of TASKS in DIRECTUS_SHARES['TASK_BACKEND'] (default 'default'), "
+        "and give its BACKEND as a dotted path that can be imported.",
+        id="directus_shares.E050",
+    )
+
+
+@override_settings(DIRECTUS_SHARES={"TASK_BACKEND": "mail"})
+def test_mails_queued_on_a_task_backend_tasks_does_not_name_is_an_error():
+    assert app_messages() == [unusable_task_backend("The connection 'mail' doesn't exist.")]
+
+
+@override_settings(
+    TASKS={"default": IMMEDIATE, "mail": {"BACKEND": "nowhere.MailBackend"}},
+    DIRECTUS_SHARES={"TASK_BACKEND": "mail"},
+)
+def test_mails_queued_on_a_task_backend_that_cannot_be_imported_is_an_error():
+    # Called alone: on Django 6 the framework's own check fails on such a backend before ours.
+    assert check_task_backend() == [
+        unusable_task_backend(
+            "Could not find backend 'nowhere.MailBackend': No module named 'nowhere'"
+        )
+    ]
+
+
+@override_settings(
+    TASKS={"default": IMMEDIATE, "mail": {**IMMEDIATE, "QUEUES": ["outbox", "bulk"]}},
+    DIRECTUS_SHARES={"TASK_BACKEND": "mail"},
+)
+def test_mails_queued_on_a_queue_their_backend_does_not_take_is_an_error():
+    assert app_messages() == [
+        Error(
+            "The task backend 'mail' does not take the queue 'default' that the app's mails are "
+            "queued on: its QUEUES are ['bulk', 'outbox'].",
+            hint="Add 'default' to TASKS['mail']['QUEUES'], or set "
+            "DIRECTUS_SHARES['TASK_QUEUE'] to one of its queues.",
+            id="directus_shares.E051",
+        )
+    ]
+    with override_settings(DIRECTUS_SHARES={"TASK_BACKEND": "mail", "TASK_QUEUE": "outbox"}):
+        assert app_messages() == []
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_a_dummy_task_backend_that_would_never_send_the_mails_warns():
+    assert app_messages() == [
+        Warning(
+            "The task backend 'default' is a DummyBackend: share links and lock notices are "
+            "queued but never sent.",
+            hint=f"Use {tasks.FRAMEWORK}.backends.immediate.ImmediateBackend (the default) or a "
+            "real queue with its worker (docs/deployment.md); silence directus_shares.W050 where "
+            "that is meant, as in tests.",
+            id="directus_shares.W050",
+        )
+    ]

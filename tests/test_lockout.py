@@ -24,7 +24,7 @@ from directus_shares.outages import Outage
 from directus_shares.signals import share_locked
 from tests.factories import ShareFactory, UserFactory
 from tests.held_checks import HeldChecks
-from tests.helpers import mail_backend, open_share
+from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, open_share, queued_tasks, run_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -438,6 +438,21 @@ def test_the_visitor_is_told_the_owner_was_notified():
         "everybody. Its owner has been notified and can unlock it. Try again after Retry-After "
         "seconds.",
     }
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_SHARE, TASKS=QUEUE_WITHOUT_WORKER, LANGUAGE_CODE="en")
+def test_with_a_real_queue_the_lock_notice_is_queued_and_the_worker_sends_it(signals_sent):
+    share = owned_share()
+    lock_by_strangers(share)  # the visitor's request does not wait for the mail server
+    assert mail.outbox == [] and len(signals_sent) == 1
+    (queued,) = queued_tasks()
+    assert queued.task.module_path == "directus_shares.tasks.mail_lock_notice"
+    assert "has been notified" in open_share(stranger(50), share, "right").content.decode()
+    assert run_queued() == [True]
+    assert [m.to for m in mail.outbox] == [["owner@example.com"]]
+    assert mail.outbox[0].subject == (
+        "Your share “Board pack” is locked after too many wrong passwords"
+    )
 
 
 @pytest.mark.parametrize("creator", ["without e-mail", "mail fails"])

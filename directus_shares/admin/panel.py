@@ -23,10 +23,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import lockout, sharing
-from ..mail import send_share_link
 from ..models import Share
+from ..tasks import Delivery, queue_share_link
 from .forms import SendLinkForm, ShareForm
 from .locks import say_unlocked
 
@@ -314,29 +315,46 @@ class SharesAdminMixin(_MixedInto):
             return self._back(obj)
         if request.method == "POST" and form.is_valid():
             link = request.build_absolute_uri(share.get_absolute_url())
-            results = send_share_link(
+            delivery = queue_share_link(
                 share,
                 link,
                 form.cleaned_data["recipients"],
                 sender=request.user,
                 message=form.cleaned_data["message"],
             )
-            sent = [address for address, error in results.items() if error is None]
-            failed = {address: error for address, error in results.items() if error is not None}
-            if sent:
-                messages.success(
-                    request,
-                    _("The link was sent to %(addresses)s.") % {"addresses": ", ".join(sent)},
-                )
-            for address, error in failed.items():
-                messages.error(
-                    request,
-                    _("Sending to %(address)s failed: %(error)s")
-                    % {"address": address, "error": error},
-                )
-            if not failed:
+            say_delivered(request, delivery)
+            if not delivery.failed:
                 return self._back(obj)
         return self._page(request, obj, "share_send", _("Send the link"), share=share, form=form)
+
+
+def say_delivered(request: HttpRequest, delivery: Delivery) -> None:
+    """The messages after "Send link": to whom it was sent, or queued for, and each address that
+    failed. Queued mails are sent by a worker later; their failures are logged there, not shown
+    here – so the message says so instead of claiming they were sent."""
+    if delivery.sent:
+        messages.success(
+            request,
+            _("The link was sent to %(addresses)s.") % {"addresses": ", ".join(delivery.sent)},
+        )
+    if delivery.queued:
+        count = len(delivery.queued)
+        messages.success(
+            request,
+            ngettext(
+                "The link is queued for %(count)d address and will be sent shortly: "
+                "%(addresses)s. If the mail fails then, the server logs it; it is not shown here.",
+                "The link is queued for %(count)d addresses and will be sent shortly: "
+                "%(addresses)s. If a mail fails then, the server logs it; it is not shown here.",
+                count,
+            )
+            % {"count": count, "addresses": ", ".join(delivery.queued)},
+        )
+    for address, error in delivery.failed.items():
+        messages.error(
+            request,
+            _("Sending to %(address)s failed: %(error)s") % {"address": address, "error": error},
+        )
 
 
 def warn_if_unopenable(request: HttpRequest, share: Share) -> None:

@@ -21,9 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import lockout
-from ..mail import send_share_link
 from ..models import Share, ShareQuerySet
 from ..sharing import RecipientsRefused, managed_shares, recipients_to_send, sending_refusal
+from ..tasks import queue_share_link
 from .errors import ErrorShape
 from .permissions import ManagesShare
 from .schema import error_responses, schema, schema_view
@@ -175,13 +175,20 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
 
     @schema(
         request=InviteSerializer,
-        responses={200: InviteResultSerializer, **error_responses(401, 403, 409, 415, 429)},
+        responses={
+            200: InviteResultSerializer,
+            202: InviteResultSerializer,
+            **error_responses(401, 403, 409, 415, 429),
+        },
     )
     @action(detail=True, methods=["post"])
     def invite(self, request: Request, pk: str | None = None) -> Response:
-        """E-mail the link to each address (the admin's "Send link"); each reported on its own:
-        ``{"sent": [...], "failed": {address: error}, "invalid": [...]}``. 409 ``not_openable``
-        when nobody could open the share (revoked, expired, used up, grants nothing)."""
+        """E-mail the link to each address (the admin's "Send link"), as a task of Django's task
+        framework: ``{"sent": [...], "failed": {address: error}, "queued": [...], "invalid":
+        [...]}``. 200 when the mails went out during the request (an immediate backend, the
+        default), each address reported on its own; 202 when they are queued for a worker
+        (``queued``), whose failures are logged there. 409 ``not_openable`` when nobody could
+        open the share (revoked, expired, used up, grants nothing)."""
         share = self.get_object()
         if refusal := sending_refusal(share):
             raise NotOpenableError(refusal)
@@ -196,7 +203,7 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
             if refused.code == "required":  # only invalid ones: say which
                 errors["invalid"] = refused.invalid
             raise serializers.ValidationError(errors) from None
-        results = send_share_link(
+        delivery = queue_share_link(
             share,
             request.build_absolute_uri(share.get_absolute_url()),
             valid,
@@ -205,10 +212,12 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
         )
         return Response(
             {
-                "sent": [address for address, error in results.items() if error is None],
-                "failed": {a: error for a, error in results.items() if error is not None},
+                "sent": delivery.sent,
+                "failed": delivery.failed,
+                "queued": delivery.queued,
                 "invalid": invalid,
-            }
+            },
+            status=status.HTTP_202_ACCEPTED if delivery.queued else status.HTTP_200_OK,
         )
 
     def _share_response(self, share: Share) -> Response:

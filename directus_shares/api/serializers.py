@@ -357,10 +357,19 @@ class InviteSerializer(serializers.Serializer):
 
 
 class InviteResultSerializer(serializers.Serializer):
-    """Per-address outcome: sent, failed (with the mail error) or not a valid address."""
+    """Per-address outcome: sent, failed (with the mail error), queued for a worker, or not a
+    valid address."""
 
-    sent = serializers.ListField(child=serializers.EmailField())
-    failed = serializers.DictField(child=serializers.CharField())
+    sent = serializers.ListField(
+        child=serializers.EmailField(), help_text="Sent during the request."
+    )
+    failed = serializers.DictField(
+        child=serializers.CharField(), help_text="Address → why its mail was not sent."
+    )
+    queued = serializers.ListField(
+        child=serializers.EmailField(),
+        help_text="Queued for the task worker (answer 202): sent later, failures logged there.",
+    )
     invalid = serializers.ListField(child=serializers.CharField())
 
 
