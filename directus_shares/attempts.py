@@ -15,7 +15,7 @@ from .conf import get_config
 from .counting import Condition
 from .logs import logger
 from .models import AccessReason, Share, ShareAccess
-from .networks import Address
+from .rights import Address
 from .signals import share_accessed
 from .web import client_address
 

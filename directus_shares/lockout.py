@@ -53,8 +53,8 @@ from django.core.cache import cache
 from .conf import get_config
 from .mail import send_lock_notice
 from .models import Share
-from .networks import Address
 from .outages import PASSWORD_CHECKS, Outage, cache_calls
+from .rights import Address
 from .signals import share_locked
 
 _PREFIX = "directus_shares:pw"

@@ -23,7 +23,6 @@ from .attempts import record_access, record_counted_use
 from .conf import get_config
 from .counting import Condition, count_use
 from .models import AccessReason, Share, ShareStatus
-from .networks import Address, address_allowed
 from .object_state import readable_condition, shared_object_state
 from .outages import Outage
 from .outcomes import (
@@ -40,7 +39,7 @@ from .outcomes import (
     Shown,
 )
 from .queries import load_share, share_rights
-from .rights import ShareRights
+from .rights import Address, ShareRights, address_allowed
 from .web import client_address
 
 #: Whether the visitor holds a valid grant for a share: the page reads its cookie, the API its

@@ -11,10 +11,15 @@ A person holds the union of their holders; a share shows the intersection of its
 creator (:class:`ShareRights`), so nobody hands out more than they may see, and a creator who
 loses a right takes it from their shares with the next request. Nothing here is cached between
 requests.
+
+A role may also limit where its shares open from: its ``allowed_networks`` (see
+:func:`address_allowed`).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,6 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models, router
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Replace
+from django.utils.translation import gettext as _
 
 from .row_filters import row_filter_q
 from .shareable import followable_relations, is_shareable_model, shown_fields, target_model
@@ -275,3 +281,50 @@ class ShareRights:
 def is_reverse(relation: Relation) -> TypeIs[models.ForeignObjectRel]:
     """Whether ``relation`` is the reverse side (e.g. a report's comments)."""
     return isinstance(relation, models.ForeignObjectRel)
+
+
+# -- networks -------------------------------------------------------------------------------------
+# Which client addresses may open a role's shares. A role's ``allowed_networks`` is text –
+# addresses or CIDR ranges, IPv4 or IPv6, separated by commas, spaces or new lines
+# (``10.0.0.0/8, 2001:db8::/32``). Which address a request comes from is read by
+# :func:`.web.client_address`.
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def parse_networks(text: str) -> list[Network]:
+    """The networks listed in ``text`` (a bare address is a network of one).
+
+    Raises:
+        ValueError: naming each entry that is not an address or network.
+    """
+    networks, bad = [], []
+    for entry in filter(None, _SEPARATORS.split(text or "")):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            bad.append(entry)
+    if bad:
+        raise ValueError(
+            _("Not an IP address or CIDR range: %(entries)s") % {"entries": ", ".join(bad)}
+        )
+    return networks
+
+
+def address_allowed(address: Address | None, allowed: str) -> bool:
+    """Whether ``address`` lies in one of the ``allowed`` networks (no networks: any address).
+
+    An unreadable list allows nothing: the admin form refuses one, so it means a broken database.
+    """
+    if not allowed or not allowed.strip():
+        return True
+    if address is None:
+        return False
+    try:
+        networks = parse_networks(allowed)
+    except ValueError:
+        return False
+    return any(address.version == network.version and address in network for network in networks)

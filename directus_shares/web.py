@@ -16,7 +16,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from .conf import get_config
-from .networks import Address
+from .rights import Address
 
 SHARE_RESPONSE_HEADERS = {
     "Cache-Control": "no-store, private",

@@ -35,7 +35,6 @@ PURE_RULES = {
     "rights",
     "row_filters",
     "shareable",
-    "networks",
     "signatures",
     "outcomes",
 }
