@@ -287,7 +287,7 @@ def is_reverse(relation: Relation) -> TypeIs[models.ForeignObjectRel]:
 # Which client addresses may open a role's shares. A role's ``allowed_networks`` is text –
 # addresses or CIDR ranges, IPv4 or IPv6, separated by commas, spaces or new lines
 # (``10.0.0.0/8, 2001:db8::/32``). Which address a request comes from is read by
-# :func:`.web.client_address`.
+# :func:`.opening.client_address`.
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

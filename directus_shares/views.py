@@ -37,7 +37,6 @@ from .logs import log_refusal
 from .models import AccessReason, Share
 from .outcomes import Changed, Landing, Locked, Opened, PasswordProblem, Refusal, Refused, Shown
 from .signatures import share_token, share_token_valid
-from .web import share_response_headers
 
 # -- the grant cookie ----------------------------------------------------------------------------
 
@@ -80,7 +79,7 @@ _with_csrf_cookie = ensure_csrf_cookie(lambda request, response: response)
 # CSRF is enforced on POST by the view itself (not by the site's middleware), and only there: other
 # methods get their 405, a site without the middleware is still protected, and a rejection gets
 # the share's own page (see csrf.py).
-@method_decorator([share_response_headers, csrf_exempt], name="dispatch")
+@method_decorator([opening.share_response_headers, csrf_exempt], name="dispatch")
 @method_decorator(share_csrf_protect, name="post")
 class SharePageView(View):
     """``GET`` shows the landing page or, with a grant, the object; ``POST`` opens (one use)."""
