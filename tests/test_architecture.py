@@ -41,7 +41,8 @@ PURE_RULES = {
 #: The models: they know no request, no template, no DRF.
 MODELS = {"models"}
 #: The HTTP surfaces: they translate outcomes into HTML and JSON; nothing below imports them.
-SURFACES = {"views", "api", "admin"}
+#: The tag library is the page's: it registers the tags ``views`` makes.
+SURFACES = {"views", "templatetags", "api", "admin"}
 #: Imports that belong to the HTTP surfaces only.
 HTTP_IMPORTS = {"django.http", "django.template", "rest_framework"}
 
