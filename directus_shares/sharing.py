@@ -29,11 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .conf import get_config, password_validators
+from .creator_queries import holders_of_user
 from .mail import parse_recipients
 from .models import RoleSettings, Share, ShareQuerySet
 from .opening import refusal_for_anyone
 from .outcomes import Refusal
-from .queries import holders_of_user
 from .rights import Action, Holder, union_access
 from .shareable import is_shareable_model
 

@@ -14,6 +14,7 @@ from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
 from directus_shares import opening
+from directus_shares.creator_queries import rights_of_role
 from directus_shares.models import RoleSettings, Share, ShareAccess
 from directus_shares.opening import SHARE_RESPONSE_HEADERS, client_address
 from directus_shares.outcomes import (
@@ -28,7 +29,6 @@ from directus_shares.outcomes import (
     Refused,
     Shown,
 )
-from directus_shares.queries import rights_of_role
 from directus_shares.rights import ShareRights
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
 from tests.testapp.models import Gadget
