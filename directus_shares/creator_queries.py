@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from .models import RoleRule, RoleSettings, Share
-from .queries import LoadedShare, RightRow, guardian_installed, holders_from_rows, right_rows
-from .rights import Holder, ShareRights
+from .queries import LoadedShare, guardian_installed, right_rows
+from .rights import Holder, RightRow, ShareRights, holders_from_rows
 
 _NO_RULE = (None, None, None, None)
 

@@ -44,8 +44,8 @@ from .outcomes import (
     Refused,
     Shown,
 )
-from .queries import load_share, share_rights
-from .rights import Address, ShareRights, address_allowed
+from .queries import load_share
+from .rights import Address, ShareRights, address_allowed, share_rights
 
 #: Whether the visitor holds a valid grant for a share: the page reads its cookie, the API its
 #: ``Authorization`` header.

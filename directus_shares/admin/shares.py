@@ -34,7 +34,7 @@ from ..models import Share, ShareQuerySet, ShareStatus
 from ..opening import refusal_for_anyone
 from ..outcomes import ObjectState
 from ..qr import qr_code_svg
-from ..queries import share_rights
+from ..rights import share_rights
 from ..sharing import attention_reasons, managed_shares, manages_every_share, offered_roles
 from .access_log import ShareAccessInline
 from .forms import PUBLIC_ROLE_LABEL, ShareForm
