@@ -45,7 +45,17 @@ from .disclosure import DisclosedField, DisclosedRelation
 from .lockout import ShareLock
 from .logs import log_refusal
 from .models import AccessReason, Share
-from .outcomes import Changed, Landing, Locked, Opened, PasswordProblem, Refusal, Refused, Shown
+from .outcomes import (
+    REQUEST_TOO_LARGE_MESSAGE,
+    Changed,
+    Landing,
+    Locked,
+    Opened,
+    PasswordProblem,
+    Refusal,
+    Refused,
+    Shown,
+)
 from .signatures import share_token, share_token_valid
 
 # -- the grant cookie ----------------------------------------------------------------------------
@@ -131,15 +141,14 @@ class SharePageView(View):
             case Locked(share, retry_after, lock):
                 return self.locked(request, share, retry_after or 1, lock)
             case Changed(share):
-                error = _("This share was changed while it was being opened. Please try again.")
-                return self.landing(request, share, error=error, status=409)
+                return self.landing(request, share, error=str(Changed.message), status=409)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return super().dispatch(request, *args, **kwargs)
         except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):  # over DATA_UPLOAD_MAX_*
             response = HttpResponseBadRequest(
-                _("The request is too large."), content_type="text/plain; charset=utf-8"
+                str(REQUEST_TOO_LARGE_MESSAGE), content_type="text/plain; charset=utf-8"
             )
             return self.quietly_logged(request, response, reason="too large")
         except Exception as error:

@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 from .. import lockout
 from ..conf import get_config
 from ..creator_queries import load_shares
+from ..disclosure import yes_no
 from ..models import Share, ShareQuerySet, ShareStatus
 from ..opening import refusal_for_anyone
 from ..outcomes import ObjectState
@@ -71,7 +72,7 @@ class ObjectDeletedFilter(admin.SimpleListFilter):
     parameter_name = "object_deleted"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> Iterable[tuple[str, Any]]:
-        return [("1", _("Yes")), ("0", _("No"))]
+        return [("1", yes_no(True)), ("0", yes_no(False))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
         shares = cast(ShareQuerySet, queryset)  # the admin's queryset comes from Share.objects
