@@ -15,9 +15,8 @@ from .conf import get_config
 from .counting import Condition
 from .logs import logger
 from .models import AccessReason, Share, ShareAccess
-from .networks import Address
+from .rights import Address
 from .signals import share_accessed
-from .web import client_address
 
 #: The network a truncated address is kept as, per IP version.
 TRUNCATED_PREFIX = {4: 24, 6: 48}
@@ -37,29 +36,42 @@ def loggable_address(address: Address | None) -> str:
     return str(network)
 
 
-def record_access(request: HttpRequest, share: Share, *, granted: bool, reason: str) -> None:
-    """Log one attempt to open ``share`` (unless ``ACCESS_LOG`` is off), then send
+def record_access(
+    request: HttpRequest,
+    share: Share,
+    *,
+    granted: bool,
+    reason: str,
+    address: Address | None,
+) -> None:
+    """Log one attempt to open ``share`` from ``address`` (the visitor's, as
+    :func:`.opening.client_address` reads it; unless ``ACCESS_LOG`` is off), then send
     :data:`~directus_shares.signals.share_accessed`.
 
     A failure to write, or of a receiver, is logged and swallowed: the visitor's page never
     breaks for it.
     """
     reason = str(reason)  # an AccessReason member is sent on as its plain code
-    address = loggable_address(client_address(request))
+    kept = loggable_address(address)
     if get_config()["ACCESS_LOG"]:
-        _write(ShareAccess(share=share, granted=granted, reason=reason, address=address))
-    _announce(request, share, granted=granted, reason=reason, address=address)
+        _write(ShareAccess(share=share, granted=granted, reason=reason, address=kept))
+    _announce(request, share, granted=granted, reason=reason, address=kept)
 
 
 def record_counted_use(
-    request: HttpRequest, share: Share, now: datetime, condition: Condition | None = None
+    request: HttpRequest,
+    share: Share,
+    now: datetime,
+    condition: Condition | None = None,
+    *,
+    address: Address | None,
 ) -> bool:
     """Count one use of ``share`` at ``now`` if ``condition`` holds (:func:`.counting.count_use`)
     and, when it was counted, record the granted access as :func:`record_access` does; True when
     counted. A broken log never takes a visitor's use: the row is written after the count."""
     counted = counting.count_use(share, now, condition)
     if counted:
-        record_access(request, share, granted=True, reason=_GRANTED)
+        record_access(request, share, granted=True, reason=_GRANTED, address=address)
     return counted
 
 

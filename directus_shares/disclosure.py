@@ -394,6 +394,11 @@ def _label(model_field: models.Field, language: str | None) -> str:
     return capfirst(str(model_field.verbose_name))
 
 
+def yes_no(value: object) -> str:
+    """How a true or false value is said, in the current language: "Yes" or "No"."""
+    return _("Yes") if value else _("No")
+
+
 def _disclose_field(
     instance: models.Model,
     model_field: models.Field,
@@ -408,8 +413,7 @@ def _disclose_field(
         display = str(getattr(instance, f"get_{name}_display")())
         return DisclosedField(name, label, display, value=value)
     if isinstance(model_field, models.BooleanField):
-        text = _("Yes") if value else _("No")
-        return DisclosedField(name, label, text, kind="boolean", value=bool(value))
+        return DisclosedField(name, label, yes_no(value), kind="boolean", value=bool(value))
     if isinstance(model_field, models.FileField):
         file = getattr(instance, name)
         if not file:  # no file (also a NULL written by a raw update)

@@ -53,8 +53,8 @@ from django.core.cache import cache
 
 from .conf import get_config
 from .models import Share
-from .networks import Address
 from .outages import PASSWORD_CHECKS, Outage, cache_calls
+from .rights import Address
 from .signals import share_locked
 from .tasks import queue_lock_notice
 

@@ -5,17 +5,23 @@ only render the outcome (:mod:`.outcomes`); every refusal is written to the acce
 A visitor who already holds a grant (the page's cookie, the API's access token) and opens again
 is checked as on a reload and told the share is open: no use is counted and nothing new is handed
 out, so no path extends access beyond ``GRANT_MAX_AGE`` without counting a use.
+
+Who the visitor is – their address, as the site's proxies report it – is read here too
+(:func:`client_address`), and what every answer on the visitor's path carries: the headers that
+keep a share page private, uncached, unindexed and unframed (:func:`share_response_headers`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import wraps
 from typing import Any, TypeVar
 
 from django.db import router
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from . import disclosure, lockout, passwords, signatures
@@ -23,7 +29,6 @@ from .attempts import record_access, record_counted_use
 from .conf import get_config
 from .counting import Condition, count_use
 from .models import AccessReason, Share, ShareStatus
-from .networks import Address, address_allowed
 from .object_state import readable_condition, shared_object_state
 from .outages import Outage
 from .outcomes import (
@@ -39,9 +44,8 @@ from .outcomes import (
     Refused,
     Shown,
 )
-from .queries import load_share, share_rights
-from .rights import ShareRights
-from .web import client_address
+from .queries import load_share
+from .rights import Address, ShareRights, address_allowed, share_rights
 
 #: Whether the visitor holds a valid grant for a share: the page reads its cookie, the API its
 #: ``Authorization`` header.
@@ -285,7 +289,8 @@ def _password_step(
             return PasswordProblem(share, problem)
         lockout.release_attempt(reservation)  # a right password does not count against limits
     except Outage:  # no password is checked without its limits: the caller answers 503
-        record_access(request, share, granted=False, reason=AccessReason.SERVICE_UNAVAILABLE)
+        reason = AccessReason.SERVICE_UNAVAILABLE
+        record_access(request, share, granted=False, reason=reason, address=client_address(request))
         raise
     return None
 
@@ -307,7 +312,8 @@ def consume_use(
     if request is None:
         counted = count_use(share, now, condition)
     else:
-        counted = record_counted_use(request, share, now, condition)
+        address = client_address(request)
+        counted = record_counted_use(request, share, now, condition, address=address)
     if counted:
         share.times_used += 1  # at least; others may have counted meanwhile
     return counted
@@ -348,5 +354,63 @@ def _logged(request: HttpRequest, outcome: _Refusing) -> _Refusing:
         case Changed():
             reason = AccessReason.CHANGED
     if outcome.share is not None:
-        record_access(request, outcome.share, granted=False, reason=reason)
+        address = client_address(request)
+        record_access(request, outcome.share, granted=False, reason=reason, address=address)
     return outcome
+
+
+# -- who the visitor is, and what every answer carries --------------------------------------------
+
+SHARE_RESPONSE_HEADERS = {
+    "Cache-Control": "no-store, private",
+    # Not "no-referrer": browsers would then post the page's own form with "Origin: null", which
+    # Django's CSRF check refuses. "same-origin" still keeps the link out of every cross-origin
+    # Referer; the templates keep it out of same-origin subresource requests as well.
+    "Referrer-Policy": "same-origin",
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+
+
+def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark every response of ``view`` as private, uncacheable, unindexed, unframeable and
+    without a ``Referer`` to other sites."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(*args, **kwargs)
+        for header, value in SHARE_RESPONSE_HEADERS.items():
+            response[header] = value
+        return response
+
+    return wrapped
+
+
+def client_address(request: HttpRequest) -> Address | None:
+    """The visitor's address as the trusted proxies (or the socket) report it; ``None`` if
+    unknown, e.g. fewer forwarded entries than proxies configured.
+
+    It is ``REMOTE_ADDR`` unless the ``TRUSTED_PROXY_COUNT`` setting says how many proxies in
+    front of the site append to ``X-Forwarded-For``; only their entries are believed, never the
+    client's own."""
+    config = get_config()
+    proxies = config["TRUSTED_PROXY_COUNT"]
+    if proxies:
+        forwarded = [
+            entry.strip()
+            for entry in request.META.get(config["FORWARDED_FOR_HEADER"], "").split(",")
+            if entry.strip()
+        ]
+        if len(forwarded) < proxies:
+            return None  # the request did not pass through every proxy: nothing to believe
+        raw = forwarded[-proxies]  # what the outermost trusted proxy saw
+    else:
+        raw = request.META.get("REMOTE_ADDR", "")
+    try:
+        address = ipaddress.ip_address(raw.strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    return address

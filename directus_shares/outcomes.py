@@ -132,7 +132,13 @@ class Changed:
     ``changed``)."""
 
     share: Share
+    #: What the visitor is told (a class attribute, not a field).
+    message = _("This share was changed while it was being opened. Please try again.")
 
+
+#: What a visitor is told when Django refuses the body of what they sent (over its
+#: ``DATA_UPLOAD_MAX_*`` settings): the page and the API answer 400 with it.
+REQUEST_TOO_LARGE_MESSAGE = _("The request is too large.")
 
 #: What :func:`.opening.look` comes to.
 Looked = Refused | Landing | Shown

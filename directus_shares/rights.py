@@ -9,12 +9,19 @@ permissions and each of their groups. A holder reaches a model through
 
 A person holds the union of their holders; a share shows the intersection of its role and its
 creator (:class:`ShareRights`), so nobody hands out more than they may see, and a creator who
-loses a right takes it from their shares with the next request. Nothing here is cached between
-requests.
+loses a right takes it from their shares with the next request. :mod:`.queries` reads a share's
+holders as right rows (:data:`RightRow`); the rights built from the same rows are kept for the
+next visits (:func:`share_rights`), so a changed right takes effect with the next read.
+
+A role may also limit where its shares open from: its ``allowed_networks`` (see
+:func:`address_allowed`).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,16 +31,25 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models, router
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Replace
+from django.utils.translation import gettext as _
 
+from .conf import on_settings_change
 from .row_filters import row_filter_q
 from .shareable import followable_relations, is_shareable_model, shown_fields, target_model
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
+    from .queries import LoadedShare
+
 Action = Literal["view", "share"]
 Relation = models.Field | models.ForeignObjectRel
 _PK_TEXT = "_directus_shares_pk_text"  # alias for matching guardian's text object ids
+
+# One row of rights: (who, group id, content type id, codename, on objects only – 1: some,
+# 2: the shared object –, rule columns…)
+# where ``who`` is "role", "user" (the creator's own) or "group" (one of the creator's groups).
+RightRow = tuple[str, int | None, int, str | None, int, Any, Any, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -275,3 +291,160 @@ class ShareRights:
 def is_reverse(relation: Relation) -> TypeIs[models.ForeignObjectRel]:
     """Whether ``relation`` is the reverse side (e.g. a report's comments)."""
     return isinstance(relation, models.ForeignObjectRel)
+
+
+# -- a share's rights from its right rows ---------------------------------------------------------
+
+
+#: How many sets of rights are kept for the next visits (each with the answers it worked out).
+KEPT_RIGHTS = 256
+
+_kept_rights: dict[Hashable, ShareRights] = {}
+
+
+def share_rights(loaded: LoadedShare) -> ShareRights:
+    """What ``loaded`` shows: its granting group's rights, limited by its creator's.
+
+    Rights are a function of the loaded rows and flags alone, so the rights built for the same
+    ones are reused – with every answer (fields, relations, row filters) they already worked
+    out – by the next visit of any share that loads them. A changed permission, rule, grant,
+    role or creator loads other rows; a change of the ``DIRECTUS_SHARES`` setting clears them.
+    """
+    key = _rights_key(loaded, tuple(loaded.rows))
+    try:
+        rights = _kept_rights.get(key)
+    except TypeError:  # read through the ORM: a rule's JSON comes as dicts and lists
+        key = _rights_key(loaded, tuple(tuple(map(_hashable, row)) for row in loaded.rows))
+        rights = _kept_rights.get(key)
+    if rights is None:
+        rights = _build_rights(loaded)
+        if len(_kept_rights) >= KEPT_RIGHTS:
+            _kept_rights.clear()
+        _kept_rights[key] = rights
+    return rights
+
+
+def _rights_key(loaded: LoadedShare, rows: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Everything the rights depend on. The rows in the order the database returned them: the
+    same statement returns the same rows in the same order (else it is a miss, not a mistake)."""
+    share = loaded.share
+    flags = (loaded.granting_group_id, loaded.creator_active, loaded.creator_superuser)
+    return (*flags, loaded.allowed_networks, share.created_by_id, share.creator_removed, rows)
+
+
+def _hashable(value: Any) -> Hashable:
+    """A rule's JSON as text, the rest as is."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+
+on_settings_change(_kept_rights.clear)  # rights are derived from the settings too
+
+
+def _build_rights(loaded: LoadedShare) -> ShareRights:
+    share = loaded.share
+    role = None
+    if loaded.granting_group_id is not None:
+        role = holders_from_rows(
+            (row for row in loaded.rows if row[0] == "role"), role_pk=loaded.granting_group_id
+        )[0]
+    if share.created_by_id is None:
+        creator, unavailable = None, share.creator_removed  # made by code, or creator deleted
+    elif not loaded.creator_active:
+        creator, unavailable = None, True  # deactivated
+    elif loaded.creator_superuser:
+        creator, unavailable = None, False
+    else:
+        creator = holders_from_rows(
+            (row for row in loaded.rows if row[0] != "role"), user_pk=share.created_by_id
+        )
+        unavailable = False
+    return ShareRights(
+        role,
+        creator,
+        creator_unavailable=unavailable,
+        allowed_networks=loaded.allowed_networks,
+    )
+
+
+def holders_from_rows(
+    rows: Iterable[RightRow], *, role_pk: int | None = None, user_pk: int | None = None
+) -> list[Holder]:
+    """Group right rows into holders: the role (``role_pk``), or a user's own rights
+    (``user_pk``) followed by each of their groups."""
+    holders: dict[tuple[str, int], Holder] = {}
+    if role_pk is not None:
+        holders[("group", role_pk)] = Holder("group", role_pk)
+    if user_pk is not None:
+        holders[("user", user_pk)] = Holder("user", user_pk)
+    for who, group_id, content_type_id, codename, on_objects, *rule in rows:
+        key = ("user", user_pk) if who == "user" else ("group", group_id or role_pk)
+        holder = holders.setdefault(key, Holder(*key))  # type: ignore[arg-type]
+        if codename is None:
+            holder.rules[content_type_id] = _rule(*rule)
+        elif on_objects == 2:
+            holder.shared_object_permissions.add(codename)
+        elif on_objects:
+            holder.object_permissions.add((content_type_id, codename))
+        else:
+            holder.permissions.add((content_type_id, codename))
+    return list(holders.values())
+
+
+def _rule(all_fields: Any, fields: Any, read_filter: Any, share_filter: Any) -> RuleData:
+    fields, read_filter, share_filter = (
+        json.loads(value) if isinstance(value, str | bytes) else value
+        for value in (fields, read_filter, share_filter)
+    )
+    return RuleData(
+        all_fields=bool(all_fields),
+        fields=frozenset(fields or ()),
+        read_filter=read_filter or {},
+        share_filter=share_filter or {},
+    )
+
+
+# -- networks -------------------------------------------------------------------------------------
+# Which client addresses may open a role's shares. A role's ``allowed_networks`` is text –
+# addresses or CIDR ranges, IPv4 or IPv6, separated by commas, spaces or new lines
+# (``10.0.0.0/8, 2001:db8::/32``). Which address a request comes from is read by
+# :func:`.opening.client_address`.
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def parse_networks(text: str) -> list[Network]:
+    """The networks listed in ``text`` (a bare address is a network of one).
+
+    Raises:
+        ValueError: naming each entry that is not an address or network.
+    """
+    networks, bad = [], []
+    for entry in filter(None, _SEPARATORS.split(text or "")):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            bad.append(entry)
+    if bad:
+        raise ValueError(
+            _("Not an IP address or CIDR range: %(entries)s") % {"entries": ", ".join(bad)}
+        )
+    return networks
+
+
+def address_allowed(address: Address | None, allowed: str) -> bool:
+    """Whether ``address`` lies in one of the ``allowed`` networks (no networks: any address).
+
+    An unreadable list allows nothing: the admin form refuses one, so it means a broken database.
+    """
+    if not allowed or not allowed.strip():
+        return True
+    if address is None:
+        return False
+    try:
+        networks = parse_networks(allowed)
+    except ValueError:
+        return False
+    return any(address.version == network.version and address in network for network in networks)

@@ -29,11 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .conf import get_config, password_validators
+from .creator_queries import holders_of_user
 from .mail import parse_recipients
 from .models import RoleSettings, Share, ShareQuerySet
 from .opening import refusal_for_anyone
-from .outcomes import Refusal
-from .queries import holders_of_user
+from .outcomes import PasswordProblemKind, Refusal
 from .rights import Action, Holder, union_access
 from .shareable import is_shareable_model
 
@@ -150,7 +150,8 @@ def validate_share_password(password: str) -> None:
         django.core.exceptions.ValidationError: with every validator's message.
     """
     if len(password) > max_password_length():
-        raise ValidationError(_("That password is too long."), code="password_too_long")
+        too_long = PasswordProblemKind.TOO_LONG  # what a visitor is told of one, too
+        raise ValidationError(too_long.message, code=too_long.code)
     validate_password(password, user=None, password_validators=password_validators())
 
 

@@ -4,11 +4,17 @@
 A grant is a signed, HttpOnly cookie scoped to the share's own URL. It carries only a fingerprint
 of the share as it was when access was granted (:func:`.signatures.fingerprint`), so rotating the
 link, changing or removing the password, or revoking the share ends every grant at once.
+
+The shared object's HTML – its fields and linked objects, escaped – is made here too
+(:func:`share_fields`, :func:`share_relations`, :func:`share_value`, and :func:`time_zone_name`
+for every time shown); ``{% load directus_shares %}`` gives them to templates.
 """
 
 from __future__ import annotations
 
 import functools
+from datetime import datetime
+from html import escape
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +29,10 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.decorators import method_decorator
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -32,12 +41,22 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from . import disclosure, files, opening, outages
 from .conf import get_config, grant_max_age
 from .csrf import share_csrf_protect
+from .disclosure import DisclosedField, DisclosedRelation
 from .lockout import ShareLock
 from .logs import log_refusal
 from .models import AccessReason, Share
-from .outcomes import Changed, Landing, Locked, Opened, PasswordProblem, Refusal, Refused, Shown
+from .outcomes import (
+    REQUEST_TOO_LARGE_MESSAGE,
+    Changed,
+    Landing,
+    Locked,
+    Opened,
+    PasswordProblem,
+    Refusal,
+    Refused,
+    Shown,
+)
 from .signatures import share_token, share_token_valid
-from .web import share_response_headers
 
 # -- the grant cookie ----------------------------------------------------------------------------
 
@@ -80,7 +99,7 @@ _with_csrf_cookie = ensure_csrf_cookie(lambda request, response: response)
 # CSRF is enforced on POST by the view itself (not by the site's middleware), and only there: other
 # methods get their 405, a site without the middleware is still protected, and a rejection gets
 # the share's own page (see csrf.py).
-@method_decorator([share_response_headers, csrf_exempt], name="dispatch")
+@method_decorator([opening.share_response_headers, csrf_exempt], name="dispatch")
 @method_decorator(share_csrf_protect, name="post")
 class SharePageView(View):
     """``GET`` shows the landing page or, with a grant, the object; ``POST`` opens (one use)."""
@@ -122,15 +141,14 @@ class SharePageView(View):
             case Locked(share, retry_after, lock):
                 return self.locked(request, share, retry_after or 1, lock)
             case Changed(share):
-                error = _("This share was changed while it was being opened. Please try again.")
-                return self.landing(request, share, error=error, status=409)
+                return self.landing(request, share, error=str(Changed.message), status=409)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return super().dispatch(request, *args, **kwargs)
         except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):  # over DATA_UPLOAD_MAX_*
             response = HttpResponseBadRequest(
-                _("The request is too large."), content_type="text/plain; charset=utf-8"
+                str(REQUEST_TOO_LARGE_MESSAGE), content_type="text/plain; charset=utf-8"
             )
             return self.quietly_logged(request, response, reason="too large")
         except Exception as error:
@@ -241,3 +259,81 @@ class ShareFileView(SharePageView):
             case Shown(share, rights, instance):
                 response = files.serve_file(share, rights, instance, reference)
                 return response or self.refuse(request, Refusal.UNKNOWN)
+
+
+# -- the shared object as HTML: the tags of {% load directus_shares %} ----------------------------
+
+
+def esc(value: object) -> str:
+    """``value`` escaped for HTML text and attributes – always, even if marked safe: disclosed
+    values are data, never markup. (The standard library's escape, as Django's own escape does
+    it, without the lazy-string wrapper that cost more than the rest of a field's rendering.)"""
+    return escape(str(value), quote=True)
+
+
+def _value_html(field: DisclosedField) -> str:
+    if field.text == "":
+        return '<span class="ds-none">—</span>'
+    if field.url:
+        download = " download" if field.kind == "file" else ""
+        return (
+            f'<a href="{esc(field.url)}" rel="noopener noreferrer" referrerpolicy="no-referrer"'
+            f"{download}>{esc(field.text)}</a>"
+        )
+    if field.kind in ("multiline", "json"):
+        return f"<pre>{esc(field.text)}</pre>"
+    return esc(field.text)
+
+
+def time_zone_name(value: datetime | None) -> str:
+    """The zone of ``value`` in the current time zone, for "(CET)" after a time: its name, or its
+    UTC offset ("UTC+01:00") where the name would not say which moment it is – Django's
+    ``date:"T"`` prints nothing for a local time that occurs twice (or not at all)."""
+    if not isinstance(value, datetime):
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    name = dateformat.format(local, "T")
+    if name:
+        return name
+    offset = local.utcoffset()
+    if offset is None:
+        return ""
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def share_value(field: DisclosedField) -> SafeString:
+    """A disclosed field's value as HTML: a link, preformatted text, or plain (escaped) text."""
+    return mark_safe(_value_html(field))  # noqa: S308 - all data is escaped
+
+
+def share_fields(fields: list[DisclosedField]) -> SafeString:
+    """A ``<dl>`` of disclosed fields; a tag rather than an ``{% include %}``, which would cost
+    more than the rest of the page when repeated for every linked object."""
+    rows = "\n".join(
+        f'<div class="ds-field ds-field-{esc(field.kind)}" data-field="{esc(field.name)}">'
+        f"<dt>{esc(field.label)}</dt>"
+        f"<dd>{_value_html(field)}</dd></div>"
+        for field in fields
+    )
+    return mark_safe(f'<dl class="ds-fields">\n{rows}\n</dl>')  # noqa: S308 - escaped above
+
+
+def share_relations(relations: list[DisclosedRelation]) -> SafeString:
+    """Objects linked to a linked object (a comment's author, …), nested to any depth."""
+    return mark_safe(_relations_html(relations))  # noqa: S308 - escaped in _relations_html
+
+
+def _relations_html(relations: list[DisclosedRelation]) -> str:
+    parts = []
+    for relation in relations:
+        items = [
+            f'<li class="ds-linked">{share_fields(obj.fields)}{_relations_html(obj.relations)}</li>'
+            for obj in relation.objects
+        ] or [f'<li class="ds-empty">{esc(_("None"))}</li>']
+        parts.append(
+            f'<div class="ds-nested" data-relation="{esc(relation.name)}">'
+            f"<h3>{esc(capfirst(relation.label))}</h3><ul>{''.join(items)}</ul></div>"
+        )
+    return "".join(parts)

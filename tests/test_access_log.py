@@ -237,8 +237,12 @@ def test_outside_a_transaction_a_failing_write_is_logged_and_later_ones_work(cap
     Share.objects.filter(pk=deleted.pk).delete()  # its row is gone: the write breaks its key
     request = RequestFactory().post("/")
     with caplog.at_level(logging.ERROR, logger="directus_shares.logs"):
-        attempts.record_access(request, deleted, granted=True, reason=AccessReason.GRANTED)
-        attempts.record_access(request, share, granted=True, reason=AccessReason.GRANTED)
+        attempts.record_access(
+            request, deleted, granted=True, reason=AccessReason.GRANTED, address=None
+        )
+        attempts.record_access(
+            request, share, granted=True, reason=AccessReason.GRANTED, address=None
+        )
     assert f"Could not write the access log of share {deleted.pk} (granted)" in caplog.text
     assert ShareAccess.objects.count() == 1
     assert log_of(share) == [(True, AccessReason.GRANTED)]

@@ -29,7 +29,7 @@ TESTED_ELSEWHERE = {
     "models/share.py": "test_models.py: the Share model",
     "management/options.py": "test_purge.py, test_access_log.py: the commands' --older-than",
     "management/commands/directus_shares_prune_access_log.py": "test_access_log.py",
-    "templatetags/directus_shares.py": "test_templatetags.py: the app's one tag library",
+    "templatetags/directus_shares.py": "test_views.py: registers the tags views.py makes",
 }
 
 

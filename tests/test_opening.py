@@ -1,6 +1,7 @@
 """The visitor's path (:mod:`directus_shares.opening`): every outcome of ``look`` and
 ``open_share`` – each refusal in its order, the password step, the counted use – with its
-access-log row, and the rule for a visitor who opens again while holding a grant."""
+access-log row, and the rule for a visitor who opens again while holding a grant; the client
+address as configured, and the share page's private headers."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
 from directus_shares import opening
+from directus_shares.creator_queries import rights_of_role
 from directus_shares.models import RoleSettings, Share, ShareAccess
+from directus_shares.opening import SHARE_RESPONSE_HEADERS, client_address
 from directus_shares.outcomes import (
     Changed,
     Landing,
@@ -26,7 +29,6 @@ from directus_shares.outcomes import (
     Refused,
     Shown,
 )
-from directus_shares.queries import rights_of_role
 from directus_shares.rights import ShareRights
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
 from tests.testapp.models import Gadget
@@ -394,3 +396,40 @@ def test_the_counting_sql_counts_exactly_the_shares_its_orm_twin_calls_open(revo
         assert opening.consume_use(share, now) is open_by_orm, (start, end, max_uses)
         assert times_used(share) == (3 if open_by_orm else 2)
     assert not revoked or not Share.objects.filter(times_used=3).exists()
+
+
+# -- who the visitor is, and what every answer carries --------------------------------------------
+
+
+def request_from(remote: str, forwarded: str | None = None):
+    extra = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
+    return RequestFactory().get("/", REMOTE_ADDR=remote, **extra)
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted():
+    request = request_from("198.51.100.9", forwarded="10.0.0.1")
+    assert client_address(request) == ipaddress.ip_address("198.51.100.9")
+    with override_settings(DIRECTUS_SHARES={"TRUSTED_PROXY_COUNT": 1}):
+        assert client_address(request) == ipaddress.ip_address("10.0.0.1")
+        # A client's own "X-Forwarded-For: 10.0.0.1" is left of what the proxy appended.
+        spoofed = request_from("198.51.100.9", forwarded="10.0.0.1, 203.0.113.5")
+        assert client_address(spoofed) == ipaddress.ip_address("203.0.113.5")
+        assert client_address(request_from("198.51.100.9")) is None  # did not pass the proxy
+    with override_settings(DIRECTUS_SHARES={"TRUSTED_PROXY_COUNT": 2}):
+        assert client_address(
+            request_from("10.9.9.9", forwarded="1.2.3.4, 5.6.7.8, 10.0.0.2")
+        ) == ipaddress.ip_address("5.6.7.8")
+
+
+def test_ipv4_mapped_ipv6_addresses_count_as_ipv4():
+    assert client_address(request_from("::ffff:10.0.0.1")) == ipaddress.ip_address("10.0.0.1")
+    assert client_address(request_from("not an address")) is None
+
+
+@pytest.mark.django_db
+def test_every_share_page_answer_carries_the_private_headers():
+    share = ShareFactory()
+    for response in (Client().get(share.get_absolute_url()), Client().get("/share/nope/")):
+        for header, value in SHARE_RESPONSE_HEADERS.items():
+            assert response[header] == value
+    assert SHARE_RESPONSE_HEADERS["Referrer-Policy"] == "same-origin"

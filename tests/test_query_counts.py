@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
-from directus_shares import fast_path
 from directus_shares.models import Share
+from directus_shares.queries import fast_path_serves
 from example_project.reports.models import Person, Report
 from tests.factories import RoleFactory, ShareFactory, UserFactory, permission, rule
 from tests.helpers import open_share
@@ -26,7 +26,7 @@ MODELS = [Dossier, Author, Desk, Floor, Topic, Page, Cover]
 
 #: Queries that read a share with its rights: the fast path's one statement (SQLite, PostgreSQL),
 #: or the ORM route's two (the share row, then every right in one UNION) on other databases.
-LOOKUP = 1 if fast_path.serves() else 2
+LOOKUP = 1 if fast_path_serves() else 2
 
 
 def dossier_with(rows: int) -> Dossier:

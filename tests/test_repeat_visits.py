@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm
 from directus_shares import disclosure, object_state, opening, queries
 from directus_shares.models import Share
 from directus_shares.outcomes import ObjectState
+from directus_shares.rights import share_rights
 from tests.factories import (
     GadgetFactory,
     OwnerFactory,
@@ -239,13 +240,13 @@ def test_rights_read_through_the_orm_are_kept_too():
     dicts and lists: the rights are still kept, and a changed rule is still seen."""
     share = ShareFactory()
     made = rule(share.role, Gadget, fields=["name"], read_filter={"colour": "g"})
-    first = queries.share_rights(queries.load_with_orm(share.key, None))
-    again = queries.share_rights(queries.load_with_orm(share.key, None))
+    first = share_rights(queries.load_with_orm(share.key, None))
+    again = share_rights(queries.load_with_orm(share.key, None))
     assert first is again
     assert [f.name for f in first.visible_fields(Gadget, shared_object=True)] == ["name"]
     made.fields = ["name", "colour"]
     made.save()
-    changed = queries.share_rights(queries.load_with_orm(share.key, None))
+    changed = share_rights(queries.load_with_orm(share.key, None))
     assert [f.name for f in changed.visible_fields(Gadget, shared_object=True)] == [
         "name",
         "colour",

@@ -1,15 +1,21 @@
 """What a share may read (``rights.py``): the role's rights narrowed by its creator's, where a
-creator's groups are united field set by field set and row set by row set."""
+creator's groups are united field set by field set and row set by row set; and the networks a
+role's shares open from."""
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 from django.db.models import Q
+from django.test import Client
 
-from directus_shares.rights import ModelAccess
+from directus_shares.models import RoleSettings
+from directus_shares.outcomes import Refusal
+from directus_shares.rights import ModelAccess, address_allowed, parse_networks
 from example_project.reports.models import Report
-from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
-from tests.helpers import opened_page, report_with_secrets
+from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
+from tests.helpers import open_share, opened_page, report_with_secrets
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +53,53 @@ def test_a_row_filter_and_lookups_narrow_together(rows):
         [review] if rows is None else []
     )
     assert set(access.filter(Report.objects.all())) == ({done, review} if rows is None else {done})
+
+
+# -- networks -------------------------------------------------------------------------------------
+
+
+def test_networks_are_read_from_commas_spaces_and_lines():
+    assert parse_networks("10.0.0.0/8, 192.0.2.7\n2001:db8::/32;  ") == [
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.0.2.7/32"),
+        ipaddress.ip_network("2001:db8::/32"),
+    ]
+    with pytest.raises(ValueError, match="300.1.1.1, x"):
+        parse_networks("300.1.1.1 10.0.0.1 x")
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed", "expected"),
+    [
+        ("10.1.2.3", "10.0.0.0/8", True),
+        ("11.1.2.3", "10.0.0.0/8", False),
+        ("2001:db8::1", "10.0.0.0/8, 2001:db8::/32", True),
+        ("2001:db9::1", "2001:db8::/32", False),
+        ("192.0.2.1", "", True),  # no limit
+        (None, "10.0.0.0/8", False),  # unknown address, limited role
+        ("10.1.2.3", "garbage", False),  # an unreadable list allows nothing
+    ],
+)
+def test_address_allowed(address, allowed, expected):
+    parsed = None if address is None else ipaddress.ip_address(address)
+    assert address_allowed(parsed, allowed) is expected
+
+
+@pytest.mark.django_db
+def test_a_visitor_from_outside_the_roles_networks_is_refused_before_anything_else():
+    share = ShareFactory(content_object=GadgetFactory(name="Inside only"), password="pw")
+    RoleSettings.objects.create(role=share.role, allowed_networks="10.0.0.0/8")
+    outside = Client(REMOTE_ADDR="192.0.2.1")
+    for response in (outside.get(share.get_absolute_url()), open_share(outside, share, "pw")):
+        assert response.status_code == Refusal.FORBIDDEN_NETWORK.status == 403
+        content = response.content.decode()
+        assert "cannot be opened from your network" in content
+        assert "only from the networks its owner allowed" in content
+        assert "switched off" not in content and "removed" not in content
+        assert "Inside only" not in content and share.name not in content
+        assert "password" not in content.lower()
+    share.refresh_from_db()
+    assert share.times_used == 0
+    inside = Client(REMOTE_ADDR="10.20.30.40")
+    assert open_share(inside, share, "pw").status_code == 303
+    assert "Inside only" in inside.get(share.get_absolute_url()).content.decode()

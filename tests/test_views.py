@@ -1,16 +1,21 @@
-"""The grant cookie that views.py sets and reads: what it carries, where it goes, what ends it."""
+"""The grant cookie that views.py sets and reads: what it carries, where it goes, what ends it;
+and the page's HTML helpers – a time's zone is always said, even for an hour that occurs twice."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 import pytest
 from django.core import signing
 from django.http import HttpResponse
+from django.template import Context, Template
 from django.test import Client, RequestFactory, override_settings
+from django.utils import timezone
 
+from directus_shares.disclosure import DisclosedField
 from directus_shares.models import Share
-from directus_shares.views import has_grant, issue_grant
+from directus_shares.views import has_grant, issue_grant, time_zone_name
 from tests.factories import ShareFactory
 from tests.helpers import open_share
 
@@ -80,3 +85,52 @@ def test_the_grant_cookie_reveals_nothing_about_the_share():
         visitor.cookies["directus_share_grant"].value, salt="directus_shares.grant"
     )
     assert isinstance(payload, str) and str(share.pk) != payload and share.key not in payload
+
+
+# -- the page's HTML helpers ----------------------------------------------------------------------
+
+# Berlin leaves summer time on 2030-10-27: 02:30 local happens at 00:30 and again at 01:30 UTC.
+FIRST_2_30 = dt.datetime(2030, 10, 27, 0, 30, tzinfo=dt.UTC)
+SECOND_2_30 = dt.datetime(2030, 10, 27, 1, 30, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone"),
+    [
+        (dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC), "CET"),
+        (dt.datetime(2031, 7, 15, 8, 30, tzinfo=dt.UTC), "CEST"),
+        (FIRST_2_30, "UTC+02:00"),
+        (SECOND_2_30, "UTC+01:00"),
+    ],
+)
+def test_the_zone_is_named_or_given_as_an_offset_where_the_name_would_be_empty(moment, zone):
+    with timezone.override("Europe/Berlin"):
+        assert time_zone_name(moment) == zone
+        if zone.startswith("UTC"):  # what Django's own "T" says of such a time
+            assert Template('{% load tz %}{{ m|localtime|date:"T" }}').render(
+                Context({"m": moment})
+            ) == ""  # fmt: skip
+
+
+def test_no_zone_for_no_time():
+    assert time_zone_name(None) == "" and time_zone_name("") == ""
+
+
+def test_a_time_in_a_zone_without_a_name_gets_its_offset():
+    with timezone.override(dt.timezone(dt.timedelta(hours=-3, minutes=-30))):
+        assert time_zone_name(FIRST_2_30) == "UTC-03:30"
+
+
+def test_templates_load_the_tags_and_the_filter_by_their_names():
+    """``{% load directus_shares %}`` gives custom templates the tags views.py makes."""
+    field = DisclosedField(name="note", label="Note", text="<b>")
+    template = Template(
+        "{% load directus_shares %}{{ moment|time_zone_name }} {% share_value field %}"
+        " {% share_fields fields %}{% share_relations relations %}"
+    )
+    with timezone.override("Europe/Berlin"):
+        html = template.render(
+            Context({"moment": FIRST_2_30, "field": field, "fields": [field], "relations": []})
+        )
+    assert html.startswith("UTC+02:00 &lt;b&gt; <dl")
+    assert "<dt>Note</dt><dd>&lt;b&gt;</dd>" in html

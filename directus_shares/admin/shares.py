@@ -29,11 +29,13 @@ from django.utils.translation import ngettext
 
 from .. import lockout
 from ..conf import get_config
+from ..creator_queries import load_shares
+from ..disclosure import yes_no
 from ..models import Share, ShareQuerySet, ShareStatus
 from ..opening import refusal_for_anyone
 from ..outcomes import ObjectState
 from ..qr import qr_code_svg
-from ..queries import load_shares, share_rights
+from ..rights import share_rights
 from ..sharing import attention_reasons, managed_shares, manages_every_share, offered_roles
 from .access_log import ShareAccessInline
 from .forms import PUBLIC_ROLE_LABEL, ShareForm
@@ -70,7 +72,7 @@ class ObjectDeletedFilter(admin.SimpleListFilter):
     parameter_name = "object_deleted"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> Iterable[tuple[str, Any]]:
-        return [("1", _("Yes")), ("0", _("No"))]
+        return [("1", yes_no(True)), ("0", yes_no(False))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
         shares = cast(ShareQuerySet, queryset)  # the admin's queryset comes from Share.objects
@@ -139,7 +141,7 @@ def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.Ad
 def attach_refusals(shares: list[Share]) -> None:
     """Set ``opening_refusal`` on each share: why a visitor would be refused now, by the
     visitor's own rule (:func:`.opening.refusal_for_anyone`) with the rights a visit reads
-    (:func:`.queries.load_shares`: a fixed number of queries for the whole page).
+    (:func:`.creator_queries.load_shares`: a fixed number of queries for the whole page).
 
     The object itself is not looked at (only whether it was deleted): that the role's row filter
     leaves one object out is said on the share's own page and in the object's Shares panel.

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from ..logs import log_refusal
 from ..outages import Outage
-from ..outcomes import Refusal
+from ..outcomes import REQUEST_TOO_LARGE_MESSAGE, Changed, Refusal
 
 #: Codes of the API's own refusals, beside the :class:`~directus_shares.outcomes.Refusal` codes.
 PASSWORD_REQUIRED = "password_required"
@@ -35,7 +35,7 @@ TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
 BAD_REQUEST = "bad_request"
 UNKNOWN_FORMAT = "unknown_format"
 
-CHANGED_DETAIL = _("This share was changed while it was being opened. Please try again.")
+CHANGED_DETAIL = Changed.message
 TOO_MANY_ATTEMPTS_DETAIL = _("Too many wrong passwords. Try again after Retry-After seconds.")
 SHARE_LOCKED_NOTIFIED_DETAIL = _(
     "Too many wrong passwords were entered for this share, so it is locked for everybody. Its "
@@ -45,7 +45,7 @@ SHARE_LOCKED_DETAIL = _(
     "Too many wrong passwords were entered for this share, so it is locked for everybody. Ask "
     "the person who sent you the link to unlock it. Try again after Retry-After seconds."
 )
-REQUEST_TOO_LARGE_DETAIL = _("The request is too large.")
+REQUEST_TOO_LARGE_DETAIL = REQUEST_TOO_LARGE_MESSAGE
 BAD_REQUEST_DETAIL = _("The request could not be understood.")
 UNKNOWN_FORMAT_DETAIL = _("This format is not available. Leave out “format” for JSON.")
 TOKEN_INVALID_DETAIL = _("The access token is missing, invalid or expired. Authenticate again.")

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..networks import parse_networks
+from ..rights import parse_networks
 from ..row_filters import row_filter_errors
 from ..shareable import is_never_shown
 

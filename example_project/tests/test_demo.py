@@ -19,8 +19,8 @@ from django.test import Client
 from guardian.models import UserObjectPermission
 
 from directus_shares import sharing
+from directus_shares.creator_queries import holders_of_user
 from directus_shares.models import RoleRule, RoleSettings, Share
-from directus_shares.queries import holders_of_user
 from directus_shares.rights import union_access
 from example_project.reports.demo_data import (
     GRANTED_REPORT,
