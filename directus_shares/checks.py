@@ -69,12 +69,18 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             messages.append(
                 Error(
                     f"{conf.SETTING_NAME}[{key!r}] {problem}.",
-                    hint=f"The default is {conf.DEFAULTS[key]!r}.",
+                    hint=_VALUE_HINTS.get(key, f"The default is {conf.DEFAULTS[key]!r}."),
                     id="directus_shares.E012",
                 )
             )
     return messages
 
+
+#: What to write instead, where the default value says too little.
+_VALUE_HINTS = {
+    "NEVER_SHARED_FIELDS": "Map each model's label ('app_label.model') to a list of its field "
+    "names, e.g. {'auth.user': ['email', 'last_login']}.",
+}
 
 _COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an RFC 6265 token
 _GRANT_MAX_AGE_RANGE = (timedelta(minutes=1), timedelta(days=400))  # browsers cap at 400 days
@@ -150,9 +156,9 @@ def _never_shared_fields_problem(value: dict[Any, Any]) -> str | None:
         if not isinstance(names, list | tuple | set | frozenset) or not all(
             isinstance(name, str) for name in names
         ):
-            return f"[{label!r}] must be a list of field names"
+            return f"must map {label!r} to a list of field names"
         if unknown := sorted(set(names) - _field_names(model)):
-            return f"[{label!r}] names fields {model._meta.label} does not have: {unknown}"
+            return f"names fields {model._meta.label} does not have: {unknown}"
     return None
 
 

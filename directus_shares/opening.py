@@ -40,6 +40,7 @@ from .outcomes import (
     Opened,
     OpenedOrNot,
     PasswordProblem,
+    PasswordProblemKind,
     Refusal,
     Refused,
     Shown,
@@ -284,10 +285,12 @@ def _password_step(
         if reservation.retry_after is not None:  # no password is checked until the window ends
             return Locked(share, reservation.retry_after, lockout.share_lock(share))
         problem = passwords.password_problem(share, password)
-        if problem is not None:
+        if problem is PasswordProblemKind.WRONG:
             lockout.record_failure(reservation)
+        else:  # right, empty or over-long (refused unhashed, no guess): not against the limits
+            lockout.release_attempt(reservation)
+        if problem is not None:
             return PasswordProblem(share, problem)
-        lockout.release_attempt(reservation)  # a right password does not count against limits
     except Outage:  # no password is checked without its limits: the caller answers 503
         reason = AccessReason.SERVICE_UNAVAILABLE
         record_access(request, share, granted=False, reason=reason, address=client_address(request))

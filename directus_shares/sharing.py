@@ -199,8 +199,11 @@ def offered_roles(user: Any, share: Share | None = None) -> QuerySet[Group]:
 
 def role_refusal(user: Any, role: Group | None, share: Share | None = None) -> str | None:
     """Why ``user`` may not give ``role`` to ``share`` (a new one when ``None``), or ``None``
-    when they may: no role (the public role) and the share's current role are always allowed."""
-    if role is None or (share is not None and role.pk == share.role_id):
+    when they may: the public role – no role, or its group named – and the share's current role
+    are always allowed."""
+    if role is None or role.name == get_config()["PUBLIC_ROLE"]:
+        return None
+    if share is not None and role.pk == share.role_id:
         return None
     if assignable_roles(user).filter(pk=role.pk).exists():
         return None

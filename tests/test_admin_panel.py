@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -542,3 +543,34 @@ def test_the_panel_the_list_and_the_mail_show_a_time_in_the_admins_one_format(sh
     assert shown in logged_in(superuser).get("/admin/directus_shares/share/").content.decode()
     logged_in(sharer).post(shares_url(shared, "send", share), {"recipients": "bob@example.com"})
     assert f"{shown} (CET)" in mail.outbox[0].body
+
+
+def test_the_panels_pages_wear_the_installed_admins_breadcrumbs_and_stylesheets(sharer):
+    """The share pages look like the admin around them on every supported Django: the same
+    breadcrumb element (Django 6.1 styles only ``ol.breadcrumbs``) and every stylesheet of the
+    admin's own change form (6.1's forms.css no longer imports widgets.css, the date pickers')."""
+    shared = report()
+    share = ShareFactory(content_object=shared, created_by=sharer)
+    client = logged_in(sharer)
+    own = client.get(change_url(shared)).content.decode()
+    pages = {
+        action: client.get(shares_url(shared, action, share)).content.decode()
+        for action in ("change", "delete", "send")
+    }
+    pages["new"] = client.get(shares_url(shared)).content.decode()
+
+    def breadcrumbs(html: str) -> str:
+        found = re.search(r'<(\w+) class="breadcrumbs">', html)
+        assert found, "the page has breadcrumbs"
+        return found.group(1)
+
+    def stylesheets(html: str) -> set[str]:
+        return set(re.findall(r'href="(/static/admin/css/[\w./-]+\.css)"', html))
+
+    for page, html in pages.items():
+        assert breadcrumbs(html) == breadcrumbs(own), page
+    # The change form's own stylesheets, not those of the report admin's autocomplete widgets.
+    forms = {css for css in stylesheets(own) if "vendor/" not in css and "autocomplete" not in css}
+    assert "/static/admin/css/forms.css" in forms
+    for form in ("new", "change"):
+        assert forms <= stylesheets(pages[form]), form

@@ -287,23 +287,25 @@ def test_access_log_settings_of_the_wrong_type_are_errors():
         (
             "NEVER_SHARED_FIELDS",
             {"testapp.gadget": "homepage"},
-            "['testapp.gadget'] must be a list of field names",
+            "must map 'testapp.gadget' to a list of field names",
         ),
         (
             "NEVER_SHARED_FIELDS",
             {"testapp.gadget": ["homepage", "home_page"]},
-            "['testapp.gadget'] names fields testapp.Gadget does not have: ['home_page']",
+            "names fields testapp.Gadget does not have: ['home_page']",
         ),
     ],
 )
 def test_values_out_of_range_are_errors(key, value, problem):
+    hint = (
+        "Map each model's label ('app_label.model') to a list of its field names, e.g. "
+        "{'auth.user': ['email', 'last_login']}."
+        if key == "NEVER_SHARED_FIELDS"  # its default, {}, would not say what to write
+        else f"The default is {DEFAULTS[key]!r}."
+    )
     with override_settings(DIRECTUS_SHARES={key: value}):
         assert app_messages() == [
-            Error(
-                f"DIRECTUS_SHARES[{key!r}] {problem}.",
-                hint=f"The default is {DEFAULTS[key]!r}.",
-                id="directus_shares.E012",
-            )
+            Error(f"DIRECTUS_SHARES[{key!r}] {problem}.", hint=hint, id="directus_shares.E012")
         ]
 
 

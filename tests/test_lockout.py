@@ -188,6 +188,18 @@ def test_right_passwords_never_count_against_the_limits():
     assert locked == []
 
 
+@pytest.mark.parametrize("attempt", [attempt_on_page, attempt_in_api])
+@pytest.mark.parametrize("password", ["", "x" * 5000], ids=["empty", "over-long"])
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_only_wrong_passwords_count_not_empty_or_over_long_ones(attempt, password):
+    """Pressing Enter before typing, or pasting something far too long, guesses nothing (neither
+    reaches the hasher): it is refused with its own message and never locks the visitor out."""
+    share = ShareFactory(password="right")
+    statuses = [attempt(share, password) for _ in range(5)]  # the limit is two per address
+    assert len(set(statuses)) == 1 and statuses[0] in (400, 401, 403), statuses  # never 429
+    assert attempt(share, "right") in (200, 303)
+
+
 # -- attempts under way ---------------------------------------------------------------------------
 
 

@@ -120,6 +120,21 @@ def test_an_extra_path_segment_under_a_token_logs_no_working_link(client, caplog
     assert share.token not in logged
 
 
+@pytest.mark.parametrize("mistyped", ["dropped", "doubled"])
+def test_a_link_one_character_off_is_redacted_too(client, caplog, mistyped):
+    """A key one character short (or long) with the whole signature is one guess in 64 per
+    position away from the working link: it must not reach a log line either."""
+    share = ShareFactory()
+    key, signature = share.token.split(".")
+    near = key[:10] + key[11:] if mistyped == "dropped" else key[:10] + key[10] + key[10:]
+    caplog.set_level(logging.INFO)
+    response = client.get(f"/share/{near}.{signature}/")
+    assert response.status_code == 404
+    logged = everything_logged(caplog.records)
+    assert near[:6] + "…" in logged
+    assert signature not in logged and near not in logged
+
+
 @pytest.mark.parametrize("dot", ["%2E", "%2e", "%2F"])
 def test_a_percent_escaped_token_is_redacted_too(client, caplog, dot):
     share = ShareFactory()

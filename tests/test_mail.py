@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from directus_shares.mail import send_share_link
+from directus_shares.mail import send_lock_notice, send_share_link
 from tests.factories import ShareFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +43,14 @@ def test_an_end_that_occurs_twice_gets_its_utc_offset_and_a_nameless_sharer_thei
         assert "Available until Oct. 27, 2030, 2:30 a.m. (UTC+01:00)" in body
         assert "()" not in body
     assert mail.outbox[0].reply_to == []
+
+
+def test_subjects_are_plain_text_not_html():
+    """A subject is no HTML: a name with quotes and an ampersand arrives as typed."""
+    ada = UserFactory(username="ada", email="a@x.org")
+    share = ShareFactory(name='Bob\'s Q&A "notes"', created_by=ada)
+    sent(share, ada)
+    assert mail.outbox[0].subject == 'Shared with you: Bob\'s Q&A "notes"'
+    mail.outbox = []
+    assert send_lock_notice(share, dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC))
+    assert "“Bob's Q&A \"notes\"”" in mail.outbox[0].subject

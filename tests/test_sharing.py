@@ -294,6 +294,17 @@ def test_the_roles_offered_are_the_assignable_ones_and_the_shares_own_by_name():
     assert list(sharing.offered_roles(user, share)) == [foreign, own]
 
 
+@override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "Public"})
+def test_the_public_role_named_is_allowed_as_no_role_is():
+    """No role means the public role: giving its group by name grants the same, so it is no
+    more refused than leaving the role out (the API refused one and allowed the other)."""
+    user = member_of(RoleFactory(name="Own", view=[Gadget], share=[Gadget]))
+    public = RoleFactory(name="Public", view=[Gadget])
+    assert sharing.role_refusal(user, None) is None
+    assert sharing.role_refusal(user, public) is None
+    assert sharing.create_share(user, GadgetFactory(), role=public).role == public
+
+
 def test_a_role_is_refused_unless_assignable_the_shares_own_or_none():
     user = member_of(RoleFactory(name="Own"))
     foreign = RoleFactory(name="Foreign")

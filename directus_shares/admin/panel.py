@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import django
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
@@ -237,6 +238,8 @@ class SharesAdminMixin(_MixedInto):
             "opts": self.model._meta,
             "original": obj,
             "back_url": self._back(obj).url,
+            # Django 6.1's admin styles breadcrumbs as a list (ol.breadcrumbs), older ones a div.
+            "breadcrumbs_as_list": django.VERSION >= (6, 1),
             **context,
         }
         return TemplateResponse(request, f"directus_shares/admin/{template}.html", context)
