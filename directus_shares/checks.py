@@ -422,3 +422,41 @@ def check_task_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
             )
         ]
     return []
+
+
+#: Engines whose server can restart under a running site (SQLite has no server to restart).
+_SERVER_ENGINES = ("django.db.backends.postgresql", "django.db.backends.mysql")
+
+
+def keeps_connections_unchecked(database: dict[str, Any]) -> bool:
+    """Whether a ``DATABASES`` entry of a database server keeps connections – persistent
+    (``CONN_MAX_AGE`` not 0) or pooled (``OPTIONS["pool"]``) – without ``CONN_HEALTH_CHECKS``."""
+    if not str(database.get("ENGINE", "")).startswith(_SERVER_ENGINES):
+        return False
+    kept = database.get("CONN_MAX_AGE", 0) != 0 or bool(
+        (database.get("OPTIONS") or {}).get("pool")
+    )
+    return kept and not database.get("CONN_HEALTH_CHECKS", False)
+
+
+@register(Tags.compatibility)
+def check_connections_survive_restarts(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The database the shares live on checks a kept connection before reusing it: else, after
+    the server restarts, every connection it cut fails one share request with a 503."""
+    from .models import Share
+
+    aliases = dict.fromkeys([router.db_for_read(Share), router.db_for_write(Share)])
+    return [
+        Warning(
+            f"DATABASES[{alias!r}] keeps connections (CONN_MAX_AGE or a pool) without "
+            "CONN_HEALTH_CHECKS: after the database restarts, each connection it cut fails one "
+            "share request with a 503.",
+            hint=f'Set "CONN_HEALTH_CHECKS": True in DATABASES[{alias!r}]: Django then checks a '
+            "kept or pooled connection before reusing it.",
+            id="directus_shares.W060",
+        )
+        for alias in aliases
+        if alias in settings.DATABASES and keeps_connections_unchecked(settings.DATABASES[alias])
+    ]

@@ -8,12 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.checks import Error, Warning
+from django.core.checks import WARNING, Error, Warning
 from django.core.checks.registry import registry
 from django.test import override_settings
 
-from directus_shares import tasks
+from directus_shares import checks, tasks
 from directus_shares.checks import check_task_backend, check_user_model
 from directus_shares.conf import DEFAULTS
 from tests.helpers import QUEUE_WITHOUT_WORKER
@@ -479,3 +480,46 @@ def test_a_dummy_task_backend_that_would_never_send_the_mails_warns():
             id="directus_shares.W050",
         )
     ]
+
+
+SERVER = {"ENGINE": "django.db.backends.postgresql", "NAME": "shares"}
+
+
+@pytest.mark.parametrize(
+    ("database", "unchecked"),
+    [
+        ({**SERVER, "CONN_MAX_AGE": 600}, True),
+        ({**SERVER, "CONN_MAX_AGE": None}, True),  # None: kept for ever
+        ({**SERVER, "OPTIONS": {"pool": True}}, True),
+        ({**SERVER, "ENGINE": "django.db.backends.mysql", "CONN_MAX_AGE": 60}, True),
+        ({**SERVER, "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}, False),
+        ({**SERVER, "OPTIONS": {"pool": {"max_size": 4}}, "CONN_HEALTH_CHECKS": True}, False),
+        (SERVER, False),  # a connection per request: nothing kept
+        ({"ENGINE": "django.db.backends.sqlite3", "CONN_MAX_AGE": 600}, False),  # no server
+    ],
+)
+def test_kept_connections_without_health_checks_are_found(database, unchecked):
+    assert checks.keeps_connections_unchecked(database) is unchecked
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")  # read only, by the check
+def test_a_database_that_keeps_connections_unchecked_is_warned_about():
+    """After a restart of the database server each unchecked kept connection would fail one
+    share request with a 503 (tests/test_outages.py shows it with real workers)."""
+    kept = {**settings.DATABASES["default"], **SERVER, "CONN_MAX_AGE": 600}
+    kept.pop("CONN_HEALTH_CHECKS", None)
+    with override_settings(DATABASES={**settings.DATABASES, "default": kept}):
+        messages = [m for m in app_messages() if m.id == "directus_shares.W060"]
+    assert [(m.level, m.msg, m.hint) for m in messages] == [
+        (
+            WARNING,
+            "DATABASES['default'] keeps connections (CONN_MAX_AGE or a pool) without "
+            "CONN_HEALTH_CHECKS: after the database restarts, each connection it cut fails one "
+            "share request with a 503.",
+            'Set "CONN_HEALTH_CHECKS": True in DATABASES[\'default\']: Django then checks a kept '
+            "or pooled connection before reusing it.",
+        )
+    ]
+    checked = {**kept, "CONN_HEALTH_CHECKS": True}
+    with override_settings(DATABASES={**settings.DATABASES, "default": checked}):
+        assert not [m for m in app_messages() if m.id == "directus_shares.W060"]
