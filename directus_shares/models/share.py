@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from ..lockout import ShareLock
     from ..outcomes import Refusal
+    from .recipient import ShareRecipient
 
 #: Shares start and end in this century: older dates mean a typo, and in many time zones they fall
 #: before standard time, whose offsets (seconds included) no ISO 8601 date-time can carry.
@@ -264,6 +265,13 @@ class Share(models.Model):
     lock: ShareLock | None
     opening_refusal: Refusal | None
 
+    #: The recipient whose own link this share was reached through – set by
+    #: :func:`.opening.find_share` for a recipient's link token, ``None`` for the share's common
+    #: link; not a column. Its link (:attr:`token`), the fingerprint its grants, access tokens
+    #: and file links are bound to, its password lockout window and its access-log rows are then
+    #: the recipient's.
+    via_recipient: ShareRecipient | None = None
+
     class Meta:
         verbose_name = _("share")
         verbose_name_plural = _("shares")
@@ -405,7 +413,10 @@ class Share(models.Model):
 
     @property
     def token(self) -> str:
-        """The secret that goes into the link (signed; see :mod:`directus_shares.signatures`)."""
+        """The secret that goes into the link (signed; see :mod:`directus_shares.signatures`):
+        the recipient's own when the share was reached through one (:attr:`via_recipient`)."""
+        if self.via_recipient is not None:
+            return self.via_recipient.token
         return signatures.link_token(self.key)
 
     def rotate_key(self) -> None:
