@@ -22,20 +22,20 @@ def count_use(share: Share, now: datetime, condition: Condition | None = None) -
     left, and still has the link, password and grants it was loaded with – and ``condition``
     holds; True when counted.
 
-    Reached through a recipient's link (:attr:`.Share.via_recipient`), the recipient's own
-    conditional ``UPDATE`` (not revoked, use left, same link and grants) runs first and the
-    share's after it, in one transaction: when the share's changes no row the recipient's is
-    rolled back, so both counts move together or neither does. The share's row, which every
-    link of the share contends for, is locked last and so held the shortest; every counting
-    transaction locks in that order, so they cannot deadlock."""
+    Reached through a recipient's link (:attr:`.Share.via_recipient`), the share's statement
+    runs first and the recipient's own conditional ``UPDATE`` (not revoked, a use left, same link
+    and grants) after it, in one transaction: when the recipient's changes no row the share's is
+    rolled back, so both counts move together or neither does. Share row, then recipient row:
+    the order in which writing an access-log row checks its two foreign keys (MariaDB/MySQL lock
+    both parent rows for it), so the two can never wait for each other in a cycle."""
     recipient = share.via_recipient
     if recipient is None:
         return _count_share_use(share, now, condition)
     alias = router.db_for_write(Share)
     with transaction.atomic(using=alias):
-        if not _count_recipient_use(recipient, share, now, alias):
+        if not _count_share_use(share, now, condition):
             return False
-        if _count_share_use(share, now, condition):
+        if _count_recipient_use(recipient, share, now, alias):
             return True
         transaction.set_rollback(True, using=alias)
     return False

@@ -110,13 +110,10 @@ def save_new_password(share: Share, password: str = "other") -> None:
 
 
 def counting_statement(sql: str) -> bool:
-    """Whether ``sql`` adds a use to a share (alone, or in a statement that also logs it) or to
-    a recipient (the first statement of a use through a recipient's link)."""
+    """Whether ``sql`` adds a use to a share (alone, or in a statement that also logs it)."""
     quote = connection.ops.quote_name
-    return any(
-        f"UPDATE {quote(model._meta.db_table)} SET {quote('times_used')}" in sql
-        for model in (Share, ShareRecipient)
-    )
+    table, used = quote(Share._meta.db_table), quote(Share._meta.get_field("times_used").column)
+    return f"UPDATE {table} SET {used}" in sql
 
 
 @contextmanager

@@ -182,7 +182,7 @@ def test_a_use_through_a_recipients_link_counts_for_the_recipient_and_the_share(
     assert recipient.last_opened_at == now + timedelta(minutes=5)
 
 
-def test_a_share_used_up_meanwhile_rolls_the_recipients_count_back():
+def test_a_share_used_up_meanwhile_counts_nothing_for_the_recipient():
     recipient = RecipientFactory(share=ShareFactory(max_uses=1))
     loaded = opened_through(recipient)
     Share.objects.filter(pk=recipient.share_id).update(times_used=1)  # the last use, elsewhere
@@ -202,7 +202,7 @@ def test_a_share_used_up_meanwhile_rolls_the_recipients_count_back():
                      id="used-up"),
     ],
 )  # fmt: skip
-def test_a_recipient_changed_since_it_was_read_counts_nothing(change):
+def test_a_recipient_changed_since_it_was_read_rolls_the_shares_count_back(change):
     recipient = RecipientFactory()
     loaded = opened_through(recipient)
     change(ShareRecipient.objects.get(pk=recipient.pk))  # another request's copy
@@ -213,9 +213,11 @@ def test_a_recipient_changed_since_it_was_read_counts_nothing(change):
 
 
 @pytest.mark.parametrize("opener", OPENERS)
-def test_a_recipient_revoked_while_opening_is_refused_and_nothing_is_counted(opener):
+def test_a_recipient_revoked_while_opening_is_refused_and_nothing_is_counted(
+    monkeypatch, opener
+):
     recipient = RecipientFactory()
-    with before_counting(recipient.revoke):
-        response = opener(opened_through(recipient))
+    before_the_count(monkeypatch, ShareRecipient.objects.get(pk=recipient.pk).revoke)
+    response = opener(opened_through(recipient))
     assert refusal_of(response) == "recipient_revoked"
     assert counts(recipient) == (0, 0)
