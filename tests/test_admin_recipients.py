@@ -12,6 +12,8 @@ from django.test import Client
 from directus_shares.models import Share, ShareAccess
 from tests.factories import RecipientFactory, ShareFactory, UserFactory
 from tests.helpers import open_share, opened_through
+from tests.test_admin_panel import logged_in
+from tests.test_admin_panel import staff as staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +23,7 @@ CHANGELIST = "/admin/directus_shares/share/"
 @pytest.fixture
 def staff():
     """A staff user who may view and change (their own) shares."""
-    user = UserFactory()
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_share", "change_share"])
-    )
-    return user
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return staff_user("view_share", "change_share")
 
 
 def change_page(share: Share) -> str:

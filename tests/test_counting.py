@@ -213,9 +213,7 @@ def test_a_recipient_changed_since_it_was_read_rolls_the_shares_count_back(chang
 
 
 @pytest.mark.parametrize("opener", OPENERS)
-def test_a_recipient_revoked_while_opening_is_refused_and_nothing_is_counted(
-    monkeypatch, opener
-):
+def test_a_recipient_revoked_while_opening_is_refused_and_nothing_is_counted(monkeypatch, opener):
     recipient = RecipientFactory()
     before_the_count(monkeypatch, ShareRecipient.objects.get(pk=recipient.pk).revoke)
     response = opener(opened_through(recipient))

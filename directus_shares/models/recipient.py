@@ -3,7 +3,6 @@ revocation – "share with specific people"."""
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import signatures
+from .share import link_key_field, max_uses_field, revoked_at_field, times_used_field
 
 #: The longest address a recipient may have (RFC 5321's limit on a path).
 MAX_ADDRESS_LENGTH = 254
@@ -46,26 +46,15 @@ class ShareRecipient(models.Model):
         db_index=False,  # the (share, address) constraint below serves lookups by share too
     )
     address = models.EmailField(_("e-mail address"), max_length=MAX_ADDRESS_LENGTH)
-    key = models.CharField(
-        _("key"),
-        max_length=32,
-        default=signatures.new_key,
-        editable=False,
-        help_text=_("Random part of the recipient's link. The link is signed with SECRET_KEY."),
+    key = link_key_field(
+        _("Random part of the recipient's link. The link is signed with SECRET_KEY.")
     )
-    max_uses = models.PositiveIntegerField(
-        _("max uses"),
-        null=True,
-        blank=True,
-        validators=[
-            MinValueValidator(
-                1, message=_("Allow at least one use. Leave it empty for the share's limit only.")
-            )
-        ],
-        help_text=_("How many times this recipient's link may be opened. Empty: no own limit."),
+    max_uses = max_uses_field(
+        _("Allow at least one use. Leave it empty for the share's limit only."),
+        _("How many times this recipient's link may be opened. Empty: no own limit."),
     )
-    times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    times_used = times_used_field()
+    revoked_at = revoked_at_field()
     # Bumped to end every grant and access token made with this recipient's link (revocation,
     # a new link), as Share.grant_epoch does for the share's.
     grant_epoch = models.PositiveIntegerField(default=0, editable=False)

@@ -172,16 +172,36 @@ def max_uses_below_used(times_used: int) -> str:
     ) % {"count": times_used}
 
 
+def link_key_field(help_text: StrOrPromise) -> models.CharField:
+    """The random, secret part of a link (see :mod:`..signatures`): a share's, a recipient's."""
+    return models.CharField(
+        _("key"), max_length=32, default=signatures.new_key, editable=False, help_text=help_text
+    )
+
+
+def max_uses_field(too_low: StrOrPromise, help_text: StrOrPromise) -> models.PositiveIntegerField:
+    """An optional use limit of at least 1 (``too_low`` says why 0 is refused)."""
+    return models.PositiveIntegerField(
+        _("max uses"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, message=too_low)],
+        help_text=help_text,
+    )
+
+
+def times_used_field() -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(_("times used"), default=0, editable=False)
+
+
+def revoked_at_field() -> models.DateTimeField:
+    return models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+
 class Share(models.Model):
     """A link that lets anyone who holds it see one object, as one role may see it."""
 
-    key = models.CharField(
-        _("key"),
-        max_length=32,
-        default=signatures.new_key,
-        editable=False,
-        help_text=_("Random part of the link. The link itself is signed with SECRET_KEY."),
-    )
+    key = link_key_field(_("Random part of the link. The link itself is signed with SECRET_KEY."))
     content_type = models.ForeignKey(
         ContentType,
         on_delete=models.CASCADE,
@@ -215,19 +235,12 @@ class Share(models.Model):
         _("start"), null=True, blank=True, help_text=_("Empty: open from the moment it is saved.")
     )
     date_end = models.DateTimeField(_("end"), null=True, blank=True, help_text=_("Empty: no end."))
-    max_uses = models.PositiveIntegerField(
-        _("max uses"),
-        null=True,
-        blank=True,
-        validators=[
-            MinValueValidator(
-                1, message=_("A share must allow at least one use. Leave it empty for no limit.")
-            )
-        ],
-        help_text=_("How many times the link may be opened. Empty: unlimited."),
+    max_uses = max_uses_field(
+        _("A share must allow at least one use. Leave it empty for no limit."),
+        _("How many times the link may be opened. Empty: unlimited."),
     )
-    times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    times_used = times_used_field()
+    revoked_at = revoked_at_field()
     role_removed = models.BooleanField(
         _("role removed"),
         default=False,
