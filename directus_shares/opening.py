@@ -249,9 +249,14 @@ def refusal_for(
 
 
 def opens_without_click(share: Share) -> bool:
-    """Whether ``GET`` shows the object straight away, uncounted (``OPEN_UNLIMITED_ON_GET``)."""
+    """Whether ``GET`` shows the object straight away, uncounted (``OPEN_UNLIMITED_ON_GET``):
+    not when the share – or the recipient whose link it is – has a use limit to keep."""
+    recipient = share.via_recipient
     return bool(
-        get_config()["OPEN_UNLIMITED_ON_GET"] and not share.has_password and share.max_uses is None
+        get_config()["OPEN_UNLIMITED_ON_GET"]
+        and not share.has_password
+        and share.max_uses is None
+        and (recipient is None or recipient.max_uses is None)
     )
 
 

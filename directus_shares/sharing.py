@@ -19,6 +19,7 @@ rules (and their messages) every surface asks; the admin and the API only render
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -559,8 +560,10 @@ def send_recipient_links(
     which sends each."""
     results: dict[str, str | None] = {}
     for recipient in recipients:
+        reached = copy.copy(share)  # as the recipient's link reaches it: its uses left, say
+        reached.via_recipient = recipient
         link = absolute_url(recipient.get_absolute_url())
-        sent = send_share_link(share, link, [recipient.address], sender=sender, message=message)
+        sent = send_share_link(reached, link, [recipient.address], sender=sender, message=message)
         results.update(sent)
     return results
 

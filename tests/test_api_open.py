@@ -779,3 +779,9 @@ def test_an_unknown_recipient_token_answers_exactly_as_an_unknown_link(client):
     for response in (auth(client, recipient.token), auth(client, f"{key}.forged")):
         assert_refused(response, Refusal.UNKNOWN)
         assert response.content == unknown.content
+
+
+def test_info_through_a_recipients_link_tells_the_uses_left_through_it(client):
+    recipient = RecipientFactory(share=ShareFactory(max_uses=5), max_uses=2)
+    body = info(client, opened_through(recipient)).json()
+    assert (body["max_uses"], body["times_used"], body["uses_left"]) == (5, 0, 2)

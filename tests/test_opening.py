@@ -390,6 +390,14 @@ def test_refusal_order_through_a_recipients_link():
     assert opening.refusal_for(share, **kwargs) is None
 
 
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+def test_a_recipient_with_a_use_limit_opens_only_with_a_click_even_when_unlimited_on_get():
+    limited = RecipientFactory(max_uses=1)
+    unlimited = RecipientFactory(share=limited.share)
+    assert isinstance(look(limited.token), Landing)
+    assert isinstance(look(unlimited.token), Shown)
+
+
 def test_a_forged_recipient_token_costs_no_query(django_assert_num_queries):
     recipient = RecipientFactory()
     key = recipient.token.partition(".")[0]

@@ -749,3 +749,11 @@ def test_a_forged_or_deleted_recipient_link_is_unknown_like_any_link(visitor):
     for response in (forged, deleted):
         assert_refused(response, Refusal.UNKNOWN, text="whole link")
         assert response.content == unknown.content
+
+
+def test_a_recipients_landing_page_counts_the_uses_left_through_its_own_link(visitor):
+    recipient = RecipientFactory(share=ShareFactory(max_uses=5), max_uses=2)
+    landing = visitor.get(recipient.get_absolute_url()).content.decode()
+    assert "2 uses left" in landing
+    common = visitor.get(recipient.share.get_absolute_url()).content.decode()
+    assert "5 uses left" in common

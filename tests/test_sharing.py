@@ -697,14 +697,18 @@ def test_a_recipient_whose_link_was_tried_is_not_deleted():
 
 
 def test_each_recipient_is_mailed_its_own_link():
-    share = ShareFactory()
-    first, second = (RecipientFactory(share=share) for _ in range(2))
+    share = ShareFactory(max_uses=5)
+    first = RecipientFactory(share=share, max_uses=2)
+    second = RecipientFactory(share=share)
 
     results = sharing.send_recipient_links(
         share, [first, second], sender=share.created_by, absolute_url=lambda p: f"https://x{p}"
     )
 
     assert results == {first.address: None, second.address: None}
+    assert share.via_recipient is None  # the caller's share is left as it was
     assert [m.to for m in mail.outbox] == [[first.address], [second.address]]
     assert first.get_absolute_url() in mail.outbox[0].body
     assert second.get_absolute_url() not in mail.outbox[0].body
+    assert "opened 2 more times" in mail.outbox[0].body  # the first's own limit
+    assert "opened 5 more times" in mail.outbox[1].body

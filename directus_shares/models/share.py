@@ -488,6 +488,15 @@ class Share(models.Model):
             return None
         return max(self.max_uses - self.times_used, 0)
 
+    @property
+    def link_uses_left(self) -> int | None:
+        """Uses left through the link the share was reached by: the share's – or, through a
+        recipient's link, the lower of the share's and the recipient's; ``None``: unlimited."""
+        recipient = self.via_recipient
+        limits = [self.uses_left, None if recipient is None else recipient.uses_left]
+        left = [count for count in limits if count is not None]
+        return min(left) if left else None
+
     def status_at(self, now: datetime) -> ShareStatus:
         """The share's status at ``now``, in the order visitors are refused."""
         if self.is_revoked:
