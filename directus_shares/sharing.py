@@ -537,7 +537,7 @@ def delete_recipient(user: Any, recipient: ShareRecipient) -> None:
     try:
         with transaction.atomic():
             recipient.delete()
-    except RestrictedError:
+    except (RestrictedError, IntegrityError):  # IntegrityError: a log row written meanwhile
         raise RecipientRefused(
             _(
                 "This recipient's link was used, and the access log keeps its entries: revoke "
