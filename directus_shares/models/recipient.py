@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import signatures
-from .share import link_key_field, max_uses_field, revoked_at_field, times_used_field
+from .share import (
+    link_key_field,
+    max_uses_field,
+    revoked_at_field,
+    times_used_field,
+    uses_left,
+)
 
 #: The longest address a recipient may have (RFC 5321's limit on a path).
 MAX_ADDRESS_LENGTH = 254
@@ -96,9 +102,7 @@ class ShareRecipient(models.Model):
     @property
     def uses_left(self) -> int | None:
         """Uses left on the recipient's own limit, or ``None`` without one."""
-        if self.max_uses is None:
-            return None
-        return max(self.max_uses - self.times_used, 0)
+        return uses_left(self.max_uses, self.times_used)
 
     @property
     def status(self) -> RecipientStatus:

@@ -190,6 +190,11 @@ def max_uses_field(too_low: StrOrPromise, help_text: StrOrPromise) -> models.Pos
     )
 
 
+def uses_left(max_uses: int | None, times_used: int) -> int | None:
+    """The uses a limit of ``max_uses`` leaves after ``times_used``; ``None``: no limit."""
+    return None if max_uses is None else max(max_uses - times_used, 0)
+
+
 def times_used_field() -> models.PositiveIntegerField:
     return models.PositiveIntegerField(_("times used"), default=0, editable=False)
 
@@ -484,9 +489,7 @@ class Share(models.Model):
     @property
     def uses_left(self) -> int | None:
         """Uses still available, or ``None`` when unlimited."""
-        if self.max_uses is None:
-            return None
-        return max(self.max_uses - self.times_used, 0)
+        return uses_left(self.max_uses, self.times_used)
 
     @property
     def link_uses_left(self) -> int | None:
