@@ -1,14 +1,17 @@
 """Counting one use of a share: one conditional ``UPDATE``, so concurrent opens in any number of
-processes never pass ``max_uses``. Touches the share's ``times_used`` and nothing else."""
+processes never pass ``max_uses``. Touches the share's ``times_used`` – and, for a share reached
+through a recipient's link, that recipient's count and opening times – and nothing else."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TypeAlias
 
+from django.db import router, transaction
 from django.db.models import Exists, F, Q
+from django.db.models.functions import Coalesce
 
-from .models import Share
+from .models import Share, ShareRecipient
 
 #: What the counting ``UPDATE`` also requires of the database (e.g. that the object is readable).
 Condition: TypeAlias = Q | Exists
@@ -17,9 +20,45 @@ Condition: TypeAlias = Q | Exists
 def count_use(share: Share, now: datetime, condition: Condition | None = None) -> bool:
     """Add one to ``share``'s ``times_used`` in the database if, at ``now``, it is open, has a use
     left, and still has the link, password and grants it was loaded with – and ``condition``
-    holds; True when counted."""
+    holds; True when counted.
+
+    Reached through a recipient's link (:attr:`.Share.via_recipient`), the share's statement
+    runs first and the recipient's own conditional ``UPDATE`` (not revoked, a use left, same link
+    and grants) after it, in one transaction: when the recipient's changes no row the share's is
+    rolled back, so both counts move together or neither does. Share row, then recipient row:
+    the order in which writing an access-log row checks its two foreign keys (MariaDB/MySQL lock
+    both parent rows for it), so the two can never wait for each other in a cycle."""
+    recipient = share.via_recipient
+    if recipient is None:
+        return _count_share_use(share, now, condition)
+    alias = router.db_for_write(Share)
+    with transaction.atomic(using=alias):
+        if not _count_share_use(share, now, condition):
+            return False
+        if _count_recipient_use(recipient, share, now, alias):
+            return True
+        transaction.set_rollback(True, using=alias)
+    return False
+
+
+def _count_share_use(share: Share, now: datetime, condition: Condition | None) -> bool:
     loaded = Q(pk=share.pk, key=share.key, password=share.password, grant_epoch=share.grant_epoch)
     matched = Share.objects.open_at(now).with_uses_left()
     # One filter() call for the rest: each call clones the query once more.
     matched = matched.filter(loaded) if condition is None else matched.filter(loaded, condition)
     return matched.update(times_used=F("times_used") + 1) == 1
+
+
+def _count_recipient_use(
+    recipient: ShareRecipient, share: Share, now: datetime, alias: str
+) -> bool:
+    """Add one to ``recipient``'s count and set when it was opened, if it is still on, has a use
+    left and has the link and grants it was loaded with."""
+    loaded = Q(pk=recipient.pk, share_id=share.pk, key=recipient.key)
+    matched = ShareRecipient.objects.using(alias).with_uses_left()
+    changed = matched.filter(loaded, grant_epoch=recipient.grant_epoch).update(
+        times_used=F("times_used") + 1,
+        first_opened_at=Coalesce(F("first_opened_at"), now),
+        last_opened_at=now,
+    )
+    return changed == 1

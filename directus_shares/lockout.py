@@ -1,4 +1,6 @@
-"""Wrong passwords are limited per client address and per share, in Django's cache.
+"""Wrong passwords are limited per client address and per share, in Django's cache. A
+recipient's own link (:attr:`.Share.via_recipient`) counts against a per-share window of its own
+instead of the share's, so that a leaked recipient link cannot lock out the share's other links.
 
 With a shared cache (Redis through Django's ``RedisCache``) the counters hold across processes and
 hosts; a per-process ``LocMemCache`` in production is reported by system check
@@ -113,8 +115,17 @@ class Reservation:
 
 
 def _windows(share: Share, address: Address | None) -> list[_Window]:
+    """The limits an attempt counts against: the share's – or, reached through a recipient's
+    link, that link's own (the per-share limit, counted per recipient link, so that one leaked
+    link cannot lock out the others; a new link or a revocation starts it afresh) – and the
+    address's."""
     config = get_config()
-    windows = [_Window("share", str(share.pk), *config["PASSWORD_ATTEMPTS_PER_SHARE"])]
+    recipient = share.via_recipient
+    if recipient is None:
+        windows = [_share_window(share)]
+    else:
+        subject = f"{share.pk}:{recipient.pk}:{recipient.grant_epoch}"
+        windows = [_Window("recipient", subject, *config["PASSWORD_ATTEMPTS_PER_SHARE"])]
     if address is not None:
         windows.append(_Window("addr", str(address), *config["PASSWORD_ATTEMPTS_PER_ADDRESS"]))
     return windows
@@ -327,7 +338,7 @@ def unlock(share: Share) -> bool:
 
 
 def _share_window(share: Share) -> _Window:
-    return _windows(share, None)[0]
+    return _Window("share", str(share.pk), *get_config()["PASSWORD_ATTEMPTS_PER_SHARE"])
 
 
 def _announce_lock(reservation: Reservation, window: _Window) -> None:

@@ -45,7 +45,7 @@ from .outcomes import (
     Refused,
     Shown,
 )
-from .queries import load_share
+from .queries import load_recipient, load_share
 from .rights import Address, ShareRights, address_allowed, share_rights
 
 #: Whether the visitor holds a valid grant for a share: the page reads its cookie, the API its
@@ -169,10 +169,28 @@ def _begin(request: HttpRequest, token: str, now: datetime | None = None) -> _Vi
 
 
 def find_share(token: str) -> tuple[Share, ShareRights] | tuple[None, None]:
-    """The share a link token points to and the rights it grants, with one query; ``(None,
-    None)`` for a forged, mistyped or rotated-away token."""
+    """The share a link token points to and the rights it grants, with one query (a recipient's
+    link token: one more, for the recipient); ``(None, None)`` for a forged, mistyped or
+    rotated-away token. Reached through a recipient's link, the share carries that recipient
+    (:attr:`.Share.via_recipient`)."""
     key = signatures.key_from_token(token)
-    return (None, None) if key is None else find_share_by_key(key)
+    if key is not None:
+        return find_share_by_key(key)
+    recipient_key = signatures.key_from_token(token, "recipient")
+    return (None, None) if recipient_key is None else find_share_by_recipient_key(recipient_key)
+
+
+def find_share_by_recipient_key(key: str) -> tuple[Share, ShareRights] | tuple[None, None]:
+    """:func:`find_share` for a recipient's link key: the recipient's share, reached through it."""
+    found = load_recipient(key)
+    if found is None:
+        return None, None
+    recipient, share_key = found
+    share, rights = find_share_by_key(share_key)
+    if share is None or rights is None:  # its share got a new link meanwhile
+        return None, None
+    share.via_recipient = recipient
+    return share, rights
 
 
 def find_share_by_key(key: str) -> tuple[Share, ShareRights] | tuple[None, None]:
@@ -195,10 +213,11 @@ def refusal_for(
     any_address: bool = False,
 ) -> Refusal | None:
     """Network, status, object: why ``share`` does not open for a visitor from ``address`` at
-    ``now``, or ``None`` when it opens.
+    ``now``, or ``None`` when it opens. Reached through a recipient's link, the recipient's own
+    state too: revoked after the share's own unavailability, used up after the share's status.
 
     ``granted`` says the visitor already holds a valid grant: their use was counted, so a share
-    that has since been used up by others still opens for them until the grant ends.
+    (or recipient's link) that has since been used up still opens for them until the grant ends.
     ``any_address`` decides for a visitor from a network the share allows (what staff are told).
     """
     if share is None:
@@ -212,10 +231,15 @@ def refusal_for(
         or rights.creator_unavailable
     ):
         return Refusal.UNAVAILABLE
+    recipient = share.via_recipient
+    if recipient is not None and recipient.is_revoked:
+        return Refusal.RECIPIENT_REVOKED
     if status is ShareStatus.USED_UP and granted:
         status = ShareStatus.ACTIVE
     if status is not ShareStatus.ACTIVE:
         return _REFUSAL_FOR_STATUS[status]
+    if recipient is not None and recipient.uses_left == 0 and not granted:
+        return Refusal.RECIPIENT_USED_UP
     model = share.shared_model
     if model is None or not rights.can_view_model(model):
         return Refusal.GRANTS_NOTHING
@@ -225,9 +249,14 @@ def refusal_for(
 
 
 def opens_without_click(share: Share) -> bool:
-    """Whether ``GET`` shows the object straight away, uncounted (``OPEN_UNLIMITED_ON_GET``)."""
+    """Whether ``GET`` shows the object straight away, uncounted (``OPEN_UNLIMITED_ON_GET``):
+    not when the share – or the recipient whose link it is – has a use limit to keep."""
+    recipient = share.via_recipient
     return bool(
-        get_config()["OPEN_UNLIMITED_ON_GET"] and not share.has_password and share.max_uses is None
+        get_config()["OPEN_UNLIMITED_ON_GET"]
+        and not share.has_password
+        and share.max_uses is None
+        and (recipient is None or recipient.max_uses is None)
     )
 
 
@@ -283,7 +312,9 @@ def _password_step(
         # Under way before the check, so concurrent guesses cannot overtake the limits.
         reservation = lockout.reserve_attempt(share, client_address(request))
         if reservation.retry_after is not None:  # no password is checked until the window ends
-            return Locked(share, reservation.retry_after, lockout.share_lock(share))
+            # A recipient's link has a window of its own: the share-wide lock is not its lock.
+            lock = None if share.via_recipient is not None else lockout.share_lock(share)
+            return Locked(share, reservation.retry_after, lock)
         problem = passwords.password_problem(share, password)
         if problem is PasswordProblemKind.WRONG:
             lockout.record_failure(reservation)
@@ -307,7 +338,9 @@ def consume_use(
     """Count one use of ``share`` if it is still open and has a use left; True when counted.
 
     The check and the increment are one conditional ``UPDATE``, so concurrent opens – in any
-    number of processes – can never take more than ``max_uses`` between them. It also re-checks
+    number of processes – can never take more than ``max_uses`` between them (reached through a
+    recipient's link, the recipient's ``UPDATE`` and the share's, in one transaction: see
+    :func:`.counting.count_use`). It also re-checks
     that the link, password and grants are still those the visitor was checked against, and
     ``condition`` (the object is still readable). Given the visitor's ``request``, a counted use
     is also recorded as a granted access (:func:`.attempts.record_counted_use`).
@@ -319,6 +352,8 @@ def consume_use(
         counted = record_counted_use(request, share, now, condition, address=address)
     if counted:
         share.times_used += 1  # at least; others may have counted meanwhile
+        if share.via_recipient is not None:
+            share.via_recipient.times_used += 1
     return counted
 
 

@@ -26,9 +26,21 @@ class Refusal(enum.Enum):
         _("This share cannot be opened from your network."),
     )
     UNAVAILABLE = ("unavailable", 410, _("This share is no longer available."))
+    #: A recipient's own link (see docs/recipients.md) that its sender switched off.
+    RECIPIENT_REVOKED = (
+        "recipient_revoked",
+        410,
+        _("This personal link was switched off by the person who sent it."),
+    )
     NOT_YET_OPEN = ("not_yet_open", 403, _("This share is not open yet."))
     EXPIRED = ("expired", 410, _("This share has expired."))
     USED_UP = ("used_up", 410, _("This share has been used up."))
+    #: A recipient's own link that reached its own use limit (the share may have uses left).
+    RECIPIENT_USED_UP = (
+        "recipient_used_up",
+        410,
+        _("This personal link has been opened as many times as it may be."),
+    )
     GRANTS_NOTHING = ("grants_nothing", 403, _("This share does not grant access to anything."))
     #: The role (and creator) may read the model, but a row filter leaves this object out. Same
     #: code and status as ``GRANTS_NOTHING`` (the API and the access log do not tell them apart);

@@ -25,7 +25,7 @@ from django.db import connections, models, router
 from django.db.models import Case, F, Min, OuterRef, Subquery, Value, When
 from django.db.models.functions import Cast
 
-from .models import RoleRule, RoleSettings, Share
+from .models import RoleRule, RoleSettings, Share, ShareRecipient
 from .rights import RightRow
 
 
@@ -48,6 +48,15 @@ def load_share(key: str, public_role: str | None) -> LoadedShare | None:
     if fast_path_serves():
         return load_with_fast_path(key, public_role)
     return load_with_orm(key, public_role)
+
+
+def load_recipient(key: str) -> tuple[ShareRecipient, str] | None:
+    """The recipient with link key ``key`` and its share's link key (one indexed query), or
+    ``None`` if no recipient has that key."""
+    found = ShareRecipient.objects.filter(key=key).annotate(ds_share_key=F("share__key"))
+    recipient = next(iter(found.order_by()[:1]), None)
+    share_key = getattr(recipient, "ds_share_key", None)
+    return None if recipient is None or share_key is None else (recipient, share_key)
 
 
 # -- the ORM route: every database ----------------------------------------------------------------

@@ -12,26 +12,30 @@ rules (and their messages) every surface asks; the admin and the API only render
   may set a password or remove it, not both.
 * A link is sent to at most :data:`MAX_RECIPIENTS` addresses at once, and only while somebody
   could open the share.
+* A share's recipients – each an address with a link of its own (:func:`add_recipients`) – are
+  added, revoked, re-enabled, given a new link and deleted by whoever manages the share; a
+  recipient whose link was used is revoked, not deleted (the access log keeps its entries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, QuerySet, RestrictedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .conf import get_config, password_validators
 from .creator_queries import holders_of_user
-from .mail import parse_recipients
-from .models import RoleSettings, Share, ShareQuerySet
+from .mail import parse_recipients, send_share_link
+from .models import MAX_ADDRESS_LENGTH, RoleSettings, Share, ShareQuerySet, ShareRecipient
 from .opening import refusal_for_anyone
 from .outcomes import PasswordProblemKind, Refusal
 from .rights import Action, Holder, union_access
@@ -431,3 +435,139 @@ def _holds(user: Any, obj: models.Model, action: Action, holders: list[Holder]) 
     if access.rows is None:
         return True
     return access.filter(type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+# -- recipients: a link of their own per address ---------------------------------------------
+
+
+class RecipientRefused(ValidationError):
+    """A change to a share's recipients is refused (``code`` says why); nothing was changed."""
+
+
+def add_recipients(
+    user: Any, share: Share, addresses: str | Iterable[str], *, max_uses: int | None = None
+) -> tuple[list[ShareRecipient], list[ShareRecipient]]:
+    """Give each of ``addresses`` (the rules of :func:`recipients_to_send`, invalid ones
+    refused) its own link to ``share`` (one of :func:`managed_shares`), with its own use limit
+    ``max_uses`` (``None``: only the share's); ``(added, already)`` – an address that already
+    is a recipient keeps its link, limit and state.
+
+    Raises:
+        SharingDenied: ``user`` may not manage ``share``.
+        RecipientsRefused: the addresses are refused (too many, invalid, none).
+        django.core.exceptions.ValidationError: ``max_uses`` is below 1.
+    """
+    _check_manages(user, share)
+    valid, _invalid = recipients_to_send(addresses, skip_invalid=False)
+    if max_uses is not None and max_uses < 1:
+        raise ValidationError(
+            {"max_uses": _("Allow at least one use. Leave it empty for the share's limit only.")}
+        )
+    too_long = [address for address in valid if len(address) > MAX_ADDRESS_LENGTH]
+    if too_long:
+        message = _("Not valid e-mail addresses: %(addresses)s") % {
+            "addresses": ", ".join(too_long)
+        }
+        raise RecipientsRefused(message, code="invalid", invalid=too_long)
+    wanted = list(dict.fromkeys(normalized_address(address) for address in valid))
+    existing = {r.address: r for r in share.recipients.filter(address__in=wanted)}
+    added = []
+    for address in wanted:
+        if address in existing:
+            continue
+        recipient = ShareRecipient(share=share, address=address, max_uses=max_uses)
+        try:
+            with transaction.atomic():
+                recipient.save(force_insert=True)
+        except IntegrityError:  # added meanwhile by another request: theirs stands
+            existing[address] = share.recipients.get(address=address)
+        else:
+            added.append(recipient)
+    return added, [existing[address] for address in wanted if address in existing]
+
+
+def normalized_address(address: str) -> str:
+    """``address`` as a recipient is kept: stripped and in lower case, so that one person is one
+    recipient however the address was typed."""
+    return address.strip().lower()
+
+
+def managed_recipients(user: Any, share: Share) -> QuerySet[ShareRecipient]:
+    """The recipients of ``share`` when ``user`` may manage it, else none."""
+    if not may_manage(user, share):
+        return ShareRecipient.objects.none()
+    return share.recipients.all()
+
+
+def revoke_recipient(user: Any, recipient: ShareRecipient) -> ShareRecipient:
+    """Switch ``recipient``'s link off; its grants and access tokens end at once. Revoking a
+    revoked link changes nothing. Raises :class:`SharingDenied` when ``user`` may not manage
+    its share."""
+    _check_manages(user, recipient.share)
+    if not recipient.is_revoked:
+        recipient.revoke()
+    return recipient
+
+
+def reenable_recipient(user: Any, recipient: ShareRecipient) -> ShareRecipient:
+    """Switch a revoked recipient's link on again (what it granted before stays ended)."""
+    _check_manages(user, recipient.share)
+    if recipient.is_revoked:
+        recipient.reenable()
+    return recipient
+
+
+def rotate_recipient(user: Any, recipient: ShareRecipient) -> ShareRecipient:
+    """Give ``recipient`` a new link: the old one, its grants and access tokens stop at once."""
+    _check_manages(user, recipient.share)
+    recipient.rotate_key()
+    return recipient
+
+
+def delete_recipient(user: Any, recipient: ShareRecipient) -> None:
+    """Delete ``recipient`` – only one whose link was never tried: the access log keeps who
+    opened the share, so a recipient with log entries is revoked instead (it goes with its share,
+    or once its entries are purged).
+
+    Raises:
+        SharingDenied: ``user`` may not manage its share.
+        RecipientRefused: it has access-log entries (code ``recipient_in_log``).
+    """
+    _check_manages(user, recipient.share)
+    try:
+        with transaction.atomic():
+            recipient.delete()
+    except (RestrictedError, IntegrityError):  # IntegrityError: a log row written meanwhile
+        raise RecipientRefused(
+            _(
+                "This recipient's link was used, and the access log keeps its entries: revoke "
+                "the link instead."
+            ),
+            code="recipient_in_log",
+        ) from None
+
+
+def send_recipient_links(
+    share: Share,
+    recipients: Iterable[ShareRecipient],
+    *,
+    sender: Any,
+    message: str = "",
+    absolute_url: Callable[[str], str],
+) -> dict[str, str | None]:
+    """Mail each of ``recipients`` its own link to ``share`` (``absolute_url`` makes a path a
+    full URL); ``{address: None}`` when sent, else the error – as :func:`.mail.send_share_link`,
+    which sends each."""
+    results: dict[str, str | None] = {}
+    for recipient in recipients:
+        reached = copy.copy(share)  # as the recipient's link reaches it: its uses left, say
+        reached.via_recipient = recipient
+        link = absolute_url(recipient.get_absolute_url())
+        sent = send_share_link(reached, link, [recipient.address], sender=sender, message=message)
+        results.update(sent)
+    return results
+
+
+def _check_manages(user: Any, share: Share) -> None:
+    if not may_manage(user, share):
+        raise SharingDenied(_("You may not manage this share."))

@@ -12,6 +12,8 @@ from django.dispatch import Signal
 #: Arguments:
 #:     sender: the ``Share`` class.
 #:     share: the share that was opened or refused.
+#:     recipient: the :class:`~directus_shares.models.ShareRecipient` whose own link was used, or
+#:         ``None`` for the share's common link.
 #:     granted: ``True`` when a use was counted.
 #:     reason: ``"granted"``, ``"wrong_password"``, ``"locked_out"`` (a password sent while too
 #:         many wrong ones lock the share or the address: nothing was checked),
@@ -31,6 +33,7 @@ share_accessed = Signal()
 #: ``directus_shares.lockout``, never shown to the visitor. With ``limit="share"`` the share is
 #: locked for everybody and the app also mails its creator (``mail.send_lock_notice``).
 #: Arguments: ``sender`` (the :class:`~directus_shares.models.Share` class), ``share``,
-#: ``address`` (the client address, or ``None`` when unknown) and ``limit`` (``"share"`` or
-#: ``"addr"``: which limit was reached).
+#: ``address`` (the client address, or ``None`` when unknown) and ``limit`` (``"share"``,
+#: ``"addr"`` or ``"recipient"``: which limit was reached; ``"recipient"`` is the per-share limit
+#: of one recipient's own link, which locks only that link: no mail).
 share_locked = Signal()

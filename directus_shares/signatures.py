@@ -4,6 +4,7 @@
 value              salt                                   carries
 =================  =====================================  ========================================
 link token         ``directus_shares.link``               the share's key (``<key>.<signature>``)
+recipient link     ``directus_shares.recipient``          a recipient's key (``<key>.<signature>``)
 grant cookie       ``directus_shares.grant``              the share's fingerprint, timestamped
 API access token   ``directus_shares.api.access``         the share's fingerprint, timestamped
 file reference     ``directus_shares.file.<fingerprint>``  model, primary key and field, timestamped
@@ -22,7 +23,10 @@ The *fingerprint* is what a grant, an access token and a file reference are boun
 the share's id, link key, password hash, grant epoch and target, so rotating the link, changing or
 removing the password, revoking the share (a new grant epoch) or pointing it elsewhere ends them
 all at once. It is keyed, so the cookie and the token show nothing of the link key or password
-hash they are made from.
+hash they are made from. Reached through a recipient's link (:attr:`.Share.via_recipient`), the
+fingerprint also covers the recipient's id, key and grant epoch: revoking the recipient or giving
+it a new link ends what was made through it, and nothing made for the common link (or another
+recipient) passes for it.
 """
 
 from __future__ import annotations
@@ -39,12 +43,13 @@ from .conf import grant_max_age
 if TYPE_CHECKING:
     from .models import Share
 
-Kind = Literal["link", "grant", "access", "file", "fingerprint"]
+Kind = Literal["link", "recipient", "grant", "access", "file", "fingerprint"]
 
 #: The salt of each kind of signed value (none passes for another), and of the fingerprint (the
 #: grant's salt, as before there was this table: grants and tokens issued then stay valid).
 SALTS: Final[dict[Kind, str]] = {
     "link": "directus_shares.link",
+    "recipient": "directus_shares.recipient",
     "grant": "directus_shares.grant",
     "access": "directus_shares.api.access",
     "file": "directus_shares.file",
@@ -57,25 +62,27 @@ def secret_keys() -> list[str | bytes]:
     return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
 
 
-def link_signer() -> signing.Signer:
-    """The signer of link tokens (``<key>.<signature>``; it accepts the fallback keys)."""
-    return signing.Signer(salt=SALTS["link"], sep=".")
+def link_signer(kind: Literal["link", "recipient"] = "link") -> signing.Signer:
+    """The signer of link tokens of ``kind`` – a share's or a recipient's (``<key>.<signature>``;
+    it accepts the fallback keys)."""
+    return signing.Signer(salt=SALTS[kind], sep=".")
 
 
 def fingerprint(share: Share, secret: str | bytes | None = None) -> str:
     """What a grant, an access token or a file reference is bound to, made with ``secret``
     (default: ``SECRET_KEY``); any change to these parts of the share ends them."""
-    value = "|".join(
-        str(part)
-        for part in (
-            share.pk,
-            share.key,
-            share.password,
-            share.grant_epoch,
-            share.content_type_id,
-            share.object_pk,
-        )
-    )
+    parts: list[object] = [
+        share.pk,
+        share.key,
+        share.password,
+        share.grant_epoch,
+        share.content_type_id,
+        share.object_pk,
+    ]
+    recipient = share.via_recipient
+    if recipient is not None:
+        parts += ["recipient", recipient.pk, recipient.key, recipient.grant_epoch]
+    value = "|".join(str(part) for part in parts)
     return salted_hmac(SALTS["fingerprint"], value, secret, algorithm="sha256").hexdigest()
 
 
@@ -140,8 +147,14 @@ def link_token(key: str) -> str:
     return link_signer().sign(key)
 
 
-def key_from_token(token: str) -> str | None:
-    """The share key a link token carries, or ``None`` when the token is not one of ours.
+def recipient_link_token(key: str) -> str:
+    """The token that goes into a recipient's own link for ``key``."""
+    return link_signer("recipient").sign(key)
+
+
+def key_from_token(token: str, kind: Literal["link", "recipient"] = "link") -> str | None:
+    """The share key a link token carries (with ``kind="recipient"``: the recipient key a
+    recipient's link token carries), or ``None`` when the token is not one of ours.
 
     The signature is compared in constant time; nothing here touches the database, so a forged or
     mistyped token costs the same whether or not a share with that key exists.
@@ -149,7 +162,7 @@ def key_from_token(token: str) -> str | None:
     if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
         return None
     try:
-        key = link_signer().unsign(token)
+        key = link_signer(kind).unsign(token)
     except signing.BadSignature:
         return None
     return key if len(key) == KEY_LENGTH else None

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 
-from directus_shares.models import RoleRule, Share
+from directus_shares.models import RoleRule, Share, ShareRecipient
 from tests.testapp.models import Code, Gadget, Label, Owner
 
 
@@ -124,3 +124,13 @@ class ShareFactory(factory.django.DjangoModelFactory):
             self.set_password(raw)
             if create:
                 self.save()
+
+
+class RecipientFactory(factory.django.DjangoModelFactory):
+    """A recipient of a new share (:class:`ShareFactory`), with a link of its own."""
+
+    class Meta:
+        model = ShareRecipient
+
+    share = factory.SubFactory(ShareFactory)
+    address = factory.Sequence(lambda n: f"recipient{n}@example.com")

@@ -13,7 +13,7 @@ import django
 from django.db import connection
 from django.test import Client, override_settings
 
-from directus_shares.models import Share
+from directus_shares.models import Share, ShareRecipient
 from directus_shares.tasks import FRAMEWORK, task_backends
 from example_project.reports.models import Person, Report
 
@@ -28,6 +28,14 @@ def open_share(client: Client, share: Share, password: str | None = None):
     if password is not None:
         data["password"] = password
     return client.post(url, data)
+
+
+def opened_through(recipient: ShareRecipient) -> Share:
+    """``recipient``'s share as its own link reaches it: :func:`open_share` and the page's URL
+    then use the recipient's link."""
+    share = Share.objects.get(pk=recipient.share_id)
+    share.via_recipient = recipient
+    return share
 
 
 def granted_page(share: Share, password: str | None = None) -> str:

@@ -20,8 +20,14 @@ from directus_shares.admin.access_log import ShareAccessInline
 from directus_shares.models import AccessReason, RoleSettings, Share, ShareAccess
 from directus_shares.outcomes import Refusal
 from directus_shares.signals import share_accessed
-from tests.factories import RoleFactory, ShareFactory, UserFactory, permission
-from tests.helpers import before_counting, database_fails_on, open_share, save_new_password
+from tests.factories import RecipientFactory, RoleFactory, ShareFactory, UserFactory, permission
+from tests.helpers import (
+    before_counting,
+    database_fails_on,
+    open_share,
+    opened_through,
+    save_new_password,
+)
 from tests.testapp.models import Owner
 
 pytestmark = pytest.mark.django_db
@@ -198,11 +204,26 @@ def test_the_signal_carries_the_attempt(sent):
         "signal": share_accessed,
         "sender": Share,
         "share": share,
+        "recipient": None,  # the share's common link
         "granted": False,
         "reason": "wrong_password",
         "address": "192.0.2.0/24",
     }
     assert type(call["reason"]) is str
+
+
+def test_an_attempt_through_a_recipients_link_is_logged_and_sent_with_its_recipient(sent):
+    recipient = RecipientFactory(max_uses=1)
+    share = opened_through(recipient)
+    assert post(share).status_code == 303
+    assert post(share, Client(enforce_csrf_checks=True)).status_code == 410
+
+    rows = ShareAccess.objects.order_by("pk").values_list("reason", "recipient")
+    assert list(rows) == [("granted", recipient.pk), ("recipient_used_up", recipient.pk)]
+    assert [(call["recipient"], call["reason"]) for call in sent] == [
+        (recipient, "granted"),
+        (recipient, "recipient_used_up"),
+    ]
 
 
 @override_settings(DIRECTUS_SHARES={"ACCESS_LOG": False})

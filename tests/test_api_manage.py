@@ -14,11 +14,18 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directus_shares import lockout
-from directus_shares.models import Share
+from directus_shares.models import Share, ShareRecipient
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
-from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
-from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, queued_tasks, run_queued
+from tests.factories import RecipientFactory, RoleFactory, ShareFactory, UserFactory, rule
+from tests.helpers import (
+    QUEUE_WITHOUT_WORKER,
+    mail_backend,
+    open_share,
+    opened_through,
+    queued_tasks,
+    run_queued,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api_manage_urls")]
 
@@ -696,3 +703,147 @@ def test_a_local_time_that_is_not_one_moment_is_refused_asking_for_an_offset(
     assert with_offset.status_code == 200
     share.refresh_from_db()
     assert share.date_end.isoformat() == f"{given[:11]}01:30:00+00:00"
+
+
+# -- recipients: links of their own, nested in the share -------------------------------------------
+
+
+def recipients_url(share: Share, recipient=None, action: str = "") -> str:
+    url = f"{detail(share)}recipients/"
+    if recipient is not None:
+        url += f"{recipient.pk}/"
+    return url + (f"{action}/" if action else "")
+
+
+def test_recipients_are_added_each_with_a_link_of_its_own_and_listed(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+
+    added = client.post(
+        recipients_url(share), {"recipients": "Anna@Example.com, bob@example.com"}, "json"
+    )
+    again = client.post(
+        recipients_url(share), {"recipients": ["anna@example.com"], "max_uses": 3}, "json"
+    )
+    listed = client.get(recipients_url(share))
+
+    assert added.status_code == 201 and again.status_code == 201
+    body = added.json()
+    assert [r["address"] for r in body["added"]] == ["anna@example.com", "bob@example.com"]
+    assert body["already"] == []
+    assert again.json()["added"] == []
+    assert again.json()["already"][0]["max_uses"] is None  # kept as it was
+    links = {r["link"] for r in body["added"]}
+    assert len(links) == 2 and share.get_absolute_url() not in " ".join(links)
+    assert listed.json()["count"] == 2
+    first = listed.json()["results"][0]
+    assert first["status"] == "active" and first["times_used"] == 0
+    assert first["first_opened_at"] is None and "key" not in first
+    assert not mail.outbox  # adding mails nothing; invite does
+
+
+@pytest.mark.parametrize(
+    "body", [{"recipients": "nope"}, {"recipients": ""}, {"recipients": 42}, {}]
+)
+def test_adding_invalid_recipients_is_400_and_adds_nothing(sharer, reviewer, body):
+    share = share_of(sharer, reviewer)
+    response = api(sharer).post(recipients_url(share), body, "json")
+    assert response.status_code == 400 and "recipients" in response.json()["errors"]
+    assert not share.recipients.exists()
+
+
+def test_adding_recipients_with_a_limit_below_one_is_400(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    response = api(sharer).post(
+        recipients_url(share), {"recipients": "a@example.com", "max_uses": 0}, "json"
+    )
+    assert response.status_code == 400 and "max_uses" in response.json()["errors"]
+
+
+def test_recipients_of_a_share_the_user_does_not_manage_are_404(sharer, reviewer):
+    share = share_of(UserFactory(), reviewer)
+    recipient = RecipientFactory(share=share)
+    client = api(sharer)
+    answers = [
+        client.get(recipients_url(share)),
+        client.post(recipients_url(share), {"recipients": "a@example.com"}, "json"),
+        client.get(recipients_url(share, recipient)),
+        client.post(recipients_url(share, recipient, "revoke")),
+        client.delete(recipients_url(share, recipient)),
+        client.get(f"{SHARES}nope/recipients/"),
+    ]
+    assert [response.status_code for response in answers] == [404] * 6
+    assert answers[0].json()["code"] == "not_found"
+    assert api().get(recipients_url(share)).status_code in (401, 403)
+    recipient.refresh_from_db()
+    assert not recipient.is_revoked
+
+
+def test_a_recipient_of_another_share_is_404(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    other = RecipientFactory(share=share_of(sharer, reviewer))
+    assert api(sharer).get(recipients_url(share, other)).status_code == 404
+
+
+def test_revoke_enable_and_rotate_a_recipient(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    recipient = RecipientFactory(share=share)
+    old_link = recipient.get_absolute_url()
+    client = api(sharer)
+
+    revoked = client.post(recipients_url(share, recipient, "revoke"))
+    enabled = client.post(recipients_url(share, recipient, "enable"))
+    rotated = client.post(recipients_url(share, recipient, "rotate"))
+
+    assert revoked.json()["status"] == "revoked" and revoked.json()["revoked_at"]
+    assert enabled.json()["status"] == "active"
+    assert rotated.json()["link"].endswith(ShareRecipient.objects.get().get_absolute_url())
+    assert old_link not in rotated.json()["link"]
+    assert Client().get(old_link).status_code == 404
+
+
+def test_a_recipient_never_opened_is_deleted_one_opened_is_revoked_instead(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    unused = RecipientFactory(share=share)
+    used = RecipientFactory(share=share)
+    assert open_share(Client(), opened_through(used)).status_code == 303
+    client = api(sharer)
+
+    deleted = client.delete(recipients_url(share, unused))
+    refused = client.delete(recipients_url(share, used))
+
+    assert deleted.status_code == 204
+    assert refused.status_code == 409 and refused.json()["code"] == "recipient_in_log"
+    assert list(share.recipients.all()) == [used]
+
+
+def test_invite_with_recipient_links_mails_each_address_its_own_link(sharer, reviewer):
+    share = share_of(sharer, reviewer, name="Numbers")
+    revoked = RecipientFactory(share=share, address="old@example.com")
+    revoked.revoke()
+
+    response = api(sharer).post(
+        detail(share, "invite"),
+        {"recipients": "a@example.com, b@example.com, old@example.com, nope",
+         "recipient_links": True},
+        format="json",
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["sent"] == ["a@example.com", "b@example.com"]
+    assert list(body["failed"]) == ["old@example.com"] and body["invalid"] == ["nope"]
+    links = {r.address: r.get_absolute_url() for r in share.recipients.all()}
+    for message in mail.outbox:
+        (address,) = message.to
+        assert links[address] in message.body
+        assert share.get_absolute_url() not in message.body
+        assert "report" in message.body  # the object's kind
+    assert len(mail.outbox) == 2
+
+
+def test_invite_mails_the_common_link_unless_recipient_links_are_asked_for(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    api(sharer).post(detail(share, "invite"), {"recipients": "a@example.com"}, "json")
+    assert share.get_absolute_url() in mail.outbox[0].body
+    assert not share.recipients.exists()

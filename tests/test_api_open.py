@@ -32,11 +32,12 @@ from tests.factories import (
     GadgetFactory,
     LabelFactory,
     OwnerFactory,
+    RecipientFactory,
     RoleFactory,
     ShareFactory,
     rule,
 )
-from tests.helpers import downloaded, open_share
+from tests.helpers import downloaded, open_share, opened_through
 from tests.testapp.models import Gadget, Label, Owner, Part
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api_open_urls")]
@@ -718,3 +719,69 @@ def test_the_share_page_stays_localised(numbers_share):
 )
 def test_json_value(value, data):
     assert json_value(value) == data
+
+
+# -- a recipient's own link ---------------------------------------------------------------------
+
+
+def test_a_recipients_link_opens_through_the_api_and_counts_for_both(client):
+    recipient = RecipientFactory(share=ShareFactory(max_uses=3), max_uses=2)
+    through = opened_through(recipient)
+
+    token = access_token(client, through)
+    shown = item(client, through, token)
+    looked = info(client, through, token)
+
+    assert shown.status_code == 200 and shown.json()
+    assert looked.json()["times_used"] == 1
+    recipient.refresh_from_db()
+    assert (recipient.times_used, times_used(recipient.share)) == (1, 1)
+    assert item(client, recipient.share, token).status_code == 401  # not the common link's token
+
+
+def test_a_revoked_recipients_access_token_ends_at_once(client):
+    recipient = RecipientFactory()
+    token = access_token(client, opened_through(recipient))
+
+    recipient.revoke()
+
+    assert_refused(item(client, opened_through(recipient), token), Refusal.RECIPIENT_REVOKED)
+    assert_refused(auth(client, opened_through(recipient)), Refusal.RECIPIENT_REVOKED)
+    recipient.reenable()
+    assert item(client, opened_through(recipient), token).status_code == 401  # stays ended
+
+
+def test_a_rotated_recipients_old_link_and_token_are_unknown(client):
+    recipient = RecipientFactory()
+    old = opened_through(recipient).token
+    token = access_token(client, opened_through(recipient))
+
+    recipient.rotate_key()
+
+    assert_refused(item(client, old, token), Refusal.UNKNOWN)
+    assert item(client, opened_through(recipient), token).status_code == 401
+
+
+def test_a_used_up_recipient_is_refused_on_auth_but_its_token_still_reads(client):
+    recipient = RecipientFactory(max_uses=1)
+    token = access_token(client, opened_through(recipient))
+
+    assert_refused(auth(APIClient(), opened_through(recipient)), Refusal.RECIPIENT_USED_UP)
+    assert item(client, opened_through(recipient), token).status_code == 200
+
+
+def test_an_unknown_recipient_token_answers_exactly_as_an_unknown_link(client):
+    recipient = RecipientFactory()
+    key = recipient.key
+    unknown = auth(client, "nope")
+    recipient.delete()
+
+    for response in (auth(client, recipient.token), auth(client, f"{key}.forged")):
+        assert_refused(response, Refusal.UNKNOWN)
+        assert response.content == unknown.content
+
+
+def test_info_through_a_recipients_link_tells_the_uses_left_through_it(client):
+    recipient = RecipientFactory(share=ShareFactory(max_uses=5), max_uses=2)
+    body = info(client, opened_through(recipient)).json()
+    assert (body["max_uses"], body["times_used"], body["uses_left"]) == (5, 0, 2)

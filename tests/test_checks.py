@@ -516,7 +516,7 @@ def test_a_database_that_keeps_connections_unchecked_is_warned_about():
             "DATABASES['default'] keeps connections (CONN_MAX_AGE or a pool) without "
             "CONN_HEALTH_CHECKS: after the database restarts, each connection it cut fails one "
             "share request with a 503.",
-            'Set "CONN_HEALTH_CHECKS": True in DATABASES[\'default\']: Django then checks a kept '
+            "Set \"CONN_HEALTH_CHECKS\": True in DATABASES['default']: Django then checks a kept "
             "or pooled connection before reusing it.",
         )
     ]

@@ -1,5 +1,5 @@
-"""Uses are counted exactly when many visitors open a share at the same moment (PostgreSQL,
-MariaDB/MySQL)."""
+"""Uses are counted exactly when many visitors open a share at the same moment – through its
+common link or its recipients' own links (PostgreSQL, MariaDB/MySQL)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directus_shares import opening
-from directus_shares.models import Share, ShareAccess
-from tests.factories import ShareFactory
+from directus_shares.models import Share, ShareAccess, ShareRecipient
+from tests.factories import RecipientFactory, ShareFactory
 from tests.held_checks import HeldChecks
-from tests.helpers import open_share
+from tests.helpers import open_share, opened_through
 
 pytestmark = [
     pytest.mark.postgres,
@@ -102,3 +102,35 @@ def test_consume_use_under_contention_never_passes_the_limit():
     results = run_at_once(VISITORS, lambda: opening.consume_use(share, timezone.now()))
     assert results.count(True) == MAX_USES
     assert Share.objects.get(pk=share.pk).times_used == MAX_USES
+
+
+def test_concurrent_opens_of_one_recipients_link_grant_exactly_its_own_limit():
+    recipient = RecipientFactory(share=ShareFactory(max_uses=None), max_uses=3)
+    clients = [Client() for _ in range(12)]
+    statuses = run_at_once(
+        12, lambda: open_share(clients.pop(), opened_through(recipient)).status_code
+    )
+    assert Counter(statuses) == {303: 3, 410: 9}
+    recipient.refresh_from_db()
+    assert recipient.times_used == 3
+    assert Share.objects.get(pk=recipient.share_id).times_used == 3
+
+
+def test_concurrent_opens_through_many_recipients_keep_both_limits_exact():
+    """Four recipients (three uses each) and the common link race for a share's five uses: the
+    share counts exactly five, the recipients' counts add up to the uses taken through them, and
+    none passes its own limit."""
+    share = ShareFactory(max_uses=MAX_USES)
+    recipients = [RecipientFactory(share=share, max_uses=3) for _ in range(4)]
+    links = [opened_through(r) for r in recipients for _ in range(5)] + [share] * 4
+    visitors = [(Client(), link) for link in links]
+    statuses = run_at_once(len(visitors), lambda: open_share(*visitors.pop()).status_code)
+    assert statuses.count(303) == MAX_USES
+    assert Share.objects.get(pk=share.pk).times_used == MAX_USES
+    counted = [ShareRecipient.objects.get(pk=r.pk).times_used for r in recipients]
+    assert all(count <= 3 for count in counted)
+    common = ShareAccess.objects.filter(share=share, recipient=None, granted=True).count()
+    assert sum(counted) + common == MAX_USES
+    for recipient, count in zip(recipients, counted, strict=True):
+        granted = ShareAccess.objects.filter(recipient=recipient, granted=True).count()
+        assert granted == count

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directus_shares import object_state, opening
-from directus_shares.models import Share, ShareAccess
+from directus_shares.models import Share, ShareAccess, ShareRecipient
 from directus_shares.outcomes import Refusal
-from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
-from tests.helpers import before_counting, open_share, save_new_password
+from tests.factories import GadgetFactory, RecipientFactory, RoleFactory, ShareFactory, rule
+from tests.helpers import before_counting, open_share, opened_through, save_new_password
 from tests.testapp.models import Gadget, Ledger, current_tenant
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +160,62 @@ def test_a_password_changed_while_opening_asks_again():
     assert response.status_code == 409
     assert "changed while it was being opened" in response.content.decode()
     assert Share.objects.get(pk=share.pk).times_used == 0
+
+
+# -- through a recipient's link: both counts, or neither ----------------------------------------
+
+
+def counts(recipient) -> tuple[int, int]:
+    recipient.refresh_from_db()
+    return recipient.times_used, Share.objects.get(pk=recipient.share_id).times_used
+
+
+def test_a_use_through_a_recipients_link_counts_for_the_recipient_and_the_share():
+    recipient = RecipientFactory()
+    now = timezone.now()
+
+    assert opening.consume_use(opened_through(recipient), now)
+    assert opening.consume_use(opened_through(recipient), now + timedelta(minutes=5))
+
+    assert counts(recipient) == (2, 2)
+    assert recipient.first_opened_at == now
+    assert recipient.last_opened_at == now + timedelta(minutes=5)
+
+
+def test_a_share_used_up_meanwhile_counts_nothing_for_the_recipient():
+    recipient = RecipientFactory(share=ShareFactory(max_uses=1))
+    loaded = opened_through(recipient)
+    Share.objects.filter(pk=recipient.share_id).update(times_used=1)  # the last use, elsewhere
+
+    assert not opening.consume_use(loaded, timezone.now())
+
+    assert counts(recipient) == (0, 1)
+    assert recipient.first_opened_at is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda r: r.revoke(), id="revoked"),
+        pytest.param(lambda r: r.rotate_key(), id="new-link"),
+        pytest.param(lambda r: type(r).objects.filter(pk=r.pk).update(max_uses=1, times_used=1),
+                     id="used-up"),
+    ],
+)  # fmt: skip
+def test_a_recipient_changed_since_it_was_read_rolls_the_shares_count_back(change):
+    recipient = RecipientFactory()
+    loaded = opened_through(recipient)
+    change(ShareRecipient.objects.get(pk=recipient.pk))  # another request's copy
+
+    assert not opening.consume_use(loaded, timezone.now())
+
+    assert Share.objects.get(pk=recipient.share_id).times_used == 0
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_a_recipient_revoked_while_opening_is_refused_and_nothing_is_counted(monkeypatch, opener):
+    recipient = RecipientFactory()
+    before_the_count(monkeypatch, ShareRecipient.objects.get(pk=recipient.pk).revoke)
+    response = opener(opened_through(recipient))
+    assert refusal_of(response) == "recipient_revoked"
+    assert counts(recipient) == (0, 0)

@@ -22,9 +22,16 @@ from directus_shares import lockout
 from directus_shares.models import Share, ShareAccess
 from directus_shares.outages import Outage
 from directus_shares.signals import share_locked
-from tests.factories import ShareFactory, UserFactory
+from tests.factories import RecipientFactory, ShareFactory, UserFactory
 from tests.held_checks import HeldChecks
-from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, open_share, queued_tasks, run_queued
+from tests.helpers import (
+    QUEUE_WITHOUT_WORKER,
+    mail_backend,
+    open_share,
+    opened_through,
+    queued_tasks,
+    run_queued,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -539,3 +546,52 @@ def test_share_locks_looks_up_many_shares_at_once():
     lock_by_strangers(locked)
     locks = lockout.share_locks([locked, open_])
     assert list(locks) == [locked.pk]
+
+
+# -- recipients' links: a per-share window of their own ------------------------------------------
+
+THREE_PER_LINK = {
+    "PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600),
+    "PASSWORD_ATTEMPTS_PER_ADDRESS": (50, 900),
+}
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_LINK)
+def test_a_leaked_recipient_link_locks_only_itself_not_the_share_nor_other_recipients():
+    leaked = RecipientFactory(share=ShareFactory(password="right"))
+    other = RecipientFactory(share=leaked.share)
+    locked = []
+    share_locked.connect(lambda **kwargs: locked.append(kwargs), weak=False, dispatch_uid="t")
+    try:
+        for number in range(3):
+            guesser = Client(REMOTE_ADDR=f"198.51.100.{number}")
+            assert open_share(guesser, opened_through(leaked), "wrong").status_code == 403
+        refused = open_share(Client(), opened_through(leaked), "right")
+    finally:
+        share_locked.disconnect(dispatch_uid="t")
+
+    assert refused.status_code == 429
+    assert "locked for everybody" not in refused.content.decode()  # only this link is
+    assert open_share(Client(), opened_through(other), "right").status_code == 303
+    assert open_share(Client(), leaked.share, "right").status_code == 303
+    assert [(k["share"], k["limit"]) for k in locked] == [(leaked.share, "recipient")]
+    assert not mail.outbox  # one recipient's link: its creator is not mailed a share-wide lock
+    assert lockout.share_lock(leaked.share) is None
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_LINK)
+def test_guesses_on_the_common_link_do_not_lock_a_recipients_link():
+    recipient = RecipientFactory(share=ShareFactory(password="right"))
+    for number in range(3):
+        open_share(Client(REMOTE_ADDR=f"198.51.100.{number}"), recipient.share, "wrong")
+    assert open_share(Client(), recipient.share, "right").status_code == 429
+    assert open_share(Client(), opened_through(recipient), "right").status_code == 303
+
+
+@override_settings(DIRECTUS_SHARES=THREE_PER_LINK)
+def test_a_new_link_for_the_recipient_starts_its_window_afresh():
+    recipient = RecipientFactory(share=ShareFactory(password="right"))
+    for number in range(3):
+        open_share(Client(REMOTE_ADDR=f"198.51.100.{number}"), opened_through(recipient), "x")
+    recipient.rotate_key()
+    assert open_share(Client(), opened_through(recipient), "right").status_code == 303

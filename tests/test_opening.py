@@ -10,12 +10,14 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from directus_shares import opening
 from directus_shares.creator_queries import rights_of_role
-from directus_shares.models import RoleSettings, Share, ShareAccess
+from directus_shares.models import RoleSettings, Share, ShareAccess, ShareRecipient
 from directus_shares.opening import SHARE_RESPONSE_HEADERS, client_address
 from directus_shares.outcomes import (
     Changed,
@@ -30,7 +32,7 @@ from directus_shares.outcomes import (
     Shown,
 )
 from directus_shares.rights import ShareRights
-from tests.factories import GadgetFactory, RoleFactory, ShareFactory, rule
+from tests.factories import GadgetFactory, RecipientFactory, RoleFactory, ShareFactory, rule
 from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
@@ -361,6 +363,71 @@ def test_refusal_order():
     assert opening.refusal_for(share, **{**kwargs, "rights": can_view}, granted=True) is None
     hidden = {**kwargs, "rights": can_view, "object_state": ObjectState.HIDDEN}
     assert opening.refusal_for(share, **hidden, granted=True) is Refusal.OBJECT_NOT_GRANTED
+
+
+def test_refusal_order_through_a_recipients_link():
+    """The recipient's own refusals fall among the share's: revoked after the share's own
+    unavailability, used up after the share's status; a grant holder still reads a link used
+    up since."""
+    now = timezone.now()
+    share = ShareFactory.build(revoked_at=now, max_uses=1, times_used=1)
+    share.via_recipient = ShareRecipient(revoked_at=now, max_uses=1, times_used=1)
+    kwargs = {
+        "object_state": ObjectState.VISIBLE,
+        "rights": rights_of_role(RoleFactory(view=[Gadget])),
+        "now": now,
+        "address": ipaddress.ip_address("192.0.2.1"),
+    }
+    assert opening.refusal_for(share, **kwargs) is Refusal.UNAVAILABLE
+    share.revoked_at = None
+    assert opening.refusal_for(share, **kwargs) is Refusal.RECIPIENT_REVOKED
+    share.via_recipient.revoked_at = None
+    assert opening.refusal_for(share, **kwargs) is Refusal.USED_UP
+    share.max_uses = None
+    assert opening.refusal_for(share, **kwargs) is Refusal.RECIPIENT_USED_UP
+    assert opening.refusal_for(share, **kwargs, granted=True) is None
+    share.via_recipient.max_uses = None
+    assert opening.refusal_for(share, **kwargs) is None
+
+
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+def test_a_recipient_with_a_use_limit_opens_only_with_a_click_even_when_unlimited_on_get():
+    limited = RecipientFactory(max_uses=1)
+    unlimited = RecipientFactory(share=limited.share)
+    assert isinstance(look(limited.token), Landing)
+    assert isinstance(look(unlimited.token), Shown)
+
+
+def test_a_forged_recipient_token_costs_no_query(django_assert_num_queries):
+    recipient = RecipientFactory()
+    key = recipient.token.partition(".")[0]
+    with django_assert_num_queries(0):
+        assert look(f"{key}.forged") == Refused(Refusal.UNKNOWN)
+        assert open_share(f"{key}.{recipient.share.token.partition('.')[2]}") == Refused(
+            Refusal.UNKNOWN
+        )
+
+
+def test_a_recipients_link_is_found_with_one_query_more_than_the_share_link(
+    django_assert_num_queries,
+):
+    recipient = RecipientFactory()
+    with CaptureQueriesContext(connection) as by_share:
+        opening.find_share(recipient.share.token)
+    with django_assert_num_queries(len(by_share) + 1):
+        share, _rights = opening.find_share(recipient.token)
+    assert share is not None and share.via_recipient == recipient
+
+
+def test_an_open_through_a_recipients_link_is_opened_and_logged_with_it():
+    recipient = RecipientFactory()
+    outcome = open_share(recipient.token)
+    assert isinstance(outcome, Opened) and outcome.counted
+    assert outcome.share.via_recipient == recipient
+    assert outcome.share.via_recipient.times_used == 1
+    assert list(ShareAccess.objects.values_list("reason", "recipient")) == [
+        ("granted", recipient.pk)
+    ]
 
 
 WINDOW_EDGES = [None, "past", "now", "future"]

@@ -17,12 +17,13 @@ from tests.factories import (
     GadgetFactory,
     LabelFactory,
     OwnerFactory,
+    RecipientFactory,
     RoleFactory,
     ShareFactory,
     UserFactory,
     rule,
 )
-from tests.helpers import open_share
+from tests.helpers import open_share, opened_through
 from tests.testapp.models import Code, Gadget, Label, Owner, Part
 
 pytestmark = pytest.mark.django_db
@@ -634,3 +635,125 @@ def test_field_values_and_names_are_escaped():
     assert "<script>alert" not in content and "&lt;script&gt;alert(&quot;x&quot;)" in content
     assert '"><b>' not in content
     assert "<i>share</i>" not in content
+
+
+# -- a recipient's own link (docs/recipients.md) ------------------------------------------------
+
+
+def test_a_recipients_link_opens_its_share_and_counts_for_both(visitor):
+    recipient = RecipientFactory(share=ShareFactory(max_uses=5), max_uses=2)
+    url = recipient.get_absolute_url()
+    assert url != recipient.share.get_absolute_url()
+
+    landing = visitor.get(url)
+    opened = open_share(visitor, opened_through(recipient))
+    page = visitor.get(url)
+
+    assert landing.status_code == 200
+    assert opened.status_code == 303
+    assert opened["Location"] == url  # never the share's common link
+    assert visitor.cookies["directus_share_grant"]["path"] == url
+    assert page.status_code == 200
+    assert_share_headers(page)
+    recipient.refresh_from_db()
+    assert recipient.times_used == 1
+    assert recipient.first_opened_at is not None
+    assert recipient.last_opened_at == recipient.first_opened_at
+    assert Share.objects.get(pk=recipient.share.pk).times_used == 1
+    entry = ShareAccess.objects.get()
+    assert (entry.reason, entry.recipient) == ("granted", recipient)
+
+
+def test_a_recipients_grant_does_not_open_the_common_link_nor_another_recipients(visitor):
+    first = RecipientFactory()
+    second = RecipientFactory(share=first.share)
+    open_share(visitor, opened_through(first))
+
+    # The test client sends the cookie to every path: only the fingerprint keeps it apart.
+    for other in (first.share.get_absolute_url(), second.get_absolute_url()):
+        response = visitor.get(other)
+        assert response.status_code == 200
+        assert b"<form" in response.content  # the landing page, not the object
+    assert b"<form" not in visitor.get(first.get_absolute_url()).content
+
+
+def test_a_revoked_recipient_is_refused_with_its_own_page_and_its_grant_ends_at_once(visitor):
+    recipient = RecipientFactory()
+    open_share(visitor, opened_through(recipient))
+    assert visitor.get(recipient.get_absolute_url()).status_code == 200
+
+    recipient.revoke()
+
+    response = visitor.get(recipient.get_absolute_url())
+    assert_refused(response, Refusal.RECIPIENT_REVOKED, text="switched off")
+    assert ShareAccess.objects.filter(reason="recipient_revoked", recipient=recipient).exists()
+    recipient.reenable()  # what it granted before stays ended
+    landing = visitor.get(recipient.get_absolute_url())
+    assert landing.status_code == 200 and b"<form" in landing.content
+
+
+def test_revoking_a_recipient_leaves_the_share_and_the_others_open(visitor):
+    revoked = RecipientFactory()
+    other = RecipientFactory(share=revoked.share)
+    revoked.revoke()
+
+    assert open_share(Client(), opened_through(other)).status_code == 303
+    assert open_share(Client(), revoked.share).status_code == 303
+
+
+def test_a_recipient_used_up_is_refused_while_the_share_has_uses_left(visitor):
+    recipient = RecipientFactory(max_uses=1)
+    assert open_share(visitor, opened_through(recipient)).status_code == 303
+
+    again = open_share(Client(), opened_through(recipient))
+
+    assert_refused(again, Refusal.RECIPIENT_USED_UP, text="")
+    assert visitor.get(recipient.get_absolute_url()).status_code == 200  # its grant still shows
+    assert Share.objects.get(pk=recipient.share.pk).times_used == 1
+    assert ShareAccess.objects.filter(reason="recipient_used_up").count() == 2  # GET, POST
+
+
+def test_a_share_used_up_through_other_links_refuses_a_recipient_with_uses_left(visitor):
+    recipient = RecipientFactory(share=ShareFactory(max_uses=1), max_uses=3)
+    assert open_share(Client(), recipient.share).status_code == 303
+
+    response = open_share(visitor, opened_through(recipient))
+
+    assert_refused(response, Refusal.USED_UP, text="")
+    recipient.refresh_from_db()
+    assert recipient.times_used == 0
+
+
+def test_a_rotated_recipient_link_is_unknown_and_its_grant_ends(visitor):
+    recipient = RecipientFactory()
+    old_url = recipient.get_absolute_url()
+    open_share(visitor, opened_through(recipient))
+
+    recipient.rotate_key()
+
+    assert_refused(visitor.get(old_url), Refusal.UNKNOWN, text="whole link")
+    fresh = visitor.get(recipient.get_absolute_url())
+    assert fresh.status_code == 200 and b"<form" in fresh.content  # the landing page again
+
+
+def test_a_forged_or_deleted_recipient_link_is_unknown_like_any_link(visitor):
+    recipient = RecipientFactory()
+    url = recipient.get_absolute_url()
+    key, _dot, _signature = recipient.token.partition(".")
+    unknown = visitor.get("/share/nope/")
+
+    forged = visitor.get(f"/share/{key}.forged/")
+    recipient.delete()
+    deleted = visitor.get(url)
+
+    for response in (forged, deleted):
+        assert_refused(response, Refusal.UNKNOWN, text="whole link")
+        assert response.content == unknown.content
+
+
+def test_a_recipients_landing_page_counts_the_uses_left_through_its_own_link(visitor):
+    recipient = RecipientFactory(share=ShareFactory(max_uses=5), max_uses=2)
+    landing = visitor.get(recipient.get_absolute_url()).content.decode()
+    assert "2 uses left" in landing
+    common = visitor.get(recipient.share.get_absolute_url()).content.decode()
+    assert "5 uses left" in common

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 from guardian.shortcuts import assign_perm
@@ -13,8 +14,15 @@ from guardian.shortcuts import assign_perm
 from directus_shares import sharing
 from directus_shares.models import RoleSettings, Share
 from directus_shares.outcomes import Refusal
-from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
-from tests.helpers import open_share
+from tests.factories import (
+    GadgetFactory,
+    RecipientFactory,
+    RoleFactory,
+    ShareFactory,
+    UserFactory,
+    rule,
+)
+from tests.helpers import open_share, opened_through
 from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
@@ -593,3 +601,114 @@ def test_create_share_refuses_options_that_are_not_the_creators_to_choose():
     with pytest.raises(TypeError, match="times_used"):
         sharing.create_share(user, GadgetFactory(), role=role, times_used=5)
     assert not Share.objects.exists()
+
+
+# -- recipients ------------------------------------------------------------------------------------
+
+
+def test_recipients_are_added_once_per_address_whatever_its_case():
+    share = ShareFactory()
+    creator = share.created_by
+
+    added, already = sharing.add_recipients(
+        creator, share, "Anna@Example.com, bob@example.com, anna@example.com", max_uses=2
+    )
+    again, kept = sharing.add_recipients(creator, share, ["ANNA@example.com"])
+
+    assert [r.address for r in added] == ["anna@example.com", "bob@example.com"]
+    assert already == [] and again == []
+    assert [(r.address, r.max_uses) for r in kept] == [("anna@example.com", 2)]
+    assert len({r.key for r in added}) == 2
+
+
+@pytest.mark.parametrize(
+    ("addresses", "code"),
+    [
+        ("nope, a@example.com", "invalid"),
+        ("", "required"),
+        ([f"p{n}@example.com" for n in range(sharing.MAX_RECIPIENTS + 1)], "too_many"),
+        ("a" * 250 + "@example.com", "invalid"),
+    ],
+    ids=["invalid", "none", "too-many", "too-long"],
+)
+def test_refused_addresses_add_nobody(addresses, code):
+    share = ShareFactory()
+    with pytest.raises(sharing.RecipientsRefused) as refused:
+        sharing.add_recipients(share.created_by, share, addresses)
+    assert refused.value.code == code
+    assert not share.recipients.exists()
+
+
+def test_a_recipient_limit_below_one_is_refused():
+    share = ShareFactory()
+    with pytest.raises(ValidationError):
+        sharing.add_recipients(share.created_by, share, "a@example.com", max_uses=0)
+    assert not share.recipients.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda user, r: sharing.add_recipients(user, r.share, "new@example.com"),
+        sharing.revoke_recipient,
+        sharing.reenable_recipient,
+        sharing.rotate_recipient,
+        sharing.delete_recipient,
+    ],
+    ids=["add", "revoke", "reenable", "rotate", "delete"],
+)
+def test_only_who_manages_the_share_changes_its_recipients(change):
+    recipient = RecipientFactory()
+    key = recipient.key
+    for stranger in (
+        UserFactory(),
+        AnonymousUser(),
+        UserFactory(is_superuser=True, is_active=False),
+    ):
+        with pytest.raises(sharing.SharingDenied):
+            change(stranger, recipient)
+    recipient.refresh_from_db()
+    assert (recipient.key, recipient.is_revoked) == (key, False)
+    assert list(recipient.share.recipients.all()) == [recipient]
+    change(UserFactory(is_superuser=True), recipient)  # a superuser manages every share
+
+
+def test_revoke_reenable_and_rotate_end_what_the_link_granted():
+    recipient = RecipientFactory()
+    creator = recipient.share.created_by
+    old_key = recipient.key
+
+    sharing.revoke_recipient(creator, recipient)
+    sharing.revoke_recipient(creator, recipient)  # again: nothing more changes
+    assert recipient.is_revoked and recipient.grant_epoch == 1
+    sharing.reenable_recipient(creator, recipient)
+    assert not recipient.is_revoked and recipient.grant_epoch == 1
+    sharing.rotate_recipient(creator, recipient)
+    assert recipient.key != old_key and recipient.grant_epoch == 2
+
+
+def test_a_recipient_whose_link_was_tried_is_not_deleted():
+    recipient = RecipientFactory()
+    open_share(Client(), opened_through(recipient))
+    with pytest.raises(sharing.RecipientRefused) as refused:
+        sharing.delete_recipient(recipient.share.created_by, recipient)
+    assert refused.value.code == "recipient_in_log"
+    assert recipient.share.recipients.exists()
+
+
+def test_each_recipient_is_mailed_its_own_link():
+    share = ShareFactory(max_uses=5)
+    first = RecipientFactory(share=share, max_uses=2)
+    second = RecipientFactory(share=share)
+
+    results = sharing.send_recipient_links(
+        share, [first, second], sender=share.created_by, absolute_url=lambda p: f"https://x{p}"
+    )
+
+    assert results == {first.address: None, second.address: None}
+    assert share.via_recipient is None  # the caller's share is left as it was
+    assert [m.to for m in mail.outbox] == [[first.address], [second.address]]
+    assert first.get_absolute_url() in mail.outbox[0].body
+    assert second.get_absolute_url() not in mail.outbox[0].body
+    assert "opened 2 more times" in mail.outbox[0].body  # the first's own limit
+    assert "opened 5 more times" in mail.outbox[1].body

@@ -38,13 +38,14 @@ def test_share_accessed_is_sent_for_a_counted_and_for_a_refused_open():
         open_share(Client(REMOTE_ADDR="192.0.2.9"), share, "wrong")
         open_share(Client(REMOTE_ADDR="192.0.2.9"), share, "pw")
     assert [set(call) for call in calls] == [
-        {"signal", "sender", "share", "granted", "reason", "address", "request"}
+        {"signal", "sender", "share", "recipient", "granted", "reason", "address", "request"}
     ] * 2
     assert [(c["granted"], c["reason"], c["address"]) for c in calls] == [
         (False, "wrong_password", "192.0.2.0/24"),
         (True, "granted", "192.0.2.0/24"),
     ]
     assert all(c["sender"] is Share and c["share"] == share for c in calls)
+    assert all(c["recipient"] is None for c in calls)  # the share's common link
     assert all(isinstance(c["request"], HttpRequest) for c in calls)
 
 

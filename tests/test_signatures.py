@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from directus_shares import signatures
 from directus_shares.api.errors import TOKEN_INVALID
 from directus_shares.outcomes import Refusal
-from tests.factories import GadgetFactory, ShareFactory
-from tests.helpers import downloaded, file_link, open_share
+from tests.factories import GadgetFactory, RecipientFactory, ShareFactory
+from tests.helpers import downloaded, file_link, open_share, opened_through
 from tests.test_api_open import assert_error, auth, item
 from tests.test_api_open import assert_refused as assert_api_refused
 from tests.test_page import assert_refused
@@ -35,7 +35,7 @@ def _share(**kwargs):
 
 def test_every_kind_of_signed_value_has_its_own_salt():
     signed = [salt for kind, salt in signatures.SALTS.items() if kind != "fingerprint"]
-    assert len(set(signed)) == len(signed) == 4
+    assert len(set(signed)) == len(signed) == 5
 
 
 @pytest.mark.parametrize("kind", ["grant", "access"])
@@ -197,3 +197,40 @@ def test_old_links_keep_working_during_a_secret_key_rotation():
         assert signatures.key_from_token(old_link) == key
     with override_settings(SECRET_KEY="the-new-secret", SECRET_KEY_FALLBACKS=[]):
         assert signatures.key_from_token(old_link) is None
+
+
+# -- recipients' links ----------------------------------------------------------------------------
+
+
+def test_a_recipient_token_and_a_share_token_never_pass_for_each_other():
+    key = signatures.new_key()
+    share_link, recipient_link = signatures.link_token(key), signatures.recipient_link_token(key)
+    assert share_link != recipient_link
+    assert signatures.key_from_token(recipient_link, "recipient") == key
+    assert signatures.key_from_token(recipient_link) is None
+    assert signatures.key_from_token(share_link, "recipient") is None
+
+
+def test_recipient_links_follow_the_secret_key_rotation():
+    key = signatures.new_key()
+    old_link = signatures.recipient_link_token(key)
+    with override_settings(
+        SECRET_KEY="the-new-secret", SECRET_KEY_FALLBACKS=["tests-only-not-secret"]
+    ):
+        assert signatures.key_from_token(old_link, "recipient") == key
+    with override_settings(SECRET_KEY="the-new-secret", SECRET_KEY_FALLBACKS=[]):
+        assert signatures.key_from_token(old_link, "recipient") is None
+
+
+@pytest.mark.django_db
+def test_a_grant_through_a_recipients_link_is_bound_to_that_recipient():
+    recipient = RecipientFactory()
+    other = RecipientFactory(share=recipient.share)
+    through = opened_through(recipient)
+    grant = signatures.share_token("grant", through)
+
+    assert signatures.share_token_valid("grant", grant, through)
+    assert not signatures.share_token_valid("grant", grant, recipient.share)  # the common link
+    assert not signatures.share_token_valid("grant", grant, opened_through(other))
+    recipient.revoke()
+    assert not signatures.share_token_valid("grant", grant, opened_through(recipient))

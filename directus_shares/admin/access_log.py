@@ -23,7 +23,8 @@ class NewestAccessesFormSet(BaseInlineFormSet):
 
     def get_queryset(self) -> Any:
         if not hasattr(self, "_newest"):
-            rows = list(super().get_queryset().order_by("-at", "-pk")[: self.limit + 1])
+            entries = super().get_queryset().select_related("recipient")  # its column
+            rows = list(entries.order_by("-at", "-pk")[: self.limit + 1])
             self.more_than_shown = len(rows) > self.limit
             self._newest = rows[: self.limit]
         return self._newest
@@ -39,7 +40,7 @@ class ShareAccessInline(BoundedInlineMixin, admin.TabularInline):
     model = ShareAccess
     formset = NewestAccessesFormSet
     template = "directus_shares/admin/access_log_inline.html"
-    fields = readonly_fields = ("at", "granted", "reason", "address")
+    fields = readonly_fields = ("at", "granted", "reason", "recipient", "address")
     extra = 0
     max_num = NewestAccessesFormSet.limit  # all it ever shows
     can_delete = False

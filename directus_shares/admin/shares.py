@@ -41,6 +41,7 @@ from .access_log import ShareAccessInline
 from .forms import PUBLIC_ROLE_LABEL, ShareForm
 from .locks import lock_label, say_unlocked
 from .panel import warn_if_unopenable
+from .recipients import recipient_rows, recipient_urls
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -263,12 +264,13 @@ class ShareAdmin(admin.ModelAdmin):
         return managed_shares(request.user, shares)
 
     def get_urls(self) -> list[Any]:
-        """The share's own Unlock (a POST from its page) ahead of the admin's URLs."""
+        """The share's own Unlock and its recipients' buttons (POSTs from its page) ahead of the
+        admin's URLs."""
         name = f"{self.opts.app_label}_{self.opts.model_name}_unlock"
         unlock = path(
             "<path:object_id>/unlock/", self.admin_site.admin_view(self.unlock_view), name=name
         )
-        return [unlock, *super().get_urls()]
+        return [unlock, *recipient_urls(self), *super().get_urls()]
 
     def unlock_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """End the share's lock after too many wrong passwords: POST, by those who may change
@@ -349,6 +351,7 @@ class ShareAdmin(admin.ModelAdmin):
             context.update(
                 share_link=url, share_qr_code=qr_code_svg(url), share_problems=self.attention(obj)
             )
+            context["share_recipients"] = recipient_rows(obj, request, self.admin_site.name)
             if change and self.has_change_permission(request, obj):
                 context["share_lock"] = lockout.share_lock(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -6,32 +6,52 @@ Register with a router: ``router.register("shares", ShareViewSet, basename="shar
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
+from rest_framework.generics import get_object_or_404
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import lockout
-from ..models import Share, ShareQuerySet
-from ..sharing import RecipientsRefused, managed_shares, recipients_to_send, sending_refusal
-from ..tasks import queue_share_link
+from ..models import Share, ShareQuerySet, ShareRecipient
+from ..sharing import (
+    RecipientRefused,
+    RecipientsRefused,
+    add_recipients,
+    delete_recipient,
+    managed_recipients,
+    managed_shares,
+    recipients_to_send,
+    reenable_recipient,
+    revoke_recipient,
+    rotate_recipient,
+    send_recipient_links,
+    sending_refusal,
+)
+from ..tasks import Delivery, queue_share_link
 from .errors import ErrorShape
 from .permissions import ManagesShare
 from .schema import error_responses, schema, schema_view
 from .serializers import (
+    AddedRecipientsSerializer,
+    AddRecipientsSerializer,
     InviteResultSerializer,
     InviteSerializer,
+    RecipientSerializer,
     ShareFilterSerializer,
     ShareSerializer,
+    api_errors,
     content_type_from_label,
 )
 
@@ -51,6 +71,12 @@ _ERRORS = error_responses(401, 403, 429)
 _BODY_ERRORS = error_responses(401, 403, 415, 429)
 
 
+#: Why ``invite`` with ``recipient_links`` did not mail a revoked recipient.
+RECIPIENT_REVOKED_DETAIL = gettext_lazy(
+    "This recipient's link is revoked: enable it again first (…/recipients/<id>/enable/)."
+)
+
+
 class NotOpenableError(APIException):
     """409 ``{"code": "not_openable", "detail": …}``: nobody could open the share, so its link
     is not sent (:func:`..sharing.sending_refusal` says why)."""
@@ -60,6 +86,15 @@ class NotOpenableError(APIException):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, self.default_code)
+
+
+def recipients_error(refused: RecipientsRefused) -> serializers.ValidationError:
+    """400 for addresses :func:`..sharing.recipients_to_send` refused, under ``recipients``
+    (and, when none was valid, the invalid ones under ``invalid``)."""
+    errors: dict[str, Any] = {"recipients": refused.messages}
+    if refused.code == "required":  # only invalid ones: say which
+        errors["invalid"] = refused.invalid
+    return serializers.ValidationError(errors)
 
 
 @schema_view(
@@ -199,17 +234,17 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
                 given.validated_data["recipients"], skip_invalid=True
             )
         except RecipientsRefused as refused:
-            errors: dict[str, Any] = {"recipients": refused.messages}
-            if refused.code == "required":  # only invalid ones: say which
-                errors["invalid"] = refused.invalid
-            raise serializers.ValidationError(errors) from None
-        delivery = queue_share_link(
-            share,
-            request.build_absolute_uri(share.get_absolute_url()),
-            valid,
-            sender=request.user,
-            message=given.validated_data["message"],
-        )
+            raise recipients_error(refused) from None
+        if given.validated_data["recipient_links"]:
+            delivery = self._send_recipient_links(share, valid, given.validated_data["message"])
+        else:
+            delivery = queue_share_link(
+                share,
+                request.build_absolute_uri(share.get_absolute_url()),
+                valid,
+                sender=request.user,
+                message=given.validated_data["message"],
+            )
         return Response(
             {
                 "sent": delivery.sent,
@@ -220,5 +255,132 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
             status=status.HTTP_202_ACCEPTED if delivery.queued else status.HTTP_200_OK,
         )
 
+    def _send_recipient_links(
+        self, share: Share, addresses: Sequence[str], message: str
+    ) -> Delivery:
+        """Mail each address its own link (added as a recipient if it is not one yet), during
+        the request; a revoked recipient is not mailed – it is reported as failed."""
+        with api_errors():
+            try:
+                added, already = add_recipients(self.request.user, share, addresses)
+            except RecipientsRefused as refused:
+                raise recipients_error(refused) from None
+        revoked = {r.address: str(RECIPIENT_REVOKED_DETAIL) for r in already if r.is_revoked}
+        results = send_recipient_links(
+            share,
+            [recipient for recipient in [*added, *already] if not recipient.is_revoked],
+            sender=self.request.user,
+            message=message,
+            absolute_url=self.request.build_absolute_uri,
+        )
+        return Delivery(
+            sent=[address for address, error in results.items() if error is None],
+            failed={
+                **{address: error for address, error in results.items() if error is not None},
+                **revoked,
+            },
+        )
+
     def _share_response(self, share: Share) -> Response:
         return Response(self.get_serializer(share).data, status=status.HTTP_200_OK)
+
+
+# -- recipients: a share's links of their own, as a resource nested in the share ---------------
+
+
+class RecipientInLogError(APIException):
+    """409 ``{"code": "recipient_in_log", "detail": …}``: the recipient's link was used and the
+    access log keeps its entries, so it is revoked, not deleted."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "recipient_in_log"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, self.default_code)
+
+
+@schema_view(
+    list=schema(responses={200: RecipientSerializer(many=True), **_ERRORS}),
+    retrieve=schema(responses={200: RecipientSerializer, **_ERRORS}),
+    create=schema(
+        request=AddRecipientsSerializer,
+        responses={201: AddedRecipientsSerializer, **_BODY_ERRORS},
+    ),
+    destroy=schema(responses={204: None, **error_responses(401, 403, 409, 429)}),
+    revoke=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
+    enable=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
+    rotate=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
+)
+class RecipientViewSet(ErrorShape, viewsets.GenericViewSet):
+    """The recipients of a share the user manages (any other share is a 404): list, add, read,
+    revoke, re-enable, give a new link, delete (only one whose link was never used)."""
+
+    serializer_class = RecipientSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = SharePagination
+    lookup_url_kwarg = "recipient_id"
+
+    def share(self) -> Share:
+        """The share named in the URL, if the user manages it (else 404)."""
+        return get_object_or_404(managed_shares(self.request.user), pk=self.kwargs["id"])
+
+    def get_queryset(self) -> QuerySet[ShareRecipient]:
+        return managed_recipients(self.request.user, self.share()).select_related("share")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Give each address a link of its own (nothing is mailed: see ``invite``); an address
+        that already is a recipient keeps its link and state."""
+        share = self.share()
+        given = AddRecipientsSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        with api_errors():
+            try:
+                added, already = add_recipients(
+                    request.user,
+                    share,
+                    given.validated_data["recipients"],
+                    max_uses=given.validated_data["max_uses"],
+                )
+            except RecipientsRefused as refused:
+                raise recipients_error(refused) from None
+        body = {
+            "added": self.get_serializer(added, many=True).data,
+            "already": self.get_serializer(already, many=True).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with api_errors():
+            try:
+                delete_recipient(request.user, self.get_object())
+            except RecipientRefused as refused:
+                raise RecipientInLogError(refused.messages[0]) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Switch the recipient's link off; what it granted ends at once."""
+        return self._changed(revoke_recipient)
+
+    @action(detail=True, methods=["post"])
+    def enable(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Switch a revoked recipient's link on again (what it granted before stays ended)."""
+        return self._changed(reenable_recipient)
+
+    @action(detail=True, methods=["post"])
+    def rotate(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Give the recipient a new link; the old one and what it granted stop at once. Mail it
+        with ``invite`` (``recipient_links``)."""
+        return self._changed(rotate_recipient)
+
+    def _changed(self, change: Callable[[Any, ShareRecipient], ShareRecipient]) -> Response:
+        with api_errors():
+            recipient = change(self.request.user, self.get_object())
+        return Response(self.get_serializer(recipient).data)

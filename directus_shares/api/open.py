@@ -161,7 +161,11 @@ class ShareInfoSerializer(serializers.Serializer):
     date_end = serializers.DateTimeField(allow_null=True)
     max_uses = serializers.IntegerField(allow_null=True)
     times_used = serializers.IntegerField()
-    uses_left = serializers.IntegerField(allow_null=True, help_text="null: unlimited.")
+    uses_left = serializers.IntegerField(
+        allow_null=True,
+        help_text="Uses left through this link (a recipient's: the lower of its own and the "
+        "share's); null: unlimited.",
+    )
     status = serializers.CharField(help_text="`active` (or `used_up` for a granted client).")
 
 
@@ -176,7 +180,7 @@ def share_info(share: Share, now: datetime) -> dict[str, Any]:
             "date_end": share.date_end,
             "max_uses": share.max_uses,
             "times_used": share.times_used,
-            "uses_left": share.uses_left,
+            "uses_left": share.link_uses_left,
             "status": share.status_at(now).value,
         }
     ).data

@@ -25,7 +25,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.settings import api_settings
 
 from .. import lockout, sharing
-from ..models import Share, ShareStatus
+from ..models import RecipientStatus, Share, ShareRecipient, ShareStatus
 from ..shareable import is_shareable_model
 from ..sharing import SHARE_OPTIONS, SharingDenied
 
@@ -307,7 +307,7 @@ class ShareSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> Share:
         options = {k: v for k, v in validated_data.items() if k in SHARE_OPTIONS}
-        with _api_errors():
+        with api_errors():
             return sharing.create_share(
                 self.context["request"].user,
                 validated_data["content_object"],
@@ -318,7 +318,7 @@ class ShareSerializer(serializers.ModelSerializer):
 
     def update(self, share: Share, validated_data: dict[str, Any]) -> Share:
         changes = {k: v for k, v in validated_data.items() if k in {*SHARE_OPTIONS, "role"}}
-        with _api_errors():
+        with api_errors():
             return sharing.edit_share(
                 self.context["request"].user,
                 share,
@@ -354,6 +354,66 @@ class InviteSerializer(serializers.Serializer):
         f"at most {sharing.MAX_RECIPIENTS}."
     )
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    recipient_links = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: each address gets a link of its own (a recipient of the share, added "
+        "if it is not one yet; see …/recipients/) instead of the share's common link.",
+    )
+
+
+class RecipientSerializer(serializers.ModelSerializer):
+    """A recipient of a share with its own absolute link, uses and state."""
+
+    serializer_field_mapping = ShareSerializer.serializer_field_mapping
+
+    uses_left = serializers.IntegerField(read_only=True, allow_null=True)
+    status = serializers.ChoiceField(choices=RecipientStatus.choices, read_only=True)
+    link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ShareRecipient
+        fields = [
+            "id",
+            "address",
+            "max_uses",
+            "times_used",
+            "uses_left",
+            "status",
+            "revoked_at",
+            "created_at",
+            "first_opened_at",
+            "last_opened_at",
+            "link",
+        ]
+        read_only_fields = fields
+
+    def get_link(self, recipient: ShareRecipient) -> str:
+        return self.context["request"].build_absolute_uri(recipient.get_absolute_url())
+
+
+class AddRecipientsSerializer(serializers.Serializer):
+    """Addresses to give a link of their own to a share, and their own use limit."""
+
+    recipients = RecipientsField(
+        help_text=f'["a@example.com", …] or "a@example.com, b@example.com"; '
+        f"at most {sharing.MAX_RECIPIENTS}."
+    )
+    max_uses = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Each new recipient's own use limit; null: only the share's limit.",
+    )
+
+
+class AddedRecipientsSerializer(serializers.Serializer):
+    """The recipients added, and those that already were (unchanged)."""
+
+    added = RecipientSerializer(many=True)
+    already = RecipientSerializer(many=True)
 
 
 class InviteResultSerializer(serializers.Serializer):
@@ -392,7 +452,7 @@ def _as_text(value: Any, *, lower: bool = False) -> str | None:
 
 
 @contextmanager
-def _api_errors() -> Iterator[None]:
+def api_errors() -> Iterator[None]:
     """:mod:`..sharing`'s refusals as 403 ``sharing_denied``, validation errors as 400."""
     try:
         yield

@@ -1,6 +1,7 @@
 """The share API: ``path("api/", include("directus_shares.api.urls"))`` gives
 
-* ``shares/`` … – managing shares (authenticated; :class:`~.manage.ShareViewSet`), and
+* ``shares/`` … – managing shares (authenticated; :class:`~.manage.ShareViewSet`), with
+  ``shares/<id>/recipients/`` … – their recipients (:class:`~.manage.RecipientViewSet`), and
 * ``shares/open/<token>/info|auth|item/`` – opening a share (anonymous; :mod:`.open`).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .manage import ShareViewSet
+from .manage import RecipientViewSet, ShareViewSet
 from .open import (
     ShareAuthView,
     ShareFileDownloadView,
@@ -19,6 +20,29 @@ from .open import (
 )
 
 app_name = "directus_shares_api"
+
+#: The recipients of a share, nested in it (:class:`~.manage.RecipientViewSet`): a project that
+#: registers :class:`~.manage.ShareViewSet` with its own router includes these beside it.
+recipient_urlpatterns = [
+    path(
+        "shares/<str:id>/recipients/",
+        RecipientViewSet.as_view({"get": "list", "post": "create"}),
+        name="share-recipients",
+    ),
+    path(
+        "shares/<str:id>/recipients/<str:recipient_id>/",
+        RecipientViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="share-recipient",
+    ),
+    *(
+        path(
+            f"shares/<str:id>/recipients/<str:recipient_id>/{name}/",
+            RecipientViewSet.as_view({"post": name}),
+            name=f"share-recipient-{name}",
+        )
+        for name in ("revoke", "enable", "rotate")
+    ),
+]
 
 router = SimpleRouter()
 router.register("shares", ShareViewSet, basename="share")
@@ -33,5 +57,6 @@ urlpatterns = [
         name="open-file",
     ),
     path("shares/open/<str:token>/<path:rest>", ShareOpenNotFoundView.as_view()),
+    *recipient_urlpatterns,
     *router.urls,
 ]

@@ -1,16 +1,22 @@
-"""The app's models: shares, the rules that say what their roles may see, and the access log."""
+"""The app's models: shares and their recipients, the rules that say what their roles may see,
+and the access log."""
 
 from .access_log import AccessReason, ShareAccess
+from .recipient import MAX_ADDRESS_LENGTH, RecipientStatus, ShareRecipient, ShareRecipientQuerySet
 from .roles import RoleRule, RoleSettings, shareable_field_names
 from .share import Share, ShareQuerySet, ShareStatus
 
 __all__ = [
+    "MAX_ADDRESS_LENGTH",
     "AccessReason",
+    "RecipientStatus",
     "RoleRule",
     "RoleSettings",
     "Share",
     "ShareAccess",
     "ShareQuerySet",
+    "ShareRecipient",
+    "ShareRecipientQuerySet",
     "ShareStatus",
     "shareable_field_names",
 ]

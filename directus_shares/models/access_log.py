@@ -18,9 +18,11 @@ class AccessReason(models.TextChoices):
     CHANGED = "changed", _("Share changed while opening")
     FORBIDDEN_NETWORK = "forbidden_network", _("Network not allowed")
     UNAVAILABLE = "unavailable", _("No longer available")
+    RECIPIENT_REVOKED = "recipient_revoked", _("Recipient's link revoked")
     NOT_YET_OPEN = "not_yet_open", _("Not open yet")
     EXPIRED = "expired", _("Expired")
     USED_UP = "used_up", _("Used up")
+    RECIPIENT_USED_UP = "recipient_used_up", _("Recipient's link used up")
     GRANTS_NOTHING = "grants_nothing", _("Grants nothing")
     SERVICE_UNAVAILABLE = (
         "service_unavailable",
@@ -50,6 +52,17 @@ class ShareAccess(models.Model):
         related_name="accesses",
         verbose_name=_("share"),
         db_index=False,  # the (share, -at) index below serves lookups by share too
+    )
+    # RESTRICT: a recipient with log rows is deleted only with its share (or once its rows are
+    # purged) – SET_NULL would make its opens look like opens of the common link.
+    recipient = models.ForeignKey(
+        "directus_shares.ShareRecipient",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="accesses",
+        verbose_name=_("recipient"),
+        help_text=_("Empty: opened through the share's common link."),
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     granted = models.BooleanField(_("granted"))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from ..lockout import ShareLock
     from ..outcomes import Refusal
+    from .recipient import ShareRecipient
 
 #: Shares start and end in this century: older dates mean a typo, and in many time zones they fall
 #: before standard time, whose offsets (seconds included) no ISO 8601 date-time can carry.
@@ -171,16 +172,41 @@ def max_uses_below_used(times_used: int) -> str:
     ) % {"count": times_used}
 
 
+def link_key_field(help_text: StrOrPromise) -> models.CharField:
+    """The random, secret part of a link (see :mod:`..signatures`): a share's, a recipient's."""
+    return models.CharField(
+        _("key"), max_length=32, default=signatures.new_key, editable=False, help_text=help_text
+    )
+
+
+def max_uses_field(too_low: StrOrPromise, help_text: StrOrPromise) -> models.PositiveIntegerField:
+    """An optional use limit of at least 1 (``too_low`` says why 0 is refused)."""
+    return models.PositiveIntegerField(
+        _("max uses"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, message=too_low)],
+        help_text=help_text,
+    )
+
+
+def uses_left(max_uses: int | None, times_used: int) -> int | None:
+    """The uses a limit of ``max_uses`` leaves after ``times_used``; ``None``: no limit."""
+    return None if max_uses is None else max(max_uses - times_used, 0)
+
+
+def times_used_field() -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(_("times used"), default=0, editable=False)
+
+
+def revoked_at_field() -> models.DateTimeField:
+    return models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+
 class Share(models.Model):
     """A link that lets anyone who holds it see one object, as one role may see it."""
 
-    key = models.CharField(
-        _("key"),
-        max_length=32,
-        default=signatures.new_key,
-        editable=False,
-        help_text=_("Random part of the link. The link itself is signed with SECRET_KEY."),
-    )
+    key = link_key_field(_("Random part of the link. The link itself is signed with SECRET_KEY."))
     content_type = models.ForeignKey(
         ContentType,
         on_delete=models.CASCADE,
@@ -214,19 +240,12 @@ class Share(models.Model):
         _("start"), null=True, blank=True, help_text=_("Empty: open from the moment it is saved.")
     )
     date_end = models.DateTimeField(_("end"), null=True, blank=True, help_text=_("Empty: no end."))
-    max_uses = models.PositiveIntegerField(
-        _("max uses"),
-        null=True,
-        blank=True,
-        validators=[
-            MinValueValidator(
-                1, message=_("A share must allow at least one use. Leave it empty for no limit.")
-            )
-        ],
-        help_text=_("How many times the link may be opened. Empty: unlimited."),
+    max_uses = max_uses_field(
+        _("A share must allow at least one use. Leave it empty for no limit."),
+        _("How many times the link may be opened. Empty: unlimited."),
     )
-    times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    times_used = times_used_field()
+    revoked_at = revoked_at_field()
     role_removed = models.BooleanField(
         _("role removed"),
         default=False,
@@ -263,6 +282,13 @@ class Share(models.Model):
     object_deleted: bool
     lock: ShareLock | None
     opening_refusal: Refusal | None
+
+    #: The recipient whose own link this share was reached through – set by
+    #: :func:`.opening.find_share` for a recipient's link token, ``None`` for the share's common
+    #: link; not a column. Its link (:attr:`token`), the fingerprint its grants, access tokens
+    #: and file links are bound to, its password lockout window and its access-log rows are then
+    #: the recipient's.
+    via_recipient: ShareRecipient | None = None
 
     class Meta:
         verbose_name = _("share")
@@ -405,7 +431,10 @@ class Share(models.Model):
 
     @property
     def token(self) -> str:
-        """The secret that goes into the link (signed; see :mod:`directus_shares.signatures`)."""
+        """The secret that goes into the link (signed; see :mod:`directus_shares.signatures`):
+        the recipient's own when the share was reached through one (:attr:`via_recipient`)."""
+        if self.via_recipient is not None:
+            return self.via_recipient.token
         return signatures.link_token(self.key)
 
     def rotate_key(self) -> None:
@@ -460,9 +489,16 @@ class Share(models.Model):
     @property
     def uses_left(self) -> int | None:
         """Uses still available, or ``None`` when unlimited."""
-        if self.max_uses is None:
-            return None
-        return max(self.max_uses - self.times_used, 0)
+        return uses_left(self.max_uses, self.times_used)
+
+    @property
+    def link_uses_left(self) -> int | None:
+        """Uses left through the link the share was reached by: the share's – or, through a
+        recipient's link, the lower of the share's and the recipient's; ``None``: unlimited."""
+        recipient = self.via_recipient
+        limits = [self.uses_left, None if recipient is None else recipient.uses_left]
+        left = [count for count in limits if count is not None]
+        return min(left) if left else None
 
     def status_at(self, now: datetime) -> ShareStatus:
         """The share's status at ``now``, in the order visitors are refused."""
