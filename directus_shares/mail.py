@@ -7,6 +7,7 @@ instead (:mod:`directus_shares.tasks`), so that no request waits for the mail se
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .conf import get_config
-from .models import Share
+from .models import Share, ShareRecipient
 
 logger = logging.getLogger("directus_shares.mail")
 
@@ -76,6 +77,16 @@ def send_share_link(
         else:
             results[address] = None
     return results
+
+
+def send_recipient_link(
+    share: Share, recipient: ShareRecipient, link: str, *, sender: Any, message: str = ""
+) -> dict[str, str | None]:
+    """Send ``recipient`` its own ``link`` to ``share``, as :func:`send_share_link` does, the
+    mail saying what that link allows (its uses left, say); ``share`` is left as it was."""
+    reached = copy.copy(share)
+    reached.via_recipient = recipient
+    return send_share_link(reached, link, [recipient.address], sender=sender, message=message)
 
 
 def send_lock_notice(share: Share, until: datetime) -> bool:

@@ -19,8 +19,7 @@ rules (and their messages) every surface asks; the admin and the API only render
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from .conf import get_config, password_validators
 from .creator_queries import holders_of_user
-from .mail import parse_recipients, send_share_link
+from .mail import parse_recipients
 from .models import MAX_ADDRESS_LENGTH, RoleSettings, Share, ShareQuerySet, ShareRecipient
 from .opening import refusal_for_anyone
 from .outcomes import PasswordProblemKind, Refusal
@@ -545,27 +544,6 @@ def delete_recipient(user: Any, recipient: ShareRecipient) -> None:
             ),
             code="recipient_in_log",
         ) from None
-
-
-def send_recipient_links(
-    share: Share,
-    recipients: Iterable[ShareRecipient],
-    *,
-    sender: Any,
-    message: str = "",
-    absolute_url: Callable[[str], str],
-) -> dict[str, str | None]:
-    """Mail each of ``recipients`` its own link to ``share`` (``absolute_url`` makes a path a
-    full URL); ``{address: None}`` when sent, else the error – as :func:`.mail.send_share_link`,
-    which sends each."""
-    results: dict[str, str | None] = {}
-    for recipient in recipients:
-        reached = copy.copy(share)  # as the recipient's link reaches it: its uses left, say
-        reached.via_recipient = recipient
-        link = absolute_url(recipient.get_absolute_url())
-        sent = send_share_link(reached, link, [recipient.address], sender=sender, message=message)
-        results.update(sent)
-    return results
 
 
 def _check_manages(user: Any, share: Share) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .conf import get_config
-from .mail import lock_notice_recipient, send_lock_notice, send_share_link
-from .models import Share, ShareStatus
+from .mail import lock_notice_recipient, send_lock_notice, send_recipient_link, send_share_link
+from .models import Share, ShareRecipient, ShareStatus
 
 if TYPE_CHECKING or django.VERSION < (6, 0):  # the checker reads the backport's types
     import django_tasks as framework
@@ -48,8 +49,10 @@ __all__ = [
     "DummyBackend",
     "Delivery",
     "mail_lock_notice",
+    "mail_recipient_links",
     "mail_share_link",
     "queue_lock_notice",
+    "queue_recipient_links",
     "queue_share_link",
     "task_backends",
 ]
@@ -97,21 +100,46 @@ def mail_share_link(
     """Send the link of share ``share_id`` to ``recipients``; ``{address: None}`` when sent, else
     the error or why nothing was sent. Rendered in the sender's ``language`` and ``time_zone``."""
     with translation.override(language), timezone.override(_zone(time_zone)):
-        share = _load_share(share_id)
-        if share is None:
-            logger.warning("Share %s was deleted before its link was sent: not sent.", share_id)
-            return dict.fromkeys(recipients, _("The share no longer exists."))
-        status = share.status_at(timezone.now())
-        if status in _UNOPENABLE:
-            logger.warning("Share %s is %s: its queued link was not sent.", share_id, status.value)
-            reason = _("Not sent: the share is now “%(status)s”.") % {"status": status.label}
-            return dict.fromkeys(recipients, reason)
-        sender = get_user_model()._default_manager.filter(pk=sender_id).first()
-        if sender is None:
-            logger.warning("The sender of share %s's link no longer exists: not sent.", share_id)
-            return dict.fromkeys(recipients, _("The sender's account no longer exists."))
+        share, sender, refusal = _sending(share_id, sender_id)
+        if refusal is not None:
+            return dict.fromkeys(recipients, refusal)
         link = link_template.replace(TOKEN_PLACEHOLDER, share.token)
         return send_share_link(share, link, recipients, sender=sender, message=message)
+
+
+@task()
+def mail_recipient_links(
+    share_id: int,
+    recipient_ids: list[int],
+    link_template: str,
+    *,
+    sender_id: str,
+    message: str,
+    language: str | None,
+    time_zone: str | None,
+) -> dict[str, str | None]:
+    """Send each of the recipients ``recipient_ids`` of share ``share_id`` its own link;
+    ``{address: None}`` when sent, else the error or why not (a recipient revoked meanwhile is
+    not sent to; one deleted meanwhile is only logged: its address is gone with it)."""
+    with translation.override(language), timezone.override(_zone(time_zone)):
+        recipients = list(ShareRecipient.objects.filter(share_id=share_id, pk__in=recipient_ids))
+        if len(recipients) < len(set(recipient_ids)):
+            logger.warning(
+                "Recipients of share %s were deleted before their links were sent.", share_id
+            )
+        share, sender, refusal = _sending(share_id, sender_id)
+        results: dict[str, str | None] = {}
+        for recipient in recipients:
+            if refusal is not None or recipient.is_revoked:
+                results[recipient.address] = refusal or _(
+                    "Not sent: this recipient's link was revoked."
+                )
+                continue
+            link = link_template.replace(TOKEN_PLACEHOLDER, recipient.token)
+            results.update(
+                send_recipient_link(share, recipient, link, sender=sender, message=message)
+            )
+        return results
 
 
 @task()
@@ -142,17 +170,47 @@ def queue_share_link(
     if TOKEN_PLACEHOLDER not in template:
         raise ValueError("The link to queue must be the share's own link.")
     result = _enqueue(
-        mail_share_link,
-        share.pk,
-        template,
-        list(recipients),
-        sender_id=str(sender.pk),
-        message=message,
-        language=translation.get_language(),
-        time_zone=timezone.get_current_timezone_name(),
+        mail_share_link, share.pk, template, list(recipients), **_sent_by(sender, message)
     )
+    return _delivery(result, list(recipients))
+
+
+def queue_recipient_links(
+    share: Share,
+    recipients: Sequence[ShareRecipient],
+    *,
+    absolute_url: Callable[[str], str],
+    sender: Any,
+    message: str = "",
+) -> Delivery:
+    """Queue the mail of each of ``recipients`` (of ``share``) with its own link, which
+    ``absolute_url`` makes absolute as the request would: one task for the batch, as
+    :func:`queue_share_link`; no token goes into the queue."""
+    if not recipients:
+        return Delivery()
+    first = recipients[0]
+    template = absolute_url(first.get_absolute_url()).replace(first.token, TOKEN_PLACEHOLDER)
+    ids = [recipient.pk for recipient in recipients]
+    result = _enqueue(mail_recipient_links, share.pk, ids, template, **_sent_by(sender, message))
+    return _delivery(result, [recipient.address for recipient in recipients])
+
+
+def _sent_by(sender: Any, message: str) -> dict[str, Any]:
+    """The arguments of a queued link mail that say who sends it, with which note, in which
+    language and time zone (the request's)."""
+    return {
+        "sender_id": str(sender.pk),
+        "message": message,
+        "language": translation.get_language(),
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+
+
+def _delivery(result: TaskResult[Any] | None, addresses: list[str]) -> Delivery:
+    """What the request can tell of a link mail queued for ``addresses``: sent or failed per
+    address when the task ran at once, else queued."""
     if result is None:
-        return Delivery(failed=dict.fromkeys(recipients, _("The mail could not be queued.")))
+        return Delivery(failed=dict.fromkeys(addresses, _("The mail could not be queued.")))
     if result.status == TaskResultStatus.SUCCESSFUL:
         outcome: dict[str, str | None] = result.return_value or {}
         return Delivery(
@@ -160,8 +218,8 @@ def queue_share_link(
             failed={address: error for address, error in outcome.items() if error is not None},
         )
     if result.status == TaskResultStatus.FAILED:  # ran at once and raised (logged by the backend)
-        return Delivery(failed=dict.fromkeys(recipients, _("Sending failed on the server.")))
-    return Delivery(queued=list(recipients))
+        return Delivery(failed=dict.fromkeys(addresses, _("Sending failed on the server.")))
+    return Delivery(queued=addresses)
 
 
 def queue_lock_notice(share: Share, until: datetime) -> bool:
@@ -192,6 +250,25 @@ def _enqueue(mail_task: Any, *args: Any, **kwargs: Any) -> TaskResult[Any] | Non
 
 def _load_share(share_id: int) -> Share | None:
     return Share.objects.select_related("created_by", "content_type").filter(pk=share_id).first()
+
+
+def _sending(share_id: int, sender_id: str) -> tuple[Any, Any, str | None]:
+    """Share ``share_id`` and the user ``sender_id`` as a queued link finds them, and why the
+    link may no longer be sent (logged): the share deleted, nobody able to open it any more, or
+    the sender gone. The reason is ``None`` when it may be sent."""
+    share = _load_share(share_id)
+    if share is None:
+        logger.warning("Share %s was deleted before its link was sent: not sent.", share_id)
+        return None, None, _("The share no longer exists.")
+    status = share.status_at(timezone.now())
+    if status in _UNOPENABLE:
+        logger.warning("Share %s is %s: its queued link was not sent.", share_id, status.value)
+        return share, None, _("Not sent: the share is now “%(status)s”.") % {"status": status.label}
+    sender = get_user_model()._default_manager.filter(pk=sender_id).first()
+    if sender is None:
+        logger.warning("The sender of share %s's link no longer exists: not sent.", share_id)
+        return share, None, _("The sender's account no longer exists.")
+    return share, sender, None
 
 
 def _zone(name: str | None) -> tzinfo | None:

@@ -847,3 +847,23 @@ def test_invite_mails_the_common_link_unless_recipient_links_are_asked_for(share
     api(sharer).post(detail(share, "invite"), {"recipients": "a@example.com"}, "json")
     assert share.get_absolute_url() in mail.outbox[0].body
     assert not share.recipients.exists()
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_invite_with_recipient_links_queues_them_and_answers_202(sharer, reviewer):
+    """With a real queue the request adds the recipients and answers at once; a worker mails
+    each its own link later (tests/test_tasks.py)."""
+    share = share_of(sharer, reviewer)
+    revoked = RecipientFactory(share=share, address="old@example.com")
+    revoked.revoke()
+    response = api(sharer).post(
+        detail(share, "invite"),
+        {"recipients": "a@example.com, old@example.com", "recipient_links": True},
+        format="json",
+    )
+    assert response.status_code == 202
+    body = response.json()
+    assert body["queued"] == ["a@example.com"] and body["sent"] == []
+    assert list(body["failed"]) == ["old@example.com"]
+    assert mail.outbox == []
+    assert share.recipients.filter(address="a@example.com").exists()

@@ -586,7 +586,6 @@ def test_the_admin_and_the_api_refuse_too_many_recipients_alike(sharer, reviewer
     )
     assert response.status_code == 400
     assert response.json()["errors"] == {"recipients": [message]}
-    from django.core import mail
 
     assert not mail.outbox
 
@@ -694,21 +693,3 @@ def test_a_recipient_whose_link_was_tried_is_not_deleted():
         sharing.delete_recipient(recipient.share.created_by, recipient)
     assert refused.value.code == "recipient_in_log"
     assert recipient.share.recipients.exists()
-
-
-def test_each_recipient_is_mailed_its_own_link():
-    share = ShareFactory(max_uses=5)
-    first = RecipientFactory(share=share, max_uses=2)
-    second = RecipientFactory(share=share)
-
-    results = sharing.send_recipient_links(
-        share, [first, second], sender=share.created_by, absolute_url=lambda p: f"https://x{p}"
-    )
-
-    assert results == {first.address: None, second.address: None}
-    assert share.via_recipient is None  # the caller's share is left as it was
-    assert [m.to for m in mail.outbox] == [[first.address], [second.address]]
-    assert first.get_absolute_url() in mail.outbox[0].body
-    assert second.get_absolute_url() not in mail.outbox[0].body
-    assert "opened 2 more times" in mail.outbox[0].body  # the first's own limit
-    assert "opened 5 more times" in mail.outbox[1].body

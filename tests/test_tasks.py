@@ -15,8 +15,13 @@ from django.utils import timezone, translation
 
 from directus_shares import tasks
 from directus_shares.models import Share
-from directus_shares.tasks import Delivery, queue_lock_notice, queue_share_link
-from tests.factories import ShareFactory, UserFactory
+from directus_shares.tasks import (
+    Delivery,
+    queue_lock_notice,
+    queue_recipient_links,
+    queue_share_link,
+)
+from tests.factories import RecipientFactory, ShareFactory, UserFactory
 from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, queued_tasks, run_queued
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +237,70 @@ def test_a_lock_notice_for_a_share_deleted_meanwhile_is_dropped(caplog):
 @mail_backend("tests.mail_backends.FailingBackend")
 def test_a_lock_notice_that_fails_at_once_is_not_told():
     assert queue_lock_notice(locked_share(email="fail@example.com"), UNTIL) is False
+
+
+# -- recipients' own links ------------------------------------------------------------------------
+
+
+def absolute(path: str) -> str:
+    return f"https://example.com{path}"
+
+
+def test_each_recipient_is_mailed_its_own_link_with_what_it_allows(sender):
+    share = ShareFactory(max_uses=5)
+    first = RecipientFactory(share=share, max_uses=2)
+    second = RecipientFactory(share=share)
+    delivery = queue_recipient_links(share, [first, second], absolute_url=absolute, sender=sender)
+    assert delivery == Delivery(sent=[first.address, second.address])
+    assert share.via_recipient is None  # the caller's share is left as it was
+    assert [m.to for m in mail.outbox] == [[first.address], [second.address]]
+    assert absolute(first.get_absolute_url()) in mail.outbox[0].body
+    assert second.get_absolute_url() not in mail.outbox[0].body
+    assert share.get_absolute_url() not in mail.outbox[1].body
+    assert "opened 2 more times" in mail.outbox[0].body  # the first's own limit
+    assert "opened 5 more times" in mail.outbox[1].body
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_recipients_links_are_queued_as_ids_without_a_working_link(sender):
+    share = ShareFactory()
+    recipients = [RecipientFactory(share=share), RecipientFactory(share=share)]
+    delivery = queue_recipient_links(share, recipients, absolute_url=absolute, sender=sender)
+    assert delivery == Delivery(queued=[r.address for r in recipients])
+    assert mail.outbox == []
+    (queued,) = queued_tasks()
+    assert queued.task.module_path == "directus_shares.tasks.mail_recipient_links"
+    assert list(queued.args) == [
+        share.pk,
+        [r.pk for r in recipients],
+        "https://example.com/share/{token}/",
+    ]
+    stored = json.dumps([queued.args, queued.kwargs])
+    assert all(r.token not in stored for r in recipients) and share.token not in stored
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_the_worker_sends_recipients_links_as_they_are_then(sender, caplog):
+    share = ShareFactory()
+    rotated, revoked, deleted = (RecipientFactory(share=share) for _ in range(3))
+    queue_recipient_links(share, [rotated, revoked, deleted], absolute_url=absolute, sender=sender)
+    rotated.rotate_key()
+    rotated.save()
+    revoked.revoke()
+    deleted.delete()
+    assert run_queued() == [
+        {rotated.address: None, revoked.address: "Not sent: this recipient's link was revoked."}
+    ]
+    (message,) = mail.outbox
+    assert absolute(rotated.get_absolute_url()) in message.body  # the new link, not the old
+    assert "were deleted before their links were sent" in caplog.text
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_recipients_of_a_share_revoked_meanwhile_are_not_mailed(sender):
+    share = ShareFactory()
+    recipient = RecipientFactory(share=share)
+    queue_recipient_links(share, [recipient], absolute_url=absolute, sender=sender)
+    share.revoke()
+    assert run_queued() == [{recipient.address: "Not sent: the share is now “Revoked”."}]
+    assert mail.outbox == []

@@ -7,6 +7,7 @@ Register with a router: ``router.register("shares", ShareViewSet, basename="shar
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -36,10 +37,9 @@ from ..sharing import (
     reenable_recipient,
     revoke_recipient,
     rotate_recipient,
-    send_recipient_links,
     sending_refusal,
 )
-from ..tasks import Delivery, queue_share_link
+from ..tasks import Delivery, queue_recipient_links, queue_share_link
 from .errors import ErrorShape
 from .permissions import ManagesShare
 from .schema import error_responses, schema, schema_view
@@ -258,28 +258,22 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
     def _send_recipient_links(
         self, share: Share, addresses: Sequence[str], message: str
     ) -> Delivery:
-        """Mail each address its own link (added as a recipient if it is not one yet), during
-        the request; a revoked recipient is not mailed – it is reported as failed."""
+        """Queue the mail of each address's own link (added as a recipient if it is not one
+        yet); a revoked recipient is not mailed – it is reported as failed."""
         with api_errors():
             try:
                 added, already = add_recipients(self.request.user, share, addresses)
             except RecipientsRefused as refused:
                 raise recipients_error(refused) from None
         revoked = {r.address: str(RECIPIENT_REVOKED_DETAIL) for r in already if r.is_revoked}
-        results = send_recipient_links(
+        delivery = queue_recipient_links(
             share,
             [recipient for recipient in [*added, *already] if not recipient.is_revoked],
+            absolute_url=self.request.build_absolute_uri,
             sender=self.request.user,
             message=message,
-            absolute_url=self.request.build_absolute_uri,
         )
-        return Delivery(
-            sent=[address for address, error in results.items() if error is None],
-            failed={
-                **{address: error for address, error in results.items() if error is not None},
-                **revoked,
-            },
-        )
+        return replace(delivery, failed={**delivery.failed, **revoked})
 
     def _share_response(self, share: Share) -> Response:
         return Response(self.get_serializer(share).data, status=status.HTTP_200_OK)
