@@ -10,7 +10,7 @@ import functools
 import itertools
 import random
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -264,17 +264,24 @@ def lookup_sql(name: str, label: str, keys: list[str], *, using: str) -> Case:
     cursor: the database's part of the lookup that grows with the table."""
     cycle = itertools.cycle(keys)
     sql, params = _first_statement(keys[0], using=using)
-    position = list(params).index(keys[0])
 
     def fetch(key: str) -> Any:
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, [*params[:position], key, *params[position + 1 :]])
+            cursor.execute(sql, _with_key(params, keys[0], key))
             return cursor.fetchone()
 
     return Case(name, label, lambda: functools.partial(fetch, next(cycle)), _expect_row)
 
 
-def _first_statement(key: str, *, using: str) -> tuple[str, list[Any]]:
+def _with_key(params: Any, old: str, new: str) -> Any:
+    """The parameters ``params`` (a list, or a mapping of named ones) with the key ``old``
+    replaced by ``new``."""
+    if isinstance(params, Mapping):
+        return {name: new if value == old else value for name, value in params.items()}
+    return [new if value == old else value for value in params]
+
+
+def _first_statement(key: str, *, using: str) -> tuple[str, Any]:
     """The first statement ``find_share`` runs for ``key`` (the share row), with its
     parameters."""
     executed: list[tuple[str, Any]] = []
@@ -286,9 +293,10 @@ def _first_statement(key: str, *, using: str) -> tuple[str, list[Any]]:
     ShareLookupRouter.alias = using
     with connections[using].execute_wrapper(record):
         opening.find_share(signatures.link_token(key))
-    if not executed or key not in list(executed[0][1]):
+    sql, params = executed[0] if executed else ("", [])
+    if key not in (params.values() if isinstance(params, Mapping) else params):
         raise RuntimeError(f"find_share ran {executed!r}, not first a query with the key.")
-    return executed[0][0], list(executed[0][1])
+    return sql, params
 
 
 def explain_lookup(key: str, *, using: str) -> tuple[str, list[str]]:

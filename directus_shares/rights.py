@@ -96,6 +96,8 @@ class ModelAccess:
         """What both allow (a share's role and its creator)."""
         if self.rows is None or other.rows is None:
             rows = other.rows if self.rows is None else self.rows
+        elif self.rows == other.rows:  # the same filter twice (a role's read and share filter)
+            rows = self.rows  # would only be compiled and checked twice per row
         else:
             rows = self.rows & other.rows
         return ModelAccess(

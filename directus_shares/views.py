@@ -325,6 +325,36 @@ def share_relations(relations: list[DisclosedRelation]) -> SafeString:
     return mark_safe(_relations_html(relations))  # noqa: S308 - escaped in _relations_html
 
 
+def share_sections(relations: list[DisclosedRelation]) -> SafeString:
+    """The shared object's relations, one ``<section>`` each with its linked objects (and "Only
+    the first … are shown." when cut short): what ``object.html`` shows below the fields. One tag
+    instead of two nested ``{% for %}`` loops, which cost about a third of the page's render."""
+    return mark_safe("".join(map(_section_html, relations)))  # noqa: S308 - escaped below
+
+
+def _section_html(relation: DisclosedRelation) -> str:
+    name = esc(relation.name)
+    items = (
+        "".join(
+            f'<article class="ds-linked">{share_fields(obj.fields)}{_relations_html(obj.relations)}'
+            "</article>\n"
+            for obj in relation.objects
+        )
+        or f'<p class="ds-empty">{esc(_("None"))}</p>\n'
+    )
+    more = ""
+    if relation.truncated:
+        shown = len(relation.objects)
+        text = ngettext(
+            "Only the first %(shown)s is shown.", "Only the first %(shown)s are shown.", shown
+        ) % {"shown": shown}
+        more = f'<p class="ds-more">{esc(text)}</p>\n'
+    return (
+        f'<section class="ds-relation" aria-labelledby="ds-rel-{name}">\n'
+        f'<h2 id="ds-rel-{name}">{esc(capfirst(relation.label))}</h2>\n{items}{more}</section>\n'
+    )
+
+
 def _relations_html(relations: list[DisclosedRelation]) -> str:
     parts = []
     for relation in relations:

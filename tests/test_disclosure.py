@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import formats, timezone, translation
 
 from directus_shares import disclosure, opening
 from directus_shares.models import Share
@@ -159,3 +162,21 @@ def test_a_foreign_key_to_a_unique_field_shows_the_object_it_points_to_and_no_ot
     assert "badge-text" in content
     assert "SECRET-OTHER" not in content
     assert "holder-name" in content
+
+
+def test_a_time_is_formatted_for_the_zone_and_language_of_each_view():
+    """Formatted dates are kept between views: each view still gets its own zone's and
+    language's text, exactly as Django formats it."""
+    released = dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC)
+    gadget = GadgetFactory(released_at=released)
+    share = ShareFactory(content_object=gadget, role=RoleFactory(view=[Gadget]))
+    _share, rights = opening.find_share(share.token)
+    instance = disclosure.load_shared_object(share, rights)
+    texts = set()
+    for zone, language in [("UTC", "en"), ("Asia/Tokyo", "en"), ("UTC", "de"), ("UTC", "en")]:
+        with timezone.override(zone), translation.override(language):
+            shown = disclosure.disclose(instance, rights).by_name["released_at"]
+            expected = formats.date_format(timezone.localtime(released), "DATETIME_FORMAT")
+            assert shown.text == expected and shown.value == released
+            texts.add(shown.text)
+    assert len(texts) == 3  # UTC and Tokyo, English and German differ

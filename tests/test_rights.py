@@ -55,6 +55,22 @@ def test_a_row_filter_and_lookups_narrow_together(rows):
     assert set(access.filter(Report.objects.all())) == ({done, review} if rows is None else {done})
 
 
+@pytest.mark.parametrize(
+    ("creator_rows", "shown"),
+    [(Q(status="done"), {"done"}), (Q(status="review"), set()), (None, {"done"})],
+    ids=["the same filter", "another filter", "no filter"],
+)
+def test_a_role_and_creator_with_the_same_row_filter_filter_once(creator_rows, shown):
+    """Where the role and the creator filter rows alike (a creator's read and share filters
+    usually are), the share's query checks the filter once; different filters both hold."""
+    report_with_secrets(status="done"), report_with_secrets(status="review")
+    access = ModelAccess(rows=Q(status="done")).intersection(ModelAccess(rows=creator_rows))
+    assert {report.status for report in access.filter(Report.objects.all())} == shown
+    assert str(access.filter(Report.objects.values("pk")).query).count("status") == (
+        2 if creator_rows == Q(status="review") else 1
+    )
+
+
 # -- networks -------------------------------------------------------------------------------------
 
 

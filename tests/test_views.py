@@ -1,5 +1,6 @@
 """The grant cookie that views.py sets and reads: what it carries, where it goes, what ends it;
-and the page's HTML helpers – a time's zone is always said, even for an hour that occurs twice."""
+and the page's HTML helpers – a time's zone is always said, even for an hour that occurs twice;
+the relations' sections escape what they show."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from django.core import signing
 from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import Client, RequestFactory, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from directus_shares.disclosure import DisclosedField
+from directus_shares.disclosure import DisclosedField, DisclosedObject, DisclosedRelation
 from directus_shares.models import Share
-from directus_shares.views import has_grant, issue_grant, time_zone_name
+from directus_shares.views import has_grant, issue_grant, share_sections, time_zone_name
 from tests.factories import ShareFactory
 from tests.helpers import open_share
 
@@ -134,3 +135,21 @@ def test_templates_load_the_tags_and_the_filter_by_their_names():
         )
     assert html.startswith("UTC+02:00 &lt;b&gt; <dl")
     assert "<dt>Note</dt><dd>&lt;b&gt;</dd>" in html
+
+
+def test_sections_escape_what_they_show_and_say_none_or_how_many_are_shown():
+    linked = DisclosedObject("app", "thing", "thing", [DisclosedField("t", "Title", "<b>x</b>")])
+    html = share_sections(
+        [
+            DisclosedRelation('rel"<', "<i>items</i>", True, [linked], truncated=True),
+            DisclosedRelation("empty", "nothing", True, []),
+        ]
+    )
+    assert "<b>" not in html and "<i>" not in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "&lt;i&gt;items&lt;/i&gt;" in html
+    assert 'aria-labelledby="ds-rel-rel&quot;&lt;"' in html and 'id="ds-rel-rel&quot;&lt;"' in html
+    assert "Only the first 1 is shown." in html
+    assert '<h2 id="ds-rel-empty">Nothing</h2>' in html and '<p class="ds-empty">None</p>' in html
+    with translation.override("de"):
+        cut_short = DisclosedRelation("r", "r", True, [linked], truncated=True)
+        assert "Nur 1 Eintrag wird angezeigt." in share_sections([cut_short])
