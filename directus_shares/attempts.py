@@ -54,7 +54,9 @@ def record_access(
     reason = str(reason)  # an AccessReason member is sent on as its plain code
     kept = loggable_address(address)
     if get_config()["ACCESS_LOG"]:
-        _write(ShareAccess(share=share, granted=granted, reason=reason, address=kept))
+        entry = ShareAccess(share=share, granted=granted, reason=reason, address=kept)
+        entry.email = share.visitor_email  # the address proved (or tried) with a one-time code
+        _write(entry)
     _announce(request, share, granted=granted, reason=reason, address=kept)
 
 
@@ -92,7 +94,13 @@ def _announce(
     # Robust: by now a use may be counted, and a failing receiver must not take the visitor's
     # grant with it.
     for receiver, error in share_accessed.send_robust(
-        sender=Share, share=share, granted=granted, reason=reason, address=address, request=request
+        sender=Share,
+        share=share,
+        granted=granted,
+        reason=reason,
+        address=address,
+        email=share.visitor_email,
+        request=request,
     ):
         if isinstance(error, Exception):
             logger.error("A share_accessed receiver failed: %r", receiver, exc_info=error)

@@ -135,6 +135,7 @@ def test_a_share_reads_with_its_state_and_absolute_link_but_never_its_password(s
         "date_start": None,
         "date_end": None,
         "max_uses": 5,
+        "allowed_addresses": [],
         "times_used": 2,
         "uses_left": 3,
         "status": "active",

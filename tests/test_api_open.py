@@ -45,6 +45,7 @@ API = "/api/shares/open"
 INFO_KEYS = {
     "name",
     "password_required",
+    "email_required",
     "date_start",
     "date_end",
     "max_uses",
@@ -130,6 +131,7 @@ def test_info_describes_the_share_and_counts_nothing(client):
     assert response.json() == {
         "name": "Q3 figures",
         "password_required": False,
+        "email_required": False,
         "date_start": None,
         "date_end": None,
         "max_uses": 5,

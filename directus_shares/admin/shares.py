@@ -244,6 +244,7 @@ class ShareAdmin(admin.ModelAdmin):
         "date_start",
         "date_end",
         "max_uses",
+        "allowed_addresses",
         "new_password",
         "remove_password",
         "times_used",

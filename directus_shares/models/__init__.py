@@ -3,6 +3,7 @@
 from .access_log import AccessReason, ShareAccess
 from .roles import RoleRule, RoleSettings, shareable_field_names
 from .share import Share, ShareQuerySet, ShareStatus
+from .verification_code import VerificationCode
 
 __all__ = [
     "AccessReason",
@@ -12,5 +13,6 @@ __all__ = [
     "ShareAccess",
     "ShareQuerySet",
     "ShareStatus",
+    "VerificationCode",
     "shareable_field_names",
 ]
