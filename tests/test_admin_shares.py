@@ -535,3 +535,21 @@ def test_staff_who_may_change_shares_cannot_give_a_share_a_role_they_may_not_ass
     share.refresh_from_db()
     assert share.role_id == weak.pk
     assert "SECRET-NOTES" not in opened_page(share).content.decode()
+
+
+def test_the_shares_page_restricts_a_share_to_addresses_one_per_line(superuser):
+    share = ShareFactory(name="Edited")
+    client = logged_in(superuser)
+    url = f"/admin/directus_shares/share/{share.pk}/change/"
+    assert 'name="allowed_addresses"' in client.get(url).content.decode()
+    data = share_page_data(
+        name="Edited", role=share.role_id, allowed_addresses="Anna@Example.org\n@example.com"
+    )
+    assert client.post(url, data).status_code == 302
+    share.refresh_from_db()
+    assert share.allowed_addresses == ["anna@example.org", "@example.com"]
+    page = client.get(url).content.decode()
+    assert "anna@example.org\n@example.com" in page
+    refused = client.post(url, {**data, "allowed_addresses": "anna@"})
+    assert refused.status_code == 200
+    assert "Not an e-mail address or @domain: anna@" in refused.content.decode()

@@ -53,4 +53,4 @@ def test_subjects_are_plain_text_not_html():
     assert mail.outbox[0].subject == 'Shared with you: Bob\'s Q&A "notes"'
     mail.outbox = []
     assert send_lock_notice(share, dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC))
-    assert "“Bob's Q&A \"notes\"”" in mail.outbox[0].subject
+    assert '“Bob\'s Q&A "notes"”' in mail.outbox[0].subject
