@@ -553,3 +553,14 @@ def test_the_shares_page_restricts_a_share_to_addresses_one_per_line(superuser):
     refused = client.post(url, {**data, "allowed_addresses": "anna@"})
     assert refused.status_code == 200
     assert "Not an e-mail address or @domain: anna@" in refused.content.decode()
+
+
+def test_the_access_log_on_the_shares_page_shows_the_address_a_code_was_tried_for(superuser):
+    share = ShareFactory(allowed_addresses=["@example.org"])
+    visitor = Client()
+    visitor.cookies["csrftoken"] = "a" * 32
+    data = {"csrfmiddlewaretoken": "a" * 32, "email": "anna@example.org", "code": "000000"}
+    assert visitor.post(share.get_absolute_url(), data).status_code == 400  # none requested
+    page = logged_in(superuser).get(f"/admin/directus_shares/share/{share.pk}/change/")
+    assert "anna@example.org" in page.content.decode()
+    assert "E-mail address" in page.content.decode()
