@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import ISO_8601, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -345,9 +345,12 @@ class ShareCodeView(ShareOpenView):
             case CodeProblem(kind=kind):
                 return code_problem_response(request, kind)
             case CodeRequested(email=email, minutes=minutes):
-                detail = _(
+                detail = ngettext(
                     "If this address may open the share, a code was sent to it. It is "
-                    "accepted once, for %(minutes)d minutes."
+                    "accepted once, for %(minutes)d minute.",
+                    "If this address may open the share, a code was sent to it. It is "
+                    "accepted once, for %(minutes)d minutes.",
+                    minutes,
                 ) % {"minutes": minutes}
                 return Response({"email": email, "expires_in": minutes * 60, "detail": detail})
 
