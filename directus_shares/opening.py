@@ -25,7 +25,7 @@ from django.db import router, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from . import disclosure, lockout, mail, passwords, signatures, verification
+from . import disclosure, lockout, passwords, signatures, tasks, verification
 from .attempts import record_access, record_counted_use
 from .conf import get_config, verification_code_lifetime
 from .counting import Condition, count_use
@@ -381,7 +381,7 @@ def request_code(request: HttpRequest, token: str, email: str) -> CodeRequestedO
         return _logged(request, CodeProblem(share, CodeProblemKind.TOO_MANY_CODES, normalised))
     minutes = max(1, int(verification_code_lifetime().total_seconds()) // 60)
     if share.allows_email(normalised):
-        mail.send_verification_code(share, normalised, code, minutes)
+        tasks.queue_verification_code(share, normalised, code, minutes)
     address = client_address(request)
     record_access(
         request, share, granted=False, reason=AccessReason.CODE_REQUESTED, address=address
