@@ -483,7 +483,7 @@ def check_verification_codes(app_configs: Any = None, **kwargs: Any) -> list[Che
                     "minute and one day.",
                     hint="The default, 10 minutes, leaves time to read the mail; a longer life "
                     "gives a leaked code longer to be used.",
-                    id="directus_shares.E060",
+                    id="directus_shares.E070",
                 )
             )
     tries = raw.get("VERIFICATION_CODE_TRIES")
@@ -498,7 +498,7 @@ def check_verification_codes(app_configs: Any = None, **kwargs: Any) -> list[Che
                 f"{_CODE_TRIES_RANGE[0]} and {_CODE_TRIES_RANGE[1]}.",
                 hint="A code has 6 digits: each try has a one in a million chance. The "
                 "default is 5.",
-                id="directus_shares.E061",
+                id="directus_shares.E071",
             )
         )
     per_address = raw.get("VERIFICATION_CODES_PER_ADDRESS")
@@ -512,7 +512,7 @@ def check_verification_codes(app_configs: Any = None, **kwargs: Any) -> list[Che
                 "seconds), two whole numbers of at least 1.",
                 hint=f"The default is {conf.DEFAULTS['VERIFICATION_CODES_PER_ADDRESS']!r}: "
                 "three codes per address and share an hour.",
-                id="directus_shares.E062",
+                id="directus_shares.E072",
             )
         )
     return messages

@@ -531,13 +531,13 @@ def test_a_database_that_keeps_connections_unchecked_is_warned_about():
 @pytest.mark.parametrize(
     ("key", "value", "check_id"),
     [
-        ("VERIFICATION_CODE_LIFETIME", 30, "E060"),
-        ("VERIFICATION_CODE_LIFETIME", timedelta(days=2), "E060"),
-        ("VERIFICATION_CODE_TRIES", 0, "E061"),
-        ("VERIFICATION_CODE_TRIES", 1000, "E061"),
-        ("VERIFICATION_CODES_PER_ADDRESS", (3,), "E062"),
-        ("VERIFICATION_CODES_PER_ADDRESS", (0, 3600), "E062"),
-        ("VERIFICATION_CODES_PER_ADDRESS", [3, "hour"], "E062"),
+        ("VERIFICATION_CODE_LIFETIME", 30, "E070"),
+        ("VERIFICATION_CODE_LIFETIME", timedelta(days=2), "E070"),
+        ("VERIFICATION_CODE_TRIES", 0, "E071"),
+        ("VERIFICATION_CODE_TRIES", 1000, "E071"),
+        ("VERIFICATION_CODES_PER_ADDRESS", (3,), "E072"),
+        ("VERIFICATION_CODES_PER_ADDRESS", (0, 3600), "E072"),
+        ("VERIFICATION_CODES_PER_ADDRESS", [3, "hour"], "E072"),
     ],
 )
 def test_bad_verification_code_settings_are_errors(key, value, check_id):
