@@ -910,3 +910,17 @@ def test_revoking_ends_a_grant_made_with_a_code(visitor, mailoutbox):
     send_form(visitor, share, email=ANNA, code=mailed_code(mailoutbox))
     share.revoke()
     assert visitor.get(share.get_absolute_url()).status_code == 410
+
+
+def test_a_recipients_link_to_a_share_restricted_to_addresses_asks_for_a_code_too(
+    visitor, mailoutbox
+):
+    recipient = RecipientFactory(share=ShareFactory(allowed_addresses=[ANNA]))
+    through = opened_through(recipient)
+    assert 'name="email"' in visitor.get(through.get_absolute_url()).content.decode()
+    send_form(visitor, through, step="email", email=ANNA)
+    assert send_form(visitor, through, email=ANNA, code=mailed_code(mailoutbox)).status_code == 303
+    assert visitor.get(through.get_absolute_url()).status_code == 200
+    recipient.refresh_from_db()
+    assert recipient.times_used == 1
+    assert ShareAccess.objects.get(granted=True).email == ANNA
