@@ -56,6 +56,7 @@ def record_access(
     if get_config()["ACCESS_LOG"]:
         entry = ShareAccess(share=share, granted=granted, reason=reason, address=kept)
         entry.recipient = share.via_recipient  # None: the share's common link
+        entry.email = share.visitor_email  # the address proved (or tried) with a one-time code
         _write(entry)
     _announce(request, share, granted=granted, reason=reason, address=kept)
 
@@ -100,6 +101,7 @@ def _announce(
         granted=granted,
         reason=reason,
         address=address,
+        email=share.visitor_email,
         request=request,
     ):
         if isinstance(error, Exception):

@@ -433,9 +433,7 @@ def keeps_connections_unchecked(database: dict[str, Any]) -> bool:
     (``CONN_MAX_AGE`` not 0) or pooled (``OPTIONS["pool"]``) – without ``CONN_HEALTH_CHECKS``."""
     if not str(database.get("ENGINE", "")).startswith(_SERVER_ENGINES):
         return False
-    kept = database.get("CONN_MAX_AGE", 0) != 0 or bool(
-        (database.get("OPTIONS") or {}).get("pool")
-    )
+    kept = database.get("CONN_MAX_AGE", 0) != 0 or bool((database.get("OPTIONS") or {}).get("pool"))
     return kept and not database.get("CONN_HEALTH_CHECKS", False)
 
 
@@ -460,3 +458,61 @@ def check_connections_survive_restarts(
         for alias in aliases
         if alias in settings.DATABASES and keeps_connections_unchecked(settings.DATABASES[alias])
     ]
+
+
+_CODE_LIFETIME_RANGE = (timedelta(minutes=1), timedelta(days=1))
+_CODE_TRIES_RANGE = (1, 20)
+
+
+@register(Tags.security)
+def check_verification_codes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The one-time e-mail codes' settings (``VERIFICATION_*``) keep a code hard to guess and
+    usable: a lifetime between a minute and a day, a few tries per code, a positive resend limit.
+    A value of the wrong type is reported by :func:`check_settings` (E011) instead."""
+    raw = conf.user_settings()
+    if not isinstance(raw, dict):
+        return []
+    messages: list[CheckMessage] = []
+    lifetime = raw.get("VERIFICATION_CODE_LIFETIME")
+    if isinstance(lifetime, timedelta | int) and not isinstance(lifetime, bool):
+        age = lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=lifetime)
+        if not _CODE_LIFETIME_RANGE[0] <= age <= _CODE_LIFETIME_RANGE[1]:
+            messages.append(
+                Error(
+                    f"{conf.SETTING_NAME}['VERIFICATION_CODE_LIFETIME'] must be between one "
+                    "minute and one day.",
+                    hint="The default, 10 minutes, leaves time to read the mail; a longer life "
+                    "gives a leaked code longer to be used.",
+                    id="directus_shares.E070",
+                )
+            )
+    tries = raw.get("VERIFICATION_CODE_TRIES")
+    if (
+        isinstance(tries, int)
+        and not isinstance(tries, bool)
+        and not _CODE_TRIES_RANGE[0] <= tries <= _CODE_TRIES_RANGE[1]
+    ):
+        messages.append(
+            Error(
+                f"{conf.SETTING_NAME}['VERIFICATION_CODE_TRIES'] must be between "
+                f"{_CODE_TRIES_RANGE[0]} and {_CODE_TRIES_RANGE[1]}.",
+                hint="A code has 6 digits: each try has a one in a million chance. The "
+                "default is 5.",
+                id="directus_shares.E071",
+            )
+        )
+    per_address = raw.get("VERIFICATION_CODES_PER_ADDRESS")
+    if isinstance(per_address, tuple | list) and (
+        len(per_address) != 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in per_address)
+    ):
+        messages.append(
+            Error(
+                f"{conf.SETTING_NAME}['VERIFICATION_CODES_PER_ADDRESS'] must be (codes, "
+                "seconds), two whole numbers of at least 1.",
+                hint=f"The default is {conf.DEFAULTS['VERIFICATION_CODES_PER_ADDRESS']!r}: "
+                "three codes per address and share an hour.",
+                id="directus_shares.E072",
+            )
+        )
+    return messages

@@ -66,6 +66,12 @@ DEFAULTS: dict[str, Any] = {
     # Where the app's mails are queued: an alias of TASKS and one of that backend's queues.
     "TASK_BACKEND": "default",
     "TASK_QUEUE": "default",
+    # One-time e-mail codes (shares restricted to addresses or domains): how long a code is
+    # accepted, how many tries one code allows, and how many codes one address may be sent per
+    # share and window: (count, seconds).
+    "VERIFICATION_CODE_LIFETIME": timedelta(minutes=10),
+    "VERIFICATION_CODE_TRIES": 5,
+    "VERIFICATION_CODES_PER_ADDRESS": (3, 60 * 60),
 }
 
 #: The Python type(s) each setting must have; checked by system check directus_shares.E011.
@@ -90,6 +96,9 @@ TYPES: dict[str, tuple[type, ...]] = {
     "ACCESS_LOG_ADDRESSES": (str,),
     "TASK_BACKEND": (str,),
     "TASK_QUEUE": (str,),
+    "VERIFICATION_CODE_LIFETIME": (timedelta, int),
+    "VERIFICATION_CODE_TRIES": (int,),
+    "VERIFICATION_CODES_PER_ADDRESS": (tuple, list),
 }
 
 #: Keys that no longer do anything, with what to do instead; system check directus_shares.W011.
@@ -142,6 +151,12 @@ def get_config() -> dict[str, Any]:
 def grant_max_age() -> timedelta:
     """``GRANT_MAX_AGE`` as a timedelta (an int is read as seconds)."""
     value = get_config()["GRANT_MAX_AGE"]
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+def verification_code_lifetime() -> timedelta:
+    """``VERIFICATION_CODE_LIFETIME`` as a timedelta (an int is read as seconds)."""
+    value = get_config()["VERIFICATION_CODE_LIFETIME"]
     return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 

@@ -1,6 +1,7 @@
 """Sending a share's link by e-mail: one message per recipient, from the site's sender, with
 the sharing user as Reply-To; each address reported on its own. And telling a share's creator
-that wrong passwords locked it (:func:`send_lock_notice`).
+that wrong passwords locked it (:func:`send_lock_notice`); and a visitor's one-time code
+(:func:`send_verification_code`).
 
 These functions send at once, in the caller's process; the app's requests queue them as tasks
 instead (:mod:`directus_shares.tasks`), so that no request waits for the mail server."""
@@ -111,16 +112,7 @@ def send_lock_notice(share: Share, until: datetime) -> bool:
         "model_name": share.content_type.name,
     }
     with translation.override(settings.LANGUAGE_CODE), timezone.override(None):
-        subject = render_to_string("directus_shares/email/share_locked_subject.txt", context)
-        text = render_to_string("directus_shares/email/share_locked.txt", context)
-        html = render_to_string("directus_shares/email/share_locked.html", context)
-    email = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[creator.email],
-    )
-    email.attach_alternative(html, "text/html")
+        email = _message("share_locked", context, to=creator.email)
     try:
         email.send()  # the project's default mail backend, as for the share link
     except Exception as error:  # noqa: BLE001 - the visitor's request must not fail for it
@@ -136,6 +128,38 @@ def lock_notice_recipient(share: Share) -> Any | None:
     if creator is None or not creator.is_active or not getattr(creator, "email", ""):
         return None
     return creator
+
+
+def send_verification_code(share: Share, email: str, code: str, minutes: int) -> bool:
+    """Mail the one-time ``code`` for ``share`` to ``email``, saying it lives ``minutes``;
+    whether it went out (a failure is logged, without the address or the code).
+
+    Short, in the visitor's language (the request's), and naming nothing of the share: the link
+    tells the reader what it is, and a mistyped address learns nothing from the mail.
+    """
+    message = _message("verification_code", {"code": code, "minutes": minutes}, to=email)
+    try:
+        message.send()  # the project's default mail backend, as for the share link
+    except Exception as error:  # noqa: BLE001 - the answer must not tell a sent code apart
+        logger.warning("Mailing a one-time code for share %s failed: %s", share.pk, error)
+        return False
+    return True
+
+
+def _message(template: str, context: dict[str, Any], *, to: str) -> EmailMultiAlternatives:
+    """The mail of ``template`` (``directus_shares/email/<template>_subject.txt``, ``.txt`` and
+    ``.html``) to ``to``, from the site's sender."""
+    subject = render_to_string(f"directus_shares/email/{template}_subject.txt", context)
+    text = render_to_string(f"directus_shares/email/{template}.txt", context)
+    html = render_to_string(f"directus_shares/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),  # one line
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+    message.attach_alternative(html, "text/html")
+    return message
 
 
 def _named_address(user: Any) -> str:

@@ -1,6 +1,7 @@
-"""A visitor opening a share, in one order: find → network → status → object → password and
-lockout → count → log → grant. The page and the API call :func:`look` and :func:`open_share` and
-only render the outcome (:mod:`.outcomes`); every refusal is written to the access log here.
+"""A visitor opening a share, in one order: find → network → status → object → one-time code
+(shares restricted to addresses) → password and lockout → count → log → grant. The page and the
+API call :func:`look`, :func:`open_share` and :func:`request_code` and only render the outcome
+(:mod:`.outcomes`); every refusal is written to the access log here.
 
 A visitor who already holds a grant (the page's cookie, the API's access token) and opens again
 is checked as on a reload and told the share is open: no use is counted and nothing new is handed
@@ -20,19 +21,24 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.db import router
+from django.db import router, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from . import disclosure, lockout, passwords, signatures
+from . import disclosure, lockout, passwords, signatures, tasks, verification
 from .attempts import record_access, record_counted_use
-from .conf import get_config
+from .conf import get_config, verification_code_lifetime
 from .counting import Condition, count_use
 from .models import AccessReason, Share, ShareStatus
+from .models.verification_code import normalise_email
 from .object_state import readable_condition, shared_object_state
 from .outages import Outage
 from .outcomes import (
     Changed,
+    CodeProblem,
+    CodeProblemKind,
+    CodeRequested,
+    CodeRequestedOrNot,
     Landing,
     Locked,
     Looked,
@@ -91,11 +97,14 @@ def open_share(
     *,
     holds: Holds,
     issue: Callable[[Share], str],
+    proof: Callable[[], verification.EmailCode | None] = lambda: None,
 ) -> OpenedOrNot:
     """Open the share for a visitor: one counted use, and ``issue``'s credential for it.
 
-    ``password`` is read only when the password step comes, after the share's own refusals. A
-    visitor who already ``holds`` a grant gets ``Opened(counted=False)`` and nothing new.
+    ``password`` is read only when the password step comes, after the share's own refusals;
+    ``proof`` (the address and one-time code the visitor sent) only for a share restricted to
+    addresses, just before it. A visitor who already ``holds`` a grant gets
+    ``Opened(counted=False)`` and nothing new.
     """
     visit = _begin(request, token)
     if visit is None:
@@ -109,11 +118,17 @@ def open_share(
     refusal, condition = _refusal_before_counting(visit)
     if refusal is not None:
         return _refused(request, refusal, share)
+    proved = _code_step(share, proof, visit.now)  # before the password: see _code_step
+    if isinstance(proved, CodeProblem):
+        return _logged(request, proved)
     problem = _password_step(request, share, password())
     if problem is not None:
         return _logged(request, problem)
     credential = issue(share)  # before counting: nothing can fail after it
-    if consume_use(share, visit.now, request, condition):  # and logged as granted
+    counted = _consume_use_and_code(share, visit.now, request, condition, proved)
+    if isinstance(counted, CodeProblem):
+        return _logged(request, counted)
+    if counted:  # and logged as granted
         return Opened(share, counted=True, credential=credential)
     return _not_counted(request, token, visit.now)
 
@@ -257,6 +272,7 @@ def opens_without_click(share: Share) -> bool:
         and not share.has_password
         and share.max_uses is None
         and (recipient is None or recipient.max_uses is None)
+        and not share.requires_email
     )
 
 
@@ -369,6 +385,103 @@ def _not_counted(request: HttpRequest, token: str, now: datetime) -> Refused | C
     return _logged(request, Changed(visit.share))
 
 
+# -- one-time codes: shares restricted to addresses -----------------------------------------------
+
+
+def request_code(request: HttpRequest, token: str, email: str) -> CodeRequestedOrNot:
+    """A visitor asks for a one-time code for ``email`` to open the share ``token`` points to.
+
+    The share's own refusals come first (no code for a share that would not open). Then a code is
+    made for any valid address within ``VERIFICATION_CODES_PER_ADDRESS`` – and mailed only when
+    the share allows the address, so :class:`.CodeRequested` (and the limit) answers the same
+    whether or not it does.
+    """
+    visit = _begin(request, token)
+    if visit is None:
+        return Refused(Refusal.UNKNOWN)
+    share = visit.share
+    refusal = _refusal(visit, None)
+    if refusal is not None:
+        return _refused(request, refusal, share)
+    if not share.requires_email:
+        return _logged(request, CodeProblem(share, CodeProblemKind.CODE_NOT_USED))
+    normalised = normalise_email(email)
+    if normalised is None:
+        return _logged(request, CodeProblem(share, CodeProblemKind.EMAIL_INVALID))
+    share.visitor_email = normalised
+    code = verification.issue_code(share, normalised, visit.now)
+    if code is None:
+        return _logged(request, CodeProblem(share, CodeProblemKind.TOO_MANY_CODES, normalised))
+    minutes = max(1, int(verification_code_lifetime().total_seconds()) // 60)
+    if share.allows_email(normalised):
+        tasks.queue_verification_code(share, normalised, code, minutes)
+    address = client_address(request)
+    record_access(
+        request, share, granted=False, reason=AccessReason.CODE_REQUESTED, address=address
+    )
+    return CodeRequested(share, normalised, minutes)
+
+
+_CODE_PROBLEMS = {
+    verification.CodeCheck.WRONG: CodeProblemKind.WRONG_CODE,
+    verification.CodeCheck.EXPIRED: CodeProblemKind.CODE_EXPIRED,
+    verification.CodeCheck.USED: CodeProblemKind.CODE_USED,
+    verification.CodeCheck.TRIES_USED_UP: CodeProblemKind.CODE_TRIES_USED_UP,
+    verification.CodeCheck.NOT_REQUESTED: CodeProblemKind.CODE_REQUIRED,
+}
+
+
+def _code_step(
+    share: Share, proof: Callable[[], verification.EmailCode | None], now: datetime
+) -> int | None | CodeProblem:
+    """For a share restricted to addresses: whether the visitor's address and one-time code
+    prove an address it allows – the id of the code to spend when it opens, or why not. ``None``
+    for a share open to anyone with the link.
+
+    It comes before the password: nobody who cannot read an allowed mailbox gets to try the
+    password, so strangers can neither guess it nor use up the share's password limit and lock
+    its real recipients out. A right code is spent only when the use is counted: a wrong
+    password after it costs a try of the code (its tries bound both), not the code.
+    """
+    if not share.requires_email:
+        return None
+    given = proof()
+    email = normalise_email(given.email) if given is not None else None
+    if given is None or email is None or not given.code.strip():
+        return CodeProblem(share, CodeProblemKind.CODE_REQUIRED, email or "")
+    share.visitor_email = email
+    tried = verification.try_code(share, email, given.code, now)
+    # A code made for an address the share does not (or no longer) allows never proves it.
+    if tried.result is verification.CodeCheck.RIGHT and share.allows_email(email):
+        return tried.code_id
+    result = tried.result
+    if result is verification.CodeCheck.RIGHT:
+        result = verification.CodeCheck.WRONG
+    return CodeProblem(share, _CODE_PROBLEMS[result], email)
+
+
+def _consume_use_and_code(
+    share: Share,
+    now: datetime,
+    request: HttpRequest,
+    condition: Condition | None,
+    code_id: int | None,
+) -> bool | CodeProblem:
+    """:func:`consume_use`, and for a proved address the spending of its code, together: both
+    or neither (a code is not lost to a use that was not counted, and a code opens once even
+    when sent twice at the same moment)."""
+    if code_id is None:
+        return consume_use(share, now, request, condition)
+    alias = router.db_for_write(Share)
+    with transaction.atomic(using=alias):
+        if not verification.spend_code(code_id, now):  # spent by a request just before
+            return CodeProblem(share, CodeProblemKind.CODE_USED, share.visitor_email)
+        counted = consume_use(share, now, request, condition)
+        if not counted:
+            transaction.set_rollback(True, using=alias)
+    return counted
+
+
 # -- the access log -------------------------------------------------------------------------------
 
 
@@ -376,7 +489,7 @@ def _refused(request: HttpRequest, refusal: Refusal, share: Share) -> Refused:
     return _logged(request, Refused(refusal, share))
 
 
-_Refusing = TypeVar("_Refusing", bound=Refused | PasswordProblem | Locked | Changed)
+_Refusing = TypeVar("_Refusing", bound=Refused | PasswordProblem | Locked | Changed | CodeProblem)
 
 
 def _logged(request: HttpRequest, outcome: _Refusing) -> _Refusing:
@@ -391,6 +504,8 @@ def _logged(request: HttpRequest, outcome: _Refusing) -> _Refusing:
             reason = AccessReason.LOCKED_OUT
         case Changed():
             reason = AccessReason.CHANGED
+        case CodeProblem(kind=kind):
+            reason = kind.code
     if outcome.share is not None:
         address = client_address(request)
         record_access(request, outcome.share, granted=False, reason=reason, address=address)

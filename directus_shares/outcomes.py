@@ -77,6 +77,41 @@ class PasswordProblemKind(enum.Enum):
         self.message = message
 
 
+class CodeProblemKind(enum.Enum):
+    """Why a one-time code (or the address it is asked for) was not accepted: its API and
+    access-log code, its HTTP status and its message."""
+
+    CODE_NOT_USED = (
+        "code_not_used",
+        400,
+        _("This share opens without a code."),
+    )
+    EMAIL_INVALID = ("email_invalid", 400, _("Enter a valid e-mail address."))
+    TOO_MANY_CODES = (
+        "too_many_codes",
+        429,
+        _("Too many codes were requested for this address. Try again later."),
+    )
+    CODE_REQUIRED = (
+        "code_required",
+        400,
+        _("Enter your e-mail address and the code we sent to it (request one first)."),
+    )
+    WRONG_CODE = ("wrong_code", 403, _("That code is not correct."))
+    CODE_EXPIRED = ("code_expired", 410, _("That code has expired. Request a new one."))
+    CODE_USED = ("code_used", 410, _("That code was already used. Request a new one."))
+    CODE_TRIES_USED_UP = (
+        "code_tries_used_up",
+        429,
+        _("Too many wrong codes were entered. Request a new code."),
+    )
+
+    def __init__(self, code: str, status: int, message: str) -> None:
+        self.code = code
+        self.status = status
+        self.message = message
+
+
 @dataclass(frozen=True)
 class Refused:
     """The share does not open: ``refusal`` says why (``share`` is ``None`` for an unknown link).
@@ -148,6 +183,27 @@ class Changed:
     message = _("This share was changed while it was being opened. Please try again.")
 
 
+@dataclass(frozen=True)
+class CodeRequested:
+    """A visitor asked for a one-time code for ``email``: if the share allows that address, a
+    code was mailed to it, good for ``minutes`` – the visitor is told exactly that, whether or
+    not it does (logged as ``code_requested``)."""
+
+    share: Share
+    email: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class CodeProblem:
+    """The address or the one-time code was not accepted: ``kind`` says why (logged with its
+    code). ``email`` is the address the visitor gave, normalised (``""`` when not valid)."""
+
+    share: Share
+    kind: CodeProblemKind
+    email: str = ""
+
+
 #: What a visitor is told when Django refuses the body of what they sent (over its
 #: ``DATA_UPLOAD_MAX_*`` settings): the page and the API answer 400 with it.
 REQUEST_TOO_LARGE_MESSAGE = _("The request is too large.")
@@ -155,4 +211,6 @@ REQUEST_TOO_LARGE_MESSAGE = _("The request is too large.")
 #: What :func:`.opening.look` comes to.
 Looked = Refused | Landing | Shown
 #: What :func:`.opening.open_share` comes to.
-OpenedOrNot = Refused | Opened | PasswordProblem | Locked | Changed
+OpenedOrNot = Refused | Opened | PasswordProblem | Locked | Changed | CodeProblem
+#: What :func:`.opening.request_code` comes to.
+CodeRequestedOrNot = Refused | CodeRequested | CodeProblem

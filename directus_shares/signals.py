@@ -20,9 +20,12 @@ from django.dispatch import Signal
 #:         ``"service_unavailable"`` (the cache that keeps the password limits did not answer:
 #:         nothing was checked), ``"changed"``
 #:         (the share changed while it was being opened) or the ``outcomes.Refusal`` code
-#:         (``"expired"``, ``"used_up"`` …).
+#:         (``"expired"``, ``"used_up"`` …), or a one-time code's (``"code_requested"``,
+#:         ``"wrong_code"``, ``"code_expired"`` …).
 #:     address: the client address as the log keeps it (``ACCESS_LOG_ADDRESSES``): full,
 #:         truncated to its network (``"192.0.2.0/24"``) or ``""``.
+#:     email: the address the visitor proved with a one-time code – or, on a refused code, gave
+#:         (``""`` for shares open to anyone with the link; see ``docs/verified-addresses.md``).
 #:     request: the ``HttpRequest``.
 share_accessed = Signal()
 

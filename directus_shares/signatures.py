@@ -8,7 +8,12 @@ recipient link     ``directus_shares.recipient``          a recipient's key (``<
 grant cookie       ``directus_shares.grant``              the share's fingerprint, timestamped
 API access token   ``directus_shares.api.access``         the share's fingerprint, timestamped
 file reference     ``directus_shares.file.<fingerprint>``  model, primary key and field, timestamped
+one-time code      ``directus_shares.code`` (an HMAC)     kept as a hash only: share, address, code
 =================  =====================================  ========================================
+
+A grant or access token made after a visitor proved an address with a one-time code carries that
+address too (``[fingerprint, address]``): it is accepted only while the share still allows that
+address, and a share restricted to addresses accepts no token without one.
 
 A link token is ``<key>.<signature>``: ``key`` is 128 random bits from :mod:`secrets`, stored on
 the share; the database holds only the key, so a leaked dump is not a list of working links, and
@@ -43,7 +48,7 @@ from .conf import grant_max_age
 if TYPE_CHECKING:
     from .models import Share
 
-Kind = Literal["link", "recipient", "grant", "access", "file", "fingerprint"]
+Kind = Literal["link", "recipient", "grant", "access", "file", "fingerprint", "code"]
 
 #: The salt of each kind of signed value (none passes for another), and of the fingerprint (the
 #: grant's salt, as before there was this table: grants and tokens issued then stay valid).
@@ -54,6 +59,7 @@ SALTS: Final[dict[Kind, str]] = {
     "access": "directus_shares.api.access",
     "file": "directus_shares.file",
     "fingerprint": "directus_shares.grant",
+    "code": "directus_shares.code",
 }
 
 
@@ -92,23 +98,43 @@ def fingerprints(share: Share) -> list[str]:
 
 
 def share_token(kind: Literal["grant", "access"], share: Share) -> str:
-    """A new grant cookie value or access token for ``share`` as it is now."""
-    return signing.dumps(fingerprint(share), salt=SALTS[kind])
+    """A new grant cookie value or access token for ``share`` as it is now – with the address
+    the visitor proved (:attr:`.Share.visitor_email`), if any."""
+    made = fingerprint(share)
+    payload = [made, share.visitor_email] if share.visitor_email else made
+    return signing.dumps(payload, salt=SALTS[kind])
 
 
 def share_token_valid(kind: Literal["grant", "access"], value: str | None, share: Share) -> bool:
     """Whether ``value`` is an unexpired (``GRANT_MAX_AGE``) token of ``kind`` for ``share`` as
-    it is now, made with ``SECRET_KEY`` or one of its fallbacks."""
-    if not value:
+    it is now, made with ``SECRET_KEY`` or one of its fallbacks – and, for a share restricted to
+    addresses, carrying an address it still allows."""
+    email = share_token_email(kind, value, share)
+    if email is None:
         return False
+    return not share.requires_email or (bool(email) and share.allows_email(email))
+
+
+def share_token_email(
+    kind: Literal["grant", "access"], value: str | None, share: Share
+) -> str | None:
+    """The address an unexpired token of ``kind`` for ``share`` as it is now carries (``""``
+    for none), or ``None`` when ``value`` is no such token."""
+    if not value:
+        return None
     try:
         carried = signing.loads(value, salt=SALTS[kind], max_age=grant_max_age())
     except signing.BadSignature:  # includes SignatureExpired
-        return False
-    if not isinstance(carried, str):
-        return False
-    matches = [constant_time_compare(carried, made) for made in fingerprints(share)]
-    return any(matches)
+        return None
+    match carried:
+        case str(made):
+            email = ""
+        case [str(made), str(email)]:
+            pass
+        case _:
+            return None
+    matches = [constant_time_compare(made, own) for own in fingerprints(share)]
+    return email if any(matches) else None
 
 
 def share_reference(share: Share, payload: Any) -> str:
@@ -166,3 +192,25 @@ def key_from_token(token: str, kind: Literal["link", "recipient"] = "link") -> s
     except signing.BadSignature:
         return None
     return key if len(key) == KEY_LENGTH else None
+
+
+# -- one-time codes ------------------------------------------------------------------------------
+
+
+def code_hash(share_pk: object, email: str, code: str, secret: str | bytes | None = None) -> str:
+    """What is stored of the one-time ``code`` sent to ``email`` for the share ``share_pk``: a
+    keyed HMAC (SHA-256), made with ``secret`` (default: ``SECRET_KEY``). Six digits need no slow
+    hash – a code allows a few tries – but the key keeps a dump of the table from being checked
+    against all million codes."""
+    value = f"{share_pk}|{email}|{code}"
+    return salted_hmac(SALTS["code"], value, secret, algorithm="sha256").hexdigest()
+
+
+def code_matches(share_pk: object, email: str, code: str, stored: str) -> bool:
+    """Whether ``code`` is the one ``stored`` (:func:`code_hash`) was made of, with
+    ``SECRET_KEY`` or one of its fallbacks; compared in constant time, every key tried."""
+    matches = [
+        constant_time_compare(code_hash(share_pk, email, code, secret), stored)
+        for secret in secret_keys()
+    ]
+    return any(matches)

@@ -1,6 +1,7 @@
 """The app's mails as tasks of Django's task framework, so that no request waits for the mail
-server: a share's link to a batch of addresses (:func:`queue_share_link`) and the notice that
-wrong passwords locked a share (:func:`queue_lock_notice`).
+server: a share's link to a batch of addresses (:func:`queue_share_link`), the notice that
+wrong passwords locked a share (:func:`queue_lock_notice`) and a visitor's one-time code
+(:func:`queue_verification_code`).
 
 The framework is Django's own ``django.tasks`` from Django 6.0 on, and its backport, the
 ``django-tasks`` package (``django_tasks``), on Django 5.2 – the same API. Where the tasks run is
@@ -13,8 +14,13 @@ log when the share was deleted, revoked, expired or used up meanwhile. The queue
 holds a working link: the link is queued with a placeholder for its token, which the task puts
 back from the share as it is then – a link rotated meanwhile goes out as the new one.
 
-The tasks' dotted paths (``directus_shares.tasks.mail_share_link``, ``….mail_lock_notice``) are
-what a queue stores: they stay, or tasks queued before an upgrade could not run after it.
+A one-time code is the exception: the worker must mail it, so its task carries the code itself.
+It is good for ``VERIFICATION_CODE_LIFETIME`` (10 minutes) and once; a queue whose store others
+can read should drop finished tasks' arguments (the table of codes itself holds only hashes).
+
+The tasks' dotted paths (``directus_shares.tasks.mail_share_link``, ``….mail_lock_notice``,
+``….mail_verification_code``) are what a queue stores: they stay, or tasks queued before an
+upgrade could not run after it.
 """
 
 from __future__ import annotations
@@ -32,7 +38,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .conf import get_config
-from .mail import lock_notice_recipient, send_lock_notice, send_recipient_link, send_share_link
+from .mail import (
+    lock_notice_recipient,
+    send_lock_notice,
+    send_recipient_link,
+    send_share_link,
+    send_verification_code,
+)
 from .models import Share, ShareRecipient, ShareStatus
 
 if TYPE_CHECKING or django.VERSION < (6, 0):  # the checker reads the backport's types
@@ -51,9 +63,11 @@ __all__ = [
     "mail_lock_notice",
     "mail_recipient_links",
     "mail_share_link",
+    "mail_verification_code",
     "queue_lock_notice",
     "queue_recipient_links",
     "queue_share_link",
+    "queue_verification_code",
     "task_backends",
 ]
 
@@ -153,6 +167,20 @@ def mail_lock_notice(share_id: int, until: str) -> bool:
     return send_lock_notice(share, datetime.fromisoformat(until))
 
 
+@task()
+def mail_verification_code(
+    share_id: int, email: str, code: str, minutes: int, *, language: str | None
+) -> bool:
+    """Mail the one-time ``code`` for share ``share_id`` to ``email`` in the visitor's
+    ``language``; whether it went out (nothing is sent for a share deleted meanwhile)."""
+    share = _load_share(share_id)
+    if share is None:
+        logger.warning("Share %s was deleted before a code was mailed: not sent.", share_id)
+        return False
+    with translation.override(language):
+        return send_verification_code(share, email, code, minutes)
+
+
 # -- queueing them ------------------------------------------------------------------------------
 
 
@@ -233,6 +261,20 @@ def queue_lock_notice(share: Share, until: datetime) -> bool:
     if result.status == TaskResultStatus.SUCCESSFUL:
         return bool(result.return_value)
     return True
+
+
+def queue_verification_code(share: Share, email: str, code: str, minutes: int) -> None:
+    """Queue the mail of the one-time ``code`` for ``share`` to ``email``, in the request's
+    language. Its fate is not reported: the visitor is told the same whether or not a code goes
+    out (a failure is logged)."""
+    _enqueue(
+        mail_verification_code,
+        share.pk,
+        email,
+        code,
+        minutes,
+        language=translation.get_language(),
+    )
 
 
 def _enqueue(mail_task: Any, *args: Any, **kwargs: Any) -> TaskResult[Any] | None:

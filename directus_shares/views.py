@@ -38,7 +38,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from . import disclosure, files, opening, outages
+from . import disclosure, files, opening, outages, verification
 from .conf import get_config, grant_max_age
 from .csrf import share_csrf_protect
 from .disclosure import DisclosedField, DisclosedRelation
@@ -48,6 +48,9 @@ from .models import AccessReason, Share
 from .outcomes import (
     REQUEST_TOO_LARGE_MESSAGE,
     Changed,
+    CodeProblem,
+    CodeProblemKind,
+    CodeRequested,
     Landing,
     Locked,
     Opened,
@@ -121,12 +124,15 @@ class SharePageView(View):
                 return self.show(request, share, disclosed)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        if request.POST.get("step") == "email":  # a share restricted to addresses: send a code
+            return self.request_code(request, token)
         outcome = opening.open_share(
             request,
             token,
             lambda: request.POST.get("password", ""),
             holds=functools.partial(has_grant, request),
             issue=new_grant,
+            proof=functools.partial(_posted_code, request),
         )
         match outcome:
             case Opened(share, _counted, credential):
@@ -142,6 +148,31 @@ class SharePageView(View):
                 return self.locked(request, share, retry_after or 1, lock)
             case Changed(share):
                 return self.landing(request, share, error=str(Changed.message), status=409)
+            case CodeProblem(share, kind, email):
+                return self.code_problem(request, share, kind, email)
+
+    # -- one-time codes (a share restricted to addresses) --------------------------------------
+
+    def request_code(self, request: HttpRequest, token: str) -> HttpResponse:
+        """The address form was sent: the code form, saying a code went out *if* the address may
+        open the share (the same answer either way), or why no code was made."""
+        match opening.request_code(request, token, request.POST.get("email", "")):
+            case Refused(refusal, share):
+                return self.refuse(request, refusal, share)
+            case CodeRequested(share, email, minutes):
+                return self.landing(request, share, email=email, minutes=minutes)
+            case CodeProblem(share, kind, email):
+                return self.code_problem(request, share, kind, email)
+
+    def code_problem(
+        self, request: HttpRequest, share: Share, kind: CodeProblemKind, email: str
+    ) -> HttpResponse:
+        """The landing page with why the address or code was not accepted: the code form again
+        after a wrong code, the address form (for a new code) otherwise."""
+        again = email if kind is CodeProblemKind.WRONG_CODE else ""
+        return self.landing(
+            request, share, error=str(kind.message), status=kind.status, email=again
+        )
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
@@ -207,9 +238,18 @@ class SharePageView(View):
         return self.quietly_logged(request, response, reason=AccessReason.SERVICE_UNAVAILABLE)
 
     def landing(
-        self, request: HttpRequest, share: Share, *, error: str | None = None, status: int = 200
+        self,
+        request: HttpRequest,
+        share: Share,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        email: str = "",
+        minutes: int | None = None,
     ) -> HttpResponse:
-        context = {"share": share, "error": error}
+        """The landing page; for a share restricted to addresses, its address form – or, with
+        ``email``, its code form (``minutes``: how long the code that may have been sent lives)."""
+        context = {"share": share, "error": error, "email": email, "minutes": minutes}
         response = TemplateResponse(request, self.landing_template, context, status=status)
         return self.quietly_logged(request, _with_csrf_cookie(request, response))
 
@@ -237,6 +277,13 @@ class SharePageView(View):
     ) -> HttpResponse:
         """A 4xx is logged without its token (see :func:`logs.log_refusal`)."""
         return log_refusal(request, response, reason) if response.status_code >= 400 else response
+
+
+def _posted_code(request: HttpRequest) -> verification.EmailCode | None:
+    """The address and one-time code of the code form, or ``None`` when it sent none."""
+    if "code" not in request.POST:
+        return None
+    return verification.EmailCode(request.POST.get("email", ""), request.POST.get("code", ""))
 
 
 def _file_url(share: Share, token: str, instance: Any, field_name: str) -> str:

@@ -208,6 +208,7 @@ def test_the_signal_carries_the_attempt(sent):
         "granted": False,
         "reason": "wrong_password",
         "address": "192.0.2.0/24",
+        "email": "",
     }
     assert type(call["reason"]) is str
 

@@ -535,3 +535,32 @@ def test_staff_who_may_change_shares_cannot_give_a_share_a_role_they_may_not_ass
     share.refresh_from_db()
     assert share.role_id == weak.pk
     assert "SECRET-NOTES" not in opened_page(share).content.decode()
+
+
+def test_the_shares_page_restricts_a_share_to_addresses_one_per_line(superuser):
+    share = ShareFactory(name="Edited")
+    client = logged_in(superuser)
+    url = f"/admin/directus_shares/share/{share.pk}/change/"
+    assert 'name="allowed_addresses"' in client.get(url).content.decode()
+    data = share_page_data(
+        name="Edited", role=share.role_id, allowed_addresses="Anna@Example.org\n@example.com"
+    )
+    assert client.post(url, data).status_code == 302
+    share.refresh_from_db()
+    assert share.allowed_addresses == ["anna@example.org", "@example.com"]
+    page = client.get(url).content.decode()
+    assert "anna@example.org\n@example.com" in page
+    refused = client.post(url, {**data, "allowed_addresses": "anna@"})
+    assert refused.status_code == 200
+    assert "Not an e-mail address or @domain: anna@" in refused.content.decode()
+
+
+def test_the_access_log_on_the_shares_page_shows_the_address_a_code_was_tried_for(superuser):
+    share = ShareFactory(allowed_addresses=["@example.org"])
+    visitor = Client()
+    visitor.cookies["csrftoken"] = "a" * 32
+    data = {"csrfmiddlewaretoken": "a" * 32, "email": "anna@example.org", "code": "000000"}
+    assert visitor.post(share.get_absolute_url(), data).status_code == 400  # none requested
+    page = logged_in(superuser).get(f"/admin/directus_shares/share/{share.pk}/change/")
+    assert "anna@example.org" in page.content.decode()
+    assert "E-mail address" in page.content.decode()

@@ -142,6 +142,7 @@ def test_a_share_reads_with_its_state_and_absolute_link_but_never_its_password(s
         "date_start": None,
         "date_end": None,
         "max_uses": 5,
+        "allowed_addresses": [],
         "times_used": 2,
         "uses_left": 3,
         "status": "active",
@@ -867,3 +868,37 @@ def test_invite_with_recipient_links_queues_them_and_answers_202(sharer, reviewe
     assert list(body["failed"]) == ["old@example.com"]
     assert mail.outbox == []
     assert share.recipients.filter(address="a@example.com").exists()
+
+
+def test_the_allowed_addresses_are_set_normalised_and_cleared(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+    entries = ["Anna@Example.org", "@Example.com", "anna@example.org"]
+    response = client.patch(detail(share), {"allowed_addresses": entries}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["allowed_addresses"] == ["anna@example.org", "@example.com"]
+    share.refresh_from_db()
+    assert share.requires_email
+    cleared = client.patch(detail(share), {"allowed_addresses": []}, format="json")
+    assert cleared.json()["allowed_addresses"] == []
+    share.refresh_from_db()
+    assert not share.requires_email
+
+
+@pytest.mark.parametrize(
+    "value", [["not an address"], "anna@example.org", [f"u{n}@example.org" for n in range(201)]]
+)
+def test_invalid_allowed_addresses_are_a_field_error(sharer, reviewer, value):
+    share = share_of(sharer, reviewer)
+    response = api(sharer).patch(detail(share), {"allowed_addresses": value}, format="json")
+    assert response.status_code == 400
+    assert "allowed_addresses" in response.json()["errors"]
+    share.refresh_from_db()
+    assert share.allowed_addresses == []
+
+
+def test_a_share_is_created_restricted_to_addresses(sharer, reviewer):
+    data = new_share_data(report(), reviewer, allowed_addresses=["@example.org"])
+    response = api(sharer).post(SHARES, data, format="json")
+    assert response.status_code == 201, response.json()
+    assert Share.objects.get(pk=response.json()["id"]).allowed_addresses == ["@example.org"]

@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 
 from directus_shares import opening
 from directus_shares.api.open import SALT, SCHEME, json_value
-from directus_shares.models import RoleSettings, Share, ShareAccess
+from directus_shares.models import RoleSettings, Share, ShareAccess, VerificationCode
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.factories import (
@@ -46,6 +46,7 @@ API = "/api/shares/open"
 INFO_KEYS = {
     "name",
     "password_required",
+    "email_required",
     "date_start",
     "date_end",
     "max_uses",
@@ -131,6 +132,7 @@ def test_info_describes_the_share_and_counts_nothing(client):
     assert response.json() == {
         "name": "Q3 figures",
         "password_required": False,
+        "email_required": False,
         "date_start": None,
         "date_end": None,
         "max_uses": 5,
@@ -785,3 +787,121 @@ def test_info_through_a_recipients_link_tells_the_uses_left_through_it(client):
     recipient = RecipientFactory(share=ShareFactory(max_uses=5), max_uses=2)
     body = info(client, opened_through(recipient)).json()
     assert (body["max_uses"], body["times_used"], body["uses_left"]) == (5, 0, 2)
+
+
+# -- code and verify: shares restricted to e-mail addresses -------------------------------------
+
+ANNA = "anna@example.org"
+
+
+def request_code(client: APIClient, share: Share | str, email: object = ANNA):
+    return client.post(f"{API}/{_token(share)}/code/", {"email": email}, format="json")
+
+
+def verify(client: APIClient, share: Share | str, code: object, email: str = ANNA, **more):
+    body = {"email": email, "code": code, **more}
+    return client.post(f"{API}/{_token(share)}/verify/", body, format="json")
+
+
+def mailed_code(mailoutbox) -> str:
+    return re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+
+
+def test_info_says_a_code_is_needed_and_keeps_the_name(client):
+    body = info(client, ShareFactory(name="Board", allowed_addresses=[ANNA])).json()
+    assert body["email_required"] is True and body["name"] is None
+
+
+def test_a_code_request_answers_the_same_listed_or_not(client, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    listed = request_code(client, share, "Anna@Example.org")
+    unlisted = request_code(client, share, "eve@example.org")
+    assert listed.status_code == unlisted.status_code == 200
+    assert listed.json()["expires_in"] == unlisted.json()["expires_in"] == 600
+    assert listed.json()["detail"] == unlisted.json()["detail"]
+    assert listed.json()["email"] == ANNA
+    assert_private(listed)
+    assert [m.to for m in mailoutbox] == [[ANNA]]
+
+
+def test_verify_opens_with_the_code_and_the_token_reads_the_item(client, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    request_code(client, share)
+    response = verify(client, share, mailed_code(mailoutbox))
+    assert response.status_code == 200, response.content
+    token = response.json()["access_token"]
+    assert item(client, share, token).status_code == 200
+    assert times_used(share) == 1
+    assert ShareAccess.objects.get(share=share, granted=True).email == ANNA
+    share.allowed_addresses = ["bob@example.org"]  # the token carries the address
+    share.save()
+    assert_error(item(client, share, token), "token_invalid", 401)
+
+
+def test_auth_does_not_open_a_share_that_needs_a_code(client):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    assert_error(auth(client, share), "code_required", 400)
+    assert times_used(share) == 0 and log_reasons(share) == ["code_required"]
+
+
+@pytest.mark.parametrize(
+    ("make_it", "code", "status"),
+    [
+        ("wrong", "wrong_code", 403),
+        ("expired", "code_expired", 410),
+        ("used", "code_used", 410),
+        ("tries", "code_tries_used_up", 429),
+        ("unrequested", "code_required", 400),
+    ],
+)
+def test_each_refused_code_has_its_own_error_code(client, mailoutbox, make_it, code, status):
+    share = ShareFactory(allowed_addresses=[ANNA, "bob@example.org"])
+    request_code(client, share)
+    right = mailed_code(mailoutbox)
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    if make_it == "expired":
+        VerificationCode.objects.update(expires_at=timezone.now())
+    elif make_it == "used":
+        assert verify(client, share, right).status_code == 200
+    elif make_it == "tries":
+        for _ in range(5):
+            verify(client, share, wrong)
+    email = "bob@example.org" if make_it == "unrequested" else ANNA
+    sent = wrong if make_it == "wrong" else right
+    assert_error(verify(client, share, sent, email), code, status)
+    assert log_reasons(share)[-1] == code
+    assert times_used(share) == (1 if make_it == "used" else 0)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "code", "status"),
+    [
+        ("code", {"email": "nonsense"}, "email_invalid", 400),
+        ("code", {}, "required", 400),
+        ("code", {"email": ["a@b.org"]}, "invalid", 400),
+        ("verify", {"email": ANNA}, "required", 400),
+        ("verify", {"email": ANNA, "code": "1" * 33}, "max_length", 400),
+    ],
+)
+def test_malformed_bodies_are_400s(client, path, body, code, status):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    response = client.post(f"{API}/{share.token}/{path}/", body, format="json")
+    assert response.status_code == status and response.json()["code"] == code
+    assert times_used(share) == 0
+
+
+def test_too_many_codes_are_429(client, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    for _ in range(3):
+        assert request_code(client, share).status_code == 200
+    assert_error(request_code(client, share), "too_many_codes", 429)
+
+
+def test_a_code_for_a_share_without_addresses_is_refused(client, mailoutbox):
+    assert_error(request_code(client, ShareFactory()), "code_not_used", 400)
+    assert mailoutbox == []
+
+
+def test_code_for_an_unknown_link_is_404(client):
+    assert_refused(request_code(client, "nope"), Refusal.UNKNOWN)
+    assert_refused(verify(client, "nope", "123456"), Refusal.UNKNOWN)

@@ -60,6 +60,8 @@ def test_the_openapi_document_validates_and_describes_every_endpoint(client):
         ("/api/shares/{id}/recipients/{recipient_id}/rotate/", "post"),
         ("/api/shares/open/{token}/info/", "get"),
         ("/api/shares/open/{token}/auth/", "post"),
+        ("/api/shares/open/{token}/code/", "post"),
+        ("/api/shares/open/{token}/verify/", "post"),
         ("/api/shares/open/{token}/item/", "get"),
         ("/api/shares/open/{token}/files/{reference}/", "get"),
     }
@@ -68,6 +70,9 @@ def test_the_openapi_document_validates_and_describes_every_endpoint(client):
     }
     for status in ("401", "404", "410"):  # refusals are part of the contract
         assert status in paths["/api/shares/open/{token}/auth/"]["post"]["responses"]
+    for status in ("400", "403", "410", "429"):  # each refused code is too
+        assert status in paths["/api/shares/open/{token}/verify/"]["post"]["responses"]
+    assert "429" in paths["/api/shares/open/{token}/code/"]["post"]["responses"]
 
 
 @dataclass
@@ -80,12 +85,18 @@ class Data:
 
 
 def fresh_data(user: User) -> Data:
-    """Two shares of ``user`` (one with a password) – new for each operation, as the ones
-    before may have deleted, revoked or rotated theirs."""
+    """Three shares of ``user`` (one with a password, one restricted to e-mail addresses) – new
+    for each operation, as the ones before may have deleted, revoked or rotated theirs."""
     role = RoleFactory(view=[Gadget])
     shares = [
-        ShareFactory(role=role, content_object=GadgetFactory(), created_by=user, password=password)
-        for password in (None, "pw")
+        ShareFactory(
+            role=role,
+            content_object=GadgetFactory(),
+            created_by=user,
+            password=password,
+            allowed_addresses=allowed,
+        )
+        for password, allowed in ((None, []), ("pw", []), (None, ["@example.com"]))
     ]
     return Data(
         links=[share.token for share in shares],
@@ -138,7 +149,7 @@ def test_every_generated_request_gets_an_answer_the_document_describes(api_schem
 def check_operation(operation: schemathesis.APIOperation, data: Data) -> None:
     """Generated requests for ``operation``, each answer checked against the document."""
 
-    @given(case=operation.as_strategy(), pick=st.integers(0, 2))
+    @given(case=operation.as_strategy(), pick=st.integers(0, 3))
     @settings(
         max_examples=EXAMPLES,
         deadline=None,

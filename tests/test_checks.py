@@ -523,3 +523,46 @@ def test_a_database_that_keeps_connections_unchecked_is_warned_about():
     checked = {**kept, "CONN_HEALTH_CHECKS": True}
     with override_settings(DATABASES={**settings.DATABASES, "default": checked}):
         assert not [m for m in app_messages() if m.id == "directus_shares.W060"]
+
+
+# -- one-time e-mail codes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "check_id"),
+    [
+        ("VERIFICATION_CODE_LIFETIME", 30, "E070"),
+        ("VERIFICATION_CODE_LIFETIME", timedelta(days=2), "E070"),
+        ("VERIFICATION_CODE_TRIES", 0, "E071"),
+        ("VERIFICATION_CODE_TRIES", 1000, "E071"),
+        ("VERIFICATION_CODES_PER_ADDRESS", (3,), "E072"),
+        ("VERIFICATION_CODES_PER_ADDRESS", (0, 3600), "E072"),
+        ("VERIFICATION_CODES_PER_ADDRESS", [3, "hour"], "E072"),
+    ],
+)
+def test_bad_verification_code_settings_are_errors(key, value, check_id):
+    with override_settings(DIRECTUS_SHARES={key: value}):
+        [message] = app_messages()
+    assert isinstance(message, Error)
+    assert message.id == f"directus_shares.{check_id}"
+    assert key in message.msg and message.hint
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("VERIFICATION_CODE_LIFETIME", timedelta(minutes=1)),
+        ("VERIFICATION_CODE_LIFETIME", 86400),
+        ("VERIFICATION_CODE_TRIES", 1),
+        ("VERIFICATION_CODES_PER_ADDRESS", [10, 60]),
+    ],
+)
+def test_verification_code_settings_at_their_limits_pass(key, value):
+    with override_settings(DIRECTUS_SHARES={key: value}):
+        assert app_messages() == []
+
+
+@override_settings(DIRECTUS_SHARES={"VERIFICATION_CODE_TRIES": "5"})
+def test_a_verification_setting_of_the_wrong_type_is_reported_once():
+    [message] = app_messages()
+    assert message.id == "directus_shares.E011"

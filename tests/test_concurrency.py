@@ -9,12 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from directus_shares import opening
-from directus_shares.models import Share, ShareAccess, ShareRecipient
+from directus_shares import opening, verification
+from directus_shares.models import Share, ShareAccess, ShareRecipient, VerificationCode
+from directus_shares.outcomes import CodeRequested
 from tests.factories import RecipientFactory, ShareFactory
 from tests.held_checks import HeldChecks
 from tests.helpers import open_share, opened_through
@@ -134,3 +135,51 @@ def test_concurrent_opens_through_many_recipients_keep_both_limits_exact():
     for recipient, count in zip(recipients, counted, strict=True):
         granted = ShareAccess.objects.filter(recipient=recipient, granted=True).count()
         assert granted == count
+
+
+# -- one-time codes: tries and the single use are counted in the database -----------------------
+
+ANNA = "anna@example.org"
+CODE_TRIES = 5
+
+
+def code_share_and_code(monkeypatch) -> tuple[Share, str]:
+    """A share restricted to Anna's address, and the code she was sent (known to the test)."""
+    monkeypatch.setattr(verification, "new_code", lambda: "424242")
+    share = ShareFactory(allowed_addresses=[ANNA])
+    assert isinstance(opening.request_code(code_request(), share.token, ANNA), CodeRequested)
+    return share, "424242"
+
+
+def code_request():
+    return RequestFactory().post("/", REMOTE_ADDR="192.0.2.1")
+
+
+def try_page_code(share: Share, code: str) -> int:
+    client = Client()
+    client.cookies["csrftoken"] = "a" * 32
+    data = {"csrfmiddlewaretoken": "a" * 32, "email": ANNA, "code": code}
+    return client.post(share.get_absolute_url(), data).status_code
+
+
+def test_concurrent_wrong_codes_get_exactly_the_tries_allowed(monkeypatch):
+    share, _code = code_share_and_code(monkeypatch)
+    statuses = run_at_once(VISITORS, lambda: try_page_code(share, "000000"))
+    assert Counter(statuses) == {403: CODE_TRIES, 429: VISITORS - CODE_TRIES}
+    assert VerificationCode.objects.get().tries == CODE_TRIES
+    reasons = Counter(ShareAccess.objects.filter(share=share).values_list("reason", flat=True))
+    assert reasons == {
+        "code_requested": 1,
+        "wrong_code": CODE_TRIES,
+        "code_tries_used_up": VISITORS - CODE_TRIES,
+    }
+    assert Share.objects.get(pk=share.pk).times_used == 0
+
+
+def test_one_right_code_sent_many_times_at_once_opens_once(monkeypatch):
+    share, code = code_share_and_code(monkeypatch)
+    statuses = run_at_once(8, lambda: try_page_code(share, code))
+    assert statuses.count(303) == 1
+    assert set(statuses) - {303} <= {410, 429}  # used, or its tries went to the others
+    assert Share.objects.get(pk=share.pk).times_used == 1
+    assert ShareAccess.objects.filter(share=share, granted=True, email=ANNA).count() == 1

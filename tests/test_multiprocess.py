@@ -9,6 +9,9 @@ use too (``bench/server.py`` starts them, ``tests/server_settings.py`` configure
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,11 +19,21 @@ from typing import Any, TypeVar
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from bench import rawhttp
-from bench.server import HOST, Server, ServerConfig, database_url, redis_unavailable, serving
+from bench.server import (
+    HOST,
+    ROOT,
+    Server,
+    ServerConfig,
+    database_url,
+    redis_unavailable,
+    serving,
+)
+from directus_shares import verification
 from directus_shares.conf import get_config
-from directus_shares.models import AccessReason, Share, ShareAccess
+from directus_shares.models import AccessReason, Share, ShareAccess, VerificationCode
 from tests.factories import ShareFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -164,3 +177,64 @@ def test_right_passwords_from_one_address_beyond_the_limit_all_get_their_use(gth
         AccessReason.GRANTED: max_uses,
         AccessReason.USED_UP: visitors - max_uses,
     }
+
+
+# -- one-time codes: tries counted in the database, across processes ----------------------------
+
+#: One process: set up Django on the test database, load the share, say "ready", wait for "go",
+#: then try a wrong code ``tries`` times and print each result.
+_CODE_TRIER = """
+import sys, django
+django.setup()
+from django.utils import timezone
+from directus_shares import verification
+from directus_shares.models import Share
+share = Share.objects.get(pk=int(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(int(sys.argv[2])):
+    print(verification.try_code(share, sys.argv[3], "000000", timezone.now()).result.value)
+"""
+
+
+def test_wrong_codes_from_many_processes_get_exactly_the_tries_allowed():
+    """Processes of their own – no cache, no shared memory – trying one code at once: the
+    conditional ``UPDATE`` lets exactly ``VERIFICATION_CODE_TRIES`` tries through."""
+    if connection.vendor not in ("postgresql", "mysql"):
+        pytest.skip("needs processes on a server: set DATABASE_URL=postgres:// or mysql://")
+    processes, tries_each = 6, 4
+    share = ShareFactory(allowed_addresses=["anna@example.org"])
+    assert verification.issue_code(share, "anna@example.org", timezone.now()) is not None
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(connection.settings_dict),
+    }
+    arguments = [str(share.pk), str(tries_each), "anna@example.org"]
+    triers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CODE_TRIER, *arguments],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=environment,
+            cwd=ROOT,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for trier in triers:
+            assert trier.stdout is not None and trier.stdout.readline().strip() == "ready"
+        for trier in triers:  # all released before any is waited for
+            assert trier.stdin is not None
+            trier.stdin.write("go\n")
+            trier.stdin.flush()
+        outputs = [trier.communicate(timeout=120)[0] for trier in triers]
+    finally:
+        for trier in triers:
+            if trier.poll() is None:
+                trier.kill()
+    results = Counter(line for output in outputs for line in output.split())
+    allowed = get_config()["VERIFICATION_CODE_TRIES"]
+    assert results == {"wrong": allowed, "tries_used_up": processes * tries_each - allowed}
+    assert VerificationCode.objects.get(share=share).tries == allowed

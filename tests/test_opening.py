@@ -6,6 +6,7 @@ address as configured, and the share page's private headers."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,12 +16,21 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from directus_shares import opening
+from directus_shares import opening, verification
 from directus_shares.creator_queries import rights_of_role
-from directus_shares.models import RoleSettings, Share, ShareAccess, ShareRecipient
+from directus_shares.models import (
+    RoleSettings,
+    Share,
+    ShareAccess,
+    ShareRecipient,
+    VerificationCode,
+)
 from directus_shares.opening import SHARE_RESPONSE_HEADERS, client_address
 from directus_shares.outcomes import (
     Changed,
+    CodeProblem,
+    CodeProblemKind,
+    CodeRequested,
     Landing,
     Locked,
     ObjectState,
@@ -500,3 +510,195 @@ def test_every_share_page_answer_carries_the_private_headers():
         for header, value in SHARE_RESPONSE_HEADERS.items():
             assert response[header] == value
     assert SHARE_RESPONSE_HEADERS["Referrer-Policy"] == "same-origin"
+
+
+# -- one-time codes: shares restricted to addresses ---------------------------------------------
+
+ANNA = "anna@example.org"
+
+
+def code_of(mailbox, email: str = ANNA) -> str:
+    """The code in the newest mail to ``email``."""
+    [message] = [m for m in mailbox if m.to == [email]][-1:]
+    return re.search(r"\b(\d{6})\b", message.body).group(1)
+
+
+def ask_code(share: Share, email: str = ANNA):
+    return opening.request_code(request(), share.token, email)
+
+
+def open_with_code(share: Share, email: str, code: str, password: str = "", **kwargs):
+    proof = verification.EmailCode(email, code)
+    return opening.open_share(
+        request(),
+        share.token,
+        lambda: password,
+        holds=kwargs.pop("holds", holds_nothing),
+        issue=kwargs.pop("issue", credential),
+        proof=lambda: proof,
+    )
+
+
+def log_emails(share: Share) -> list[tuple[str, str]]:
+    entries = ShareAccess.objects.filter(share=share).order_by("pk")
+    return list(entries.values_list("reason", "email"))
+
+
+def test_a_listed_address_is_mailed_a_code_and_the_code_opens_once(mailoutbox):
+    share = ShareFactory(allowed_addresses=["@example.org"], max_uses=5)
+    assert ask_code(share, " Anna@Example.org ") == CodeRequested(share, ANNA, 10)
+    code = code_of(mailoutbox)
+    opened = open_with_code(share, ANNA, code)
+    assert isinstance(opened, Opened) and opened.counted
+    assert times_used(share) == 1
+    assert log_emails(share) == [("code_requested", ANNA), ("granted", ANNA)]
+    again = open_with_code(share, ANNA, code)
+    assert again == CodeProblem(share, CodeProblemKind.CODE_USED, ANNA)
+    assert times_used(share) == 1
+
+
+def test_an_unlisted_address_gets_the_same_answer_and_no_mail(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    assert ask_code(share, "eve@example.org") == CodeRequested(share, "eve@example.org", 10)
+    assert mailoutbox == []
+    assert log_emails(share) == [("code_requested", "eve@example.org")]
+
+
+def test_an_unlisted_address_never_opens_even_with_the_code_it_was_never_sent(monkeypatch):
+    monkeypatch.setattr(verification, "new_code", lambda: "123456")
+    share = ShareFactory(allowed_addresses=[ANNA])
+    ask_code(share, "eve@example.org")
+    outcome = open_with_code(share, "eve@example.org", "123456")
+    assert outcome == CodeProblem(share, CodeProblemKind.WRONG_CODE, "eve@example.org")
+    assert times_used(share) == 0
+
+
+def test_an_address_removed_from_the_list_no_longer_opens_with_its_code(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA, "bob@example.org"])
+    ask_code(share)
+    Share.objects.filter(pk=share.pk).update(allowed_addresses=["bob@example.org"])
+    outcome = open_with_code(share, ANNA, code_of(mailoutbox))
+    assert outcome == CodeProblem(share, CodeProblemKind.WRONG_CODE, ANNA)
+
+
+@pytest.mark.parametrize(
+    ("email", "kind"),
+    [("not an address", CodeProblemKind.EMAIL_INVALID), (ANNA, CodeProblemKind.CODE_NOT_USED)],
+)
+def test_a_code_request_that_makes_no_code_says_why_and_is_logged(email, kind, mailoutbox):
+    share = ShareFactory(allowed_addresses=[] if kind is CodeProblemKind.CODE_NOT_USED else [ANNA])
+    assert ask_code(share, email) == CodeProblem(share, kind)
+    assert mailoutbox == [] and log_reasons(share) == [kind.code]
+
+
+def test_too_many_codes_for_one_address_are_refused_listed_or_not(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    for email in (ANNA, "eve@example.org"):
+        for _ in range(3):
+            assert isinstance(ask_code(share, email), CodeRequested)
+        assert ask_code(share, email) == CodeProblem(share, CodeProblemKind.TOO_MANY_CODES, email)
+    assert len(mailoutbox) == 3
+    assert log_reasons(share).count("too_many_codes") == 2
+
+
+def test_no_code_is_made_for_a_share_that_refuses(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA], date_end=timezone.now() - timedelta(days=1))
+    assert ask_code(share) == Refused(Refusal.EXPIRED, share)
+    assert mailoutbox == [] and log_reasons(share) == ["expired"]
+    assert not VerificationCode.objects.exists()
+
+
+def test_opening_without_a_code_is_refused_as_code_required():
+    share = ShareFactory(allowed_addresses=[ANNA])
+    assert open_share(share) == CodeProblem(share, CodeProblemKind.CODE_REQUIRED)
+    assert open_with_code(share, ANNA, "123456") == CodeProblem(
+        share, CodeProblemKind.CODE_REQUIRED, ANNA
+    )  # none was requested for this address
+    assert open_with_code(share, "nonsense", "123456") == CodeProblem(
+        share, CodeProblemKind.CODE_REQUIRED
+    )
+    assert times_used(share) == 0
+    assert log_reasons(share) == ["code_required"] * 3
+
+
+def test_wrong_codes_count_tries_and_the_sixth_try_is_refused(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    ask_code(share)
+    code = code_of(mailoutbox)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        assert open_with_code(share, ANNA, wrong).kind is CodeProblemKind.WRONG_CODE
+    assert open_with_code(share, ANNA, code).kind is CodeProblemKind.CODE_TRIES_USED_UP
+    assert times_used(share) == 0
+    assert log_reasons(share)[1:] == ["wrong_code"] * 5 + ["code_tries_used_up"]
+
+
+def test_an_expired_code_is_refused_as_expired(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    ask_code(share)
+    VerificationCode.objects.update(expires_at=timezone.now())
+    assert open_with_code(share, ANNA, code_of(mailoutbox)).kind is CodeProblemKind.CODE_EXPIRED
+    assert times_used(share) == 0 and log_reasons(share)[-1] == "code_expired"
+
+
+def test_the_code_comes_after_the_shares_own_refusals(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    ask_code(share)
+    code = code_of(mailoutbox)
+    share.revoke()
+    assert open_with_code(share, ANNA, code) == Refused(Refusal.UNAVAILABLE, share)
+    assert VerificationCode.objects.get().tries == 0  # not even tried
+
+
+def test_the_code_comes_before_the_password(mailoutbox):
+    """Nobody who cannot read an allowed mailbox gets to try the password (or to spend the
+    share's password limit)."""
+    share = ShareFactory(allowed_addresses=[ANNA], password="right")
+    outcome = opening.open_share(
+        request(), share.token, not_asked, holds=holds_nothing, issue=credential
+    )
+    assert outcome == CodeProblem(share, CodeProblemKind.CODE_REQUIRED)
+    assert log_reasons(share) == ["code_required"]
+
+
+def test_a_wrong_password_after_a_right_code_costs_a_try_not_the_code(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA], password="right")
+    ask_code(share)
+    code = code_of(mailoutbox)
+    wrong_password = open_with_code(share, ANNA, code, "wrong")
+    assert wrong_password == PasswordProblem(share, PasswordProblemKind.WRONG)
+    opened = open_with_code(share, ANNA, code, "right")
+    assert isinstance(opened, Opened) and opened.counted
+    assert VerificationCode.objects.get().tries == 2
+    assert log_emails(share)[1:] == [("wrong_password", ANNA), ("granted", ANNA)]
+
+
+def test_a_code_is_not_spent_on_a_use_that_was_not_counted(mailoutbox, monkeypatch):
+    share = ShareFactory(allowed_addresses=[ANNA], max_uses=1)
+    ask_code(share)
+    code = code_of(mailoutbox)
+    Share.objects.filter(pk=share.pk).update(times_used=1)  # used up by another visitor meanwhile
+    monkeypatch.setattr(opening, "_refusal_before_counting", lambda visit: (None, None))
+    assert open_with_code(share, ANNA, code) == Refused(Refusal.USED_UP, share)
+    assert VerificationCode.objects.get().used_at is None
+
+
+def test_the_credential_remembers_the_proved_address(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    ask_code(share)
+    opened = open_with_code(share, ANNA, code_of(mailoutbox), issue=lambda s: s.visitor_email)
+    assert opened.credential == ANNA
+
+
+def test_a_holder_of_a_grant_opens_again_without_a_code():
+    share = ShareFactory(allowed_addresses=[ANNA])
+    outcome = opening.open_share(
+        request(), share.token, not_asked, holds=holds_a_grant, issue=credential
+    )
+    assert outcome == Opened(share, counted=False)
+
+
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+def test_a_share_restricted_to_addresses_never_opens_without_a_click():
+    share = ShareFactory(allowed_addresses=[ANNA])
+    assert isinstance(look(share), Landing)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -10,7 +11,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from directus_shares.models import Share, ShareAccess
+from directus_shares.models import Share, ShareAccess, VerificationCode
 from directus_shares.outcomes import Refusal
 from tests.factories import (
     CodeFactory,
@@ -757,3 +758,169 @@ def test_a_recipients_landing_page_counts_the_uses_left_through_its_own_link(vis
     assert "2 uses left" in landing
     common = visitor.get(recipient.share.get_absolute_url()).content.decode()
     assert "5 uses left" in common
+
+
+# -- shares restricted to e-mail addresses: the one-time code ----------------------------------
+
+ANNA = "anna@example.org"
+
+
+def send_form(client: Client, share: Share, **fields: str):
+    """Post a form of the landing page, with the CSRF token a browser would send."""
+    if "csrftoken" not in client.cookies:
+        client.get(share.get_absolute_url())
+    data = {"csrfmiddlewaretoken": client.cookies["csrftoken"].value, **fields}
+    return client.post(share.get_absolute_url(), data)
+
+
+def mailed_code(mailoutbox) -> str:
+    return re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+
+
+def test_the_landing_page_asks_for_an_address_and_shows_nothing_of_the_share(visitor):
+    share = ShareFactory(name="Board minutes", allowed_addresses=[ANNA])
+    response = visitor.get(share.get_absolute_url())
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="email"' in content and 'name="code"' not in content
+    assert "Board minutes" not in content
+    assert_share_headers(response)
+
+
+def test_listed_or_not_the_address_gets_the_same_page(visitor, mailoutbox):
+    share = ShareFactory(allowed_addresses=["@example.org"])
+    listed = send_form(visitor, share, step="email", email=ANNA)
+    unlisted = send_form(Client(), share, step="email", email="eve@example.com")
+    assert listed.status_code == unlisted.status_code == 200
+    text = "If %s may open this share, we sent a code to it. It is valid for 10 minutes."
+    assert text % ANNA in listed.content.decode()
+    assert text % "eve@example.com" in unlisted.content.decode()
+    assert 'name="code"' in listed.content.decode()
+    [message] = mailoutbox
+    assert message.to == [ANNA] and "10 minutes" in message.body
+    assert mailed_code(mailoutbox) in message.subject
+    [(html, kind)] = message.alternatives
+    assert kind == "text/html" and mailed_code(mailoutbox) in html
+
+
+def test_the_right_code_opens_the_share_and_the_grant_shows_it(visitor, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA], max_uses=3)
+    send_form(visitor, share, step="email", email=ANNA)
+    opened = send_form(visitor, share, email=ANNA, code=mailed_code(mailoutbox))
+    assert opened.status_code == 303
+    page = visitor.get(share.get_absolute_url())
+    assert page.status_code == 200 and share.name in page.content.decode()
+    share.refresh_from_db()
+    assert share.times_used == 1
+    granted = ShareAccess.objects.get(share=share, granted=True)
+    assert granted.email == ANNA
+
+
+def test_a_share_with_a_password_asks_for_it_with_the_code(visitor, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA], password="right")
+    asked = send_form(visitor, share, step="email", email=ANNA)
+    assert 'name="password"' in asked.content.decode()
+    code = mailed_code(mailoutbox)
+    wrong = send_form(visitor, share, email=ANNA, code=code, password="wrong")
+    assert wrong.status_code == 403 and "That password is not correct." in wrong.content.decode()
+    assert send_form(visitor, share, email=ANNA, code=code, password="right").status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("make_it", "status", "message"),
+    [
+        ("wrong", 403, "That code is not correct."),
+        ("expired", 410, "That code has expired. Request a new one."),
+        ("used", 410, "That code was already used. Request a new one."),
+        ("tries", 429, "Too many wrong codes were entered. Request a new code."),
+        ("missing", 400, "Enter your e-mail address and the code we sent to it"),
+    ],
+)
+def test_each_refused_code_has_its_status_and_message_and_is_logged(
+    visitor, mailoutbox, make_it, status, message
+):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    send_form(visitor, share, step="email", email=ANNA)
+    code = mailed_code(mailoutbox)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    if make_it == "expired":
+        VerificationCode.objects.update(expires_at=timezone.now())
+    elif make_it == "used":
+        assert send_form(Client(), share, email=ANNA, code=code).status_code == 303
+    elif make_it == "tries":
+        for _ in range(5):
+            send_form(visitor, share, email=ANNA, code=wrong)
+    response = send_form(
+        visitor,
+        share,
+        email=ANNA,
+        code="" if make_it == "missing" else wrong if make_it == "wrong" else code,
+    )
+    assert response.status_code == status
+    assert message in response.content.decode()
+    assert_share_headers(response)
+    reason = ShareAccess.objects.filter(share=share).latest("pk").reason
+    assert (
+        reason
+        == {
+            "wrong": "wrong_code",
+            "expired": "code_expired",
+            "used": "code_used",
+            "tries": "code_tries_used_up",
+            "missing": "code_required",
+        }[make_it]
+    )
+    assert Share.objects.get(pk=share.pk).times_used == (1 if make_it == "used" else 0)
+
+
+def test_too_many_codes_and_a_bad_address_are_refused_on_the_address_form(visitor, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    bad = send_form(visitor, share, step="email", email="not-an-address")
+    assert bad.status_code == 400 and "Enter a valid e-mail address." in bad.content.decode()
+    for _ in range(3):
+        send_form(visitor, share, step="email", email=ANNA)
+    refused = send_form(visitor, share, step="email", email=ANNA)
+    assert refused.status_code == 429
+    assert "Too many codes were requested" in refused.content.decode()
+    assert len(mailoutbox) == 3
+
+
+def test_a_grant_ends_when_its_address_leaves_the_list(visitor, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA, "bob@example.org"])
+    send_form(visitor, share, step="email", email=ANNA)
+    send_form(visitor, share, email=ANNA, code=mailed_code(mailoutbox))
+    assert visitor.get(share.get_absolute_url()).status_code == 200
+    share.allowed_addresses = ["bob@example.org"]
+    share.save()
+    landing = visitor.get(share.get_absolute_url())
+    assert landing.status_code == 200 and 'name="email"' in landing.content.decode()
+
+
+def test_a_grant_from_before_the_share_was_restricted_ends(visitor):
+    share = ShareFactory()
+    assert open_share(visitor, share).status_code == 303
+    share.allowed_addresses = [ANNA]
+    share.save()
+    assert 'name="email"' in visitor.get(share.get_absolute_url()).content.decode()
+
+
+def test_revoking_ends_a_grant_made_with_a_code(visitor, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    send_form(visitor, share, step="email", email=ANNA)
+    send_form(visitor, share, email=ANNA, code=mailed_code(mailoutbox))
+    share.revoke()
+    assert visitor.get(share.get_absolute_url()).status_code == 410
+
+
+def test_a_recipients_link_to_a_share_restricted_to_addresses_asks_for_a_code_too(
+    visitor, mailoutbox
+):
+    recipient = RecipientFactory(share=ShareFactory(allowed_addresses=[ANNA]))
+    through = opened_through(recipient)
+    assert 'name="email"' in visitor.get(through.get_absolute_url()).content.decode()
+    send_form(visitor, through, step="email", email=ANNA)
+    assert send_form(visitor, through, email=ANNA, code=mailed_code(mailoutbox)).status_code == 303
+    assert visitor.get(through.get_absolute_url()).status_code == 200
+    recipient.refresh_from_db()
+    assert recipient.times_used == 1
+    assert ShareAccess.objects.get(granted=True).email == ANNA

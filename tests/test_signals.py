@@ -38,7 +38,17 @@ def test_share_accessed_is_sent_for_a_counted_and_for_a_refused_open():
         open_share(Client(REMOTE_ADDR="192.0.2.9"), share, "wrong")
         open_share(Client(REMOTE_ADDR="192.0.2.9"), share, "pw")
     assert [set(call) for call in calls] == [
-        {"signal", "sender", "share", "recipient", "granted", "reason", "address", "request"}
+        {
+            "signal",
+            "sender",
+            "share",
+            "recipient",
+            "granted",
+            "reason",
+            "address",
+            "email",
+            "request",
+        }
     ] * 2
     assert [(c["granted"], c["reason"], c["address"]) for c in calls] == [
         (False, "wrong_password", "192.0.2.0/24"),

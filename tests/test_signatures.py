@@ -35,7 +35,7 @@ def _share(**kwargs):
 
 def test_every_kind_of_signed_value_has_its_own_salt():
     signed = [salt for kind, salt in signatures.SALTS.items() if kind != "fingerprint"]
-    assert len(set(signed)) == len(signed) == 5
+    assert len(set(signed)) == len(signed) == 6
 
 
 @pytest.mark.parametrize("kind", ["grant", "access"])

@@ -20,6 +20,7 @@ from directus_shares.tasks import (
     queue_lock_notice,
     queue_recipient_links,
     queue_share_link,
+    queue_verification_code,
 )
 from tests.factories import RecipientFactory, ShareFactory, UserFactory
 from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, queued_tasks, run_queued
@@ -304,3 +305,35 @@ def test_recipients_of_a_share_revoked_meanwhile_are_not_mailed(sender):
     share.revoke()
     assert run_queued() == [{recipient.address: "Not sent: the share is now “Revoked”."}]
     assert mail.outbox == []
+
+
+# -- one-time codes ---------------------------------------------------------------------------
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_a_queued_code_is_mailed_by_the_worker_in_the_visitors_language():
+    share = ShareFactory(allowed_addresses=[BOB])
+    with translation.override("de"):
+        queue_verification_code(share, BOB, "123456", 10)
+    assert mail.outbox == []
+    (queued,) = queued_tasks()
+    assert queued.task.module_path == "directus_shares.tasks.mail_verification_code"
+    assert run_queued() == [True]
+    (message,) = mail.outbox
+    assert message.to == [BOB] and message.subject == "Ihr Code: 123456"
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_a_code_for_a_share_deleted_meanwhile_is_dropped(caplog):
+    share = ShareFactory(allowed_addresses=[BOB])
+    queue_verification_code(share, BOB, "123456", 10)
+    share.delete()
+    assert run_queued() == [False]
+    assert mail.outbox == [] and "before a code was mailed" in caplog.text
+
+
+@mail_backend("tests.mail_backends.FailingBackend")
+def test_a_code_mail_that_fails_is_logged_and_the_visitor_is_answered_as_ever(caplog):
+    share = ShareFactory(allowed_addresses=["fail@example.com"])
+    queue_verification_code(share, "fail@example.com", "123456", 10)  # raises nothing
+    assert "Mailing a one-time code for share" in caplog.text and "123456" not in caplog.text

@@ -59,6 +59,22 @@ def test_a_german_site_refuses_an_expired_share_in_german():
     assert "Die Freigabe war bis" in page
 
 
+@pytest.mark.django_db
+@override_settings(LANGUAGE_CODE="de")
+def test_a_german_visitor_is_asked_for_an_address_and_mailed_a_code_in_german(mailoutbox):
+    share = ShareFactory(allowed_addresses=["anna@example.org"])
+    client = Client()
+    assert "Ihre E-Mail-Adresse" in client.get(share.get_absolute_url()).content.decode()
+    data = {"csrfmiddlewaretoken": client.cookies["csrftoken"].value, "step": "email"}
+    response = client.post(share.get_absolute_url(), {**data, "email": "anna@example.org"})
+    assert "haben wir einen Code dorthin geschickt. Er gilt 10 Minuten lang." in (
+        response.content.decode()
+    )
+    [message] = mailoutbox
+    assert message.subject.startswith("Ihr Code: ")
+    assert "Er gilt 10 Minuten lang und kann einmal verwendet werden." in message.body
+
+
 # -- the admin --------------------------------------------------------------------------------
 
 

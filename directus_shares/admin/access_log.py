@@ -40,7 +40,7 @@ class ShareAccessInline(BoundedInlineMixin, admin.TabularInline):
     model = ShareAccess
     formset = NewestAccessesFormSet
     template = "directus_shares/admin/access_log_inline.html"
-    fields = readonly_fields = ("at", "granted", "reason", "recipient", "address")
+    fields = readonly_fields = ("at", "granted", "reason", "recipient", "address", "email")
     extra = 0
     max_num = NewestAccessesFormSet.limit  # all it ever shows
     can_delete = False

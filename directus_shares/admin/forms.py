@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import sharing
 from ..conf import password_validators
 from ..models import Share
+from ..models.verification_code import clean_allowed_addresses
 
 if TYPE_CHECKING:  # what BoundedInlineMixin is mixed into
     from django.contrib.admin.options import InlineModelAdmin as _InlineAdmin
@@ -43,6 +44,19 @@ class SplitDateTimeField(forms.SplitDateTimeField):
         return value
 
 
+class AllowedAddressesField(forms.CharField):
+    """A share's allowed addresses as text – one address or ``@domain`` per line (commas and
+    spaces separate too) – cleaned to the stored list (:func:`clean_allowed_addresses`)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "anna@example.org\n@example.com"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return clean_allowed_addresses(super().to_python(value))
+
+
 #: How the admin names "no role": the share grants what the public role may see.
 PUBLIC_ROLE_LABEL = _("(public role)")
 
@@ -67,10 +81,18 @@ class ShareForm(forms.ModelForm):
         required=False,
         help_text=_("Anyone with the link opens it."),
     )
+    allowed_addresses = AllowedAddressesField(
+        label=_("Only for these e-mail addresses"),
+        required=False,
+        help_text=_(
+            "One address or @domain per line. Visitors enter their address and open the link "
+            "with a one-time code mailed to it. Empty: anyone with the link."
+        ),
+    )
 
     class Meta:
         model = Share
-        fields = ["name", "role", "date_start", "date_end", "max_uses"]
+        fields = ["name", "role", "date_start", "date_end", "max_uses", "allowed_addresses"]
         widgets = {
             "date_start": widgets.AdminSplitDateTime,
             "date_end": widgets.AdminSplitDateTime,

@@ -245,6 +245,7 @@ class ShareAdmin(admin.ModelAdmin):
         "date_start",
         "date_end",
         "max_uses",
+        "allowed_addresses",
         "new_password",
         "remove_password",
         "times_used",

@@ -1,5 +1,6 @@
 """Opening a share from a program: ``info`` (what to show), ``auth`` (one use → an access token)
-and ``item`` (the shared object).
+and ``item`` (the shared object); for a share restricted to e-mail addresses, ``code`` (mail a
+one-time code) and ``verify`` (the code → one use → an access token) instead of ``auth``.
 
 An access token is the API's grant: signed under its own salt (neither a link token nor a grant
 cookie passes for one), carrying only the share's fingerprint (:func:`.signatures.fingerprint`),
@@ -21,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
+from django.utils.translation import ngettext
 from rest_framework import ISO_8601, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -28,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import disclosure, files, opening, outages
+from .. import disclosure, files, opening, outages, verification
 from ..conf import grant_max_age
 from ..disclosure import DisclosedField, DisclosedObject, DisclosedRelation
 from ..lockout import ShareLock
@@ -36,6 +38,9 @@ from ..logs import log_refusal
 from ..models import Share
 from ..outcomes import (
     Changed,
+    CodeProblem,
+    CodeProblemKind,
+    CodeRequested,
     Landing,
     Locked,
     Looked,
@@ -154,9 +159,14 @@ class ShareInfoSerializer(serializers.Serializer):
     """What a client needs to show the right screen – and nothing about the shared object."""
 
     name = serializers.CharField(
-        allow_null=True, help_text="The share's name; null while a password is required."
+        allow_null=True,
+        help_text="The share's name; null while a password or an e-mail code is required.",
     )
     password_required = serializers.BooleanField()
+    email_required = serializers.BooleanField(
+        help_text="Only certain e-mail addresses may open it: get a code with `code`, open "
+        "with `verify` (not `auth`)."
+    )
     date_start = serializers.DateTimeField(allow_null=True)
     date_end = serializers.DateTimeField(allow_null=True)
     max_uses = serializers.IntegerField(allow_null=True)
@@ -170,12 +180,13 @@ class ShareInfoSerializer(serializers.Serializer):
 
 
 def share_info(share: Share, now: datetime) -> dict[str, Any]:
-    """The info of ``share``: its window and uses; its name only if it has no password (as the
-    landing page keeps it to itself until the password is given)."""
+    """The info of ``share``: its window and uses; its name only if it needs neither a password
+    nor an e-mail code (as the landing page keeps it to itself until they are given)."""
     return ShareInfoSerializer(
         {
-            "name": None if share.has_password else share.name,
+            "name": None if share.has_password or share.requires_email else share.name,
             "password_required": share.has_password,
+            "email_required": share.requires_email,
             "date_start": share.date_start,
             "date_end": share.date_end,
             "max_uses": share.max_uses,
@@ -242,6 +253,7 @@ class ShareAuthView(ShareOpenView):
             self.password,
             holds=self.holds_access_token,
             issue=issue_access_token,
+            proof=self.proof,
         )
         match outcome:
             case Opened(credential=str(credential)):
@@ -258,6 +270,13 @@ class ShareAuthView(ShareOpenView):
                 return self.locked(retry_after, lock)
             case Changed():
                 return errors.error_response(request, errors.CHANGED, errors.CHANGED_DETAIL, 409)
+            case CodeProblem(kind=kind):
+                return code_problem_response(request, kind)
+
+    def proof(self) -> verification.EmailCode | None:
+        """``auth`` carries no one-time code: a share restricted to addresses opens by
+        ``verify``."""
+        return None
 
     def password(self) -> str:
         """The password of the request's body (a malformed body is a 400)."""
@@ -282,6 +301,95 @@ class ShareAuthView(ShareOpenView):
         response = errors.error_response(self.request, "too_many_attempts", detail, 429)
         response["Retry-After"] = str(retry_after)
         return response
+
+
+# -- one-time codes -------------------------------------------------------------------------------
+
+
+def code_problem_response(request: Request, kind: CodeProblemKind) -> Response:
+    """Why an address or a one-time code was not accepted, with its own code and status."""
+    return errors.error_response(request, kind.code, kind.message, kind.status)
+
+
+class CodeRequestSerializer(serializers.Serializer):
+    email = serializers.CharField(
+        max_length=254, help_text="The address to send the code to (if the share allows it)."
+    )
+
+
+class CodeRequestedSerializer(serializers.Serializer):
+    email = serializers.CharField(help_text="The address, as it is compared (lower-case).")
+    expires_in = serializers.IntegerField(help_text="Seconds a code sent now is accepted.")
+    detail = serializers.CharField()
+
+
+#: Why a code was not sent or not accepted: 400 (bad address, no code, a share without codes),
+#: 403 (wrong code), 410 (expired or used), 429 (too many codes or tries).
+_CODE_PROBLEMS = error_responses(*sorted({kind.status for kind in CodeProblemKind}))
+
+
+@schema(
+    summary="Mail a one-time code (shares restricted to e-mail addresses)",
+    description="Answers the same whether or not the share allows the address: a code is mailed "
+    "only to an allowed one. Counts no use. A new code replaces the one before; an address gets "
+    "a limited number of codes per share and hour (429 `too_many_codes`).",
+    request=CodeRequestSerializer,
+    responses={200: CodeRequestedSerializer, **_REFUSALS, **_CODE_PROBLEMS, **error_responses(415)},
+    tags=["open a share"],
+)
+class ShareCodeView(ShareOpenView):
+    """``POST``: the page's address form – a code for an address, mailed if it is allowed."""
+
+    def post(self, request: Request, token: str) -> Response:
+        body = CodeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        match opening.request_code(request, token, body.validated_data["email"]):
+            case Refused(refusal):
+                return self.refuse(refusal)
+            case CodeProblem(kind=kind):
+                return code_problem_response(request, kind)
+            case CodeRequested(email=email, minutes=minutes):
+                detail = ngettext(
+                    "If this address may open the share, a code was sent to it. It is "
+                    "accepted once, for %(minutes)d minute.",
+                    "If this address may open the share, a code was sent to it. It is "
+                    "accepted once, for %(minutes)d minutes.",
+                    minutes,
+                ) % {"minutes": minutes}
+                return Response({"email": email, "expires_in": minutes * 60, "detail": detail})
+
+
+class VerifyRequestSerializer(ShareAuthRequestSerializer):
+    email = serializers.CharField(max_length=254, help_text="The address the code was sent to.")
+    code = serializers.CharField(max_length=32, help_text="The 6-digit code from the mail.")
+
+
+@schema(
+    summary="Open a share restricted to e-mail addresses: the code → one use → an access token",
+    description="As `auth`, with the address and the one-time code `code` mailed to it (and "
+    "the password, if the share has one). The code is checked before the password; it is spent "
+    "only when the use is counted, so a wrong password costs one of its 5 tries, not the code.",
+    request=VerifyRequestSerializer,
+    responses={
+        200: AccessTokenSerializer,
+        **_REFUSALS,
+        **_CODE_PROBLEMS,
+        **error_responses(401, 409, 415, 429),
+    },
+    tags=["open a share"],
+)
+class ShareVerifyView(ShareAuthView):
+    """``POST``: the page's code form – checks, the code, the password, one counted use."""
+
+    def proof(self) -> verification.EmailCode | None:
+        body = VerifyRequestSerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        return verification.EmailCode(body.validated_data["email"], body.validated_data["code"])
+
+    def password(self) -> str:
+        body = VerifyRequestSerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data.get("password", "")
 
 
 # -- item -----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from rest_framework.settings import api_settings
 
 from .. import lockout, sharing
 from ..models import RecipientStatus, Share, ShareRecipient, ShareStatus
+from ..models.verification_code import MAX_ALLOWED_ADDRESSES, MAX_EMAIL_LENGTH
 from ..shareable import is_shareable_model
 from ..sharing import SHARE_OPTIONS, SharingDenied
 
@@ -178,6 +179,13 @@ class ShareSerializer(serializers.ModelSerializer):
     remove_password = serializers.BooleanField(
         write_only=True, required=False, help_text="true removes the password."
     )
+    allowed_addresses = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_EMAIL_LENGTH),
+        required=False,
+        max_length=MAX_ALLOWED_ADDRESSES,
+        help_text="E-mail addresses and `@domain` entries that may open the link, each after "
+        "proving the address with a one-time code; stored lower-case. `[]`: anyone with the link.",
+    )
     has_password = serializers.BooleanField(read_only=True)
     uses_left = serializers.IntegerField(read_only=True, allow_null=True)
     status = serializers.SerializerMethodField()
@@ -205,6 +213,7 @@ class ShareSerializer(serializers.ModelSerializer):
             "date_start",
             "date_end",
             "max_uses",
+            "allowed_addresses",
             "times_used",
             "uses_left",
             "status",

@@ -2,7 +2,7 @@
 
 * ``shares/`` … – managing shares (authenticated; :class:`~.manage.ShareViewSet`), with
   ``shares/<id>/recipients/`` … – their recipients (:class:`~.manage.RecipientViewSet`), and
-* ``shares/open/<token>/info|auth|item/`` – opening a share (anonymous; :mod:`.open`).
+* ``shares/open/<token>/info|auth|code|verify|item/`` – opening a share (anonymous; :mod:`.open`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from rest_framework.routers import SimpleRouter
 from .manage import RecipientViewSet, ShareViewSet
 from .open import (
     ShareAuthView,
+    ShareCodeView,
     ShareFileDownloadView,
     ShareInfoView,
     ShareItemView,
     ShareOpenNotFoundView,
+    ShareVerifyView,
 )
 
 app_name = "directus_shares_api"
@@ -50,6 +52,8 @@ router.register("shares", ShareViewSet, basename="share")
 urlpatterns = [
     path("shares/open/<str:token>/info/", ShareInfoView.as_view(), name="open-info"),
     path("shares/open/<str:token>/auth/", ShareAuthView.as_view(), name="open-auth"),
+    path("shares/open/<str:token>/code/", ShareCodeView.as_view(), name="open-code"),
+    path("shares/open/<str:token>/verify/", ShareVerifyView.as_view(), name="open-verify"),
     path("shares/open/<str:token>/item/", ShareItemView.as_view(), name="open-item"),
     path(
         "shares/open/<str:token>/files/<str:reference>/",

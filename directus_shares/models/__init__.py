@@ -5,6 +5,7 @@ from .access_log import AccessReason, ShareAccess
 from .recipient import MAX_ADDRESS_LENGTH, RecipientStatus, ShareRecipient, ShareRecipientQuerySet
 from .roles import RoleRule, RoleSettings, shareable_field_names
 from .share import Share, ShareQuerySet, ShareStatus
+from .verification_code import VerificationCode
 
 __all__ = [
     "MAX_ADDRESS_LENGTH",
@@ -18,5 +19,6 @@ __all__ = [
     "ShareRecipient",
     "ShareRecipientQuerySet",
     "ShareStatus",
+    "VerificationCode",
     "shareable_field_names",
 ]

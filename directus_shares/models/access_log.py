@@ -24,6 +24,15 @@ class AccessReason(models.TextChoices):
     USED_UP = "used_up", _("Used up")
     RECIPIENT_USED_UP = "recipient_used_up", _("Recipient's link used up")
     GRANTS_NOTHING = "grants_nothing", _("Grants nothing")
+    CODE_NOT_USED = "code_not_used", _("Code sent for a share that needs none")
+    CODE_REQUESTED = "code_requested", _("One-time code requested")
+    TOO_MANY_CODES = "too_many_codes", _("Too many codes requested for the address")
+    EMAIL_INVALID = "email_invalid", _("Not an e-mail address")
+    CODE_REQUIRED = "code_required", _("No code given, or none requested")
+    WRONG_CODE = "wrong_code", _("Wrong code")
+    CODE_EXPIRED = "code_expired", _("Code expired")
+    CODE_USED = "code_used", _("Code already used")
+    CODE_TRIES_USED_UP = "code_tries_used_up", _("Too many wrong codes")
     SERVICE_UNAVAILABLE = (
         "service_unavailable",
         _("Not answered: the cache or the database was unavailable"),
@@ -72,6 +81,15 @@ class ShareAccess(models.Model):
         max_length=64,
         blank=True,
         help_text=_("As the ACCESS_LOG_ADDRESSES setting keeps it: full, truncated or empty."),
+    )
+
+    email = models.CharField(
+        _("e-mail address"),
+        max_length=254,
+        blank=True,
+        help_text=_(
+            "The address the visitor proved with a one-time code – or, on a refused code, gave."
+        ),
     )
 
     class Meta:

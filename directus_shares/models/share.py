@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from .. import signatures
 from ..conf import get_config
+from .verification_code import clean_allowed_addresses, email_allowed
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -245,6 +246,15 @@ class Share(models.Model):
         _("How many times the link may be opened. Empty: unlimited."),
     )
     times_used = times_used_field()
+    allowed_addresses = models.JSONField(
+        _("allowed addresses"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Only these e-mail addresses (and addresses at @domain entries) may open the link: "
+            "the visitor is mailed a one-time code. Empty: anyone with the link."
+        ),
+    )
     revoked_at = revoked_at_field()
     role_removed = models.BooleanField(
         _("role removed"),
@@ -282,6 +292,9 @@ class Share(models.Model):
     object_deleted: bool
     lock: ShareLock | None
     opening_refusal: Refusal | None
+    #: The address the visitor gave for a one-time code (proved, once the code was right): set by
+    #: the visitor path for the access log and the grant; not a column.
+    visitor_email: str = ""
 
     #: The recipient whose own link this share was reached through – set by
     #: :func:`.opening.find_share` for a recipient's link token, ``None`` for the share's common
@@ -419,6 +432,10 @@ class Share(models.Model):
             errors.setdefault("date_end", _("The end must be after the start."))
         if self.max_uses is not None and self.max_uses < self.times_used:
             errors["max_uses"] = max_uses_below_used(self.times_used)
+        try:
+            self.allowed_addresses = clean_allowed_addresses(self.allowed_addresses)
+        except ValidationError as error:
+            errors["allowed_addresses"] = error.messages[0]
         if errors:
             raise ValidationError(errors)
 
@@ -462,6 +479,17 @@ class Share(models.Model):
     def check_password(self, raw_password: str) -> bool:
         """Whether ``raw_password`` is this share's password (False when it has none)."""
         return bool(self.password) and check_password(raw_password, self.password)
+
+    # -- allowed addresses ----------------------------------------------------------------------
+
+    @property
+    def requires_email(self) -> bool:
+        """Whether a visitor must prove an allowed address with a one-time code to open it."""
+        return bool(self.allowed_addresses)
+
+    def allows_email(self, email: str) -> bool:
+        """Whether the normalised ``email`` may be sent a code for this share."""
+        return email_allowed(email, self.allowed_addresses or ())
 
     # -- revocation -----------------------------------------------------------------------------
 
