@@ -31,7 +31,6 @@ from rest_framework.views import APIView
 from .. import disclosure, files, opening, outages
 from ..conf import grant_max_age
 from ..disclosure import DisclosedField, DisclosedObject, DisclosedRelation
-from ..lockout import ShareLock
 from ..logs import log_refusal
 from ..models import Share
 from ..outcomes import (
@@ -254,8 +253,8 @@ class ShareAuthView(ShareOpenView):
             case PasswordProblem(kind=kind):
                 status = 400 if kind is PasswordProblemKind.TOO_LONG else 401
                 return errors.error_response(request, kind.code, kind.message, status)
-            case Locked(retry_after=retry_after, share_lock=lock):
-                return self.locked(retry_after, lock)
+            case Locked() as locked:
+                return self.locked(locked)
             case Changed():
                 return errors.error_response(request, errors.CHANGED, errors.CHANGED_DETAIL, 409)
 
@@ -269,18 +268,11 @@ class ShareAuthView(ShareOpenView):
     def access_token(token: str, expires_in: int) -> Response:
         return Response({"access_token": token, "token_type": SCHEME, "expires_in": expires_in})
 
-    def locked(self, retry_after: int, lock: ShareLock | None) -> Response:
-        """429 with ``Retry-After``; a lock on the share for everybody says whether its owner
-        was told."""
-        detail = errors.TOO_MANY_ATTEMPTS_DETAIL
-        if lock is not None:  # locked for everybody, not only this address
-            detail = (
-                errors.SHARE_LOCKED_NOTIFIED_DETAIL
-                if lock.owner_told
-                else errors.SHARE_LOCKED_DETAIL
-            )
-        response = errors.error_response(self.request, "too_many_attempts", detail, 429)
-        response["Retry-After"] = str(retry_after)
+    def locked(self, locked: Locked) -> Response:
+        """429 with ``Retry-After`` in seconds; the ``detail`` says it in minutes, and a lock on
+        the share for everybody says whether its owner was told."""
+        response = errors.error_response(self.request, "too_many_attempts", locked.message, 429)
+        response["Retry-After"] = str(locked.retry_after)
         return response
 
 
@@ -436,7 +428,7 @@ class ShareFileDownloadView(ShareOpenView):
                 return self.token_invalid(request)
             case Shown(share, rights, instance):
                 served = files.serve_file(share, rights, instance, reference)
-                return served or self.refuse(Refusal.UNKNOWN)
+                return served or self.refuse(Refusal.FILE_NOT_FOUND)
 
 
 @schema(exclude=True)
