@@ -59,7 +59,10 @@ def test_subjects_are_plain_text_not_html():
 
 @pytest.mark.parametrize(
     ("zone", "shown"),
-    [("Europe/Berlin", "Jan. 15, 2031, 9:30 a.m. (CET)"), ("UTC", "Jan. 15, 2031, 8:30 a.m. (UTC)")],
+    [
+        ("Europe/Berlin", "Jan. 15, 2031, 9:30 a.m. (CET)"),
+        ("UTC", "Jan. 15, 2031, 8:30 a.m. (UTC)"),
+    ],
 )
 def test_the_lock_notice_names_the_zone_as_every_other_mail_does(zone, shown):
     owner = UserFactory(username="ada", email="a@x.org")

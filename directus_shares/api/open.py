@@ -16,9 +16,10 @@ page renders, in another form (:func:`represent_object`): the API shows what the
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core import signing
 from rest_framework import ISO_8601, serializers
@@ -95,6 +96,20 @@ RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer
 _REFUSALS = error_responses(*(refusal.status for refusal in Refusal), 503)
 
 
+OpenView = TypeVar("OpenView", bound=type["ShareOpenView"])
+
+
+def endpoint(*, summary: str, **schema_options: Any) -> Callable[[OpenView], OpenView]:
+    """The endpoint's OpenAPI operation (:func:`.schema.schema`), whose ``summary`` is also what
+    ``OPTIONS`` says the endpoint does."""
+
+    def describe(view: OpenView) -> OpenView:
+        view.summary = summary
+        return schema(summary=summary, **schema_options)(view)
+
+    return describe
+
+
 class ShareOpenView(errors.ErrorShape, APIView):
     """Base of the three: anonymous, unthrottled here, every answer private and uncached.
 
@@ -107,6 +122,12 @@ class ShareOpenView(errors.ErrorShape, APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []
+    #: What the endpoint does, for its users: ``OPTIONS`` answers it (set by :func:`endpoint`).
+    summary = ""
+
+    def get_view_description(self, html: bool = False) -> str:
+        """The endpoint's public summary, not the class's docstring (written for developers)."""
+        return self.summary
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -185,7 +206,7 @@ def share_info(share: Share, now: datetime) -> dict[str, Any]:
     ).data
 
 
-@schema(
+@endpoint(
     summary="What a share link needs before it opens",
     description="Counts no use. A client holding an access token may send it, so that a share "
     "used up by others still answers for it.",
@@ -221,7 +242,7 @@ class AccessTokenSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds the token is accepted.")
 
 
-@schema(
+@endpoint(
     summary="Open a share: count one use, get an access token",
     description="A client that sends a valid access token for the share "
     "(`Authorization: Share <token>`) counts no use: it gets the same token back with the "
@@ -384,7 +405,7 @@ class SharedObjectSerializer(serializers.Serializer):
         return fields
 
 
-@schema(
+@endpoint(
     summary="The shared object",
     description="Exactly the fields and linked objects the share page shows, as JSON. Needs "
     "`Authorization: Share <access token>` from `auth`.",
@@ -411,7 +432,7 @@ class ShareItemView(ShareOpenView):
                 return Response(represent_object(disclosed))
 
 
-@schema(
+@endpoint(
     summary="Download a file of the shared object",
     description="A file field's link from ``item``; the same access token is required.",
     responses={(200, "*/*"): binary(), **_REFUSALS, **error_responses(401)},
