@@ -233,6 +233,22 @@ class ShareFileView(SharePageView):
                 return response or self.refuse(request, Refusal.FILE_NOT_FOUND)
 
 
+class ShareNotFoundView(SharePageView):
+    """Any other path under the share prefix (``…/<token>/x/``), by any method: the share page's
+    404, with its headers and logged without the link – not the site's generic page, which a
+    cache could keep and whose log line would hold the token."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+        return self.refuse(request, Refusal.UNKNOWN)
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return self.get(request)
+
+
 # -- the shared object as HTML: the tags of {% load directus_shares %} ----------------------------
 
 
