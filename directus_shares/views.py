@@ -240,7 +240,7 @@ class ShareNotFoundView(SharePageView):
 
     http_method_names = ["get", "head"]
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.refuse(request, Refusal.UNKNOWN)
 
     def http_method_not_allowed(
