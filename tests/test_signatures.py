@@ -146,7 +146,7 @@ def test_an_api_file_link_made_with_the_old_key_ends_with_it():
         assert client.get(url, **header).status_code == 200
         assert_error(item(client, share, access), TOKEN_INVALID, 401)  # the old token is over
         old_file = f"/api/shares/open/{share.token}/files/{reference}/"
-        assert_api_refused(client.get(old_file, **header), Refusal.UNKNOWN)
+        assert_api_refused(client.get(old_file, **header), Refusal.FILE_NOT_FOUND)
 
 
 # -- link tokens ---------------------------------------------------------------------------------
