@@ -70,7 +70,7 @@ class DisclosedRelation:
     """The objects linked to a disclosed object through one relation."""
 
     name: str
-    label: str
+    label: str  # the verbose name (the other side's, backwards), capitalised
     many: bool
     objects: list[DisclosedObject]
     truncated: bool = False  # more rows are linked than RELATED_OBJECTS_LIMIT lets the page show
@@ -343,10 +343,11 @@ def _accessor(rel: Relation) -> str:
 
 
 def _relation_label(rel: Relation) -> str:
+    """Capitalised, as a field's label is (:func:`_label`)."""
     if is_reverse(rel):  # name it after the other side
         opts = target_model(rel)._meta
-        return str(opts.verbose_name if rel.one_to_one else opts.verbose_name_plural)
-    return str(rel.verbose_name)
+        return capfirst(str(opts.verbose_name if rel.one_to_one else opts.verbose_name_plural))
+    return capfirst(str(rel.verbose_name))
 
 
 def _linked_objects(

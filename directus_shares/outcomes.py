@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 if TYPE_CHECKING:
     from .lockout import ShareLock
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class Refusal(enum.Enum):
-    """Why a share does not open, with the HTTP status that says so."""
+    """Why a share does not open (or a file link under it), with the HTTP status that says so."""
 
     UNKNOWN = ("unknown", 404, _("This share link does not exist."))
     FORBIDDEN_NETWORK = (
@@ -50,6 +51,11 @@ class Refusal(enum.Enum):
         403,
         _("This share does not grant access to what it points to."),
     )
+
+    #: The share opens for this visitor, but the file link under it is not one of its own
+    #: (forged, another share's, expired) or the share no longer shows that file. Not an attempt
+    #: to open the share: not written to the access log.
+    FILE_NOT_FOUND = ("file_not_found", 404, _("This file link does not exist."))
 
     def __init__(self, code: str, status: int, title: str) -> None:
         self.code = code
@@ -170,6 +176,35 @@ class Locked:
     share: Share
     retry_after: int
     share_lock: ShareLock | None = None
+
+    @property
+    def message(self) -> str:
+        """What the visitor is told, in minutes (rounded up) – the page and the API alike; the
+        ``Retry-After`` header carries the seconds."""
+        minutes = max(1, -(-self.retry_after // 60))
+        if self.share_lock is not None and self.share_lock.owner_told:
+            return ngettext(
+                "Too many wrong passwords were entered for this share, so it is locked for "
+                "everybody for %(minutes)d minute. Its owner has been notified and can unlock it.",
+                "Too many wrong passwords were entered for this share, so it is locked for "
+                "everybody for %(minutes)d minutes. Its owner has been notified and can unlock it.",
+                minutes,
+            ) % {"minutes": minutes}
+        if self.share_lock is not None:  # its creator has no e-mail address, or the mail failed
+            return ngettext(
+                "Too many wrong passwords were entered for this share, so it is locked for "
+                "everybody for %(minutes)d minute. Ask the person who sent you the link to "
+                "unlock it.",
+                "Too many wrong passwords were entered for this share, so it is locked for "
+                "everybody for %(minutes)d minutes. Ask the person who sent you the link to "
+                "unlock it.",
+                minutes,
+            ) % {"minutes": minutes}
+        return ngettext(
+            "Too many wrong passwords. Try again in %(minutes)d minute.",
+            "Too many wrong passwords. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
 
 
 @dataclass(frozen=True)

@@ -194,8 +194,10 @@ def assignable_roles(user: Any) -> QuerySet[Group]:
 
 def offered_roles(user: Any, share: Share | None = None) -> QuerySet[Group]:
     """The roles to offer ``user`` for ``share`` (a new one when ``None``), by name: those they
-    may assign, and the share's own role, which it may always keep."""
-    assignable = assignable_roles(user).values("pk")
+    may assign, and the share's own role, which it may always keep. The ``PUBLIC_ROLE`` group is
+    not offered by name (unless it is the share's own): no role already means it, and the forms
+    offer that as their empty choice."""
+    assignable = assignable_roles(user).exclude(name=get_config()["PUBLIC_ROLE"]).values("pk")
     own = share.role_id if share is not None else None
     return Group.objects.filter(Q(pk__in=assignable) | Q(pk=own)).order_by("name")
 

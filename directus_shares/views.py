@@ -34,7 +34,6 @@ from django.utils.decorators import method_decorator
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
@@ -42,7 +41,6 @@ from . import disclosure, files, opening, outages, verification
 from .conf import get_config, grant_max_age
 from .csrf import share_csrf_protect
 from .disclosure import DisclosedField, DisclosedRelation
-from .lockout import ShareLock
 from .logs import log_refusal
 from .models import AccessReason, Share
 from .outcomes import (
@@ -144,8 +142,8 @@ class SharePageView(View):
                 return self.refuse(request, refusal, share)
             case PasswordProblem(share, kind):
                 return self.landing(request, share, error=str(kind.message), status=403)
-            case Locked(share, retry_after, lock):
-                return self.locked(request, share, retry_after or 1, lock)
+            case Locked() as locked:
+                return self.locked(request, locked)
             case Changed(share):
                 return self.landing(request, share, error=str(Changed.message), status=409)
             case CodeProblem(share, kind, email):
@@ -198,37 +196,11 @@ class SharePageView(View):
 
     # -- answers --------------------------------------------------------------------------------
 
-    def locked(
-        self, request: HttpRequest, share: Share, wait: int, lock: ShareLock | None = None
-    ) -> HttpResponse:
+    def locked(self, request: HttpRequest, locked: Locked) -> HttpResponse:
         """429: too many wrong passwords; ``Retry-After`` says when to try again, and a lock on
         the share for everybody says that its owner was told."""
-        minutes = max(1, -(-wait // 60))
-        error = ngettext(
-            "Too many wrong passwords. Try again in %(minutes)d minute.",
-            "Too many wrong passwords. Try again in %(minutes)d minutes.",
-            minutes,
-        ) % {"minutes": minutes}
-        if lock is not None and lock.owner_told:
-            error = ngettext(
-                "Too many wrong passwords were entered for this share, so it is locked for "
-                "everybody for %(minutes)d minute. Its owner has been notified and can unlock it.",
-                "Too many wrong passwords were entered for this share, so it is locked for "
-                "everybody for %(minutes)d minutes. Its owner has been notified and can unlock it.",
-                minutes,
-            ) % {"minutes": minutes}
-        elif lock is not None:  # its creator has no e-mail address, or the mail failed
-            error = ngettext(
-                "Too many wrong passwords were entered for this share, so it is locked for "
-                "everybody for %(minutes)d minute. Ask the person who sent you the link to "
-                "unlock it.",
-                "Too many wrong passwords were entered for this share, so it is locked for "
-                "everybody for %(minutes)d minutes. Ask the person who sent you the link to "
-                "unlock it.",
-                minutes,
-            ) % {"minutes": minutes}
-        response = self.landing(request, share, error=error, status=429)
-        response["Retry-After"] = str(wait)
+        response = self.landing(request, locked.share, error=locked.message, status=429)
+        response["Retry-After"] = str(locked.retry_after or 1)
         return response
 
     def unavailable(self, request: HttpRequest, outage: outages.Outage) -> HttpResponse:
@@ -305,7 +277,23 @@ class ShareFileView(SharePageView):
                 return HttpResponseRedirect(share.get_absolute_url(), status=303)
             case Shown(share, rights, instance):
                 response = files.serve_file(share, rights, instance, reference)
-                return response or self.refuse(request, Refusal.UNKNOWN)
+                return response or self.refuse(request, Refusal.FILE_NOT_FOUND)
+
+
+class ShareNotFoundView(SharePageView):
+    """Any other path under the share prefix (``…/<token>/x/``), by any method: the share page's
+    404, with its headers and logged without the link – not the site's generic page, which a
+    cache could keep and whose log line would hold the token."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.refuse(request, Refusal.UNKNOWN)
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return self.get(request)
 
 
 # -- the shared object as HTML: the tags of {% load directus_shares %} ----------------------------

@@ -48,6 +48,8 @@ def test_the_group_page_shows_share_rules_and_settings(admin_client):
     assert "share rules: what this role sees of each model through shares" in content.lower()
     assert "allowed networks" in content.lower()
     assert 'type="checkbox" name="share_rules-0-fields" value="name"' in content
+    # Labelled as Django labels the fields beside it: capitalised.
+    assert "<label>Fields:</label>" in content and "fields:</label>" not in content
     # A rule's fields are offered as check boxes of its model's shareable fields only.
     assert 'value="id"' not in content.split("share_rules-0-fields")[1][:2000]
 

@@ -212,6 +212,21 @@ STATES = {
 ENDPOINTS = {"info": info, "auth": auth, "item": item}
 
 
+@pytest.mark.parametrize(
+    ("path", "summary"),
+    [
+        ("info/", "What a share link needs before it opens"),
+        ("auth/", "Open a share: count one use, get an access token"),
+        ("item/", "The shared object"),
+        ("files/x/", "Download a file of the shared object"),
+    ],
+)
+def test_options_describes_an_endpoint_for_its_users_not_its_developers(client, path, summary):
+    response = client.options(f"/api/shares/open/{ShareFactory().token}/{path}")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.json()["description"] == summary  # never the class's docstring
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("state", STATES)
 def test_each_refusal_has_the_page_status_and_its_own_code(client, endpoint, state):

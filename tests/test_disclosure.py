@@ -105,6 +105,17 @@ def test_the_shared_object_comes_before_any_query():
     assert len(queries) > 0  # the walk starts when the caller asks for more
 
 
+def test_relations_are_labelled_as_fields_are_capitalised_for_the_page_and_the_api():
+    shared, _rows = _world()
+    share = ShareFactory(content_object=shared, role=RoleFactory(view=[Dossier, Author, Page]))
+    _share, rights = opening.find_share(share.token)
+    disclosed = disclosure.disclose(disclosure.load_shared_object(share, rights), rights)
+    assert {field.label for field in disclosed.fields} >= {"Title"}
+    labels = {relation.name: relation.label for relation in disclosed.relations}
+    assert (labels["author"], labels["pages"]) == ("Author", "Pages")  # forward, and backwards
+    assert all(label[0].isupper() for label in labels.values()), labels
+
+
 # -- what the page discloses: hashes, shares, odd models, e-mails, to_field keys ---------------
 
 

@@ -29,6 +29,8 @@ from tests.testapp.models import Gadget, Label, Owner, Part
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
+FILE_GONE_TEXT = "Go back to the share and follow the file’s link there."
+
 
 def test_a_visitor_who_opened_the_share_downloads_its_file():
     share = ShareFactory(content_object=GadgetFactory(manual="manuals/guide.pdf"))
@@ -63,7 +65,8 @@ def test_a_file_link_stops_with_the_share_and_with_the_field():
     assert visitor.get(link).status_code == 410
 
 
-def test_a_forged_or_moved_reference_is_unknown():
+def test_a_forged_or_moved_reference_is_a_file_link_that_does_not_exist():
+    """The share itself opens: the answer says the file link is wrong, not the share link."""
     share = ShareFactory(content_object=GadgetFactory(manual="manuals/guide.pdf"))
     other = ShareFactory(content_object=GadgetFactory(manual="manuals/guide.pdf"))
     visitor, other_visitor = Client(), Client()  # the test client keeps one cookie per name
@@ -71,8 +74,20 @@ def test_a_forged_or_moved_reference_is_unknown():
     open_share(other_visitor, other)
     reference = file_link(visitor, share).rstrip("/").rsplit("/", 1)[-1]
     moved = f"{other.get_absolute_url()}files/{reference}/"
-    assert other_visitor.get(moved).status_code == 404
-    assert visitor.get(f"{share.get_absolute_url()}files/{reference[:-2]}xx/").status_code == 404
+    forged = f"{share.get_absolute_url()}files/{reference[:-2]}xx/"
+    for response in other_visitor.get(moved), visitor.get(forged):
+        assert_page_refused(response, Refusal.FILE_NOT_FOUND, text=FILE_GONE_TEXT)
+        assert "share link does not exist" not in response.content.decode()
+
+
+def test_a_forged_reference_in_the_api_is_a_file_link_that_does_not_exist():
+    share = ShareFactory(content_object=GadgetFactory(manual="manuals/guide.pdf"))
+    client = APIClient()
+    token = auth(client, share).json()["access_token"]
+    url = item(client, share, token).json()["fields"]["manual"]["url"]
+    response = client.get(f"{url[:-4]}xx/", HTTP_AUTHORIZATION=f"Share {token}")
+    assert response.json() == {"code": "file_not_found", "detail": "This file link does not exist."}
+    assert response.status_code == 404 and response["Cache-Control"] == "no-store"
 
 
 def test_files_of_linked_objects_are_share_scoped_too():
@@ -184,7 +199,7 @@ def test_a_file_link_ends_when_its_row_moves_to_an_unrelated_object(moving):
     link = _links_on_page(visitor, share)["moved.pdf"]
     assert downloaded(visitor.get(link)) == b"%PDF-1.4 moved"
     move()
-    assert_page_refused(visitor.get(link), Refusal.UNKNOWN, text="does not exist")
+    assert_page_refused(visitor.get(link), Refusal.FILE_NOT_FOUND, text=FILE_GONE_TEXT)
     # A row the page still shows keeps its file link.
     assert downloaded(visitor.get(_links_on_page(visitor, share)["kept.pdf"])) == b"%PDF-1.4 kept"
 
@@ -197,7 +212,7 @@ def test_an_api_file_link_ends_when_its_row_moves_to_an_unrelated_object(moving)
     url = _links_in_item(item(client, share, token).json())["moved.pdf"]
     assert downloaded(client.get(url, **header)) == b"%PDF-1.4 moved"
     move()
-    assert_api_refused(client.get(url, **header), Refusal.UNKNOWN)
+    assert_api_refused(client.get(url, **header), Refusal.FILE_NOT_FOUND)
     kept = _links_in_item(item(client, share, token).json())["kept.pdf"]
     assert downloaded(client.get(kept, **header)) == b"%PDF-1.4 kept"
 
@@ -220,7 +235,7 @@ def test_a_row_moved_to_an_object_the_page_reaches_only_backwards_is_not_served(
     assert visitor.get(link).status_code == 200
     document.report = Report.objects.create(title="u", summary="s", author=report.author)
     document.save()
-    assert_page_refused(visitor.get(link), Refusal.UNKNOWN, text="does not exist")
+    assert_page_refused(visitor.get(link), Refusal.FILE_NOT_FOUND, text=FILE_GONE_TEXT)
     document.report = report  # moved back: shown again, served again
     document.save()
     assert downloaded(visitor.get(link)) == b"%PDF-1.4 the manual"

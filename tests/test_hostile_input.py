@@ -60,6 +60,7 @@ ENORMOUS = 10**30
 NUL_REFERENCE = quote("é\x00字")
 
 UNKNOWN = "This share link does not exist."
+FILE_UNKNOWN = "This file link does not exist."  # under a share that opens
 NOT_FOUND = "The requested resource was not found on this server."  # Django's own 404
 UNAVAILABLE = "This share is no longer available."
 CSRF_PAGE = "Reload the page, then submit it again."
@@ -297,9 +298,9 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
 # One row per case, kept compact: ruff's formatter would spread each over nine lines.
 # fmt: off
 
-#: Link tokens that are not a working link: (input, token, the endpoints answer "unknown" – or
-#: a plain 404 (Django's on the page, the API's ``not_found``), for a token the URL patterns
-#: cannot even match).
+#: Link tokens that are not a working link: (input, token, the endpoints answer "unknown" – or,
+#: for a token the URL patterns cannot even match, the API's ``not_found``; the page answers
+#: "unknown" for any path under its prefix).
 HOSTILE_TOKENS: list[tuple[str, Build, bool]] = [
     ("malformed token", lambda w: "not-a-share-token", True),
     ("truncated token", lambda w: w.share.token[:-5], True),
@@ -353,9 +354,9 @@ def _token_cases() -> list[Any]:
     for name, token, ours in HOSTILE_TOKENS:
         endpoints = TOKEN_ENDPOINTS if name in TOKENS_EVERYWHERE else TOKEN_ENDPOINTS[:2]
         for endpoint, method, path, json_message in endpoints:
-            if not ours:  # the API answers any path under a token in its own shape
-                message = NO_SHARE if json_message else NOT_FOUND
-            else:
+            if not ours and json_message:  # the API answers any path under a token in its shape
+                message = NO_SHARE
+            else:  # the page answers any path under its prefix as a link that does not exist
                 message = error("unknown", UNKNOWN) if json_message else UNKNOWN
             cases.append(
                 param(
@@ -429,20 +430,21 @@ PAGE_CASES = [
     ),
     param("page file", "GET", "another share's file reference", lambda w:
           f"{w.share.get_absolute_url()}files/{w.file_reference(w.other_share, w.other_report)}/",
-          404, UNKNOWN, granted=A),
+          404, FILE_UNKNOWN, granted=A),
     param("page file", "GET", "this object's reference signed for another share", lambda w:
           f"{w.share.get_absolute_url()}files/{w.file_reference(w.other_share, w.report)}/",
-          404, UNKNOWN, granted=A),
+          404, FILE_UNKNOWN, granted=A),
     param("page file", "GET", "another share's reference, not granted", lambda w:
           f"{w.share.get_absolute_url()}files/{w.file_reference(w.other_share, w.other_report)}/",
           303, "Location: /share/"),  # the landing page asks first
     param("page file", "GET", "malformed reference", file_url("x"),
-          404, UNKNOWN, granted=A),
+          404, FILE_UNKNOWN, granted=A),
     param("page file", "GET", "10 000-char reference",
-          lambda w: f"{w.share.get_absolute_url()}files/{'r' * LONG}/", 404, UNKNOWN, granted=A,
+          lambda w: f"{w.share.get_absolute_url()}files/{'r' * LONG}/", 404, FILE_UNKNOWN,
+          granted=A,
           ),
     param("page file", "GET", "non-ASCII reference with a NUL byte",
-          lambda w: f"{w.share.get_absolute_url()}files/{NUL_REFERENCE}/", 404, UNKNOWN,
+          lambda w: f"{w.share.get_absolute_url()}files/{NUL_REFERENCE}/", 404, FILE_UNKNOWN,
           granted=A),
     *(
         param("page file", method, "wrong method", file_url("x"),
@@ -512,14 +514,15 @@ OPEN_API_CASES = [
     param("api files", "GET", "another share's file reference", lambda w:
           f"/api/shares/open/{w.share.token}/files/"
           f"{w.file_reference(w.other_share, w.other_report)}/",
-          404, error("unknown", UNKNOWN),
+          404, error("file_not_found", FILE_UNKNOWN),
           headers=share_auth(lambda w: w.access_token(w.share))),
     param("api files", "GET", "another share's access token", lambda w:
           f"/api/shares/open/{w.share.token}/files/{w.file_reference(w.share, w.report)}/",
           401, error("token_invalid", TOKEN_INVALID),
           headers=share_auth(lambda w: w.access_token(w.other_share))),
     param("api files", "GET", "10 000-char reference", lambda w:
-          f"/api/shares/open/{w.share.token}/files/{'r' * LONG}/", 404, error("unknown", UNKNOWN),
+          f"/api/shares/open/{w.share.token}/files/{'r' * LONG}/", 404,
+          error("file_not_found", FILE_UNKNOWN),
           headers=share_auth(lambda w: w.access_token(w.share))),
     *(
         param(f"api {action}", method, "wrong method",

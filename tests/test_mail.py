@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 
 from directus_shares.mail import send_lock_notice, send_share_link
 from tests.factories import ShareFactory, UserFactory
@@ -54,3 +55,21 @@ def test_subjects_are_plain_text_not_html():
     mail.outbox = []
     assert send_lock_notice(share, dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC))
     assert '“Bob\'s Q&A "notes"”' in mail.outbox[0].subject
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("Europe/Berlin", "Jan. 15, 2031, 9:30 a.m. (CET)"),
+        ("UTC", "Jan. 15, 2031, 8:30 a.m. (UTC)"),
+    ],
+)
+def test_the_lock_notice_names_the_zone_as_every_other_mail_does(zone, shown):
+    owner = UserFactory(username="ada", email="a@x.org")
+    share = ShareFactory(created_by=owner)
+    with override_settings(TIME_ZONE=zone):  # the site's zone
+        assert send_lock_notice(share, dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC))
+    message = mail.outbox[0]
+    for body in message.body, message.alternatives[0][0]:
+        assert f"nobody can open it until {shown} – not even" in body
+        assert "+0000" not in body and "UTC+" not in body

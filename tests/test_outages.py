@@ -30,9 +30,7 @@ from tests.test_multiprocess import together
 pytestmark = pytest.mark.django_db
 
 PAGE_MESSAGE = "This share cannot be opened right now. Please try again in a minute."
-API_DETAIL = (
-    "The share cannot be opened right now. Try again in a minute (after Retry-After seconds)."
-)
+API_DETAIL = PAGE_MESSAGE  # in words; Retry-After has the seconds
 SHARE_HEADERS = {
     "page": {"Cache-Control": "no-store, private", "Referrer-Policy": "same-origin"},
     "api": {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},

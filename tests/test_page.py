@@ -623,6 +623,24 @@ def test_the_link_without_its_trailing_slash_is_served_with_the_share_headers():
     assert open_share(Client(), share).status_code == 303
 
 
+@pytest.mark.parametrize("method", ["get", "head", "post", "put", "options"])
+@pytest.mark.parametrize("rest", ["x/", "x", "files/", "files/a/b/", "a/b/c"])
+def test_any_other_path_under_the_share_prefix_is_the_share_pages_404(method, rest, caplog):
+    share = ShareFactory()
+    response = getattr(Client(), method)(f"{share.get_absolute_url()}{rest}")
+    assert response.status_code == 404
+    assert_share_headers(response)
+    if method == "get":
+        assert str(Refusal.UNKNOWN.title) in response.content.decode()
+    assert share.token not in caplog.text  # logged without the link
+
+
+def test_the_share_prefix_alone_is_the_share_pages_404_too():
+    response = Client().get("/share/")
+    assert response.status_code == 404
+    assert_share_headers(response)
+
+
 def test_share_pages_cannot_be_framed():
     response = Client().get(ShareFactory().get_absolute_url())
     assert response["X-Frame-Options"] == "DENY"

@@ -303,6 +303,17 @@ def test_the_roles_offered_are_the_assignable_ones_and_the_shares_own_by_name():
 
 
 @override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "Public"})
+def test_the_public_role_is_offered_once_as_no_role_not_again_by_name():
+    public = RoleFactory(name="Public", view=[Gadget])
+    other = RoleFactory(name="Readers")
+    superuser = UserFactory(is_superuser=True)
+    assert list(sharing.offered_roles(superuser)) == [other]
+    assert list(sharing.offered_roles(member_of(public))) == []
+    share = ShareFactory(role=public, created_by=superuser)  # given by name before: it keeps it
+    assert list(sharing.offered_roles(superuser, share)) == [public, other]
+
+
+@override_settings(DIRECTUS_SHARES={"PUBLIC_ROLE": "Public"})
 def test_the_public_role_named_is_allowed_as_no_role_is():
     """No role means the public role: giving its group by name grants the same, so it is no
     more refused than leaving the role out (the API refused one and allowed the other)."""

@@ -102,8 +102,10 @@ def test_a_file_link_made_with_the_old_key_ends_with_it():
         assert open_share(visitor, share).status_code == 303  # a new grant, a new use
         new_link = share.get_absolute_url()
         assert visitor.get(file_link(visitor, share, new_link)).status_code == 200
-        assert_refused(
-            visitor.get(f"{new_link}files/{reference}/"), Refusal.UNKNOWN, text="does not exist"
+        assert_refused(  # the share opens: it is the file link that no longer exists
+            visitor.get(f"{new_link}files/{reference}/"),
+            Refusal.FILE_NOT_FOUND,
+            text="This file link does not exist.",
         )
 
 
@@ -144,7 +146,7 @@ def test_an_api_file_link_made_with_the_old_key_ends_with_it():
         assert client.get(url, **header).status_code == 200
         assert_error(item(client, share, access), TOKEN_INVALID, 401)  # the old token is over
         old_file = f"/api/shares/open/{share.token}/files/{reference}/"
-        assert_api_refused(client.get(old_file, **header), Refusal.UNKNOWN)
+        assert_api_refused(client.get(old_file, **header), Refusal.FILE_NOT_FOUND)
 
 
 # -- link tokens ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,10 @@ def shareable_content_types() -> list[int]:
     ]
 
 
+#: Capitalised as Django labels a model field's form field (``capfirst`` of its verbose name).
+FIELDS_LABEL = capfirst(RoleRule._meta.get_field("fields").verbose_name)
+
+
 class RoleRuleForm(forms.ModelForm):
     """The fields of a rule as check boxes once its model is known (as text before)."""
 
@@ -54,7 +59,7 @@ class RoleRuleForm(forms.ModelForm):
         model = self.instance.content_type.model_class() if self.instance.content_type_id else None
         if model is not None:
             self.fields["fields"] = forms.MultipleChoiceField(
-                label=_("fields"),
+                label=FIELDS_LABEL,
                 required=False,
                 choices=[(name, name) for name in shareable_field_names(model)],
                 widget=forms.CheckboxSelectMultiple,
@@ -62,7 +67,7 @@ class RoleRuleForm(forms.ModelForm):
             )
         else:
             self.fields["fields"] = forms.CharField(
-                label=_("fields"),
+                label=FIELDS_LABEL,
                 required=False,
                 help_text=_(
                     "Field names separated by commas. Once saved, they are offered as check boxes."

@@ -36,21 +36,13 @@ BAD_REQUEST = "bad_request"
 UNKNOWN_FORMAT = "unknown_format"
 
 CHANGED_DETAIL = Changed.message
-TOO_MANY_ATTEMPTS_DETAIL = _("Too many wrong passwords. Try again after Retry-After seconds.")
-SHARE_LOCKED_NOTIFIED_DETAIL = _(
-    "Too many wrong passwords were entered for this share, so it is locked for everybody. Its "
-    "owner has been notified and can unlock it. Try again after Retry-After seconds."
-)
-SHARE_LOCKED_DETAIL = _(
-    "Too many wrong passwords were entered for this share, so it is locked for everybody. Ask "
-    "the person who sent you the link to unlock it. Try again after Retry-After seconds."
-)
 REQUEST_TOO_LARGE_DETAIL = REQUEST_TOO_LARGE_MESSAGE
 BAD_REQUEST_DETAIL = _("The request could not be understood.")
 UNKNOWN_FORMAT_DETAIL = _("This format is not available. Leave out “format” for JSON.")
 TOKEN_INVALID_DETAIL = _("The access token is missing, invalid or expired. Authenticate again.")
+#: The share page's words (``Retry-After`` carries the seconds).
 TEMPORARILY_UNAVAILABLE_DETAIL = _(
-    "The share cannot be opened right now. Try again in a minute (after Retry-After seconds)."
+    "This share cannot be opened right now. Please try again in a minute."
 )
 
 

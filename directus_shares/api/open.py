@@ -17,9 +17,10 @@ page renders, in another form (:func:`represent_object`): the API shows what the
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core import signing
 from django.utils.translation import ngettext
@@ -33,7 +34,6 @@ from rest_framework.views import APIView
 from .. import disclosure, files, opening, outages, verification
 from ..conf import grant_max_age
 from ..disclosure import DisclosedField, DisclosedObject, DisclosedRelation
-from ..lockout import ShareLock
 from ..logs import log_refusal
 from ..models import Share
 from ..outcomes import (
@@ -101,6 +101,20 @@ RESPONSE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer
 _REFUSALS = error_responses(*(refusal.status for refusal in Refusal), 503)
 
 
+OpenView = TypeVar("OpenView", bound=type["ShareOpenView"])
+
+
+def endpoint(*, summary: str, **schema_options: Any) -> Callable[[OpenView], OpenView]:
+    """The endpoint's OpenAPI operation (:func:`.schema.schema`), whose ``summary`` is also what
+    ``OPTIONS`` says the endpoint does."""
+
+    def describe(view: OpenView) -> OpenView:
+        view.summary = summary
+        return schema(summary=summary, **schema_options)(view)
+
+    return describe
+
+
 class ShareOpenView(errors.ErrorShape, APIView):
     """Base of the three: anonymous, unthrottled here, every answer private and uncached.
 
@@ -113,6 +127,12 @@ class ShareOpenView(errors.ErrorShape, APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []
+    #: What the endpoint does, for its users: ``OPTIONS`` answers it (set by :func:`endpoint`).
+    summary = ""
+
+    def get_view_description(self, html: bool = False) -> str:
+        """The endpoint's public summary, not the class's docstring (written for developers)."""
+        return self.summary
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -197,7 +217,7 @@ def share_info(share: Share, now: datetime) -> dict[str, Any]:
     ).data
 
 
-@schema(
+@endpoint(
     summary="What a share link needs before it opens",
     description="Counts no use. A client holding an access token may send it, so that a share "
     "used up by others still answers for it.",
@@ -233,7 +253,7 @@ class AccessTokenSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds the token is accepted.")
 
 
-@schema(
+@endpoint(
     summary="Open a share: count one use, get an access token",
     description="A client that sends a valid access token for the share "
     "(`Authorization: Share <token>`) counts no use: it gets the same token back with the "
@@ -266,8 +286,8 @@ class ShareAuthView(ShareOpenView):
             case PasswordProblem(kind=kind):
                 status = 400 if kind is PasswordProblemKind.TOO_LONG else 401
                 return errors.error_response(request, kind.code, kind.message, status)
-            case Locked(retry_after=retry_after, share_lock=lock):
-                return self.locked(retry_after, lock)
+            case Locked() as locked:
+                return self.locked(locked)
             case Changed():
                 return errors.error_response(request, errors.CHANGED, errors.CHANGED_DETAIL, 409)
             case CodeProblem(kind=kind):
@@ -288,18 +308,11 @@ class ShareAuthView(ShareOpenView):
     def access_token(token: str, expires_in: int) -> Response:
         return Response({"access_token": token, "token_type": SCHEME, "expires_in": expires_in})
 
-    def locked(self, retry_after: int, lock: ShareLock | None) -> Response:
-        """429 with ``Retry-After``; a lock on the share for everybody says whether its owner
-        was told."""
-        detail = errors.TOO_MANY_ATTEMPTS_DETAIL
-        if lock is not None:  # locked for everybody, not only this address
-            detail = (
-                errors.SHARE_LOCKED_NOTIFIED_DETAIL
-                if lock.owner_told
-                else errors.SHARE_LOCKED_DETAIL
-            )
-        response = errors.error_response(self.request, "too_many_attempts", detail, 429)
-        response["Retry-After"] = str(retry_after)
+    def locked(self, locked: Locked) -> Response:
+        """429 with ``Retry-After`` in seconds; the ``detail`` says it in minutes, and a lock on
+        the share for everybody says whether its owner was told."""
+        response = errors.error_response(self.request, "too_many_attempts", locked.message, 429)
+        response["Retry-After"] = str(locked.retry_after)
         return response
 
 
@@ -500,7 +513,7 @@ class SharedObjectSerializer(serializers.Serializer):
         return fields
 
 
-@schema(
+@endpoint(
     summary="The shared object",
     description="Exactly the fields and linked objects the share page shows, as JSON. Needs "
     "`Authorization: Share <access token>` from `auth`.",
@@ -527,7 +540,7 @@ class ShareItemView(ShareOpenView):
                 return Response(represent_object(disclosed))
 
 
-@schema(
+@endpoint(
     summary="Download a file of the shared object",
     description="A file field's link from ``item``; the same access token is required.",
     responses={(200, "*/*"): binary(), **_REFUSALS, **error_responses(401)},
@@ -544,7 +557,7 @@ class ShareFileDownloadView(ShareOpenView):
                 return self.token_invalid(request)
             case Shown(share, rights, instance):
                 served = files.serve_file(share, rights, instance, reference)
-                return served or self.refuse(Refusal.UNKNOWN)
+                return served or self.refuse(Refusal.FILE_NOT_FOUND)
 
 
 @schema(exclude=True)

@@ -157,3 +157,48 @@ def test_the_all_shares_list_shows_its_link_column(live_server, new_page, busy_r
     assert "\n-\n" not in f"\n{filters}\n"  # no bare "-" entry
     if width == 1280:
         shot(page, "admin-shares-list-1280")
+
+
+def _left_edges(page, selector: str) -> set[int]:
+    return set(
+        page.eval_on_selector_all(
+            selector, "els => els.map(e => Math.round(e.getBoundingClientRect().left))"
+        )
+    )
+
+
+def test_the_panel_cards_line_up_and_the_send_dialog_has_the_admins_buttons(
+    live_server, new_page, busy_report, superuser
+):
+    ShareFactory(content_object=busy_report, created_by=superuser, name="Locked", password="pw")
+    page = logged_in_page(new_page, live_server, 1920)
+    page.goto(f"{live_server.url}/admin/reports/report/{busy_report.pk}/change/")
+    page.wait_for_selector("#shares .ds-share")
+    # Cards with different labels ("Password", "Ends", "Used"): one value column for all.
+    assert len(_left_edges(page, "#shares .ds-share-facts dd")) == 1
+    card = page.locator("#shares .ds-share", has_text="For the board")
+    card.locator(".ds-menu summary").click()
+    card.locator(".ds-send").click()
+    page.wait_for_selector("dialog[open]")
+    style = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).padding]"
+    save = page.eval_on_selector("input[name=_save]", style)
+    send = page.eval_on_selector("dialog[open] .submit-row .default", style)
+    assert send == save  # the admin's default button, not the browser's
+    cancel = page.eval_on_selector("dialog[open] .ds-dialog-close", style)
+    assert cancel == page.eval_on_selector("input[name=_continue]", style)  # an admin button
+    shot(page, "admin-send-dialog")
+    send_url = card.locator(".ds-send").get_attribute("href")
+    page.goto(f"{live_server.url}{send_url}")  # the page without JavaScript's dialog
+    assert len(_left_edges(page, "#content-main textarea")) == 1  # aligned, as admin forms are
+    assert page.eval_on_selector("#content-main input[type=submit]", style) == save
+
+
+def test_the_access_log_rows_are_not_headed_by_raw_codes(live_server, new_page, superuser):
+    share = ShareFactory(created_by=superuser, password="right")
+    for reason in ("wrong_password", "locked_out"):
+        share.accesses.create(granted=False, reason=reason)
+    page = logged_in_page(new_page, live_server, 1280)
+    page.goto(f"{live_server.url}/admin/directus_shares/share/{share.pk}/change/")
+    log = page.locator(".inline-group", has_text="Locked out: too many wrong passwords")
+    assert "locked_out" not in log.inner_text() and "wrong_password" not in log.inner_text()
+    assert "Wrong, empty or too long password" in log.inner_text()
