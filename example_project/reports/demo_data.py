@@ -30,7 +30,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from directus_shares.models import RoleRule, RoleSettings, Share
+from directus_shares.models import RoleRule, RoleSettings, Share, ShareRecipient
 
 from .models import Comment, Document, Person, Report, Tag
 
@@ -208,6 +208,11 @@ REPORTS = [
 ]
 
 
+#: Whom the demo's recipient link belongs to, and the domain its address-only share opens for.
+DEMO_RECIPIENT = "ada@example.com"
+DEMO_DOMAIN = "example.com"
+
+
 @dataclass(frozen=True)
 class ShareSpec:
     """One demo share, who created it, and what a visitor should see when opening it.
@@ -226,6 +231,11 @@ class ShareSpec:
     starts_in: timedelta | None = None
     ends_in: timedelta | None = None
     revoked: bool = False
+    #: The link printed is this address's own (a recipient of the share), not the common one.
+    recipient: str | None = None
+    recipient_max_uses: int | None = None
+    #: The share opens only for these addresses or @domains, after a code mailed to the address.
+    allowed_addresses: tuple[str, ...] = ()
 
 
 SHARES = [
@@ -308,6 +318,23 @@ SHARES = [
         "Office",
         f"403: the Office role's shares open only from {OFFICE_NETWORK}",
     ),
+    ShareSpec(
+        "Ada's own link",
+        "Quarterly sales review",
+        "Reviewer",
+        f"200: a link of {DEMO_RECIPIENT}'s own – two uses of hers, counted apart from the"
+        " share's; revoke or renew it on the share's admin page",
+        recipient=DEMO_RECIPIENT,
+        recipient_max_uses=2,
+    ),
+    ShareSpec(
+        "Addresses only",
+        "Quarterly sales review",
+        "Reviewer",
+        f"200: opens for any address @{DEMO_DOMAIN} after a one-time code – the code mail is"
+        " printed in this console",
+        allowed_addresses=(f"@{DEMO_DOMAIN}",),
+    ),
 ]
 
 
@@ -324,7 +351,8 @@ def seed(base_url: str = "http://127.0.0.1:8000") -> list[str]:
     lines = []
     for spec in SHARES:
         share = _share(spec, reports[spec.report], roles, users[spec.created_by], now)
-        url = base_url.rstrip("/") + share.get_absolute_url()
+        link = _recipient(share, spec) if spec.recipient else share
+        url = base_url.rstrip("/") + link.get_absolute_url()
         lines.append(f"  {spec.name:<{width}}  {url}  ({spec.expect})")
     return lines
 
@@ -473,8 +501,19 @@ def _share(
     share.date_start = now + spec.starts_in if spec.starts_in is not None else None
     share.date_end = now + spec.ends_in if spec.ends_in is not None else None
     share.max_uses = spec.max_uses
+    share.allowed_addresses = list(spec.allowed_addresses)
     share.set_password(spec.password)  # also ends every grant of an earlier run
     share.save()
     if spec.revoked:
         share.revoke()
     return share
+
+
+def _recipient(share: Share, spec: ShareSpec) -> ShareRecipient:
+    """The recipient ``spec`` names, with its own link, as fresh as the share (a demo reset)."""
+    recipient, _ = ShareRecipient.objects.update_or_create(
+        share=share,
+        address=spec.recipient,
+        defaults={"max_uses": spec.recipient_max_uses, "times_used": 0, "revoked_at": None},
+    )
+    return recipient

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.http import HttpResponse
@@ -20,9 +21,11 @@ from guardian.models import UserObjectPermission
 
 from directus_shares import sharing
 from directus_shares.creator_queries import holders_of_user
-from directus_shares.models import RoleRule, RoleSettings, Share
+from directus_shares.models import RoleRule, RoleSettings, Share, ShareRecipient
 from directus_shares.rights import union_access
 from example_project.reports.demo_data import (
+    DEMO_DOMAIN,
+    DEMO_RECIPIENT,
     GRANTED_REPORT,
     PEOPLE,
     REPORTS,
@@ -88,9 +91,10 @@ def test_demo_prints_one_link_per_share() -> None:
     links = run_demo()
 
     assert set(links) == set(Share.objects.values_list("name", flat=True))
-    assert len(links) == len(SHARES) == 11
+    assert len(links) == len(SHARES) == 13
     for share in Share.objects.all():
-        assert links[share.name] == share.get_absolute_url()
+        recipient = share.recipients.first()  # the link printed is the recipient's own
+        assert links[share.name] == (recipient or share).get_absolute_url()
 
 
 def test_seeding_twice_updates_instead_of_duplicating() -> None:
@@ -131,6 +135,8 @@ def test_reseeding_resets_a_used_up_share() -> None:
         ("Narrowed by creator", 200),
         ("Creator deactivated", 410),
         ("Office only", 403),
+        ("Ada's own link", 200),
+        ("Addresses only", 200),
     ],
 )
 def test_each_link_answers_as_printed(name: str, status: int) -> None:
@@ -359,3 +365,29 @@ def test_plain_detail_page_and_home() -> None:
     assert b"Grace Hopper" in page.content
     assert b"Please check the numbers in section 2." in page.content
     assert Client().get("/").url == "/admin/"
+
+
+def test_adas_own_link_counts_apart_and_is_used_up_after_two_opens() -> None:
+    path = run_demo()["Ada's own link"]
+    recipient = ShareRecipient.objects.get(address=DEMO_RECIPIENT)
+    assert path == recipient.get_absolute_url()
+    assert [Client().post(path).status_code for _ in range(3)] == [303, 303, 410]
+    recipient.refresh_from_db()
+    assert recipient.times_used == 2 and recipient.share.times_used == 2
+
+    run_demo()  # a reset gives her link its two uses again
+
+    assert Client().post(path).status_code == 303
+
+
+def test_the_address_only_share_mails_a_code_that_opens_it() -> None:
+    path = run_demo()["Addresses only"]
+    visitor = Client()
+    address = f"bob@{DEMO_DOMAIN}"
+    mail.outbox = []
+    assert visitor.post(path, {"step": "email", "email": address}).status_code == 200
+    (message,) = mail.outbox
+    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    opened = visitor.post(path, {"email": address, "code": code})
+    assert opened.status_code == 303
+    assert b"Quarterly sales review" in visitor.get(path).content
