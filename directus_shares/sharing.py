@@ -487,6 +487,20 @@ def add_recipients(
     return added, [existing[address] for address in wanted if address in existing]
 
 
+def recipient_links_to_send(
+    user: Any, share: Share, addresses: str | Iterable[str]
+) -> tuple[list[ShareRecipient], list[str]]:
+    """Who gets a link of their own when ``user`` sends ``share`` to ``addresses`` that way (the
+    admin's "Send link" with links of their own): ``(to_mail, revoked)`` – each address is a
+    recipient (added by :func:`add_recipients` if it is not one yet, its rules and errors); a
+    recipient whose link is revoked is not mailed but named in ``revoked``, for the sender to
+    switch on again first."""
+    added, already = add_recipients(user, share, addresses)
+    recipients = [*added, *already]
+    revoked = [recipient.address for recipient in recipients if recipient.is_revoked]
+    return [recipient for recipient in recipients if not recipient.is_revoked], revoked
+
+
 def normalized_address(address: str) -> str:
     """``address`` as a recipient is kept: stripped and in lower case, so that one person is one
     recipient however the address was typed."""

@@ -10,11 +10,18 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client, override_settings
 
+from directus_shares import sharing
 from directus_shares.models import Share
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
-from tests.helpers import QUEUE_WITHOUT_WORKER, mail_backend, open_share, run_queued
+from tests.helpers import (
+    QUEUE_WITHOUT_WORKER,
+    mail_backend,
+    open_share,
+    opened_through,
+    run_queued,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -574,3 +581,115 @@ def test_the_panels_pages_wear_the_installed_admins_breadcrumbs_and_stylesheets(
     assert "/static/admin/css/forms.css" in forms
     for form in ("new", "change"):
         assert forms <= stylesheets(pages[form]), form
+
+
+# -- "Send link" with links of their own ----------------------------------------------------------
+
+
+def send_own_links(client: Client, shared: Report, share: Share, recipients: str):
+    """``client`` sends ``share``'s link from the panel, each address a link of its own."""
+    return client.post(
+        shares_url(shared, "send", share),
+        {"recipients": recipients, "recipient_links": "on"},
+        follow=True,
+    )
+
+
+def test_the_send_dialog_and_page_offer_links_of_their_own_switched_off(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    client = logged_in(sharer)
+    help_text = "its own link, which can be counted, revoked and renewed separately"
+    for url in (change_url(shared), shares_url(shared, "send", share)):
+        content = client.get(url).content.decode()
+        box = re.search(r'<input type="checkbox" name="recipient_links"[^>]*>', content)
+        assert box is not None and "checked" not in box.group(0)
+        assert "Give each address a link of their own" in content and help_text in content
+
+
+def test_send_link_gives_each_address_its_own_link_and_the_panel_counts_them(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer, name="Numbers")
+    client = logged_in(sharer)
+    response = send_own_links(client, shared, share, "Bob@example.com, carol@example.com")
+    content = response.content.decode()
+    assert "The link was sent to bob@example.com, carol@example.com." in content
+    links = {r.address: r.get_absolute_url() for r in share.recipients.all()}
+    assert sorted(links) == ["bob@example.com", "carol@example.com"]
+    assert [m.to for m in mail.outbox] == [["bob@example.com"], ["carol@example.com"]]
+    for message in mail.outbox:
+        (address,) = message.to
+        assert links[address] in message.body
+        assert share.get_absolute_url() not in message.body
+    assert "2 recipients, 0 opened" in content  # back on the object's page, in the panel
+
+
+def test_the_panel_links_the_recipients_to_the_shares_page_for_those_who_may_view_it(reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer)
+    (opened, _other), _already = sharing.add_recipients(
+        share.created_by, share, "a@example.com, b@example.com"
+    )
+    open_share(Client(), opened_through(opened))
+    content = logged_in(UserFactory(is_staff=True, is_superuser=True)).get(change_url(shared))
+    line = f'<a href="/admin/directus_shares/share/{share.pk}/change/#recipients">'
+    assert f"{line}2 recipients, 1 opened</a>" in content.content.decode()
+    creator = staff("view_report", groups=[reviewer])
+    Share.objects.filter(pk=share.pk).update(created_by=creator)
+    content = logged_in(creator).get(change_url(shared)).content.decode()
+    assert "2 recipients, 1 opened" in content and line not in content  # no view_share
+
+
+def test_send_link_with_own_links_and_a_real_queue_says_queued(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    with override_settings(TASKS=QUEUE_WITHOUT_WORKER):
+        response = send_own_links(logged_in(sharer), shared, share, "bob@example.com")
+        assert (
+            "The link is queued for 1 address and will be sent shortly: bob@example.com."
+        ) in response.content.decode()
+        assert mail.outbox == []
+        (recipient,) = share.recipients.all()
+        assert run_queued() == [{"bob@example.com": None}]
+    assert recipient.get_absolute_url() in mail.outbox[0].body
+
+
+def test_a_revoked_recipient_is_not_mailed_and_is_named(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    sharing.add_recipients(sharer, share, "old@example.com")[0][0].revoke()
+    response = send_own_links(logged_in(sharer), shared, share, "old@example.com, new@example.com")
+    content = response.content.decode()
+    assert (
+        "Not sent to old@example.com: their own link is revoked. Switch it on again on the "
+        "share&#x27;s page (Recipients) first."
+    ) in content
+    assert "The link was sent to new@example.com." in content
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
+
+
+def test_a_too_long_address_is_refused_for_own_links_and_nobody_is_added(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    too_long = "a" * 250 + "@example.com"
+    response = send_own_links(logged_in(sharer), shared, share, f"bob@example.com, {too_long}")
+    assert f"Not valid e-mail addresses: {too_long}" in response.content.decode()
+    assert not share.recipients.exists()
+    assert mail.outbox == []
+
+
+def test_own_links_cannot_be_sent_for_a_share_the_user_does_not_manage(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer)  # another creator's
+    response = send_own_links(logged_in(sharer), shared, share, "bob@example.com")
+    assert response.status_code == 404
+    assert not share.recipients.exists()
+    assert mail.outbox == []
+
+
+def test_without_the_box_the_common_link_is_sent_and_nobody_is_added(sharer, reviewer):
+    content = send_link(sharer, reviewer, "bob@example.com")
+    assert "The link was sent to bob@example.com." in content
+    (share,) = Share.objects.all()
+    assert share.get_absolute_url() in mail.outbox[0].body
+    assert not share.recipients.exists()

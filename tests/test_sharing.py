@@ -649,6 +649,26 @@ def test_refused_addresses_add_nobody(addresses, code):
     assert not share.recipients.exists()
 
 
+def test_recipient_links_to_send_adds_the_new_and_holds_back_the_revoked():
+    share = ShareFactory()
+    kept = RecipientFactory(share=share, address="kept@example.com")
+    RecipientFactory(share=share, address="old@example.com").revoke()
+    to_mail, revoked = sharing.recipient_links_to_send(
+        share.created_by, share, "New@example.com, kept@example.com, old@example.com"
+    )
+    assert [r.address for r in to_mail] == ["new@example.com", "kept@example.com"]
+    assert to_mail[1].pk == kept.pk  # its link stays
+    assert revoked == ["old@example.com"]
+    assert share.recipients.count() == 3
+
+
+def test_recipient_links_to_send_is_refused_to_who_may_not_manage_the_share():
+    share = ShareFactory()
+    with pytest.raises(sharing.SharingDenied):
+        sharing.recipient_links_to_send(UserFactory(is_staff=True), share, "a@example.com")
+    assert not share.recipients.exists()
+
+
 def test_a_recipient_limit_below_one_is_refused():
     share = ShareFactory()
     with pytest.raises(ValidationError):

@@ -174,6 +174,14 @@ class SendLinkForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    recipient_links = forms.BooleanField(
+        label=_("Give each address a link of their own"),
+        required=False,
+        help_text=_(
+            "Each address becomes a recipient of the share with its own link, which can be "
+            "counted, revoked and renewed separately. Off: everybody gets the share's common link."
+        ),
+    )
 
     def clean_recipients(self) -> list[str]:
         """Every address valid (:func:`sharing.recipients_to_send`), or none sent to."""

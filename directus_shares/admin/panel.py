@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import select_template
@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import lockout, sharing
-from ..models import Share
-from ..tasks import Delivery, queue_share_link
+from ..models import Share, ShareRecipient
+from ..tasks import Delivery, queue_recipient_links, queue_share_link
 from .forms import SendLinkForm, ShareForm
 from .locks import say_unlocked
 
@@ -111,11 +111,16 @@ class SharesAdminMixin(_MixedInto):
         now = timezone.now()
         shares = list(self.shares_of(request, obj))
         locks = lockout.share_locks(shares)
+        recipients = recipient_counts(shares)
         rows = [
             {
                 "share": share,
                 "status": share.status_at(now),
                 "lock": locks.get(share.pk),
+                "recipients": recipients.get(share.pk),
+                "recipients_url": (
+                    self.share_admin_url(request, share) if share.pk in recipients else None
+                ),
                 "unopenable": sharing.unopenable_reason(share, now),
                 "link": request.build_absolute_uri(share.get_absolute_url()),
                 "urls": {
@@ -131,6 +136,16 @@ class SharesAdminMixin(_MixedInto):
             "add_url": self.shares_url("add", obj),
             "send_form": SendLinkForm(),
         }
+
+    def share_admin_url(self, request: HttpRequest, share: Share) -> str | None:
+        """The share's own admin page, where its recipients are listed (``None`` when this
+        admin site has no page for shares, or the user may not view it)."""
+        if not self.admin_site.is_registered(Share):
+            return None
+        if not self.admin_site.get_model_admin(Share).has_view_permission(request, share):
+            return None
+        url = reverse(f"{self.admin_site.name}:directus_shares_share_change", args=[share.pk])
+        return f"{url}#recipients"
 
     # -- views -----------------------------------------------------------------------------------
 
@@ -317,18 +332,60 @@ class SharesAdminMixin(_MixedInto):
             messages.error(request, refusal)
             return self._back(obj)
         if request.method == "POST" and form.is_valid():
-            link = request.build_absolute_uri(share.get_absolute_url())
-            delivery = queue_share_link(
-                share,
-                link,
-                form.cleaned_data["recipients"],
-                sender=request.user,
-                message=form.cleaned_data["message"],
-            )
-            say_delivered(request, delivery)
-            if not delivery.failed:
-                return self._back(obj)
+            addresses, message = form.cleaned_data["recipients"], form.cleaned_data["message"]
+            if form.cleaned_data["recipient_links"]:
+                delivery = send_recipient_links(request, share, addresses, message)
+            else:
+                link = request.build_absolute_uri(share.get_absolute_url())
+                delivery = queue_share_link(
+                    share, link, addresses, sender=request.user, message=message
+                )
+            if delivery is not None:
+                say_delivered(request, delivery)
+                if not delivery.failed:
+                    return self._back(obj)
         return self._page(request, obj, "share_send", _("Send the link"), share=share, form=form)
+
+
+def recipient_counts(shares: list[Share]) -> dict[int, dict[str, int]]:
+    """``{share id: {"total": recipients, "opened": those who opened their link}}`` for the
+    shares that have recipients (one query)."""
+    rows = (
+        ShareRecipient.objects.filter(share__in=shares)
+        .values("share")
+        .annotate(total=Count("pk"), opened=Count("pk", filter=Q(first_opened_at__isnull=False)))
+    )
+    return {row["share"]: {"total": row["total"], "opened": row["opened"]} for row in rows}
+
+
+def send_recipient_links(
+    request: HttpRequest, share: Share, addresses: list[str], message: str
+) -> Delivery | None:
+    """Send with links of their own ("Send link"): each address a recipient of ``share``
+    (:func:`sharing.recipient_links_to_send`), each mailed its own link; a revoked recipient is
+    named in a warning, not mailed. ``None`` (and an error message) when the addresses are
+    refused."""
+    try:
+        recipients, revoked = sharing.recipient_links_to_send(request.user, share, addresses)
+    except sharing.RecipientsRefused as refused:
+        messages.error(request, " ".join(refused.messages))
+        return None
+    for address in revoked:
+        messages.warning(
+            request,
+            _(
+                "Not sent to %(address)s: their own link is revoked. Switch it on again on the "
+                "share's page (Recipients) first."
+            )
+            % {"address": address},
+        )
+    return queue_recipient_links(
+        share,
+        recipients,
+        absolute_url=request.build_absolute_uri,
+        sender=request.user,
+        message=message,
+    )
 
 
 def say_delivered(request: HttpRequest, delivery: Delivery) -> None:

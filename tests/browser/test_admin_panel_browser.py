@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core import mail
 
 from directus_shares.models import Share
 from example_project.reports.models import Person, Report
@@ -111,3 +112,43 @@ def test_staff_share_a_report_and_a_stranger_opens_it_until_the_uses_are_spent(
     assert third.goto(link).status == 410
     assert third.locator("h1").inner_text() == "This share has been used up."
     assert Share.objects.get(pk=share.pk).times_used == 2
+
+
+def test_the_send_dialog_gives_each_address_a_link_of_its_own(live_server, new_page, staff_member):
+    report = Report.objects.create(
+        title="Budget", summary="s", status="done", author=Person.objects.create(name="Ada")
+    )
+    share = Share.objects.create(
+        content_object=report, role=staff_member.groups.get(), created_by=staff_member
+    )
+    page = new_page()
+    page.set_viewport_size({"width": 1920, "height": 1000})
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/reports/report/{report.pk}/change/")
+    page.fill("#id_username", "ada")
+    page.fill("#id_password", "correct horse")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#shares .ds-share")
+
+    page.click("#shares .ds-menu summary")
+    page.click("#shares .ds-send")
+    dialog = page.locator(f"#ds-send-{share.pk}")
+    assert dialog.is_visible()  # a dialog, not the page
+    box = dialog.get_by_label("Give each address a link of their own")
+    assert not box.is_checked()
+    dialog.locator("textarea[name=recipients]").fill("bob@example.com, carol@example.com")
+    box.check()
+    shot(page, "admin-send-own-links")
+    dialog.locator("input[type=submit]").click()
+    page.wait_for_selector(".messagelist")
+
+    assert "The link was sent to bob@example.com, carol@example.com." in page.inner_text(
+        ".messagelist"
+    )
+    assert "2 recipients, 0 opened" in page.inner_text("#shares")
+    links = {r.address: r.get_absolute_url() for r in share.recipients.all()}
+    assert sorted(links) == ["bob@example.com", "carol@example.com"]
+    assert all(links[m.to[0]] in m.body for m in mail.outbox) and len(mail.outbox) == 2
+
+    page.click("#shares .ds-share-recipients a")  # to the share's page, where they are listed
+    page.wait_for_selector("#recipients")
+    assert "carol@example.com" in page.inner_text("#recipients")
