@@ -33,6 +33,7 @@ from ..sharing import (
     delete_recipient,
     managed_recipients,
     managed_shares,
+    recipient_links_to_send,
     recipients_to_send,
     reenable_recipient,
     revoke_recipient,
@@ -262,18 +263,18 @@ class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
         yet); a revoked recipient is not mailed – it is reported as failed."""
         with api_errors():
             try:
-                added, already = add_recipients(self.request.user, share, addresses)
+                to_mail, revoked = recipient_links_to_send(self.request.user, share, addresses)
             except RecipientsRefused as refused:
                 raise recipients_error(refused) from None
-        revoked = {r.address: str(RECIPIENT_REVOKED_DETAIL) for r in already if r.is_revoked}
         delivery = queue_recipient_links(
             share,
-            [recipient for recipient in [*added, *already] if not recipient.is_revoked],
+            to_mail,
             absolute_url=self.request.build_absolute_uri,
             sender=self.request.user,
             message=message,
         )
-        return replace(delivery, failed={**delivery.failed, **revoked})
+        failed = {**delivery.failed, **dict.fromkeys(revoked, str(RECIPIENT_REVOKED_DETAIL))}
+        return replace(delivery, failed=failed)
 
     def _share_response(self, share: Share) -> Response:
         return Response(self.get_serializer(share).data, status=status.HTTP_200_OK)
