@@ -92,7 +92,15 @@ class ShareForm(forms.ModelForm):
 
     class Meta:
         model = Share
-        fields = ["name", "role", "date_start", "date_end", "max_uses", "allowed_addresses"]
+        fields = [
+            "name",
+            "role",
+            "date_start",
+            "date_end",
+            "max_uses",
+            "allowed_addresses",
+            "verify_recipients",
+        ]
         widgets = {
             "date_start": widgets.AdminSplitDateTime,
             "date_end": widgets.AdminSplitDateTime,
