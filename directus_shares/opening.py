@@ -1,7 +1,8 @@
 """A visitor opening a share, in one order: find → network → status → object → one-time code
-(shares restricted to addresses) → password and lockout → count → log → grant. The page and the
-API call :func:`look`, :func:`open_share` and :func:`request_code` and only render the outcome
-(:mod:`.outcomes`); every refusal is written to the access log here.
+(shares restricted to addresses, verified recipients' links) → password and lockout → count →
+log → grant. The page and the API call :func:`look`, :func:`open_share` and
+:func:`request_code` and only render the outcome (:mod:`.outcomes`); every refusal is written
+to the access log here.
 
 A visitor who already holds a grant (the page's cookie, the API's access token) and opens again
 is checked as on a reload and told the share is open: no use is counted and nothing new is handed
@@ -394,7 +395,8 @@ def request_code(request: HttpRequest, token: str, email: str) -> CodeRequestedO
     The share's own refusals come first (no code for a share that would not open). Then a code is
     made for any valid address within ``VERIFICATION_CODES_PER_ADDRESS`` – and mailed only when
     the share allows the address, so :class:`.CodeRequested` (and the limit) answers the same
-    whether or not it does.
+    whether or not it does. On a recipient's link of a share that verifies recipients, ``email``
+    is ignored: the code goes to the recipient's own address, shown masked.
     """
     visit = _begin(request, token)
     if visit is None:
@@ -405,13 +407,14 @@ def request_code(request: HttpRequest, token: str, email: str) -> CodeRequestedO
         return _refused(request, refusal, share)
     if not share.requires_email:
         return _logged(request, CodeProblem(share, CodeProblemKind.CODE_NOT_USED))
-    normalised = normalise_email(email)
+    normalised = _address_to_prove(share, email)
     if normalised is None:
         return _logged(request, CodeProblem(share, CodeProblemKind.EMAIL_INVALID))
     share.visitor_email = normalised
+    shown = _shown_address(share, normalised)
     code = verification.issue_code(share, normalised, visit.now)
     if code is None:
-        return _logged(request, CodeProblem(share, CodeProblemKind.TOO_MANY_CODES, normalised))
+        return _logged(request, CodeProblem(share, CodeProblemKind.TOO_MANY_CODES, shown))
     minutes = max(1, int(verification_code_lifetime().total_seconds()) // 60)
     if share.allows_email(normalised):
         tasks.queue_verification_code(share, normalised, code, minutes)
@@ -419,7 +422,24 @@ def request_code(request: HttpRequest, token: str, email: str) -> CodeRequestedO
     record_access(
         request, share, granted=False, reason=AccessReason.CODE_REQUESTED, address=address
     )
-    return CodeRequested(share, normalised, minutes)
+    return CodeRequested(share, shown, minutes)
+
+
+def _address_to_prove(share: Share, given: str | None) -> str | None:
+    """The normalised address a visitor proves: on a link whose recipient is verified
+    (:attr:`.Share.recipient_to_verify`) the recipient's own – what the visitor sent is ignored,
+    so nobody proves another address with it – else the one ``given`` (``None``: not valid)."""
+    recipient = share.recipient_to_verify
+    if recipient is not None:
+        return normalise_email(recipient.address)
+    return normalise_email(given) if given is not None else None
+
+
+def _shown_address(share: Share, email: str) -> str:
+    """The address the visitor is shown for the code: ``email`` (from :func:`_address_to_prove`),
+    or a verified recipient's masked (:attr:`.ShareRecipient.masked_address`)."""
+    recipient = share.recipient_to_verify
+    return email if recipient is None else recipient.masked_address
 
 
 _CODE_PROBLEMS = {
@@ -435,7 +455,8 @@ def _code_step(
     share: Share, proof: Callable[[], verification.EmailCode | None], now: datetime
 ) -> int | None | CodeProblem:
     """For a share restricted to addresses: whether the visitor's address and one-time code
-    prove an address it allows – the id of the code to spend when it opens, or why not. ``None``
+    prove an address it allows (on a link whose recipient is verified: the code alone proves
+    the recipient's address) – the id of the code to spend when it opens, or why not. ``None``
     for a share open to anyone with the link.
 
     It comes before the password: nobody who cannot read an allowed mailbox gets to try the
@@ -446,9 +467,10 @@ def _code_step(
     if not share.requires_email:
         return None
     given = proof()
-    email = normalise_email(given.email) if given is not None else None
+    email = _address_to_prove(share, given.email if given is not None else None)
     if given is None or email is None or not given.code.strip():
-        return CodeProblem(share, CodeProblemKind.CODE_REQUIRED, email or "")
+        shown = "" if email is None else _shown_address(share, email)
+        return CodeProblem(share, CodeProblemKind.CODE_REQUIRED, shown)
     share.visitor_email = email
     tried = verification.try_code(share, email, given.code, now)
     # A code made for an address the share does not (or no longer) allows never proves it.
@@ -457,7 +479,7 @@ def _code_step(
     result = tried.result
     if result is verification.CodeCheck.RIGHT:
         result = verification.CodeCheck.WRONG
-    return CodeProblem(share, _CODE_PROBLEMS[result], email)
+    return CodeProblem(share, _CODE_PROBLEMS[result], _shown_address(share, email))
 
 
 def _consume_use_and_code(
@@ -475,7 +497,9 @@ def _consume_use_and_code(
     alias = router.db_for_write(Share)
     with transaction.atomic(using=alias):
         if not verification.spend_code(code_id, now):  # spent by a request just before
-            return CodeProblem(share, CodeProblemKind.CODE_USED, share.visitor_email)
+            return CodeProblem(
+                share, CodeProblemKind.CODE_USED, _shown_address(share, share.visitor_email)
+            )
         counted = consume_use(share, now, request, condition)
         if not counted:
             transaction.set_rollback(True, using=alias)

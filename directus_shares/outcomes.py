@@ -222,7 +222,8 @@ class Changed:
 class CodeRequested:
     """A visitor asked for a one-time code for ``email``: if the share allows that address, a
     code was mailed to it, good for ``minutes`` – the visitor is told exactly that, whether or
-    not it does (logged as ``code_requested``)."""
+    not it does (logged as ``code_requested``). On a link whose recipient is verified, ``email``
+    is the recipient's, masked, and the code was mailed to it."""
 
     share: Share
     email: str
@@ -232,7 +233,8 @@ class CodeRequested:
 @dataclass(frozen=True)
 class CodeProblem:
     """The address or the one-time code was not accepted: ``kind`` says why (logged with its
-    code). ``email`` is the address the visitor gave, normalised (``""`` when not valid)."""
+    code). ``email`` is the address the visitor gave, normalised (``""`` when not valid) – on a
+    link whose recipient is verified, the recipient's, masked."""
 
     share: Share
     kind: CodeProblemKind

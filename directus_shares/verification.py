@@ -13,8 +13,8 @@ Codes are made the same way for addresses a share does not allow – only never 
 visitor's answers cannot tell listed addresses from others (:func:`.opening.request_code`).
 
 This module decides nothing about the share itself; :mod:`directus_shares.opening` calls it in
-its order and mails the code. A recipient's link (issue 16) can use the same functions with the
-recipient's own address.
+its order and mails the code. A recipient's link of a share that verifies its recipients uses
+the same functions with the recipient's own address.
 """
 
 from __future__ import annotations

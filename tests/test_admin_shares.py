@@ -555,6 +555,20 @@ def test_the_shares_page_restricts_a_share_to_addresses_one_per_line(superuser):
     assert "Not an e-mail address or @domain: anna@" in refused.content.decode()
 
 
+def test_the_shares_page_sets_a_share_to_verify_its_recipients(superuser):
+    share = ShareFactory(name="Edited")
+    client = logged_in(superuser)
+    url = f"/admin/directus_shares/share/{share.pk}/change/"
+    assert 'name="verify_recipients"' in client.get(url).content.decode()
+    data = share_page_data(name="Edited", role=share.role_id, verify_recipients="on")
+    assert client.post(url, data).status_code == 302
+    share.refresh_from_db()
+    assert share.verify_recipients
+    assert client.post(url, {**data, "verify_recipients": ""}).status_code == 302
+    share.refresh_from_db()
+    assert not share.verify_recipients
+
+
 def test_the_access_log_on_the_shares_page_shows_the_address_a_code_was_tried_for(superuser):
     share = ShareFactory(allowed_addresses=["@example.org"])
     visitor = Client()

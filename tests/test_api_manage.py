@@ -143,6 +143,7 @@ def test_a_share_reads_with_its_state_and_absolute_link_but_never_its_password(s
         "date_end": None,
         "max_uses": 5,
         "allowed_addresses": [],
+        "verify_recipients": False,
         "times_used": 2,
         "uses_left": 3,
         "status": "active",
@@ -883,6 +884,21 @@ def test_the_allowed_addresses_are_set_normalised_and_cleared(sharer, reviewer):
     assert cleared.json()["allowed_addresses"] == []
     share.refresh_from_db()
     assert not share.requires_email
+
+
+def test_a_share_is_set_to_verify_its_recipients_and_back(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+    response = client.patch(detail(share), {"verify_recipients": True}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["verify_recipients"] is True
+    share.refresh_from_db()
+    assert share.verify_recipients
+    refused = client.patch(detail(share), {"verify_recipients": "maybe"}, format="json")
+    assert refused.status_code == 400 and "verify_recipients" in refused.json()["errors"]
+    client.patch(detail(share), {"verify_recipients": False}, format="json")
+    share.refresh_from_db()
+    assert not share.verify_recipients
 
 
 @pytest.mark.parametrize(

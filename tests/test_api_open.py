@@ -47,6 +47,7 @@ INFO_KEYS = {
     "name",
     "password_required",
     "email_required",
+    "code_sent_to",
     "date_start",
     "date_end",
     "max_uses",
@@ -133,6 +134,7 @@ def test_info_describes_the_share_and_counts_nothing(client):
         "name": "Q3 figures",
         "password_required": False,
         "email_required": False,
+        "code_sent_to": None,
         "date_start": None,
         "date_end": None,
         "max_uses": 5,
@@ -892,7 +894,7 @@ def test_each_refused_code_has_its_own_error_code(client, mailoutbox, make_it, c
     ("path", "body", "code", "status"),
     [
         ("code", {"email": "nonsense"}, "email_invalid", 400),
-        ("code", {}, "required", 400),
+        ("code", {}, "email_invalid", 400),  # optional: a verified recipient's link needs none
         ("code", {"email": ["a@b.org"]}, "invalid", 400),
         ("verify", {"email": ANNA}, "required", 400),
         ("verify", {"email": ANNA, "code": "1" * 33}, "max_length", 400),
@@ -920,3 +922,38 @@ def test_a_code_for_a_share_without_addresses_is_refused(client, mailoutbox):
 def test_code_for_an_unknown_link_is_404(client):
     assert_refused(request_code(client, "nope"), Refusal.UNKNOWN)
     assert_refused(verify(client, "nope", "123456"), Refusal.UNKNOWN)
+
+
+# -- code and verify: verified recipients ---------------------------------------------------------
+
+
+def test_a_verified_recipients_link_mails_the_recipient_and_verify_takes_the_code(
+    client, mailoutbox
+):
+    recipient = RecipientFactory(
+        share=ShareFactory(name="Board", verify_recipients=True), address="ada@example.com"
+    )
+    body = info(client, recipient.token).json()
+    assert body["email_required"] is True and body["name"] is None
+    assert body["code_sent_to"] == "a***@example.com"
+    asked = client.post(f"{API}/{recipient.token}/code/", {}, format="json")
+    assert asked.status_code == 200, asked.content
+    assert asked.json()["email"] == "a***@example.com"
+    assert [m.to for m in mailoutbox] == [["ada@example.com"]]
+    opened = client.post(
+        f"{API}/{recipient.token}/verify/", {"code": mailed_code(mailoutbox)}, format="json"
+    )
+    assert opened.status_code == 200, opened.content
+    assert item(client, recipient.token, opened.json()["access_token"]).status_code == 200
+    granted = ShareAccess.objects.get(granted=True)
+    assert (granted.email, granted.recipient_id) == ("ada@example.com", recipient.pk)
+
+
+def test_a_forwarded_verified_recipients_link_cannot_prove_another_address(client, mailoutbox):
+    recipient = RecipientFactory(share=ShareFactory(verify_recipients=True))
+    request_code(client, recipient.token, "eve@example.org")  # the address sent is ignored
+    assert [m.to for m in mailoutbox] == [[recipient.address]]
+    code = f"{(int(mailed_code(mailoutbox)) + 1) % 10**6:06d}"
+    assert_error(verify(client, recipient.token, code, "eve@example.org"), "wrong_code", 403)
+    assert_error(auth(client, recipient.token), "code_required", 400)
+    assert times_used(recipient.share) == 0

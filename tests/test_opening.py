@@ -702,3 +702,99 @@ def test_a_holder_of_a_grant_opens_again_without_a_code():
 def test_a_share_restricted_to_addresses_never_opens_without_a_click():
     share = ShareFactory(allowed_addresses=[ANNA])
     assert isinstance(look(share), Landing)
+
+
+# -- one-time codes: verified recipients ----------------------------------------------------------
+
+ADA = "ada@example.com"
+
+
+def verified_recipient(**share_fields) -> ShareRecipient:
+    share = ShareFactory(verify_recipients=True, **share_fields)
+    return RecipientFactory(share=share, address=ADA)
+
+
+def open_link_with_code(token: str, code: str, email: str = "", password: str = ""):
+    proof = verification.EmailCode(email, code)
+    return opening.open_share(
+        request(), token, lambda: password, holds=holds_nothing, issue=credential,
+        proof=lambda: proof,
+    )  # fmt: skip
+
+
+def test_a_verified_recipients_link_mails_the_code_to_the_recipient_only(mailoutbox):
+    recipient = verified_recipient()
+    share = recipient.share
+    assert isinstance(look(recipient.token), Landing)
+    asked = opening.request_code(request(), recipient.token, "eve@example.org")  # ignored
+    assert asked == CodeRequested(share, "a***@example.com", 10)
+    assert [message.to for message in mailoutbox] == [[ADA]]
+    opened = open_link_with_code(recipient.token, code_of(mailoutbox, ADA))
+    assert isinstance(opened, Opened) and opened.counted
+    assert opened.share.visitor_email == ADA
+    assert times_used(share) == 1
+    assert ShareRecipient.objects.get(pk=recipient.pk).times_used == 1
+    entries = ShareAccess.objects.filter(share=share).order_by("pk")
+    assert list(entries.values_list("reason", "email", "recipient")) == [
+        ("code_requested", ADA, recipient.pk),
+        ("granted", ADA, recipient.pk),
+    ]
+
+
+def test_a_forwarded_verified_recipients_link_does_not_open_without_the_recipients_code(
+    mailoutbox, monkeypatch
+):
+    """Whoever the link was forwarded to cannot open it: not without a code, not with a code of
+    an address of their own (they cannot prove one), not with a guess."""
+    recipient = verified_recipient()
+    share = recipient.share
+    assert open_share(recipient.token) == CodeProblem(
+        share, CodeProblemKind.CODE_REQUIRED, "a***@example.com"
+    )
+    monkeypatch.setattr(verification, "new_code", lambda: "123456")
+    verification.issue_code(share, "eve@example.org", timezone.now())  # a code for another address
+    outcome = open_link_with_code(recipient.token, "123456", email="eve@example.org")
+    assert outcome.kind is CodeProblemKind.CODE_REQUIRED  # none was asked for the recipient
+    opening.request_code(request(), recipient.token, "")
+    assert [message.to for message in mailoutbox] == [[ADA]]  # in the recipient's mailbox only
+    wrong = open_link_with_code(recipient.token, "654321", email="eve@example.org")
+    assert wrong == CodeProblem(share, CodeProblemKind.WRONG_CODE, "a***@example.com")
+    assert times_used(share) == 0
+
+
+def test_a_verified_recipients_code_keeps_the_tries_and_expiry_of_every_code(mailoutbox):
+    recipient = verified_recipient()
+    opening.request_code(request(), recipient.token, "")
+    code = code_of(mailoutbox, ADA)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        assert open_link_with_code(recipient.token, wrong).kind is CodeProblemKind.WRONG_CODE
+    tried = open_link_with_code(recipient.token, code)
+    assert tried.kind is CodeProblemKind.CODE_TRIES_USED_UP
+    opening.request_code(request(), recipient.token, "")
+    VerificationCode.objects.update(expires_at=timezone.now())
+    expired = open_link_with_code(recipient.token, code_of(mailoutbox, ADA))
+    assert expired.kind is CodeProblemKind.CODE_EXPIRED
+    assert times_used(recipient.share) == 0
+
+
+def test_the_common_link_of_a_share_that_verifies_recipients_opens_as_before(mailoutbox):
+    recipient = verified_recipient()
+    outcome = open_share(recipient.share)
+    assert isinstance(outcome, Opened) and outcome.counted
+    assert mailoutbox == []
+
+
+def test_a_verified_recipient_needs_no_listed_address_and_the_common_link_still_does(mailoutbox):
+    recipient = verified_recipient(allowed_addresses=[ANNA])
+    opening.request_code(request(), recipient.token, ANNA)
+    assert [message.to for message in mailoutbox] == [[ADA]]
+    assert isinstance(open_link_with_code(recipient.token, code_of(mailoutbox, ADA)), Opened)
+    assert open_share(recipient.share).kind is CodeProblemKind.CODE_REQUIRED
+
+
+def test_a_recipients_link_of_a_share_without_verification_asks_no_code(mailoutbox):
+    recipient = RecipientFactory(address=ADA)
+    outcome = opening.request_code(request(), recipient.token, ADA)
+    assert outcome == CodeProblem(recipient.share, CodeProblemKind.CODE_NOT_USED)
+    assert mailoutbox == []

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from directus_shares.models import Share, ShareAccess, VerificationCode
+from directus_shares.models import Share, ShareAccess, ShareRecipient, VerificationCode
 from directus_shares.outcomes import Refusal
 from tests.factories import (
     CodeFactory,
@@ -783,8 +783,9 @@ def test_a_recipients_landing_page_counts_the_uses_left_through_its_own_link(vis
 ANNA = "anna@example.org"
 
 
-def send_form(client: Client, share: Share, **fields: str):
-    """Post a form of the landing page, with the CSRF token a browser would send."""
+def send_form(client: Client, share: Share | ShareRecipient, **fields: str):
+    """Post a form of the landing page (of a share's or a recipient's link), with the CSRF token
+    a browser would send."""
     if "csrftoken" not in client.cookies:
         client.get(share.get_absolute_url())
     data = {"csrfmiddlewaretoken": client.cookies["csrftoken"].value, **fields}
@@ -942,3 +943,47 @@ def test_a_recipients_link_to_a_share_restricted_to_addresses_asks_for_a_code_to
     recipient.refresh_from_db()
     assert recipient.times_used == 1
     assert ShareAccess.objects.get(granted=True).email == ANNA
+
+
+# -- verified recipients: the code goes to the recipient's own address ---------------------------
+
+
+def test_a_verified_recipients_link_offers_a_code_to_the_masked_address_only(visitor, mailoutbox):
+    share = ShareFactory(name="Board minutes", verify_recipients=True)
+    recipient = RecipientFactory(share=share, address="ada@example.com")
+    landing = visitor.get(recipient.get_absolute_url())
+    content = landing.content.decode()
+    assert landing.status_code == 200
+    assert "Send a code to a***@example.com" in content
+    assert 'name="email"' not in content and "ada@example.com" not in content
+    assert "Board minutes" not in content
+    asked = send_form(visitor, recipient, step="email")
+    content = asked.content.decode()
+    assert "We sent a code to a***@example.com. It is valid for 10 minutes." in content
+    assert 'name="code"' in content and "ada@example.com" not in content
+    assert [message.to for message in mailoutbox] == [["ada@example.com"]]
+    assert send_form(visitor, recipient, code=mailed_code(mailoutbox)).status_code == 303
+    page = visitor.get(recipient.get_absolute_url())
+    assert page.status_code == 200 and "Board minutes" in page.content.decode()
+
+
+def test_a_forwarded_verified_recipients_link_opens_only_with_the_recipients_code(mailoutbox):
+    share = ShareFactory(name="Board minutes", verify_recipients=True)
+    recipient = RecipientFactory(share=share, address="ada@example.com")
+    stranger = Client()
+    asked = send_form(stranger, recipient, step="email", email="eve@example.com")
+    assert asked.status_code == 200
+    assert [message.to for message in mailoutbox] == [["ada@example.com"]]
+    wrong = f"{(int(mailed_code(mailoutbox)) + 1) % 10**6:06d}"
+    refused = send_form(stranger, recipient, email="eve@example.com", code=wrong)
+    assert refused.status_code == 403 and "That code is not correct." in refused.content.decode()
+    assert "Board minutes" not in stranger.get(recipient.get_absolute_url()).content.decode()
+    assert ShareAccess.objects.filter(granted=True).count() == 0
+
+
+def test_the_common_link_of_a_share_that_verifies_recipients_asks_no_code(visitor):
+    share = ShareFactory(verify_recipients=True)
+    RecipientFactory(share=share)
+    content = visitor.get(share.get_absolute_url()).content.decode()
+    assert 'name="email"' not in content and "Send a code" not in content
+    assert open_share(visitor, share).status_code == 303

@@ -68,3 +68,11 @@ def test_deleting_its_share_deletes_it():
     recipient = RecipientFactory()
     recipient.share.delete()
     assert not ShareRecipient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [("ada@example.com", "a***@example.com"), ("x@b.org", "x***@b.org")],
+)
+def test_its_masked_address_keeps_the_first_character_and_the_domain(address, masked):
+    assert ShareRecipient(address=address).masked_address == masked

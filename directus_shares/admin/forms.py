@@ -92,7 +92,7 @@ class ShareForm(forms.ModelForm):
 
     class Meta:
         model = Share
-        fields = ["name", "role", "date_start", "date_end", "max_uses", "allowed_addresses"]
+        fields = ["role", *sorted(sharing.SHARE_OPTIONS)]  # shown in ShareAdmin.fields' order
         widgets = {
             "date_start": widgets.AdminSplitDateTime,
             "date_end": widgets.AdminSplitDateTime,

@@ -246,6 +246,7 @@ class ShareAdmin(admin.ModelAdmin):
         "date_end",
         "max_uses",
         "allowed_addresses",
+        "verify_recipients",
         "new_password",
         "remove_password",
         "times_used",

@@ -187,6 +187,11 @@ class ShareInfoSerializer(serializers.Serializer):
         help_text="Only certain e-mail addresses may open it: get a code with `code`, open "
         "with `verify` (not `auth`)."
     )
+    code_sent_to = serializers.CharField(
+        allow_null=True,
+        help_text="On a recipient's link of a share that verifies recipients: the recipient's "
+        "address, masked – `code` mails the code there and takes no address. Otherwise null.",
+    )
     date_start = serializers.DateTimeField(allow_null=True)
     date_end = serializers.DateTimeField(allow_null=True)
     max_uses = serializers.IntegerField(allow_null=True)
@@ -202,11 +207,13 @@ class ShareInfoSerializer(serializers.Serializer):
 def share_info(share: Share, now: datetime) -> dict[str, Any]:
     """The info of ``share``: its window and uses; its name only if it needs neither a password
     nor an e-mail code (as the landing page keeps it to itself until they are given)."""
+    recipient = share.recipient_to_verify
     return ShareInfoSerializer(
         {
             "name": None if share.has_password or share.requires_email else share.name,
             "password_required": share.has_password,
             "email_required": share.requires_email,
+            "code_sent_to": None if recipient is None else recipient.masked_address,
             "date_start": share.date_start,
             "date_end": share.date_end,
             "max_uses": share.max_uses,
@@ -326,12 +333,18 @@ def code_problem_response(request: Request, kind: CodeProblemKind) -> Response:
 
 class CodeRequestSerializer(serializers.Serializer):
     email = serializers.CharField(
-        max_length=254, help_text="The address to send the code to (if the share allows it)."
+        max_length=254,
+        required=False,
+        default="",
+        help_text="The address to send the code to (if the share allows it). Not needed – and "
+        "ignored – on a recipient's link whose recipient is verified (`code_sent_to`).",
     )
 
 
 class CodeRequestedSerializer(serializers.Serializer):
-    email = serializers.CharField(help_text="The address, as it is compared (lower-case).")
+    email = serializers.CharField(
+        help_text="The address, as it is compared (lower-case); a verified recipient's masked."
+    )
     expires_in = serializers.IntegerField(help_text="Seconds a code sent now is accepted.")
     detail = serializers.CharField()
 
@@ -342,9 +355,10 @@ _CODE_PROBLEMS = error_responses(*sorted({kind.status for kind in CodeProblemKin
 
 
 @schema(
-    summary="Mail a one-time code (shares restricted to e-mail addresses)",
+    summary="Mail a one-time code (shares restricted to e-mail addresses, verified recipients)",
     description="Answers the same whether or not the share allows the address: a code is mailed "
-    "only to an allowed one. Counts no use. A new code replaces the one before; an address gets "
+    "only to an allowed one (on a verified recipient's link: to the recipient's). Counts no "
+    "use. A new code replaces the one before; an address gets "
     "a limited number of codes per share and hour (429 `too_many_codes`).",
     request=CodeRequestSerializer,
     responses={200: CodeRequestedSerializer, **_REFUSALS, **_CODE_PROBLEMS, **error_responses(415)},
@@ -373,7 +387,13 @@ class ShareCodeView(ShareOpenView):
 
 
 class VerifyRequestSerializer(ShareAuthRequestSerializer):
-    email = serializers.CharField(max_length=254, help_text="The address the code was sent to.")
+    email = serializers.CharField(
+        max_length=254,
+        required=False,
+        default="",
+        help_text="The address the code was sent to. Not needed – and ignored – on a "
+        "recipient's link whose recipient is verified: the code proves the recipient's address.",
+    )
     code = serializers.CharField(max_length=32, help_text="The 6-digit code from the mail.")
 
 

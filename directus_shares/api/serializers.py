@@ -186,6 +186,11 @@ class ShareSerializer(serializers.ModelSerializer):
         help_text="E-mail addresses and `@domain` entries that may open the link, each after "
         "proving the address with a one-time code; stored lower-case. `[]`: anyone with the link.",
     )
+    verify_recipients = serializers.BooleanField(
+        required=False,
+        help_text="true: a recipient's own link opens only after a one-time code mailed to the "
+        "recipient's address (a forwarded link is useless); the common link is not affected.",
+    )
     has_password = serializers.BooleanField(read_only=True)
     uses_left = serializers.IntegerField(read_only=True, allow_null=True)
     status = serializers.SerializerMethodField()
@@ -214,6 +219,7 @@ class ShareSerializer(serializers.ModelSerializer):
             "date_end",
             "max_uses",
             "allowed_addresses",
+            "verify_recipients",
             "times_used",
             "uses_left",
             "status",

@@ -96,6 +96,14 @@ class ShareRecipient(models.Model):
         return signatures.recipient_link_token(self.key)
 
     @property
+    def masked_address(self) -> str:
+        """The address as a visitor of the link may see it: its first character, then ``***``
+        and the domain (``a***@example.com``) – enough for the recipient to recognise, too
+        little for whoever the link was forwarded to to learn it."""
+        local, _at, domain = self.address.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+
+    @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from .. import signatures
 from ..conf import get_config
-from .verification_code import clean_allowed_addresses, email_allowed
+from .verification_code import clean_allowed_addresses, email_allowed, normalise_email
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -255,6 +255,14 @@ class Share(models.Model):
             "the visitor is mailed a one-time code. Empty: anyone with the link."
         ),
     )
+    verify_recipients = models.BooleanField(
+        _("verify recipients"),
+        default=False,
+        help_text=_(
+            "A recipient's own link opens only after a one-time code mailed to the recipient's "
+            "address: a forwarded link is useless. The common link is not affected."
+        ),
+    )
     revoked_at = revoked_at_field()
     role_removed = models.BooleanField(
         _("role removed"),
@@ -484,11 +492,22 @@ class Share(models.Model):
 
     @property
     def requires_email(self) -> bool:
-        """Whether a visitor must prove an allowed address with a one-time code to open it."""
-        return bool(self.allowed_addresses)
+        """Whether a visitor must prove an address with a one-time code to open it: an allowed
+        one, or on a recipient's link of a share that verifies recipients, the recipient's."""
+        return bool(self.allowed_addresses) or self.recipient_to_verify is not None
+
+    @property
+    def recipient_to_verify(self) -> ShareRecipient | None:
+        """The recipient whose address the visitor must prove – on a recipient's link
+        (:attr:`via_recipient`) of a share with :attr:`verify_recipients` – else ``None``."""
+        return self.via_recipient if self.verify_recipients else None
 
     def allows_email(self, email: str) -> bool:
-        """Whether the normalised ``email`` may be sent a code for this share."""
+        """Whether the normalised ``email`` may be sent a code for this share (on a link whose
+        recipient is verified: only the recipient's own address, whatever else it allows)."""
+        recipient = self.recipient_to_verify
+        if recipient is not None:
+            return email == normalise_email(recipient.address)
         return email_allowed(email, self.allowed_addresses or ())
 
     # -- revocation -----------------------------------------------------------------------------
