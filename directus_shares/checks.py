@@ -462,12 +462,25 @@ def check_connections_survive_restarts(
 
 _CODE_LIFETIME_RANGE = (timedelta(minutes=1), timedelta(days=1))
 _CODE_TRIES_RANGE = (1, 20)
+#: The one-time codes' rate limits: setting, check id, and what the default allows.
+_CODE_LIMITS = (
+    (
+        "VERIFICATION_CODES_PER_ADDRESS",
+        "directus_shares.E072",
+        "codes per e-mail address and share: three an hour",
+    ),
+    (
+        "VERIFICATION_CODE_REQUESTS_PER_ADDRESS",
+        "directus_shares.E073",
+        "requests per client address, across shares: twenty an hour",
+    ),
+)
 
 
 @register(Tags.security)
 def check_verification_codes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """The one-time e-mail codes' settings (``VERIFICATION_*``) keep a code hard to guess and
-    usable: a lifetime between a minute and a day, a few tries per code, a positive resend limit.
+    usable: a lifetime between a minute and a day, a few tries per code, positive request limits.
     A value of the wrong type is reported by :func:`check_settings` (E011) instead."""
     raw = conf.user_settings()
     if not isinstance(raw, dict):
@@ -501,18 +514,18 @@ def check_verification_codes(app_configs: Any = None, **kwargs: Any) -> list[Che
                 id="directus_shares.E071",
             )
         )
-    per_address = raw.get("VERIFICATION_CODES_PER_ADDRESS")
-    if isinstance(per_address, tuple | list) and (
-        len(per_address) != 2
-        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in per_address)
-    ):
-        messages.append(
-            Error(
-                f"{conf.SETTING_NAME}['VERIFICATION_CODES_PER_ADDRESS'] must be (codes, "
-                "seconds), two whole numbers of at least 1.",
-                hint=f"The default is {conf.DEFAULTS['VERIFICATION_CODES_PER_ADDRESS']!r}: "
-                "three codes per address and share an hour.",
-                id="directus_shares.E072",
+    for key, check_id, what in _CODE_LIMITS:
+        limit = raw.get(key)
+        if isinstance(limit, tuple | list) and (
+            len(limit) != 2
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in limit)
+        ):
+            messages.append(
+                Error(
+                    f"{conf.SETTING_NAME}[{key!r}] must be ({what.split()[0]}, seconds), two "
+                    "whole numbers of at least 1.",
+                    hint=f"The default is {conf.DEFAULTS[key]!r}: {what}.",
+                    id=check_id,
+                )
             )
-        )
     return messages

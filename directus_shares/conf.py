@@ -72,6 +72,9 @@ DEFAULTS: dict[str, Any] = {
     "VERIFICATION_CODE_LIFETIME": timedelta(minutes=10),
     "VERIFICATION_CODE_TRIES": 5,
     "VERIFICATION_CODES_PER_ADDRESS": (3, 60 * 60),
+    # Code requests allowed from one client address (across shares and e-mail addresses) per
+    # window: (count, seconds). Past it, 429 until the window ends. Counted in the cache.
+    "VERIFICATION_CODE_REQUESTS_PER_ADDRESS": (20, 60 * 60),
 }
 
 #: The Python type(s) each setting must have; checked by system check directus_shares.E011.
@@ -99,6 +102,7 @@ TYPES: dict[str, tuple[type, ...]] = {
     "VERIFICATION_CODE_LIFETIME": (timedelta, int),
     "VERIFICATION_CODE_TRIES": (int,),
     "VERIFICATION_CODES_PER_ADDRESS": (tuple, list),
+    "VERIFICATION_CODE_REQUESTS_PER_ADDRESS": (tuple, list),
 }
 
 #: Keys that no longer do anything, with what to do instead; system check directus_shares.W011.

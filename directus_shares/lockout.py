@@ -39,6 +39,10 @@ too: its creator is told once per lock (the :data:`~directus_shares.signals.shar
 and a mail, queued by :func:`directus_shares.tasks.queue_lock_notice`), the admin and the API
 show the lock (:func:`share_lock`, :func:`share_locks`) and its manager can end it
 (:func:`unlock`).
+
+Other requests that must be limited per client address count the same way, in fixed windows of
+their own (:func:`count_request`): requests for one-time codes
+(``VERIFICATION_CODE_REQUESTS_PER_ADDRESS``), which are refused, not waited for, past the limit.
 """
 
 from __future__ import annotations
@@ -175,6 +179,20 @@ def reserve_attempt(share: Share, address: Address | None) -> Reservation:
         _pause()
 
 
+def count_request(name: str, address: Address | None, limit: tuple[int, int]) -> int | None:
+    """Count one request of the kind ``name`` from ``address`` against ``limit`` (requests,
+    seconds: a fixed window from the first request on); ``None`` while it is within the limit,
+    else the seconds until the window ends (the request is refused). Requests from an unknown
+    address (see :func:`.opening.client_address`) share one window. Raises
+    :class:`~directus_shares.outages.Outage` when the cache fails: nothing is let through
+    uncounted."""
+    window = _Window(name, "unknown" if address is None else str(address), *limit)
+    with cache_calls():
+        if _add_failure(window) <= window.allowed:
+            return None
+        return _wait([window])
+
+
 def _look(windows: list[_Window]) -> tuple[int | None, tuple[int, ...]]:
     """One read of the limits, counting nothing: how long a lock lasts (``None``: no limit is
     locked) and, per limit, its failures plus the attempts under way."""
@@ -249,7 +267,8 @@ def _stop_checking(checking: tuple[tuple[_Window, str], ...]) -> None:
 
 
 def _add_failure(window: _Window) -> int:
-    """Count a wrong password in ``window``, opening a new window if none is under way."""
+    """Count a wrong password (or a request) in ``window``, opening a new window if none is
+    under way."""
     count, created = _increment(window.key, window.seconds)
     if created:
         cache.set(window.ends_key, time.time() + window.seconds, timeout=window.seconds)

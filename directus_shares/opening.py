@@ -340,10 +340,16 @@ def _password_step(
         if problem is not None:
             return PasswordProblem(share, problem)
     except Outage:  # no password is checked without its limits: the caller answers 503
-        reason = AccessReason.SERVICE_UNAVAILABLE
-        record_access(request, share, granted=False, reason=reason, address=client_address(request))
+        _log_outage(request, share)
         raise
     return None
+
+
+def _log_outage(request: HttpRequest, share: Share) -> None:
+    """Write to the access log that a step of ``share`` could not be taken for an outage (the
+    caller lets the :class:`~directus_shares.outages.Outage` on: 503)."""
+    reason = AccessReason.SERVICE_UNAVAILABLE
+    record_access(request, share, granted=False, reason=reason, address=client_address(request))
 
 
 def consume_use(
@@ -392,11 +398,12 @@ def _not_counted(request: HttpRequest, token: str, now: datetime) -> Refused | C
 def request_code(request: HttpRequest, token: str, email: str) -> CodeRequestedOrNot:
     """A visitor asks for a one-time code for ``email`` to open the share ``token`` points to.
 
-    The share's own refusals come first (no code for a share that would not open). Then a code is
-    made for any valid address within ``VERIFICATION_CODES_PER_ADDRESS`` – and mailed only when
-    the share allows the address, so :class:`.CodeRequested` (and the limit) answers the same
-    whether or not it does. On a recipient's link of a share that verifies recipients, ``email``
-    is ignored: the code goes to the recipient's own address, shown masked.
+    The share's own refusals come first (no code for a share that would not open), then the
+    visitor's own limit (:func:`_code_request_limit`). Then a code is made for any valid address
+    within ``VERIFICATION_CODES_PER_ADDRESS`` – and mailed only when the share allows the
+    address, so :class:`.CodeRequested` (and the limits) answers the same whether or not it does.
+    On a recipient's link of a share that verifies recipients, ``email`` is ignored: the code
+    goes to the recipient's own address, shown masked.
     """
     visit = _begin(request, token)
     if visit is None:
@@ -412,6 +419,9 @@ def request_code(request: HttpRequest, token: str, email: str) -> CodeRequestedO
         return _logged(request, CodeProblem(share, CodeProblemKind.EMAIL_INVALID))
     share.visitor_email = normalised
     shown = _shown_address(share, normalised)
+    limited = _code_request_limit(request, share, shown)
+    if limited is not None:
+        return _logged(request, limited)
     code = verification.issue_code(share, normalised, visit.now)
     if code is None:
         return _logged(request, CodeProblem(share, CodeProblemKind.TOO_MANY_CODES, shown))
@@ -440,6 +450,27 @@ def _shown_address(share: Share, email: str) -> str:
     or a verified recipient's masked (:attr:`.ShareRecipient.masked_address`)."""
     recipient = share.recipient_to_verify
     return email if recipient is None else recipient.masked_address
+
+
+def _code_request_limit(request: HttpRequest, share: Share, email: str) -> CodeProblem | None:
+    """Whether the visitor's client address asked for more codes than
+    ``VERIFICATION_CODE_REQUESTS_PER_ADDRESS`` allows (across shares and e-mail addresses):
+    then no code is made, and the visitor is told when to ask again.
+
+    Every request for a valid address counts, whether the share allows the address or not, so
+    the limit tells nothing about the list – and typing address after address makes no more
+    than this many codes per client address. When the cache fails, no code is made:
+    :class:`~directus_shares.outages.Outage` (503), logged as ``service_unavailable``.
+    """
+    limit = get_config()["VERIFICATION_CODE_REQUESTS_PER_ADDRESS"]
+    try:
+        wait = lockout.count_request("codes", client_address(request), tuple(limit))
+    except Outage:
+        _log_outage(request, share)
+        raise
+    if wait is None:
+        return None
+    return CodeProblem(share, CodeProblemKind.TOO_MANY_CODE_REQUESTS, email, retry_after=wait)
 
 
 _CODE_PROBLEMS = {

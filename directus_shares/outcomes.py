@@ -98,6 +98,11 @@ class CodeProblemKind(enum.Enum):
         429,
         _("Too many codes were requested for this address. Try again later."),
     )
+    TOO_MANY_CODE_REQUESTS = (
+        "too_many_code_requests",
+        429,
+        _("Too many codes were requested from your network. Try again later."),
+    )
     CODE_REQUIRED = (
         "code_required",
         400,
@@ -234,11 +239,13 @@ class CodeRequested:
 class CodeProblem:
     """The address or the one-time code was not accepted: ``kind`` says why (logged with its
     code). ``email`` is the address the visitor gave, normalised (``""`` when not valid) – on a
-    link whose recipient is verified, the recipient's, masked."""
+    link whose recipient is verified, the recipient's, masked; ``retry_after``, the seconds until
+    the visitor may ask again, when a limit says so."""
 
     share: Share
     kind: CodeProblemKind
     email: str = ""
+    retry_after: int | None = None
 
 
 #: What a visitor is told when Django refuses the body of what they sent (over its

@@ -7,7 +7,9 @@ one conditional ``UPDATE … SET tries = tries + 1 WHERE tries < limit`` *before
 compared, so neither concurrent requests nor several processes get an extra try, and no cache is
 involved. A right code is spent by another conditional ``UPDATE`` (``used_at IS NULL``), so it
 opens once. A new code for the same share and address replaces the one before it; an address is
-sent at most ``VERIFICATION_CODES_PER_ADDRESS`` codes per share and window.
+sent at most ``VERIFICATION_CODES_PER_ADDRESS`` codes per share and window; the codes before the
+newest are kept only to count that limit (they are never accepted), and deleted when the share's
+next code is issued past the window, or by ``directus_shares_purge`` (:func:`ended_codes`).
 
 Codes are made the same way for addresses a share does not allow – only never mailed – so the
 visitor's answers cannot tell listed addresses from others (:func:`.opening.request_code`).
@@ -24,7 +26,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 
 from .conf import get_config, verification_code_lifetime
 from .models import Share, VerificationCode
@@ -34,6 +36,8 @@ from .signatures import code_hash, code_matches
 CODE_DIGITS = 6
 #: Longer input is cut here before it is hashed (it cannot be right anyway).
 MAX_CODE_INPUT = 32
+#: How long a code is kept after it expired or was used (:func:`ended_codes`).
+ENDED_CODES_KEPT = timedelta(days=1)
 
 
 class CodeCheck(enum.Enum):
@@ -145,3 +149,16 @@ def spend_code(code_id: int, now: datetime) -> bool:
     call spent it (of concurrent calls, exactly one does)."""
     unused = VerificationCode.objects.filter(pk=code_id, used_at__isnull=True, expires_at__gt=now)
     return unused.update(used_at=now) == 1
+
+
+def ended_codes(now: datetime) -> QuerySet[VerificationCode]:
+    """The codes nothing needs any more at ``now``: expired or used more than
+    :data:`ENDED_CODES_KEPT` ago, and older than the ``VERIFICATION_CODES_PER_ADDRESS`` window
+    they are counted in. Until then a visitor who comes back is told the code expired or was
+    used (not that none was requested), and the resend limit holds."""
+    ended = now - ENDED_CODES_KEPT
+    _limit, seconds = get_config()["VERIFICATION_CODES_PER_ADDRESS"]
+    return VerificationCode.objects.filter(
+        Q(expires_at__lt=ended) | Q(used_at__lt=ended),
+        created_at__lt=now - timedelta(seconds=seconds),
+    )

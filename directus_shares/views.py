@@ -147,8 +147,8 @@ class SharePageView(View):
                 return self.locked(request, locked)
             case Changed(share):
                 return self.landing(request, share, error=str(Changed.message), status=409)
-            case CodeProblem(share, kind, email):
-                return self.code_problem(request, share, kind, email)
+            case CodeProblem() as problem:
+                return self.code_problem(request, problem)
 
     # -- one-time codes (a share restricted to addresses) --------------------------------------
 
@@ -160,18 +160,21 @@ class SharePageView(View):
                 return self.refuse(request, refusal, share)
             case CodeRequested(share, email, minutes):
                 return self.landing(request, share, email=email, minutes=minutes)
-            case CodeProblem(share, kind, email):
-                return self.code_problem(request, share, kind, email)
+            case CodeProblem() as problem:
+                return self.code_problem(request, problem)
 
-    def code_problem(
-        self, request: HttpRequest, share: Share, kind: CodeProblemKind, email: str
-    ) -> HttpResponse:
+    def code_problem(self, request: HttpRequest, problem: CodeProblem) -> HttpResponse:
         """The landing page with why the address or code was not accepted: the code form again
-        after a wrong code, the address form (for a new code) otherwise."""
-        again = email if kind is CodeProblemKind.WRONG_CODE else ""
-        return self.landing(
-            request, share, error=str(kind.message), status=kind.status, email=again
+        after a wrong code, the address form (for a new code) otherwise; past a limit that
+        ends, ``Retry-After``."""
+        kind = problem.kind
+        again = problem.email if kind is CodeProblemKind.WRONG_CODE else ""
+        response = self.landing(
+            request, problem.share, error=str(kind.message), status=kind.status, email=again
         )
+        if problem.retry_after is not None:
+            response["Retry-After"] = str(problem.retry_after)
+        return response
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:

@@ -914,6 +914,19 @@ def test_too_many_codes_are_429(client, mailoutbox):
     assert_error(request_code(client, share), "too_many_codes", 429)
 
 
+@override_settings(DIRECTUS_SHARES={"VERIFICATION_CODE_REQUESTS_PER_ADDRESS": (2, 600)})
+def test_too_many_code_requests_from_one_client_are_429_with_retry_after(client, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    for email in (ANNA, "eve@example.org"):
+        assert request_code(client, share, email).status_code == 200
+    for email in (ANNA, "mallory@example.org"):  # listed or not: the same answer
+        response = request_code(client, share, email)
+        body = assert_error(response, "too_many_code_requests", 429)
+        assert body["detail"] == "Too many codes were requested from your network. Try again later."
+        assert 1 <= int(response["Retry-After"]) <= 601
+    assert len(mailoutbox) == 1
+
+
 def test_a_code_for_a_share_without_addresses_is_refused(client, mailoutbox):
     assert_error(request_code(client, ShareFactory()), "code_not_used", 400)
     assert mailoutbox == []

@@ -538,6 +538,9 @@ def test_a_database_that_keeps_connections_unchecked_is_warned_about():
         ("VERIFICATION_CODES_PER_ADDRESS", (3,), "E072"),
         ("VERIFICATION_CODES_PER_ADDRESS", (0, 3600), "E072"),
         ("VERIFICATION_CODES_PER_ADDRESS", [3, "hour"], "E072"),
+        ("VERIFICATION_CODE_REQUESTS_PER_ADDRESS", (20,), "E073"),
+        ("VERIFICATION_CODE_REQUESTS_PER_ADDRESS", (20, 0), "E073"),
+        ("VERIFICATION_CODE_REQUESTS_PER_ADDRESS", (True, 3600), "E073"),
     ],
 )
 def test_bad_verification_code_settings_are_errors(key, value, check_id):
@@ -555,6 +558,7 @@ def test_bad_verification_code_settings_are_errors(key, value, check_id):
         ("VERIFICATION_CODE_LIFETIME", 86400),
         ("VERIFICATION_CODE_TRIES", 1),
         ("VERIFICATION_CODES_PER_ADDRESS", [10, 60]),
+        ("VERIFICATION_CODE_REQUESTS_PER_ADDRESS", (1, 1)),
     ],
 )
 def test_verification_code_settings_at_their_limits_pass(key, value):

@@ -597,3 +597,31 @@ def test_a_new_link_for_the_recipient_starts_its_window_afresh():
         open_share(Client(REMOTE_ADDR=f"198.51.100.{number}"), opened_through(recipient), "x")
     recipient.rotate_key()
     assert open_share(Client(), opened_through(recipient), "right").status_code == 303
+
+
+# -- other requests limited per client address ----------------------------------------------------
+
+
+def test_count_request_refuses_past_its_limit_until_the_window_ends(monkeypatch):
+    here, there = ipaddress.ip_address("192.0.2.7"), ipaddress.ip_address("2001:db8::7")
+    assert [lockout.count_request("codes", here, (2, 600)) for _ in range(2)] == [None, None]
+    wait = lockout.count_request("codes", here, (2, 600))
+    assert wait is not None and 1 <= wait <= 601
+    # Other addresses, other kinds of request and the password limits count on their own.
+    assert lockout.count_request("codes", there, (2, 600)) is None
+    assert lockout.count_request("other", here, (2, 600)) is None
+    assert lockout.retry_after(ShareFactory(password="pw"), here) is None
+    later = time.time() + 601
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert lockout.count_request("codes", here, (2, 600)) is None
+
+
+def test_count_request_counts_unknown_addresses_together():
+    assert lockout.count_request("codes", None, (1, 60)) is None
+    assert lockout.count_request("codes", None, (1, 60)) is not None
+
+
+def test_count_request_fails_closed_without_the_cache():
+    backend = {"BACKEND": "tests.caches.UnreachableCache"}
+    with override_settings(CACHES={"default": backend}), pytest.raises(Outage):
+        lockout.count_request("codes", ipaddress.ip_address("192.0.2.7"), (2, 600))

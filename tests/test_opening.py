@@ -26,6 +26,7 @@ from directus_shares.models import (
     VerificationCode,
 )
 from directus_shares.opening import SHARE_RESPONSE_HEADERS, client_address
+from directus_shares.outages import Outage
 from directus_shares.outcomes import (
     Changed,
     CodeProblem,
@@ -599,6 +600,46 @@ def test_too_many_codes_for_one_address_are_refused_listed_or_not(mailoutbox):
         assert ask_code(share, email) == CodeProblem(share, CodeProblemKind.TOO_MANY_CODES, email)
     assert len(mailoutbox) == 3
     assert log_reasons(share).count("too_many_codes") == 2
+
+
+@override_settings(DIRECTUS_SHARES={"VERIFICATION_CODE_REQUESTS_PER_ADDRESS": (3, 600)})
+def test_code_requests_from_one_client_address_are_limited_across_shares_and_addresses(
+    mailoutbox,
+):
+    share, other = ShareFactory(allowed_addresses=[ANNA]), ShareFactory(allowed_addresses=[ANNA])
+    asked = [ask_code(share, "eve@example.org"), ask_code(other), ask_code(share, "x@example.org")]
+    assert all(isinstance(outcome, CodeRequested) for outcome in asked)
+    codes = VerificationCode.objects.count()
+    for email in (ANNA, "mallory@example.org"):  # listed or not: the same refusal, no code
+        refused = ask_code(share, email)
+        assert refused == CodeProblem(
+            share, CodeProblemKind.TOO_MANY_CODE_REQUESTS, email, refused.retry_after
+        )
+        assert 1 <= refused.retry_after <= 601
+    assert VerificationCode.objects.count() == codes
+    assert len(mailoutbox) == 1
+    assert log_reasons(share)[-2:] == ["too_many_code_requests"] * 2
+    # Another client address has a limit of its own.
+    elsewhere = RequestFactory().post("/", REMOTE_ADDR="198.51.100.9")
+    assert isinstance(opening.request_code(elsewhere, share.token, ANNA), CodeRequested)
+
+
+@override_settings(DIRECTUS_SHARES={"VERIFICATION_CODE_REQUESTS_PER_ADDRESS": (1, 600)})
+def test_requests_that_can_make_no_code_do_not_count_against_the_client_limit(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    ask_code(share, "not an address")
+    ask_code(ShareFactory(date_end=timezone.now()), ANNA)  # expired: refused first
+    assert isinstance(ask_code(share), CodeRequested)
+    assert ask_code(share).kind is CodeProblemKind.TOO_MANY_CODE_REQUESTS
+
+
+def test_without_the_cache_no_code_is_made_and_the_request_is_logged(mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    backend = {"BACKEND": "tests.caches.UnreachableCache"}
+    with override_settings(CACHES={"default": backend}), pytest.raises(Outage):
+        ask_code(share)
+    assert mailoutbox == [] and not VerificationCode.objects.exists()
+    assert log_reasons(share) == ["service_unavailable"]
 
 
 def test_no_code_is_made_for_a_share_that_refuses(mailoutbox):

@@ -94,6 +94,23 @@ def test_without_the_cache_a_password_attempt_answers_503_and_is_logged(caplog, 
 
 
 @pytest.mark.parametrize("surface", ["page", "api"])
+def test_without_the_cache_a_code_request_answers_503_and_makes_no_code(surface, mailoutbox):
+    """The requests of a client address are counted in the cache: without it none is made."""
+    share = ShareFactory(allowed_addresses=["anna@example.org"])
+    with unreachable_cache():
+        if surface == "page":
+            body = {"step": "email", "email": "anna@example.org"}
+            response = Client().post(share.get_absolute_url(), body)
+        else:
+            body = {"email": "anna@example.org"}
+            response = APIClient().post(f"/api/shares/open/{share.token}/code/", body)
+    assert_unavailable(response, surface)
+    assert mailoutbox == []
+    [entry] = ShareAccess.objects.filter(share=share)
+    assert entry.reason == "service_unavailable"
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
 def test_without_the_cache_a_share_without_a_password_still_opens(surface):
     """Only password attempts need the cache."""
     share = ShareFactory()

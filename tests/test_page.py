@@ -904,6 +904,18 @@ def test_too_many_codes_and_a_bad_address_are_refused_on_the_address_form(visito
     assert len(mailoutbox) == 3
 
 
+@override_settings(DIRECTUS_SHARES={"VERIFICATION_CODE_REQUESTS_PER_ADDRESS": (1, 600)})
+def test_too_many_code_requests_from_one_client_are_refused_with_retry_after(visitor, mailoutbox):
+    share = ShareFactory(allowed_addresses=[ANNA])
+    send_form(visitor, share, step="email", email="eve@example.org")
+    refused = send_form(visitor, share, step="email", email=ANNA)
+    assert refused.status_code == 429
+    assert "Too many codes were requested from your network." in refused.content.decode()
+    assert 1 <= int(refused["Retry-After"]) <= 601
+    assert_share_headers(refused)
+    assert mailoutbox == []
+
+
 def test_a_grant_ends_when_its_address_leaves_the_list(visitor, mailoutbox):
     share = ShareFactory(allowed_addresses=[ANNA, "bob@example.org"])
     send_form(visitor, share, step="email", email=ANNA)

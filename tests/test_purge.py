@@ -20,7 +20,7 @@ from django.db.models.signals import post_delete, pre_delete
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from directus_shares.models import Share, ShareAccess
+from directus_shares.models import Share, ShareAccess, VerificationCode
 from tests.factories import ShareFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +197,46 @@ def test_the_access_log_goes_with_its_share():
 
     assert "1 share deleted, with 2 access log entries" in output
     assert list(ShareAccess.objects.values_list("share", flat=True)) == [kept.pk]
+
+
+def code(share: Share, email: str, made_hours_ago: float, *, used: bool = False):
+    made = timezone.now() - timedelta(hours=made_hours_ago)
+    return VerificationCode.objects.create(
+        share=share,
+        email=email,
+        code_hash="x",
+        created_at=made,
+        expires_at=made + timedelta(minutes=10),
+        used_at=made + timedelta(minutes=1) if used else None,
+    )
+
+
+def test_one_time_codes_that_ended_more_than_a_day_ago_go():
+    share = ShareFactory(allowed_addresses=["@example.org"])
+    old = {code(share, "a@example.org", 25), code(share, "b@example.org", 25, used=True)}
+    kept = {code(share, "a@example.org", 23), code(share, "c@example.org", 0.1)}
+
+    assert "one-time codes: 2 codes would be deleted" in purge("--dry-run")
+    assert VerificationCode.objects.count() == 4
+    output = purge()
+
+    assert "one-time codes: 2 codes deleted (ended more than a day ago)" in output
+    assert set(VerificationCode.objects.all()) == kept
+    assert old.isdisjoint(VerificationCode.objects.all())
+    assert share in remaining()
+
+
+def test_the_codes_option_purges_only_codes_and_share_kinds_only_shares():
+    share = expired(40)
+    code(share, "a@example.org", 48)
+
+    output = purge("--expired")
+    assert "one-time codes" not in output and remaining() == set()
+    share = expired(40)
+    code(share, "a@example.org", 48)
+    output = purge("--codes")
+    assert "one-time codes: 1 code deleted" in output and "expired" not in output
+    assert remaining() == {share} and not VerificationCode.objects.exists()
 
 
 # -- the dry run --------------------------------------------------------------------------------

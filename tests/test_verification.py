@@ -164,3 +164,23 @@ def test_a_code_is_not_right_once_its_key_left_the_fallbacks(share, settings):
     code = verification.issue_code(share, ANNA, now)
     settings.SECRET_KEY = "another-secret-key-" + "x" * 40
     assert verification.try_code(share, ANNA, code, now).result is CodeCheck.WRONG
+
+
+def test_codes_are_ended_a_day_after_they_expired_or_were_used(share):
+    now = timezone.now()
+    verification.issue_code(share, ANNA, now)  # expires at now + 10 minutes
+    bob = "bob@example.org"
+    spent = verification.try_code(share, bob, verification.issue_code(share, bob, now), now)
+    verification.spend_code(spent.code_id, now + timedelta(minutes=1))
+    ended = verification.ended_codes
+    assert not ended(now + timedelta(days=1)).exists()
+    assert list(ended(now + timedelta(days=1, minutes=2)).values_list("email", flat=True)) == [bob]
+    assert ended(now + timedelta(days=1, minutes=11)).count() == 2
+
+
+@override_settings(DIRECTUS_SHARES={"VERIFICATION_CODES_PER_ADDRESS": (3, 3 * 86400)})
+def test_codes_still_counted_by_the_resend_limit_are_not_ended(share):
+    now = timezone.now()
+    verification.issue_code(share, ANNA, now)
+    assert not verification.ended_codes(now + timedelta(days=2)).exists()
+    assert verification.ended_codes(now + timedelta(days=3, seconds=1)).exists()

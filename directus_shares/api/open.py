@@ -297,8 +297,8 @@ class ShareAuthView(ShareOpenView):
                 return self.locked(locked)
             case Changed():
                 return errors.error_response(request, errors.CHANGED, errors.CHANGED_DETAIL, 409)
-            case CodeProblem(kind=kind):
-                return code_problem_response(request, kind)
+            case CodeProblem() as problem:
+                return code_problem_response(request, problem)
 
     def proof(self) -> verification.EmailCode | None:
         """``auth`` carries no one-time code: a share restricted to addresses opens by
@@ -326,9 +326,14 @@ class ShareAuthView(ShareOpenView):
 # -- one-time codes -------------------------------------------------------------------------------
 
 
-def code_problem_response(request: Request, kind: CodeProblemKind) -> Response:
-    """Why an address or a one-time code was not accepted, with its own code and status."""
-    return errors.error_response(request, kind.code, kind.message, kind.status)
+def code_problem_response(request: Request, problem: CodeProblem) -> Response:
+    """Why an address or a one-time code was not accepted, with its own code and status (and,
+    past a limit that ends, ``Retry-After`` in seconds)."""
+    kind = problem.kind
+    response = errors.error_response(request, kind.code, kind.message, kind.status)
+    if problem.retry_after is not None:
+        response["Retry-After"] = str(problem.retry_after)
+    return response
 
 
 class CodeRequestSerializer(serializers.Serializer):
@@ -359,7 +364,9 @@ _CODE_PROBLEMS = error_responses(*sorted({kind.status for kind in CodeProblemKin
     description="Answers the same whether or not the share allows the address: a code is mailed "
     "only to an allowed one (on a verified recipient's link: to the recipient's). Counts no "
     "use. A new code replaces the one before; an address gets "
-    "a limited number of codes per share and hour (429 `too_many_codes`).",
+    "a limited number of codes per share and hour (429 `too_many_codes`), and a client address "
+    "a limited number of codes per hour across all shares and addresses (429 "
+    "`too_many_code_requests`, with `Retry-After`).",
     request=CodeRequestSerializer,
     responses={200: CodeRequestedSerializer, **_REFUSALS, **_CODE_PROBLEMS, **error_responses(415)},
     tags=["open a share"],
@@ -373,8 +380,8 @@ class ShareCodeView(ShareOpenView):
         match opening.request_code(request, token, body.validated_data["email"]):
             case Refused(refusal):
                 return self.refuse(refusal)
-            case CodeProblem(kind=kind):
-                return code_problem_response(request, kind)
+            case CodeProblem() as problem:
+                return code_problem_response(request, problem)
             case CodeRequested(email=email, minutes=minutes):
                 detail = ngettext(
                     "If this address may open the share, a code was sent to it. It is "

@@ -27,6 +27,10 @@ class AccessReason(models.TextChoices):
     CODE_NOT_USED = "code_not_used", _("Code sent for a share that needs none")
     CODE_REQUESTED = "code_requested", _("One-time code requested")
     TOO_MANY_CODES = "too_many_codes", _("Too many codes requested for the address")
+    TOO_MANY_CODE_REQUESTS = (
+        "too_many_code_requests",
+        _("Too many codes requested from the client address"),
+    )
     EMAIL_INVALID = "email_invalid", _("Not an e-mail address")
     CODE_REQUIRED = "code_required", _("No code given, or none requested")
     WRONG_CODE = "wrong_code", _("Wrong code")

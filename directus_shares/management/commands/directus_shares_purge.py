@@ -1,4 +1,5 @@
-"""``manage.py directus_shares_purge``: delete shares that can no longer open."""
+"""``manage.py directus_shares_purge``: delete shares that can no longer open, and one-time codes
+that ended."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from directus_shares.management.options import days_before
 from directus_shares.models import Share, ShareAccess, ShareStatus
+from directus_shares.verification import ended_codes
 
 DEFAULT_GRACE_DAYS = 30
 
@@ -124,10 +126,15 @@ def interrupted(
     )
 
 
+#: The option that selects the one-time codes (``--codes``) among the kinds.
+CODES = "codes"
+
+
 class Command(BaseCommand):
     help = (
         "Delete shares that can no longer open: orphaned (their object, model or creator was "
-        "deleted), revoked, expired and used up. Without a kind option, all kinds. Active and "
+        "deleted), revoked, expired and used up; and one-time e-mail codes that expired or were "
+        "used more than a day ago. Without a kind option, all kinds and the codes. Active and "
         "not-yet-open shares are never deleted. Deleting a share deletes its access log."
     )
 
@@ -140,6 +147,14 @@ class Command(BaseCommand):
                 dest="kinds",
                 help=f"Delete {kind.help}.",
             )
+        parser.add_argument(
+            f"--{CODES}",
+            action="append_const",
+            const=CODES,
+            dest="kinds",
+            help="Delete one-time e-mail codes that expired or were used more than a day ago "
+            "(whatever --older-than says).",
+        )
         parser.add_argument(
             "--older-than",
             type=int,
@@ -166,10 +181,13 @@ class Command(BaseCommand):
         cutoff = days_before(now, older_than)
         selected = [kind for kind in KINDS if not kinds or kind.name in kinds]
         counts: list[tuple[str, int, int]] = []
+        codes: int | None = None
         orphaned: QuerySet[Share] | None = None
         transaction_ended = False
         try:
             with transaction.atomic():
+                if not kinds or CODES in kinds:
+                    codes = self._purge_codes(now, dry_run)
                 for kind in selected:
                     shares = kind.select(now, cutoff)
                     if kind.name == "orphaned":
@@ -180,7 +198,7 @@ class Command(BaseCommand):
                         shares = shares.exclude(pk__in=orphaned.values("pk"))
                     counts.append((kind.name, *self._purge(kind, shares, dry_run)))
             transaction_ended = True
-            self._report(counts, older_than, dry_run)
+            self._report(counts, codes, older_than, dry_run)
         except KeyboardInterrupt:  # Ctrl-C: say what happened instead of a traceback
             message = interrupted(counts, len(selected), transaction_ended, dry_run)
             raise CommandError(message, returncode=130) from None
@@ -203,8 +221,23 @@ class Command(BaseCommand):
             )
         return len(listed), ShareAccess.objects.filter(share__in=shares).count()
 
-    def _report(self, counts: list[tuple[str, int, int]], older_than: int, dry_run: bool) -> None:
+    @staticmethod
+    def _purge_codes(now: datetime, dry_run: bool) -> int:
+        """Delete the one-time codes that ended (or count them, with ``dry_run``): one
+        ``DELETE``, as nothing refers to a code."""
+        codes = ended_codes(now)
+        if dry_run:
+            return codes.count()
+        deleted, _by_model = codes.delete()
+        return deleted
+
+    def _report(
+        self, counts: list[tuple[str, int, int]], codes: int | None, older_than: int, dry_run: bool
+    ) -> None:
         verb = "would be deleted" if dry_run else "deleted"
         for name, shares, _entries in counts:
             self.stdout.write(f"{name}: {shares} {'share' if shares == 1 else 'shares'} {verb}")
+        if codes is not None:
+            noun = "code" if codes == 1 else "codes"
+            self.stdout.write(f"one-time codes: {codes} {noun} {verb} (ended more than a day ago)")
         self.stdout.write(f"{summary(counts, verb)} (grace period: {older_than} days).")
