@@ -234,6 +234,8 @@ class ShareSpec:
     #: The link printed is this address's own (a recipient of the share), not the common one.
     recipient: str | None = None
     recipient_max_uses: int | None = None
+    #: The recipient's link opens only after a code mailed to the recipient's own address.
+    verify_recipients: bool = False
     #: The share opens only for these addresses or @domains, after a code mailed to the address.
     allowed_addresses: tuple[str, ...] = ()
 
@@ -322,10 +324,11 @@ SHARES = [
         "Ada's own link",
         "Quarterly sales review",
         "Reviewer",
-        f"200: a link of {DEMO_RECIPIENT}'s own – two uses of hers, counted apart from the"
-        " share's; revoke or renew it on the share's admin page",
+        f"200: a link of {DEMO_RECIPIENT}'s own, verified: it opens after a code mailed to her"
+        " (printed in this console) – two uses of hers, counted apart from the share's",
         recipient=DEMO_RECIPIENT,
         recipient_max_uses=2,
+        verify_recipients=True,
     ),
     ShareSpec(
         "Addresses only",
@@ -502,6 +505,7 @@ def _share(
     share.date_end = now + spec.ends_in if spec.ends_in is not None else None
     share.max_uses = spec.max_uses
     share.allowed_addresses = list(spec.allowed_addresses)
+    share.verify_recipients = spec.verify_recipients
     share.set_password(spec.password)  # also ends every grant of an earlier run
     share.save()
     if spec.revoked:
