@@ -75,6 +75,11 @@ DEFAULTS: dict[str, Any] = {
     # Code requests allowed from one client address (across shares and e-mail addresses) per
     # window: (count, seconds). Past it, 429 until the window ends. Counted in the cache.
     "VERIFICATION_CODE_REQUESTS_PER_ADDRESS": (20, 60 * 60),
+    # Devices that may open one recipient's own link before the next is refused as a forwarded
+    # link (a share's devices_per_recipient overrides it). None: forwarding is not caught.
+    "DEVICES_PER_RECIPIENT": 2,
+    # Name of the signed, HttpOnly cookie that tells a visitor's devices apart (a random id).
+    "DEVICE_COOKIE_NAME": "directus_share_device",
 }
 
 #: The Python type(s) each setting must have; checked by system check directus_shares.E011.
@@ -103,6 +108,8 @@ TYPES: dict[str, tuple[type, ...]] = {
     "VERIFICATION_CODE_TRIES": (int,),
     "VERIFICATION_CODES_PER_ADDRESS": (tuple, list),
     "VERIFICATION_CODE_REQUESTS_PER_ADDRESS": (tuple, list),
+    "DEVICES_PER_RECIPIENT": (int, type(None)),
+    "DEVICE_COOKIE_NAME": (str,),
 }
 
 #: Keys that no longer do anything, with what to do instead; system check directus_shares.W011.

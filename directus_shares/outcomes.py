@@ -42,6 +42,16 @@ class Refusal(enum.Enum):
         410,
         _("This personal link has been opened as many times as it may be."),
     )
+    #: A recipient's own link opened on more devices than it may be (see docs/recipients.md):
+    #: probably forwarded. Devices that opened it before still open it.
+    RECIPIENT_FORWARDED = (
+        "recipient_forwarded",
+        403,
+        _(
+            "This personal link has already been opened on as many devices as it may be. Ask "
+            "the person who sent it for a link of your own."
+        ),
+    )
     GRANTS_NOTHING = ("grants_nothing", 403, _("This share does not grant access to anything."))
     #: The role (and creator) may read the model, but a row filter leaves this object out. Same
     #: code and status as ``GRANTS_NOTHING`` (the API and the access log do not tell them apart);

@@ -542,6 +542,15 @@ def rotate_recipient(user: Any, recipient: ShareRecipient) -> ShareRecipient:
     return recipient
 
 
+def allow_one_more_device(user: Any, recipient: ShareRecipient) -> ShareRecipient:
+    """Let ``recipient``'s link open on one device more than its limit (e.g. a new phone) and
+    clear its forwarded flag. Raises :class:`SharingDenied` when ``user`` may not manage its
+    share."""
+    _check_manages(user, recipient.share)
+    recipient.allow_one_more_device()
+    return recipient
+
+
 def delete_recipient(user: Any, recipient: ShareRecipient) -> None:
     """Delete ``recipient`` – only one whose link was never tried: the access log keeps who
     opened the share, so a recipient with log entries is revoked instead (it goes with its share,

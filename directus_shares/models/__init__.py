@@ -2,6 +2,7 @@
 and the access log."""
 
 from .access_log import AccessReason, ShareAccess
+from .device import RecipientDevice
 from .recipient import MAX_ADDRESS_LENGTH, RecipientStatus, ShareRecipient, ShareRecipientQuerySet
 from .roles import RoleRule, RoleSettings, shareable_field_names
 from .share import Share, ShareQuerySet, ShareStatus
@@ -10,6 +11,7 @@ from .verification_code import VerificationCode
 __all__ = [
     "MAX_ADDRESS_LENGTH",
     "AccessReason",
+    "RecipientDevice",
     "RecipientStatus",
     "RoleRule",
     "RoleSettings",

@@ -23,6 +23,7 @@ class AccessReason(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     USED_UP = "used_up", _("Used up")
     RECIPIENT_USED_UP = "recipient_used_up", _("Recipient's link used up")
+    RECIPIENT_FORWARDED = "recipient_forwarded", _("Recipient's link opened on too many devices")
     GRANTS_NOTHING = "grants_nothing", _("Grants nothing")
     CODE_NOT_USED = "code_not_used", _("Code sent for a share that needs none")
     CODE_REQUESTED = "code_requested", _("One-time code requested")

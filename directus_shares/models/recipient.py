@@ -3,7 +3,7 @@ revocation – "share with specific people"."""
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -67,6 +67,15 @@ class ShareRecipient(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     first_opened_at = models.DateTimeField(_("first opened"), null=True, blank=True, editable=False)
     last_opened_at = models.DateTimeField(_("last opened"), null=True, blank=True, editable=False)
+    # Devices allowed beyond the share's limit (staff's "allow one more device").
+    extra_devices = models.PositiveSmallIntegerField(_("extra devices"), default=0, editable=False)
+    forwarded_at = models.DateTimeField(
+        _("forwarded"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When a device past the limit was refused: the link was probably forwarded."),
+    )
 
     objects = ShareRecipientQuerySet.as_manager()
 
@@ -113,6 +122,19 @@ class ShareRecipient(models.Model):
         return uses_left(self.max_uses, self.times_used)
 
     @property
+    def device_limit(self) -> int | None:
+        """How many devices may open this link: its share's limit (:attr:`.Share.device_limit`)
+        plus the devices staff allowed on top; ``None``: no limit."""
+        limit = self.share.device_limit
+        return None if limit is None else limit + self.extra_devices
+
+    @property
+    def is_forwarded(self) -> bool:
+        """Whether a device past the limit was refused since the link was made or staff last
+        allowed one more device."""
+        return self.forwarded_at is not None
+
+    @property
     def status(self) -> RecipientStatus:
         if self.is_revoked:
             return RecipientStatus.REVOKED
@@ -131,8 +153,16 @@ class ShareRecipient(models.Model):
         self._change(revoked_at=None)
 
     def rotate_key(self) -> None:
-        """Give the recipient a new link now; the old link, its grants and tokens stop working."""
-        self._end_grants(key=signatures.new_key())
+        """Give the recipient a new link now; the old link, its grants and tokens stop working,
+        and the devices it knew are forgotten (the new link starts with none, not forwarded)."""
+        with transaction.atomic(using=router.db_for_write(ShareRecipient)):
+            self._end_grants(key=signatures.new_key(), forwarded_at=None, extra_devices=0)
+            self.devices.all().delete()
+
+    def allow_one_more_device(self) -> None:
+        """Let one device more open this link than its limit, and clear the forwarded flag (a
+        device refused later flags it, and tells the creator, again)."""
+        self._change(extra_devices=F("extra_devices") + 1, forwarded_at=None)
 
     def _end_grants(self, **changes: object) -> None:
         self._change(grant_epoch=F("grant_epoch") + 1, **changes)

@@ -263,6 +263,16 @@ class Share(models.Model):
             "address: a forwarded link is useless. The common link is not affected."
         ),
     )
+    devices_per_recipient = models.PositiveSmallIntegerField(
+        _("devices per recipient"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, message=_("Allow at least one device."))],
+        help_text=_(
+            "How many devices may open each recipient's own link; the next one is refused as a "
+            "forwarded link. Empty: the site's default (DEVICES_PER_RECIPIENT)."
+        ),
+    )
     revoked_at = revoked_at_field()
     role_removed = models.BooleanField(
         _("role removed"),
@@ -329,6 +339,10 @@ class Share(models.Model):
             models.CheckConstraint(
                 condition=Q(max_uses__isnull=True) | Q(max_uses__gte=1),
                 name="ds_share_max_uses_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(devices_per_recipient__isnull=True) | Q(devices_per_recipient__gte=1),
+                name="ds_share_devices_positive",
             ),
         ]
 
@@ -509,6 +523,15 @@ class Share(models.Model):
         if recipient is not None:
             return email == normalise_email(recipient.address)
         return email_allowed(email, self.allowed_addresses or ())
+
+    @property
+    def device_limit(self) -> int | None:
+        """How many devices may open each recipient's own link: :attr:`devices_per_recipient`,
+        else the ``DEVICES_PER_RECIPIENT`` setting; ``None``: no limit (forwarding not caught)."""
+        if self.devices_per_recipient is not None:
+            return self.devices_per_recipient
+        limit: int | None = get_config()["DEVICES_PER_RECIPIENT"]
+        return limit
 
     # -- revocation -----------------------------------------------------------------------------
 
