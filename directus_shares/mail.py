@@ -21,11 +21,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from .conf import get_config
 from .models import Share, ShareRecipient
 
 logger = logging.getLogger("directus_shares.mail")
+
+#: Why a recipient's own link was not mailed (a send, a resend): the link is revoked.
+RECIPIENT_REVOKED_NOT_SENT = gettext_lazy("Not sent: this recipient's link was revoked.")
 
 
 def parse_recipients(recipients: str | Iterable[str]) -> tuple[list[str], list[str]]:

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from .conf import get_config, password_validators
 from .creator_queries import holders_of_user
-from .mail import parse_recipients
+from .mail import RECIPIENT_REVOKED_NOT_SENT, parse_recipients
 from .models import MAX_ADDRESS_LENGTH, RoleSettings, Share, ShareQuerySet, ShareRecipient
 from .opening import refusal_for_anyone
 from .outcomes import PasswordProblemKind, Refusal
@@ -540,6 +540,17 @@ def rotate_recipient(user: Any, recipient: ShareRecipient) -> ShareRecipient:
     _check_manages(user, recipient.share)
     recipient.rotate_key()
     return recipient
+
+
+def resend_refusal(user: Any, recipient: ShareRecipient) -> str | None:
+    """Why ``recipient``'s own link may not be mailed to it again (the admin's and the API's
+    "resend"): nobody could open the share (:func:`sending_refusal`), or the link is revoked.
+    ``None`` when it may; the caller queues the mail (:func:`.tasks.queue_recipient_links`).
+    Raises :class:`SharingDenied` when ``user`` may not manage its share."""
+    _check_manages(user, recipient.share)
+    if recipient.is_revoked:
+        return str(RECIPIENT_REVOKED_NOT_SENT)
+    return sending_refusal(recipient.share)
 
 
 def allow_one_more_device(user: Any, recipient: ShareRecipient) -> ShareRecipient:

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from .conf import get_config
 from .mail import (
+    RECIPIENT_REVOKED_NOT_SENT,
     lock_notice_recipient,
     send_lock_notice,
     send_recipient_link,
@@ -145,9 +146,7 @@ def mail_recipient_links(
         results: dict[str, str | None] = {}
         for recipient in recipients:
             if refusal is not None or recipient.is_revoked:
-                results[recipient.address] = refusal or _(
-                    "Not sent: this recipient's link was revoked."
-                )
+                results[recipient.address] = refusal or str(RECIPIENT_REVOKED_NOT_SENT)
                 continue
             link = link_template.replace(TOKEN_PLACEHOLDER, recipient.token)
             results.update(

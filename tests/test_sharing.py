@@ -684,8 +684,10 @@ def test_a_recipient_limit_below_one_is_refused():
         sharing.reenable_recipient,
         sharing.rotate_recipient,
         sharing.delete_recipient,
+        sharing.resend_refusal,
+        sharing.allow_one_more_device,
     ],
-    ids=["add", "revoke", "reenable", "rotate", "delete"],
+    ids=["add", "revoke", "reenable", "rotate", "delete", "resend", "one_more_device"],
 )
 def test_only_who_manages_the_share_changes_its_recipients(change):
     recipient = RecipientFactory()
@@ -715,6 +717,25 @@ def test_revoke_reenable_and_rotate_end_what_the_link_granted():
     assert not recipient.is_revoked and recipient.grant_epoch == 1
     sharing.rotate_recipient(creator, recipient)
     assert recipient.key != old_key and recipient.grant_epoch == 2
+
+
+def test_a_recipients_link_is_resent_only_while_it_and_its_share_can_open():
+    recipient = RecipientFactory()
+    creator = recipient.share.created_by
+    assert sharing.resend_refusal(creator, recipient) is None
+    recipient.revoke()
+    assert "revoked" in sharing.resend_refusal(creator, recipient)
+    recipient.reenable()
+    recipient.share.revoke()
+    assert "nobody can open this share" in sharing.resend_refusal(creator, recipient)
+
+
+def test_allowing_one_more_device_lets_the_link_open_on_one_more():
+    recipient = RecipientFactory()
+    limit = recipient.device_limit
+    sharing.allow_one_more_device(recipient.share.created_by, recipient)
+    recipient.refresh_from_db()
+    assert recipient.device_limit == limit + 1
 
 
 def test_a_recipient_whose_link_was_tried_is_not_deleted():
