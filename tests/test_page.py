@@ -755,6 +755,22 @@ def test_a_rotated_recipient_link_is_unknown_and_its_grant_ends(visitor):
     assert fresh.status_code == 200 and b"<form" in fresh.content  # the landing page again
 
 
+def test_a_new_common_link_keeps_recipients_links_but_ends_what_they_granted(visitor):
+    recipient = RecipientFactory()
+    share = recipient.share
+    old_common = share.get_absolute_url()
+    open_share(visitor, opened_through(recipient))
+    assert b"<form" not in visitor.get(recipient.get_absolute_url()).content  # shown
+
+    share.rotate_key()
+    share.save()
+
+    assert_refused(Client().get(old_common), Refusal.UNKNOWN, text="whole link")
+    again = visitor.get(recipient.get_absolute_url())  # the same personal link still works…
+    assert again.status_code == 200 and b"<form" in again.content  # …but must be opened again
+    assert open_share(visitor, opened_through(recipient)).status_code == 303
+
+
 def test_a_forged_or_deleted_recipient_link_is_unknown_like_any_link(visitor):
     recipient = RecipientFactory()
     url = recipient.get_absolute_url()
