@@ -43,6 +43,9 @@ show the lock (:func:`share_lock`, :func:`share_locks`) and its manager can end 
 Other requests that must be limited per client address count the same way, in fixed windows of
 their own (:func:`count_request`): requests for one-time codes
 (``VERIFICATION_CODE_REQUESTS_PER_ADDRESS``), which are refused, not waited for, past the limit.
+
+A client address is an IPv4 address, or an IPv6 address's /64 network: the
+addresses of one /64 share every per-address limit.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from ipaddress import IPv6Address, IPv6Network
 
 from django.core.cache import cache
 
@@ -70,6 +74,8 @@ _PREFIX = "directus_shares:pw"
 CHECKING_SLICE = 30
 #: Seconds between two looks while waiting (on average; jittered so that waiters spread out).
 LOOK_EVERY = 0.05
+#: Leading bits of an IPv6 address that the per-address limits count as one client (a /64).
+IPV6_CLIENT_PREFIX = 64
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +137,19 @@ def _windows(share: Share, address: Address | None) -> list[_Window]:
         subject = f"{share.pk}:{recipient.pk}:{recipient.grant_epoch}"
         windows = [_Window("recipient", subject, *config["PASSWORD_ATTEMPTS_PER_SHARE"])]
     if address is not None:
-        windows.append(_Window("addr", str(address), *config["PASSWORD_ATTEMPTS_PER_ADDRESS"]))
+        windows.append(_Window("addr", _client(address), *config["PASSWORD_ATTEMPTS_PER_ADDRESS"]))
     return windows
+
+
+def _client(address: Address | None) -> str:
+    """Whom ``address`` is counted as by the per-address limits: an IPv4 address itself, an IPv6
+    address's /64 network (the smallest block a provider gives one customer, who could otherwise
+    rotate through 2^64 addresses), and ``"unknown"`` for every address that is not known."""
+    if address is None:
+        return "unknown"
+    if isinstance(address, IPv6Address):
+        return str(IPv6Network((address, IPV6_CLIENT_PREFIX), strict=False))
+    return str(address)
 
 
 def _wait(windows: list[_Window]) -> int:
@@ -186,7 +203,7 @@ def count_request(name: str, address: Address | None, limit: tuple[int, int]) ->
     address (see :func:`.opening.client_address`) share one window. Raises
     :class:`~directus_shares.outages.Outage` when the cache fails: nothing is let through
     uncounted."""
-    window = _Window(name, "unknown" if address is None else str(address), *limit)
+    window = _Window(name, _client(address), *limit)
     with cache_calls():
         if _add_failure(window) <= window.allowed:
             return None

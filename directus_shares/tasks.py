@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import django
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -115,11 +116,13 @@ def mail_share_link(
     """Send the link of share ``share_id`` to ``recipients``; ``{address: None}`` when sent, else
     the error or why nothing was sent. Rendered in the sender's ``language`` and ``time_zone``."""
     with translation.override(language), timezone.override(_zone(time_zone)):
-        share, sender, refusal = _sending(share_id, sender_id)
-        if refusal is not None:
-            return dict.fromkeys(recipients, refusal)
-        link = link_template.replace(TOKEN_PLACEHOLDER, share.token)
-        return send_share_link(share, link, recipients, sender=sender, message=message)
+        sending = _sending(share_id, sender_id)
+        if isinstance(sending, _NotSent):
+            return dict.fromkeys(recipients, sending.reason)
+        link = link_template.replace(TOKEN_PLACEHOLDER, sending.share.token)
+        return send_share_link(
+            sending.share, link, recipients, sender=sending.sender, message=message
+        )
 
 
 @task()
@@ -142,15 +145,19 @@ def mail_recipient_links(
             logger.warning(
                 "Recipients of share %s were deleted before their links were sent.", share_id
             )
-        share, sender, refusal = _sending(share_id, sender_id)
+        sending = _sending(share_id, sender_id)
+        if isinstance(sending, _NotSent):
+            return {recipient.address: sending.reason for recipient in recipients}
         results: dict[str, str | None] = {}
         for recipient in recipients:
-            if refusal is not None or recipient.is_revoked:
-                results[recipient.address] = refusal or str(RECIPIENT_REVOKED_NOT_SENT)
+            if recipient.is_revoked:
+                results[recipient.address] = str(RECIPIENT_REVOKED_NOT_SENT)
                 continue
             link = link_template.replace(TOKEN_PLACEHOLDER, recipient.token)
             results.update(
-                send_recipient_link(share, recipient, link, sender=sender, message=message)
+                send_recipient_link(
+                    sending.share, recipient, link, sender=sending.sender, message=message
+                )
             )
         return results
 
@@ -293,23 +300,38 @@ def _load_share(share_id: int) -> Share | None:
     return Share.objects.select_related("created_by", "content_type").filter(pk=share_id).first()
 
 
-def _sending(share_id: int, sender_id: str) -> tuple[Any, Any, str | None]:
-    """Share ``share_id`` and the user ``sender_id`` as a queued link finds them, and why the
-    link may no longer be sent (logged): the share deleted, nobody able to open it any more, or
-    the sender gone. The reason is ``None`` when it may be sent."""
+@dataclass(frozen=True)
+class _Sendable:
+    """A queued link may be sent: its share and its sender as the task finds them."""
+
+    share: Share
+    sender: AbstractBaseUser
+
+
+@dataclass(frozen=True)
+class _NotSent:
+    """A queued link may no longer be sent, and why (the text each address is answered)."""
+
+    reason: str
+
+
+def _sending(share_id: int, sender_id: str) -> _Sendable | _NotSent:
+    """Whether a queued link of share ``share_id`` from the user ``sender_id`` may still be sent:
+    not (logged) when the share was deleted, nobody can open it any more, or the sender is
+    gone."""
     share = _load_share(share_id)
     if share is None:
         logger.warning("Share %s was deleted before its link was sent: not sent.", share_id)
-        return None, None, _("The share no longer exists.")
+        return _NotSent(_("The share no longer exists."))
     status = share.status_at(timezone.now())
     if status in _UNOPENABLE:
         logger.warning("Share %s is %s: its queued link was not sent.", share_id, status.value)
-        return share, None, _("Not sent: the share is now “%(status)s”.") % {"status": status.label}
+        return _NotSent(_("Not sent: the share is now “%(status)s”.") % {"status": status.label})
     sender = get_user_model()._default_manager.filter(pk=sender_id).first()
     if sender is None:
         logger.warning("The sender of share %s's link no longer exists: not sent.", share_id)
-        return share, None, _("The sender's account no longer exists.")
-    return share, sender, None
+        return _NotSent(_("The sender's account no longer exists."))
+    return _Sendable(share, sender)
 
 
 def _zone(name: str | None) -> tzinfo | None:

@@ -498,6 +498,8 @@ def test_the_panel_shows_a_locked_share_and_unlock_ends_the_lock(sharer, reviewe
     assert "ds-badge-locked" in content
     assert "Too many wrong passwords: nobody can open it until" in content
     assert f'action="{shares_url(shared, "unlock", share)}"' in content
+    # An input, as the admin's own buttons: its CSS makes a <button class="button"> in a form small.
+    assert '<input type="submit" value="Unlock">' in content
     response = client.post(shares_url(shared, "unlock", share), follow=True)
     assert response.redirect_chain[-1][0].endswith("#shares")
     assert "The share “Locked one” is unlocked: its password can be tried again." in (

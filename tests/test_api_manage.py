@@ -918,3 +918,42 @@ def test_a_share_is_created_restricted_to_addresses(sharer, reviewer):
     response = api(sharer).post(SHARES, data, format="json")
     assert response.status_code == 201, response.json()
     assert Share.objects.get(pk=response.json()["id"]).allowed_addresses == ["@example.org"]
+
+
+# -- OPTIONS: what each endpoint does, for its users ----------------------------------------------
+
+SHARES_SAY = (
+    "Your shares: list, create, read, change and delete them; revoke, re-enable, give a new "
+    "link, unlock or e-mail one."
+)
+RECIPIENTS_SAY = (
+    "The recipients of one of your shares, each with a link of its own: list, add, read, "
+    "revoke, re-enable, give a new link, delete."
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        (lambda share, recipient: SHARES, SHARES_SAY),
+        (lambda share, recipient: detail(share), SHARES_SAY),
+        (lambda share, recipient: detail(share, "invite"), SHARES_SAY),
+        (lambda share, recipient: recipients_url(share), RECIPIENTS_SAY),
+        (lambda share, recipient: recipients_url(share, recipient), RECIPIENTS_SAY),
+        (lambda share, recipient: recipients_url(share, recipient, "rotate"), RECIPIENTS_SAY),
+    ],
+    ids=["shares", "share", "invite", "recipients", "recipient", "recipient-rotate"],
+)
+def test_options_describes_an_endpoint_for_its_users_not_its_developers(
+    sharer, reviewer, url, says
+):
+    share = share_of(sharer, reviewer)
+    recipient = RecipientFactory(share=share)
+    response = api(sharer).options(url(share, recipient))
+    assert response.status_code == 200
+    assert response.json()["description"] == says  # never a class's or method's docstring
+
+
+@override_settings(LANGUAGE_CODE="de")
+def test_options_describes_an_endpoint_in_the_sites_language(sharer):
+    assert api(sharer).options(SHARES).json()["description"].startswith("Ihre Freigaben:")

@@ -625,3 +625,43 @@ def test_count_request_fails_closed_without_the_cache():
     backend = {"BACKEND": "tests.caches.UnreachableCache"}
     with override_settings(CACHES={"default": backend}), pytest.raises(Outage):
         lockout.count_request("codes", ipaddress.ip_address("192.0.2.7"), (2, 600))
+
+
+# -- who counts as one client: an IPv4 address, an IPv6 /64 ---------------------------------------
+
+ONE_64 = [ipaddress.ip_address("2001:db8:1:2::1"), ipaddress.ip_address("2001:db8:1:2:ffff::9")]
+NEXT_64 = ipaddress.ip_address("2001:db8:1:3::1")
+IPV4_NEIGHBOURS = [ipaddress.ip_address("192.0.2.1"), ipaddress.ip_address("192.0.2.2")]
+
+
+def fail_once(share: Share, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+    reservation = lockout.reserve_attempt(share, address)
+    assert reservation.retry_after is None
+    lockout.record_failure(reservation)
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_wrong_passwords_from_one_ipv6_64_share_its_limit_and_other_64s_do_not(counters):
+    first, second = ShareFactory(password="right"), ShareFactory(password="right")
+    fail_once(first, ONE_64[0])
+    fail_once(second, ONE_64[1])  # another address in the same /64, another share
+    assert lockout.retry_after(first, ONE_64[0]) is not None
+    assert lockout.retry_after(second, ONE_64[1]) is not None
+    assert lockout.retry_after(first, NEXT_64) is None
+
+
+@override_settings(DIRECTUS_SHARES=TWO_PER_ADDRESS)
+def test_wrong_passwords_from_ipv4_addresses_count_per_address(counters):
+    share = ShareFactory(password="right")
+    fail_once(share, IPV4_NEIGHBOURS[0])
+    fail_once(share, IPV4_NEIGHBOURS[1])
+    assert lockout.retry_after(share, IPV4_NEIGHBOURS[0]) is None
+    assert lockout.retry_after(share, IPV4_NEIGHBOURS[1]) is None
+
+
+def test_code_requests_from_one_ipv6_64_share_its_limit_and_ipv4_counts_per_address(counters):
+    assert lockout.count_request("codes", ONE_64[0], (1, 600)) is None
+    assert lockout.count_request("codes", ONE_64[1], (1, 600)) is not None
+    assert lockout.count_request("codes", NEXT_64, (1, 600)) is None
+    assert lockout.count_request("codes", IPV4_NEIGHBOURS[0], (1, 600)) is None
+    assert lockout.count_request("codes", IPV4_NEIGHBOURS[1], (1, 600)) is None

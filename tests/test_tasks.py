@@ -307,6 +307,17 @@ def test_recipients_of_a_share_revoked_meanwhile_are_not_mailed(sender):
     assert mail.outbox == []
 
 
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_recipients_of_a_sender_deleted_meanwhile_are_not_mailed(sender, caplog):
+    share = ShareFactory()
+    recipients = [RecipientFactory(share=share), RecipientFactory(share=share)]
+    queue_recipient_links(share, recipients, absolute_url=absolute, sender=sender)
+    sender.delete()
+    gone = "The sender's account no longer exists."
+    assert run_queued() == [{r.address: gone for r in recipients}]
+    assert mail.outbox == [] and "no longer exists: not sent" in caplog.text
+
+
 # -- one-time codes ---------------------------------------------------------------------------
 
 

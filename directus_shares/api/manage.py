@@ -43,7 +43,7 @@ from ..sharing import (
 from ..tasks import Delivery, queue_recipient_links, queue_share_link
 from .errors import ErrorShape
 from .permissions import ManagesShare
-from .schema import error_responses, schema, schema_view
+from .schema import Described, error_responses, schema, schema_view
 from .serializers import (
     AddedRecipientsSerializer,
     AddRecipientsSerializer,
@@ -103,8 +103,13 @@ def recipients_error(refused: RecipientsRefused) -> serializers.ValidationError:
     partial_update=schema(responses={200: ShareSerializer, **_BODY_ERRORS}),
     destroy=schema(responses={204: None, **_ERRORS}),
 )
-class ShareViewSet(ErrorShape, viewsets.ModelViewSet):
+class ShareViewSet(ErrorShape, Described, viewsets.ModelViewSet):
     """List, read, create, change and delete shares; revoke, re-enable, rotate, unlock, invite."""
+
+    summary = gettext_lazy(
+        "Your shares: list, create, read, change and delete them; revoke, re-enable, give a new "
+        "link, unlock or e-mail one."
+    )
 
     serializer_class = ShareSerializer
     permission_classes = [IsAuthenticated, ManagesShare]
@@ -306,9 +311,14 @@ class RecipientInLogError(APIException):
     enable=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
     rotate=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
 )
-class RecipientViewSet(ErrorShape, viewsets.GenericViewSet):
+class RecipientViewSet(ErrorShape, Described, viewsets.GenericViewSet):
     """The recipients of a share the user manages (any other share is a 404): list, add, read,
     revoke, re-enable, give a new link, delete (only one whose link was never used)."""
+
+    summary = gettext_lazy(
+        "The recipients of one of your shares, each with a link of its own: list, add, read, "
+        "revoke, re-enable, give a new link, delete."
+    )
 
     serializer_class = RecipientSerializer
     permission_classes = [IsAuthenticated]

@@ -53,7 +53,7 @@ from ..outcomes import (
 )
 from ..signatures import SALTS, share_token, share_token_valid
 from . import errors
-from .schema import binary, error_responses, schema
+from .schema import Described, binary, error_responses, schema
 
 # -- access tokens --------------------------------------------------------------------------------
 
@@ -115,7 +115,7 @@ def endpoint(*, summary: str, **schema_options: Any) -> Callable[[OpenView], Ope
     return describe
 
 
-class ShareOpenView(errors.ErrorShape, APIView):
+class ShareOpenView(errors.ErrorShape, Described, APIView):
     """Base of the three: anonymous, unthrottled here, every answer private and uncached.
 
     No authentication class runs, so there is no session and therefore no CSRF check (DRF
@@ -127,12 +127,6 @@ class ShareOpenView(errors.ErrorShape, APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []
-    #: What the endpoint does, for its users: ``OPTIONS`` answers it (set by :func:`endpoint`).
-    summary = ""
-
-    def get_view_description(self, html: bool = False) -> str:
-        """The endpoint's public summary, not the class's docstring (written for developers)."""
-        return self.summary
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any

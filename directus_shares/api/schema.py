@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.utils.functional import Promise
 from rest_framework import serializers
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
@@ -27,6 +28,18 @@ def schema_view(**kwargs: Any) -> Callable[[Decorated], Decorated]:
     except ImportError:
         return lambda view: view
     return extend_schema_view(**kwargs)
+
+
+class Described:
+    """A view whose ``OPTIONS`` answer says in one line what it does for the API's users
+    (``summary``) – never its class's or method's docstring, which is written for developers."""
+
+    #: What the endpoint does, for its users (a lazy translation is read in the request's language).
+    summary: str | Promise = ""
+
+    def get_view_description(self, html: bool = False) -> str:
+        """``summary``, as plain text (a template escapes it)."""
+        return str(self.summary)
 
 
 class ErrorSerializer(serializers.Serializer):

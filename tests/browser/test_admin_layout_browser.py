@@ -10,8 +10,10 @@ from pathlib import Path
 
 import django
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
+from directus_shares import lockout
 from example_project.reports.models import Comment, Document, Person, Report, Tag
 from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
 
@@ -191,6 +193,23 @@ def test_the_panel_cards_line_up_and_the_send_dialog_has_the_admins_buttons(
     page.goto(f"{live_server.url}{send_url}")  # the page without JavaScript's dialog
     assert len(_left_edges(page, "#content-main textarea")) == 1  # aligned, as admin forms are
     assert page.eval_on_selector("#content-main input[type=submit]", style) == save
+
+
+@override_settings(DIRECTUS_SHARES={"PASSWORD_ATTEMPTS_PER_SHARE": (1, 3600)})
+def test_the_unlock_button_of_a_locked_card_is_an_admin_button(
+    live_server, new_page, busy_report, superuser
+):
+    share = ShareFactory(
+        content_object=busy_report, created_by=superuser, name="Locked", password="pw"
+    )
+    lockout.record_failure(lockout.reserve_attempt(share, None))  # one wrong password locks it
+    page = logged_in_page(new_page, live_server, 1920)
+    page.goto(f"{live_server.url}/admin/reports/report/{busy_report.pk}/change/")
+    unlock = page.locator("#shares .ds-share-locked", has_text="Too many wrong passwords")
+    style = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).padding]"
+    button = unlock.locator("[type=submit]").evaluate(style)
+    assert button == page.eval_on_selector("input[name=_continue]", style)  # not form .button's
+    shot(page, "admin-panel-unlock")
 
 
 def test_the_access_log_rows_are_not_headed_by_raw_codes(live_server, new_page, superuser):
