@@ -42,15 +42,8 @@ from .shareable import is_shareable_model
 
 #: The fields of a share its creator chooses besides the object, the role and the password.
 SHARE_OPTIONS = frozenset(
-    {
-        "name",
-        "date_start",
-        "date_end",
-        "max_uses",
-        "allowed_addresses",
-        "verify_recipients",
-        "devices_per_recipient",
-    }
+    {"name", "date_start", "date_end", "max_uses"}  # the link's own
+    | {"allowed_addresses", "verify_recipients", "devices_per_recipient"}  # who may open it
 )
 
 #: The most addresses one request may send a share's link to.

@@ -1146,17 +1146,16 @@ def test_resend_of_a_revoked_link_is_409_and_mails_nothing(sharer, reviewer):
 
 
 @pytest.mark.parametrize("case", UNOPENABLE.values(), ids=UNOPENABLE)
-def test_resend_for_a_share_nobody_can_open_is_409_not_openable(sharer, reviewer, case):
+def test_resend_for_a_share_nobody_can_open_is_refused_as_invite_is(sharer, reviewer, case):
     make_unopenable, reason = case
     share = share_of(sharer, reviewer)
     recipient = RecipientFactory(share=share)
     make_unopenable(share)
-    response = api(sharer).post(recipients_url(share, recipient, "resend"))
-    assert response.status_code == 409
-    assert response.json() == {
-        "code": "not_openable",
-        "detail": f"The link was not sent: nobody can open this share – {reason}.",
-    }
+    client = api(sharer)
+    resent = client.post(recipients_url(share, recipient, "resend"))
+    invited = client.post(detail(share, "invite"), {"recipients": recipient.address}, "json")
+    assert (resent.status_code, resent.json()["code"]) == (409, "not_openable")
+    assert resent.json() == invited.json() and reason in resent.json()["detail"]
     assert not mail.outbox
 
 
