@@ -42,7 +42,8 @@ from .shareable import is_shareable_model
 
 #: The fields of a share its creator chooses besides the object, the role and the password.
 SHARE_OPTIONS = frozenset(
-    {"name", "date_start", "date_end", "max_uses", "allowed_addresses", "verify_recipients"}
+    {"name", "date_start", "date_end", "max_uses"}  # the link's own
+    | {"allowed_addresses", "verify_recipients", "devices_per_recipient"}  # who may open it
 )
 
 #: The most addresses one request may send a share's link to.
@@ -228,7 +229,7 @@ def create_share(
     """Create a share of ``obj`` by ``user`` after checking every rule.
 
     ``options`` are the share's other editable fields (``name``, ``date_start``, ``date_end``,
-    ``max_uses``, ``allowed_addresses``, ``verify_recipients``).
+    ``max_uses``, ``allowed_addresses``, ``verify_recipients``, ``devices_per_recipient``).
 
     Raises:
         SharingDenied: the user may not share ``obj`` or may not assign ``role``.
@@ -264,8 +265,8 @@ def edit_share(
     rule, and save it.
 
     ``changes`` are new values for ``role`` and the options (``name``, ``date_start``,
-    ``date_end``, ``max_uses``, ``allowed_addresses``, ``verify_recipients``); fields not named
-    keep their value.
+    ``date_end``, ``max_uses``, ``allowed_addresses``, ``verify_recipients``,
+    ``devices_per_recipient``); fields not named keep their value.
 
     Raises:
         SharingDenied: the user may not give the share that role.

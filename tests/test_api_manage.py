@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directus_shares import lockout
-from directus_shares.models import Share, ShareRecipient
+from directus_shares.models import RecipientDevice, Share, ShareRecipient
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.factories import RecipientFactory, RoleFactory, ShareFactory, UserFactory, rule
@@ -144,6 +144,8 @@ def test_a_share_reads_with_its_state_and_absolute_link_but_never_its_password(s
         "max_uses": 5,
         "allowed_addresses": [],
         "verify_recipients": False,
+        "devices_per_recipient": None,
+        "device_limit": 2,  # the DEVICES_PER_RECIPIENT default
         "times_used": 2,
         "uses_left": 3,
         "status": "active",
@@ -928,7 +930,7 @@ SHARES_SAY = (
 )
 RECIPIENTS_SAY = (
     "The recipients of one of your shares, each with a link of its own: list, add, read, "
-    "revoke, re-enable, give a new link, delete."
+    "revoke, re-enable, give a new link, allow one more device, mail the link again, delete."
 )
 
 
@@ -941,8 +943,9 @@ RECIPIENTS_SAY = (
         (lambda share, recipient: recipients_url(share), RECIPIENTS_SAY),
         (lambda share, recipient: recipients_url(share, recipient), RECIPIENTS_SAY),
         (lambda share, recipient: recipients_url(share, recipient, "rotate"), RECIPIENTS_SAY),
+        (lambda share, recipient: recipients_url(share, recipient, "resend"), RECIPIENTS_SAY),
     ],
-    ids=["shares", "share", "invite", "recipients", "recipient", "recipient-rotate"],
+    ids=["shares", "share", "invite", "recipients", "recipient", "recipient-rotate", "resend"],
 )
 def test_options_describes_an_endpoint_for_its_users_not_its_developers(
     sharer, reviewer, url, says
@@ -957,3 +960,222 @@ def test_options_describes_an_endpoint_for_its_users_not_its_developers(
 @override_settings(LANGUAGE_CODE="de")
 def test_options_describes_an_endpoint_in_the_sites_language(sharer):
     assert api(sharer).options(SHARES).json()["description"].startswith("Ihre Freigaben:")
+
+
+# -- devices per recipient: forwarded links ------------------------------------------------------
+
+
+def seen_on(recipient: ShareRecipient, *keys: str) -> None:
+    """Devices that opened ``recipient``'s link (the visitor's path records them)."""
+    now = timezone.now()
+    for key in keys:
+        RecipientDevice.objects.create(
+            recipient=recipient, key=key, first_seen_at=now, last_seen_at=now
+        )
+
+
+def test_a_share_sets_its_devices_per_recipient_and_says_the_limit_in_force(sharer, reviewer):
+    client = api(sharer)
+    created = client.post(
+        SHARES, new_share_data(report(), reviewer, devices_per_recipient=3), format="json"
+    )
+    assert created.status_code == 201, created.json()
+    assert (created.json()["devices_per_recipient"], created.json()["device_limit"]) == (3, 3)
+    share = Share.objects.get(pk=created.json()["id"])
+    assert share.devices_per_recipient == 3
+
+    with override_settings(DIRECTUS_SHARES={"DEVICES_PER_RECIPIENT": 5}):
+        reset = client.patch(detail(share), {"devices_per_recipient": None}, format="json")
+    assert reset.status_code == 200, reset.json()
+    assert (reset.json()["devices_per_recipient"], reset.json()["device_limit"]) == (None, 5)
+    share.refresh_from_db()
+    assert share.devices_per_recipient is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "Allow at least one device."),
+        (-1, "Allow at least one device."),
+        (32768, "Ensure this value is less than or equal to 32767."),  # PostgreSQL's smallint
+        ("two", "A valid integer is required."),
+    ],
+)
+def test_devices_per_recipient_below_one_or_too_large_is_a_field_error(
+    sharer, reviewer, value, message
+):
+    share = share_of(sharer, reviewer, devices_per_recipient=2)
+    client = api(sharer)
+    for response in (
+        client.patch(detail(share), {"devices_per_recipient": value}, format="json"),
+        client.post(
+            SHARES, new_share_data(report(), reviewer, devices_per_recipient=value), "json"
+        ),
+    ):
+        assert response.status_code == 400
+        assert response.json()["errors"] == {"devices_per_recipient": [message]}
+    share.refresh_from_db()
+    assert share.devices_per_recipient == 2 and Share.objects.count() == 1
+
+
+def test_a_recipient_says_its_devices_limit_and_whether_its_link_was_forwarded(sharer, reviewer):
+    share = share_of(sharer, reviewer, devices_per_recipient=1)
+    forwarded = RecipientFactory(share=share, address="anna@example.com")
+    seen_on(forwarded, "phone", "laptop")
+    ShareRecipient.objects.filter(pk=forwarded.pk).update(
+        extra_devices=1, forwarded_at=timezone.now()
+    )
+    RecipientFactory(share=share, address="bob@example.com")
+    client = api(sharer)
+
+    listed = client.get(recipients_url(share)).json()["results"]
+    one = client.get(recipients_url(share, forwarded)).json()
+
+    fields = ("address", "devices", "device_limit", "extra_devices")
+    assert [tuple(r[f] for f in fields) for r in listed] == [
+        ("anna@example.com", 2, 2, 1),
+        ("bob@example.com", 0, 1, 0),
+    ]
+    assert listed[0]["forwarded_at"] is not None and listed[1]["forwarded_at"] is None
+    assert one == listed[0]
+
+
+def test_the_recipients_list_counts_devices_without_a_query_per_recipient(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    client = api(sharer)
+
+    def queries(recipients: int) -> int:
+        for n in range(share.recipients.count(), recipients):
+            seen_on(RecipientFactory(share=share), f"device{n}")
+        with CaptureQueriesContext(connection) as captured:
+            listed = client.get(recipients_url(share)).json()
+        assert [r["devices"] for r in listed["results"]] == [1] * recipients
+        return len(captured)
+
+    assert queries(2) == queries(8)
+
+
+def test_added_recipients_are_answered_with_their_devices(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    seen_on(RecipientFactory(share=share, address="old@example.com"), "phone")
+    response = api(sharer).post(
+        recipients_url(share), {"recipients": "new@example.com, old@example.com"}, "json"
+    )
+    body = response.json()
+    assert [(r["address"], r["devices"]) for r in body["added"]] == [("new@example.com", 0)]
+    assert [(r["address"], r["devices"]) for r in body["already"]] == [("old@example.com", 1)]
+
+
+def test_allow_device_raises_the_limit_by_one_and_clears_the_forwarded_flag(sharer, reviewer):
+    share = share_of(sharer, reviewer, devices_per_recipient=1)
+    recipient = RecipientFactory(share=share)
+    seen_on(recipient, "phone")
+    ShareRecipient.objects.filter(pk=recipient.pk).update(forwarded_at=timezone.now())
+
+    response = api(sharer).post(recipients_url(share, recipient, "allow-device"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["device_limit"], body["extra_devices"], body["forwarded_at"]) == (2, 1, None)
+    assert body["devices"] == 1 and body["id"] == recipient.pk
+    recipient.refresh_from_db()
+    assert (recipient.device_limit, recipient.is_forwarded) == (2, False)
+
+
+def test_rotating_a_recipient_answers_with_its_devices_forgotten(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    recipient = RecipientFactory(share=share)
+    seen_on(recipient, "phone", "laptop")
+    response = api(sharer).post(recipients_url(share, recipient, "rotate"))
+    assert response.json()["devices"] == 0 and not recipient.devices.exists()
+
+
+def test_resend_mails_the_recipient_its_own_link_again(sharer, reviewer):
+    share = share_of(sharer, reviewer, name="Numbers")
+    recipient = RecipientFactory(share=share, address="anna@example.com")
+    RecipientFactory(share=share, address="bob@example.com")
+
+    response = api(sharer).post(recipients_url(share, recipient, "resend"))
+
+    assert response.status_code == 200
+    assert response.json() == {"sent": ["anna@example.com"], "failed": {}, "queued": []}
+    (message,) = mail.outbox
+    assert message.to == ["anna@example.com"]
+    assert f"http://testserver{recipient.get_absolute_url()}" in message.body
+    assert share.get_absolute_url() not in message.body
+    assert message.reply_to == ["ada@example.com"]
+
+
+@mail_backend("tests.mail_backends.FailingBackend")
+def test_resend_reports_a_mail_failure(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    recipient = RecipientFactory(share=share, address="fail@example.com")
+    response = api(sharer).post(recipients_url(share, recipient, "resend"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "sent": [],
+        "failed": {"fail@example.com": "mail server said no"},
+        "queued": [],
+    }
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_resend_with_a_real_queue_answers_202_and_a_worker_mails_the_link(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    recipient = RecipientFactory(share=share, address="anna@example.com")
+    response = api(sharer).post(recipients_url(share, recipient, "resend"))
+    assert response.status_code == 202
+    assert response.json() == {"sent": [], "failed": {}, "queued": ["anna@example.com"]}
+    assert mail.outbox == []
+    run_queued()
+    (message,) = mail.outbox
+    assert recipient.get_absolute_url() in message.body
+
+
+def test_resend_of_a_revoked_link_is_409_and_mails_nothing(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    recipient = RecipientFactory(share=share)
+    recipient.revoke()
+    response = api(sharer).post(recipients_url(share, recipient, "resend"))
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "recipient_revoked",
+        "detail": "Not sent: this recipient's link was revoked.",
+    }
+    assert not mail.outbox
+
+
+@pytest.mark.parametrize("case", UNOPENABLE.values(), ids=UNOPENABLE)
+def test_resend_for_a_share_nobody_can_open_is_refused_as_invite_is(sharer, reviewer, case):
+    make_unopenable, reason = case
+    share = share_of(sharer, reviewer)
+    recipient = RecipientFactory(share=share)
+    make_unopenable(share)
+    client = api(sharer)
+    resent = client.post(recipients_url(share, recipient, "resend"))
+    invited = client.post(detail(share, "invite"), {"recipients": recipient.address}, "json")
+    assert (resent.status_code, resent.json()["code"]) == (409, "not_openable")
+    assert resent.json() == invited.json() and reason in resent.json()["detail"]
+    assert not mail.outbox
+
+
+def test_allow_device_and_resend_are_404_for_a_share_the_user_does_not_manage(sharer, reviewer):
+    share = share_of(UserFactory(), reviewer, devices_per_recipient=1)
+    recipient = RecipientFactory(share=share)
+    client = api(sharer)
+    for action in ("allow-device", "resend"):
+        response = client.post(recipients_url(share, recipient, action))
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
+        assert api().post(recipients_url(share, recipient, action)).status_code in (401, 403)
+    assert client.get(recipients_url(share, recipient, "resend")).status_code == 405
+    recipient.refresh_from_db()
+    assert recipient.extra_devices == 0 and not mail.outbox
+
+
+def test_a_superuser_allows_devices_and_resends_for_any_share(sharer, reviewer):
+    share = share_of(sharer, reviewer)
+    recipient = RecipientFactory(share=share)
+    client = api(UserFactory(is_superuser=True))
+    assert client.post(recipients_url(share, recipient, "allow-device")).status_code == 200
+    assert client.post(recipients_url(share, recipient, "resend")).status_code == 200
+    assert len(mail.outbox) == 1

@@ -58,6 +58,8 @@ def test_the_openapi_document_validates_and_describes_every_endpoint(client):
         ("/api/shares/{id}/recipients/{recipient_id}/revoke/", "post"),
         ("/api/shares/{id}/recipients/{recipient_id}/enable/", "post"),
         ("/api/shares/{id}/recipients/{recipient_id}/rotate/", "post"),
+        ("/api/shares/{id}/recipients/{recipient_id}/allow-device/", "post"),
+        ("/api/shares/{id}/recipients/{recipient_id}/resend/", "post"),
         ("/api/shares/open/{token}/info/", "get"),
         ("/api/shares/open/{token}/auth/", "post"),
         ("/api/shares/open/{token}/code/", "post"),
@@ -73,6 +75,13 @@ def test_the_openapi_document_validates_and_describes_every_endpoint(client):
     for status in ("400", "403", "410", "429"):  # each refused code is too
         assert status in paths["/api/shares/open/{token}/verify/"]["post"]["responses"]
     assert "429" in paths["/api/shares/open/{token}/code/"]["post"]["responses"]
+    resend = paths["/api/shares/{id}/recipients/{recipient_id}/resend/"]["post"]
+    assert {"200", "202", "404", "409"} <= set(resend["responses"])
+    assert "requestBody" not in resend
+    recipient = document["components"]["schemas"]["Recipient"]["properties"]
+    assert {"devices", "device_limit", "extra_devices", "forwarded_at"} <= set(recipient)
+    share = document["components"]["schemas"]["Share"]["properties"]
+    assert share["devices_per_recipient"]["minimum"] == 1
 
 
 @dataclass

@@ -613,6 +613,20 @@ def test_create_share_refuses_options_that_are_not_the_creators_to_choose():
     assert not Share.objects.exists()
 
 
+def test_a_creator_chooses_the_devices_per_recipient_at_least_one():
+    role = RoleFactory(view=[Gadget], share=[Gadget])
+    user = member_of(role)
+    share = sharing.create_share(user, GadgetFactory(), role=role, devices_per_recipient=3)
+    assert Share.objects.get(pk=share.pk).device_limit == 3
+    with pytest.raises(ValidationError) as refused:
+        sharing.edit_share(user, share, devices_per_recipient=0)
+    assert refused.value.message_dict == {"devices_per_recipient": ["Allow at least one device."]}
+    assert Share.objects.get(pk=share.pk).devices_per_recipient == 3
+    sharing.edit_share(user, share, devices_per_recipient=None)
+    with override_settings(DIRECTUS_SHARES={"DEVICES_PER_RECIPIENT": 4}):
+        assert Share.objects.get(pk=share.pk).device_limit == 4
+
+
 # -- recipients ------------------------------------------------------------------------------------
 
 

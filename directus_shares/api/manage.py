@@ -11,7 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,17 +26,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import lockout
-from ..models import Share, ShareQuerySet, ShareRecipient
+from ..models import RecipientDevice, Share, ShareQuerySet, ShareRecipient
 from ..sharing import (
     RecipientRefused,
     RecipientsRefused,
     add_recipients,
+    allow_one_more_device,
     delete_recipient,
     managed_recipients,
     managed_shares,
     recipient_links_to_send,
     recipients_to_send,
     reenable_recipient,
+    resend_refusal,
     revoke_recipient,
     rotate_recipient,
     sending_refusal,
@@ -47,6 +50,7 @@ from .schema import Described, error_responses, schema, schema_view
 from .serializers import (
     AddedRecipientsSerializer,
     AddRecipientsSerializer,
+    DeliverySerializer,
     InviteResultSerializer,
     InviteSerializer,
     RecipientSerializer,
@@ -78,15 +82,21 @@ RECIPIENT_REVOKED_DETAIL = gettext_lazy(
 )
 
 
-class NotOpenableError(APIException):
-    """409 ``{"code": "not_openable", "detail": …}``: nobody could open the share, so its link
-    is not sent (:func:`..sharing.sending_refusal` says why)."""
+class ConflictError(APIException):
+    """409 ``{"code": default_code, "detail": …}``: the share or recipient is in a state that
+    refuses the request; nothing was done."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_code = "not_openable"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, self.default_code)
+
+
+class NotOpenableError(ConflictError):
+    """409 ``not_openable``: nobody could open the share, so its link is not sent
+    (:func:`..sharing.sending_refusal` says why)."""
+
+    default_code = "not_openable"
 
 
 def recipients_error(refused: RecipientsRefused) -> serializers.ValidationError:
@@ -251,15 +261,7 @@ class ShareViewSet(ErrorShape, Described, viewsets.ModelViewSet):
                 sender=request.user,
                 message=given.validated_data["message"],
             )
-        return Response(
-            {
-                "sent": delivery.sent,
-                "failed": delivery.failed,
-                "queued": delivery.queued,
-                "invalid": invalid,
-            },
-            status=status.HTTP_202_ACCEPTED if delivery.queued else status.HTTP_200_OK,
-        )
+        return delivery_response(delivery, invalid=invalid)
 
     def _send_recipient_links(
         self, share: Share, addresses: Sequence[str], message: str
@@ -285,18 +287,44 @@ class ShareViewSet(ErrorShape, Described, viewsets.ModelViewSet):
         return Response(self.get_serializer(share).data, status=status.HTTP_200_OK)
 
 
+def delivery_response(delivery: Delivery, **extra: Any) -> Response:
+    """What became of the mails (:class:`DeliverySerializer`, and ``extra``): 200 when they went
+    out during the request, each address under ``sent`` or ``failed``; 202 when they are
+    ``queued`` for a worker."""
+    body = {"sent": delivery.sent, "failed": delivery.failed, "queued": delivery.queued, **extra}
+    return Response(
+        body, status=status.HTTP_202_ACCEPTED if delivery.queued else status.HTTP_200_OK
+    )
+
+
 # -- recipients: a share's links of their own, as a resource nested in the share ---------------
 
 
-class RecipientInLogError(APIException):
-    """409 ``{"code": "recipient_in_log", "detail": …}``: the recipient's link was used and the
-    access log keeps its entries, so it is revoked, not deleted."""
+class RecipientInLogError(ConflictError):
+    """409 ``recipient_in_log``: the recipient's link was used and the access log keeps its
+    entries, so it is revoked, not deleted."""
 
-    status_code = status.HTTP_409_CONFLICT
     default_code = "recipient_in_log"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, self.default_code)
+
+class RecipientRevokedError(ConflictError):
+    """409 ``recipient_revoked`` (the code a visitor of the link gets): the recipient's link is
+    revoked, so it is not mailed again."""
+
+    default_code = "recipient_revoked"
+
+
+def with_device_count(recipients: QuerySet[ShareRecipient]) -> QuerySet[ShareRecipient]:
+    """``recipients``, each with ``device_count``: how many devices opened its link (a subquery
+    per row, not a query per recipient)."""
+    devices = (
+        RecipientDevice.objects.filter(recipient=OuterRef("pk"))
+        .order_by()
+        .values("recipient")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return recipients.annotate(device_count=Coalesce(Subquery(devices), 0))
 
 
 @schema_view(
@@ -310,14 +338,24 @@ class RecipientInLogError(APIException):
     revoke=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
     enable=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
     rotate=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
+    allow_device=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
+    resend=schema(
+        request=None,
+        responses={
+            200: DeliverySerializer,
+            202: DeliverySerializer,
+            **error_responses(401, 403, 409, 429),
+        },
+    ),
 )
 class RecipientViewSet(ErrorShape, Described, viewsets.GenericViewSet):
     """The recipients of a share the user manages (any other share is a 404): list, add, read,
-    revoke, re-enable, give a new link, delete (only one whose link was never used)."""
+    revoke, re-enable, give a new link, allow one more device, mail the link again, delete (only
+    one whose link was never used)."""
 
     summary = gettext_lazy(
         "The recipients of one of your shares, each with a link of its own: list, add, read, "
-        "revoke, re-enable, give a new link, delete."
+        "revoke, re-enable, give a new link, allow one more device, mail the link again, delete."
     )
 
     serializer_class = RecipientSerializer
@@ -330,7 +368,8 @@ class RecipientViewSet(ErrorShape, Described, viewsets.GenericViewSet):
         return get_object_or_404(managed_shares(self.request.user), pk=self.kwargs["id"])
 
     def get_queryset(self) -> QuerySet[ShareRecipient]:
-        return managed_recipients(self.request.user, self.share()).select_related("share")
+        recipients = managed_recipients(self.request.user, self.share()).select_related("share")
+        return with_device_count(recipients)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -355,9 +394,13 @@ class RecipientViewSet(ErrorShape, Described, viewsets.GenericViewSet):
                 )
             except RecipientsRefused as refused:
                 raise recipients_error(refused) from None
+        # read again with their devices counted; one deleted meanwhile is left out
+        counted = self.get_queryset().in_bulk([r.pk for r in (*added, *already)])
         body = {
-            "added": self.get_serializer(added, many=True).data,
-            "already": self.get_serializer(already, many=True).data,
+            name: self.get_serializer(
+                [counted[r.pk] for r in recipients if r.pk in counted], many=True
+            ).data
+            for name, recipients in (("added", added), ("already", already))
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -385,7 +428,33 @@ class RecipientViewSet(ErrorShape, Described, viewsets.GenericViewSet):
         with ``invite`` (``recipient_links``)."""
         return self._changed(rotate_recipient)
 
-    def _changed(self, change: Callable[[Any, ShareRecipient], ShareRecipient]) -> Response:
+    @action(detail=True, methods=["post"], url_path="allow-device")
+    def allow_device(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Let the link open on one device more than its limit (a new phone, say) and clear its
+        forwarded flag (``forwarded_at``)."""
+        return self._changed(allow_one_more_device)
+
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Mail the recipient its own link again, answered as ``invite`` (200 sent or failed,
+        202 queued). 409 ``recipient_revoked`` when the link is revoked, ``not_openable`` when
+        nobody could open the share (:func:`..sharing.resend_refusal` says why)."""
+        recipient = self.get_object()
         with api_errors():
-            recipient = change(self.request.user, self.get_object())
-        return Response(self.get_serializer(recipient).data)
+            refusal = resend_refusal(request.user, recipient)
+        if refusal is not None:  # resend_refusal names a revoked link first
+            error = RecipientRevokedError if recipient.is_revoked else NotOpenableError
+            raise error(refusal)
+        delivery = queue_recipient_links(
+            recipient.share,
+            [recipient],
+            absolute_url=request.build_absolute_uri,
+            sender=request.user,
+        )
+        return delivery_response(delivery)
+
+    def _changed(self, change: Callable[[Any, ShareRecipient], ShareRecipient]) -> Response:
+        """Apply ``change`` and answer with the recipient as it now is (devices recounted)."""
+        with api_errors():
+            change(self.request.user, self.get_object())
+        return Response(self.get_serializer(self.get_object()).data)

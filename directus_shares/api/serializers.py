@@ -26,12 +26,17 @@ from rest_framework.settings import api_settings
 
 from .. import lockout, sharing
 from ..models import RecipientStatus, Share, ShareRecipient, ShareStatus
+from ..models.share import TOO_FEW_DEVICES
 from ..models.verification_code import MAX_ALLOWED_ADDRESSES, MAX_EMAIL_LENGTH
 from ..shareable import is_shareable_model
 from ..sharing import SHARE_OPTIONS, SharingDenied
 
 #: Fixed at creation: an update may repeat their current value, never change it.
 FIXED_FIELDS = ("content_type", "object_pk", "created_by")
+
+#: The most devices a share may allow per recipient: a ``PositiveSmallIntegerField`` holds up to
+#: 32767 on every database Django supports (SQLite would store more, PostgreSQL fail with a 500).
+MAX_DEVICES_PER_RECIPIENT = 32767
 
 
 class SharingDeniedError(PermissionDenied):
@@ -191,6 +196,21 @@ class ShareSerializer(serializers.ModelSerializer):
         help_text="true: a recipient's own link opens only after a one-time code mailed to the "
         "recipient's address (a forwarded link is useless); the common link is not affected.",
     )
+    devices_per_recipient = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_DEVICES_PER_RECIPIENT,
+        error_messages={"min_value": TOO_FEW_DEVICES},
+        help_text="How many devices may open each recipient's own link; the next is refused as "
+        "a forwarded link. null: the site's DEVICES_PER_RECIPIENT (see device_limit).",
+    )
+    device_limit = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The limit in force: devices_per_recipient, else the site's "
+        "DEVICES_PER_RECIPIENT; null: forwarded links are not caught.",
+    )
     has_password = serializers.BooleanField(read_only=True)
     uses_left = serializers.IntegerField(read_only=True, allow_null=True)
     status = serializers.SerializerMethodField()
@@ -220,6 +240,8 @@ class ShareSerializer(serializers.ModelSerializer):
             "max_uses",
             "allowed_addresses",
             "verify_recipients",
+            "devices_per_recipient",
+            "device_limit",
             "times_used",
             "uses_left",
             "status",
@@ -385,6 +407,17 @@ class RecipientSerializer(serializers.ModelSerializer):
     uses_left = serializers.IntegerField(read_only=True, allow_null=True)
     status = serializers.ChoiceField(choices=RecipientStatus.choices, read_only=True)
     link = serializers.SerializerMethodField()
+    devices = serializers.IntegerField(
+        source="device_count",  # annotated by RecipientViewSet's queryset: no query per row
+        read_only=True,
+        help_text="How many devices opened the link so far.",
+    )
+    device_limit = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="How many devices may open it: the share's limit plus extra_devices; null: "
+        "no limit. POST …/allow-device/ raises it by one.",
+    )
 
     class Meta:
         model = ShareRecipient
@@ -400,6 +433,10 @@ class RecipientSerializer(serializers.ModelSerializer):
             "first_opened_at",
             "last_opened_at",
             "link",
+            "devices",
+            "device_limit",
+            "extra_devices",
+            "forwarded_at",
         ]
         read_only_fields = fields
 
@@ -431,9 +468,9 @@ class AddedRecipientsSerializer(serializers.Serializer):
     already = RecipientSerializer(many=True)
 
 
-class InviteResultSerializer(serializers.Serializer):
-    """Per-address outcome: sent, failed (with the mail error), queued for a worker, or not a
-    valid address."""
+class DeliverySerializer(serializers.Serializer):
+    """Per-address outcome of mails: sent, failed (with the mail error) or queued for a worker
+    (:class:`..tasks.Delivery`)."""
 
     sent = serializers.ListField(
         child=serializers.EmailField(), help_text="Sent during the request."
@@ -445,6 +482,12 @@ class InviteResultSerializer(serializers.Serializer):
         child=serializers.EmailField(),
         help_text="Queued for the task worker (answer 202): sent later, failures logged there.",
     )
+
+
+class InviteResultSerializer(DeliverySerializer):
+    """Per-address outcome of an invitation: as :class:`DeliverySerializer`, or not a valid
+    address."""
+
     invalid = serializers.ListField(child=serializers.CharField())
 
 

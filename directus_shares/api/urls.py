@@ -39,10 +39,10 @@ recipient_urlpatterns = [
     *(
         path(
             f"shares/<str:id>/recipients/<str:recipient_id>/{name}/",
-            RecipientViewSet.as_view({"post": name}),
+            RecipientViewSet.as_view({"post": name.replace("-", "_")}),
             name=f"share-recipient-{name}",
         )
-        for name in ("revoke", "enable", "rotate")
+        for name in ("revoke", "enable", "rotate", "allow-device", "resend")
     ),
 ]
 

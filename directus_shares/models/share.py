@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 #: Shares start and end in this century: older dates mean a typo, and in many time zones they fall
 #: before standard time, whose offsets (seconds included) no ISO 8601 date-time can carry.
 EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+#: Why a share's devices per recipient is refused: below one (every surface says it so).
+TOO_FEW_DEVICES = _("Allow at least one device.")
 _NOT_LOADED = object()  # a field deferred when the share was loaded (``.only()``/``.defer()``)
 _TARGET_FIELDS = ("content_type_id", "object_pk", "created_by_id")  # fixed at creation
 
@@ -267,7 +269,7 @@ class Share(models.Model):
         _("devices per recipient"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1, message=_("Allow at least one device."))],
+        validators=[MinValueValidator(1, message=TOO_FEW_DEVICES)],
         help_text=_(
             "How many devices may open each recipient's own link; the next one is refused as a "
             "forwarded link. Empty: the site's default (DEVICES_PER_RECIPIENT)."
