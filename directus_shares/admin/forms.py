@@ -102,6 +102,21 @@ class ShareForm(forms.ModelForm):
             "date_end": SplitDateTimeField,
         }
 
+    #: The order of the panel's form (the share's admin page follows ``ShareAdmin.fields``): who
+    #: it is for – the addresses, their verification and their devices – side by side.
+    field_order = [
+        "name",
+        "role",
+        "date_start",
+        "date_end",
+        "max_uses",
+        "allowed_addresses",
+        "verify_recipients",
+        "devices_per_recipient",
+        "new_password",
+        "remove_password",
+    ]
+
     def __init__(self, *args: Any, roles: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "role" not in self.fields:  # a view-only page: every field is read-only
