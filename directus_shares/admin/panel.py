@@ -38,6 +38,7 @@ from .recipients import (
     recipient_counts,
     run_recipient_action,
     say_delivered,
+    uses_label,
 )
 
 if TYPE_CHECKING:  # the admin it is mixed into
@@ -166,6 +167,7 @@ class SharesAdminMixin(_MixedInto):
         return {
             "recipient": recipient,
             "link": request.build_absolute_uri(recipient.get_absolute_url()),
+            "uses": uses_label(recipient),
             "buttons": [
                 (self.recipient_url(obj, recipient, action), ACTIONS[action].label)
                 for action in wanted
