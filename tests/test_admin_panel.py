@@ -737,7 +737,7 @@ def test_a_card_lists_its_first_recipients_with_state_forwarded_flag_and_buttons
     assert recipient_url(shared, second, "enable") in items[1]
     assert "1 forwarded" in card
     assert "6 recipients, 1 opened" in card
-    assert "The first 5 are listed." in card  # no view_share: no link to the share's page
+    assert "Only the first 5 are shown." in card  # no view_share: no link to the share's page
 
 
 def test_a_card_with_many_recipients_links_to_all_of_them_for_those_who_may_view_shares(reviewer):
