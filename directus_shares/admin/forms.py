@@ -92,7 +92,7 @@ class ShareForm(forms.ModelForm):
 
     class Meta:
         model = Share
-        fields = ["role", *sorted(sharing.SHARE_OPTIONS)]  # shown in ShareAdmin.fields' order
+        fields = ["role", *sharing.SHARE_OPTION_ORDER]  # the share's page: ShareAdmin.fields
         widgets = {
             "date_start": widgets.AdminSplitDateTime,
             "date_end": widgets.AdminSplitDateTime,
@@ -101,21 +101,6 @@ class ShareForm(forms.ModelForm):
             "date_start": SplitDateTimeField,
             "date_end": SplitDateTimeField,
         }
-
-    #: The order of the panel's form (the share's admin page follows ``ShareAdmin.fields``): who
-    #: it is for – the addresses, their verification and their devices – side by side.
-    field_order = [
-        "name",
-        "role",
-        "date_start",
-        "date_end",
-        "max_uses",
-        "allowed_addresses",
-        "verify_recipients",
-        "devices_per_recipient",
-        "new_password",
-        "remove_password",
-    ]
 
     def __init__(self, *args: Any, roles: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

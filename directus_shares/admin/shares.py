@@ -36,7 +36,13 @@ from ..opening import refusal_for_anyone
 from ..outcomes import ObjectState
 from ..qr import qr_code_svg
 from ..rights import share_rights
-from ..sharing import attention_reasons, managed_shares, manages_every_share, offered_roles
+from ..sharing import (
+    SHARE_OPTION_ORDER,
+    attention_reasons,
+    managed_shares,
+    manages_every_share,
+    offered_roles,
+)
 from .access_log import ShareAccessInline
 from .forms import PUBLIC_ROLE_LABEL, ShareForm
 from .locks import lock_label, say_unlocked
@@ -281,12 +287,7 @@ class ShareAdmin(admin.ModelAdmin):
         "content_type",
         "object_pk",
         "role",
-        "date_start",
-        "date_end",
-        "max_uses",
-        "allowed_addresses",
-        "verify_recipients",
-        "devices_per_recipient",
+        *(name for name in SHARE_OPTION_ORDER if name != "name"),
         "new_password",
         "remove_password",
         "times_used",
