@@ -608,7 +608,7 @@ def test_the_recipients_filter_finds_unopened_opened_and_forwarded_shares(superu
     assert listed(client, recipients="forwarded") == ["forwarded"]
     assert listed(client) == ["forwarded", "none", "opened", "unopened"]
     faceted = client.get(CHANGELIST, {"_facets": "1"}).content.decode()
-    assert "opened by none (1)" in faceted and "forwarded (1)" in faceted
+    assert "Opened by none (1)" in faceted and "Forwarded (1)" in faceted
 
 
 def test_the_recipients_filter_keeps_to_the_users_own_shares(staff):

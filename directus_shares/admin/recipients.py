@@ -406,7 +406,7 @@ def recipients_action(
         f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
         args=[quote(share.pk)],
     )
-    back = HttpResponseRedirect(f"{change_url}#recipients")
+    back = HttpResponseRedirect(change_url)  # its top, where the messages are
     if bulk and action not in ACTIONS:
         messages.warning(request, gettext("No action selected."))
     elif bulk and not recipients:

@@ -107,9 +107,9 @@ class RecipientsFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> Iterable[tuple[str, Any]]:
         return [
-            ("none_opened", _("opened by none")),
-            ("some_opened", _("opened by some")),
-            ("forwarded", _("forwarded")),
+            ("none_opened", _("Opened by none")),
+            ("some_opened", _("Opened by some")),
+            ("forwarded", _("Forwarded")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
