@@ -40,11 +40,13 @@ from .outcomes import PasswordProblemKind, Refusal
 from .rights import Action, Holder, union_access
 from .shareable import is_shareable_model
 
-#: The fields of a share its creator chooses besides the object, the role and the password.
-SHARE_OPTIONS = frozenset(
-    {"name", "date_start", "date_end", "max_uses"}  # the link's own
-    | {"allowed_addresses", "verify_recipients", "devices_per_recipient"}  # who may open it
+#: The fields of a share its creator chooses besides the object, the role and the password, in
+#: the order the admin's forms show them.
+SHARE_OPTION_ORDER = (
+    *("name", "date_start", "date_end", "max_uses"),  # the link's own
+    *("allowed_addresses", "verify_recipients", "devices_per_recipient"),  # who may open it
 )
+SHARE_OPTIONS = frozenset(SHARE_OPTION_ORDER)
 
 #: The most addresses one request may send a share's link to.
 MAX_RECIPIENTS = 50

@@ -5,8 +5,9 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
-from directus_shares.models import RoleRule, Share, ShareRecipient
+from directus_shares.models import RecipientDevice, RoleRule, Share, ShareRecipient
 from tests.testapp.models import Code, Gadget, Label, Owner
 
 
@@ -134,3 +135,15 @@ class RecipientFactory(factory.django.DjangoModelFactory):
 
     share = factory.SubFactory(ShareFactory)
     address = factory.Sequence(lambda n: f"recipient{n}@example.com")
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    """A device that opened a recipient's link (:class:`RecipientFactory`)."""
+
+    class Meta:
+        model = RecipientDevice
+
+    recipient = factory.SubFactory(RecipientFactory)
+    key = factory.Sequence(lambda n: f"{n:064x}")
+    first_seen_at = factory.LazyFunction(timezone.now)
+    last_seen_at = factory.LazyFunction(timezone.now)

@@ -9,9 +9,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from directus_shares import sharing
-from directus_shares.models import Share
+from directus_shares.models import Share, ShareRecipient
 from directus_shares.outcomes import Refusal
 from example_project.reports.models import Person, Report
 from tests.factories import GadgetFactory, RoleFactory, ShareFactory, UserFactory, rule
@@ -695,3 +696,145 @@ def test_without_the_box_the_common_link_is_sent_and_nobody_is_added(sharer, rev
     (share,) = Share.objects.all()
     assert share.get_absolute_url() in mail.outbox[0].body
     assert not share.recipients.exists()
+
+
+# -- each share's recipients in the panel ---------------------------------------------------------
+
+
+def recipient_url(obj: Report, recipient, action: str) -> str:
+    return f"{shares_url(obj, share=recipient.share, action='recipients')}{recipient.pk}/{action}/"
+
+
+def card_of(content: str, share: Share) -> str:
+    """The panel's card of ``share``."""
+    card = re.search(
+        rf'<li class="ds-share [^"]*" data-share="{share.pk}">(.*?)<dialog', content, re.S
+    )
+    assert card is not None
+    return card.group(1)
+
+
+def test_a_card_lists_its_first_recipients_with_state_forwarded_flag_and_buttons(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    addresses = ", ".join(f"r{n}@example.com" for n in range(6))
+    added, _already = sharing.add_recipients(sharer, share, addresses)
+    first, second = added[0], added[1]
+    open_share(Client(), opened_through(first))
+    second.revoke()
+    ShareRecipient.objects.filter(pk=first.pk).update(forwarded_at=timezone.now())
+
+    card = card_of(logged_in(sharer).get(change_url(shared)).content.decode(), share)
+
+    listed = re.findall(r'<span class="ds-recipient-address">([^<]*)</span>', card)
+    assert listed == [f"r{n}@example.com" for n in range(5)]  # the sixth on the share's page
+    items = re.findall(r'<li class="ds-recipient">(.*?)</li>', card, re.S)
+    assert "Forwarded" in items[0] and "opened" in items[0] and "uses: 1" in items[0]
+    assert "not opened" in items[1] and "Revoked" in items[1]
+    assert f'data-link="http://testserver{first.get_absolute_url()}"' in items[0]
+    assert recipient_url(shared, first, "resend") in items[0]
+    assert recipient_url(shared, first, "revoke") in items[0]
+    assert recipient_url(shared, second, "enable") in items[1]
+    assert "1 forwarded" in card
+    assert "6 recipients, 1 opened" in card
+    assert "Only the first 5 are shown." in card  # no view_share: no link to the share's page
+
+
+def test_a_card_with_many_recipients_links_to_all_of_them_for_those_who_may_view_shares(reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer)
+    sharing.add_recipients(share.created_by, share, [f"r{n}@example.com" for n in range(7)])
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+
+    card = card_of(logged_in(superuser).get(change_url(shared)).content.decode(), share)
+
+    url = f"/admin/directus_shares/share/{share.pk}/change/#recipients"
+    assert f'<a href="{url}">All 7 recipients on the share\'s page</a>' in card
+
+
+@pytest.mark.parametrize(
+    ("action", "check"),
+    [
+        ("revoke", lambda recipient: recipient.is_revoked),
+        ("resend", lambda recipient: [m.to for m in mail.outbox] == [[recipient.address]]),
+    ],
+)
+def test_a_recipients_button_in_the_panel_acts_and_returns_to_the_object(
+    sharer, reviewer, action, check
+):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    (recipient,), _already = sharing.add_recipients(sharer, share, "anna@example.com")
+
+    response = logged_in(sharer).post(recipient_url(shared, recipient, action), follow=True)
+
+    assert response.redirect_chain == [(f"{change_url(shared)}#shares", 302)]
+    recipient.refresh_from_db()
+    assert check(recipient)
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [
+        {
+            "revoke": "The link of anna@example.com was revoked.",
+            "resend": "The link was sent to anna@example.com.",
+        }[action]
+    ]
+
+
+def test_enable_in_the_panel_and_a_refused_resend_says_why(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    (recipient,), _already = sharing.add_recipients(sharer, share, "anna@example.com")
+    recipient.revoke()
+    client = logged_in(sharer)
+
+    refused = client.post(recipient_url(shared, recipient, "resend"), follow=True)
+    assert [str(message) for message in refused.context["messages"]] == [
+        "anna@example.com: Not sent: this recipient's link was revoked."
+    ]
+    client.post(recipient_url(shared, recipient, "enable"))
+    recipient.refresh_from_db()
+    assert not recipient.is_revoked and mail.outbox == []
+
+
+def test_recipients_buttons_in_the_panel_are_refused_for_what_the_user_does_not_manage(
+    sharer, reviewer
+):
+    shared = report()
+    others = ShareFactory(content_object=shared, role=reviewer)  # another creator's
+    mine = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    (their,), _already = sharing.add_recipients(others.created_by, others, "anna@example.com")
+    (own,), _already = sharing.add_recipients(sharer, mine, "bob@example.com")
+    client = logged_in(sharer)
+
+    assert client.post(recipient_url(shared, their, "revoke")).status_code == 404
+    foreign = f"{shares_url(shared, 'recipients', mine)}{their.pk}/revoke/"
+    assert client.post(foreign).status_code == 404  # another share's recipient
+    assert client.post(recipient_url(shared, own, "rotate")).status_code == 404  # page only
+    assert client.get(recipient_url(shared, own, "revoke")).status_code == 405
+    for recipient in (their, own):
+        recipient.refresh_from_db()
+        assert not recipient.is_revoked and recipient.grant_epoch == 0
+
+
+def test_a_recipients_button_in_the_panel_needs_the_csrf_token(sharer, reviewer):
+    shared = report()
+    share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
+    (recipient,), _already = sharing.add_recipients(sharer, share, "anna@example.com")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(sharer)
+
+    assert client.post(recipient_url(shared, recipient, "revoke")).status_code == 403
+    recipient.refresh_from_db()
+    assert not recipient.is_revoked
+
+
+def test_the_panels_share_form_sets_devices_per_recipient_after_verification(sharer, reviewer):
+    shared = report()
+    client = logged_in(sharer)
+    page = client.get(shares_url(shared)).content.decode()
+    fields = re.findall(r'<div class="form-row[^"]*field-(\w+)', page)
+    assert fields[fields.index("verify_recipients") + 1] == "devices_per_recipient"
+    client.post(
+        shares_url(shared), {**NEW_SHARE, "role": reviewer.pk, "devices_per_recipient": "1"}
+    )
+    assert Share.objects.get(name="For Bob").devices_per_recipient == 1

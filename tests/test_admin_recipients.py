@@ -1,16 +1,19 @@
-"""A share's recipients on its admin page: their links, uses and state, the buttons that revoke,
-re-enable and rotate one, and the recipient column of the access log."""
+"""A share's recipients on its admin page: their links, uses, devices and state, each one's
+buttons (resend, revoke, re-enable, new link, new link and send, one more device), the bulk
+actions, and the recipient column of the access log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
+from django.core import mail
+from django.test import Client, override_settings
 
-from directus_shares.models import Share, ShareAccess
-from tests.factories import RecipientFactory, ShareFactory, UserFactory
+from directus_shares.models import Share, ShareAccess, ShareRecipient
+from tests.factories import DeviceFactory, RecipientFactory, ShareFactory, UserFactory
 from tests.helpers import open_share, opened_through
 from tests.test_admin_panel import logged_in
 from tests.test_admin_panel import staff as staff_user
@@ -77,7 +80,8 @@ def test_a_button_changes_the_recipient_and_returns_to_the_share(staff, action, 
 
     response = logged_in(staff).post(action_url(recipient, action))
 
-    assert response.status_code == 302 and response["Location"] == change_page(share)
+    assert response.status_code == 302
+    assert response["Location"] == change_page(share)
     recipient.refresh_from_db()
     assert check(recipient)
 
@@ -125,3 +129,306 @@ def test_deleting_a_share_deletes_its_recipients_and_their_log(staff):
     recipient.share.delete()
 
     assert not ShareAccess.objects.exists()
+
+
+# -- the table: state, dates, uses, devices ----------------------------------------------------
+
+
+def forwarded(recipient, when=None):
+    """Flag ``recipient``'s link as forwarded (what the visitor path does past the limit)."""
+    ShareRecipient.objects.filter(pk=recipient.pk).update(
+        forwarded_at=when or dt.datetime(2031, 2, 1, 10, 0, tzinfo=dt.UTC)
+    )
+    recipient.refresh_from_db()
+    return recipient
+
+
+def row_of(page: str, address: str) -> str:
+    """The table row of ``address`` on a share's page."""
+    rows = re.findall(r'<tr class="ds-recipient[^"]*">(.*?)</tr>', page, re.S)
+    (row,) = [row for row in rows if address in row]
+    return row
+
+
+def test_the_table_shows_opened_times_in_the_admins_zone_devices_and_the_forwarded_flag(staff):
+    share = ShareFactory(created_by=staff, devices_per_recipient=2)
+    opened = RecipientFactory(share=share, address="anna@example.com")
+    when = dt.datetime(2031, 1, 15, 8, 30, tzinfo=dt.UTC)
+    ShareRecipient.objects.filter(pk=opened.pk).update(first_opened_at=when, last_opened_at=when)
+    DeviceFactory.create_batch(2, recipient=opened)
+    forwarded(opened)
+    fresh = RecipientFactory(share=share, address="bob@example.com")
+    DeviceFactory(recipient=fresh)
+
+    page = logged_in(staff).get(change_page(share)).content.decode()
+
+    anna, bob = row_of(page, "anna@example.com"), row_of(page, "bob@example.com")
+    assert anna.count("Jan. 15, 2031, 9:30 a.m.") == 2  # first and last, in Europe/Berlin
+    assert "2 of 2" in anna and "Forwarded" in anna
+    assert "A device past the limit was refused on Feb. 1, 2031, 11 a.m." in anna
+    assert "1 of 2" in bob and "Forwarded" not in bob and "–" in bob
+    assert action_url(opened, "allow_device") in anna
+    assert action_url(fresh, "allow_device") not in bob  # below its limit, not forwarded
+
+
+def test_allow_one_more_device_is_offered_at_the_limit_and_without_a_limit_never(staff):
+    share = ShareFactory(created_by=staff, devices_per_recipient=1)
+    at_limit = RecipientFactory(share=share, address="anna@example.com")
+    DeviceFactory(recipient=at_limit)
+    client = logged_in(staff)
+    assert action_url(at_limit, "allow_device") in client.get(change_page(share)).content.decode()
+    with override_settings(DIRECTUS_SHARES={"DEVICES_PER_RECIPIENT": None}):
+        Share.objects.filter(pk=share.pk).update(devices_per_recipient=None)
+        page = client.get(change_page(share)).content.decode()
+    assert "1 (no limit)" in page and action_url(at_limit, "allow_device") not in page
+
+
+def test_the_recipients_controls_belong_to_their_own_form_not_the_shares(staff):
+    share = ShareFactory(created_by=staff)
+    recipient = RecipientFactory(share=share)
+
+    page = logged_in(staff).get(change_page(share)).content.decode()
+
+    # Enter in a field of the share submits its first button: none of the recipients' may be
+    # that button, and saving the share must not send their check boxes along.
+    buttons = re.findall(r"<button [^>]*formaction=[^>]*>", page)
+    assert buttons and all('form="ds-recipients-form"' in button for button in buttons)
+    box = re.search(rf'<input type="checkbox"[^>]*value="{recipient.pk}"[^>]*>', page)
+    assert box is not None and 'form="ds-recipients-form"' in box.group(0)
+    form = re.search(r'<form id="ds-recipients-form" method="post"[^>]*>(.*?)</form>', page)
+    assert form is not None and "csrfmiddlewaretoken" in form.group(1)
+
+
+def test_a_view_only_page_lists_recipients_without_buttons_or_check_boxes():
+    viewer = UserFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_share"))
+    share = ShareFactory(created_by=viewer)
+    recipient = RecipientFactory(share=share, address="anna@example.com")
+
+    page = logged_in(viewer).get(change_page(share)).content.decode()
+
+    assert "anna@example.com" in page
+    assert action_url(recipient, "revoke") not in page and "ds-recipients-form" not in page
+
+
+# -- each recipient's buttons ----------------------------------------------------------------
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_resend_mails_the_recipients_own_link_again_and_says_so(staff):
+    share = ShareFactory(created_by=staff)
+    recipient = RecipientFactory(share=share, address="anna@example.com")
+
+    response = logged_in(staff).post(action_url(recipient, "resend"), follow=True)
+
+    assert messages_of(response) == ["The link was sent to anna@example.com."]
+    (message,) = mail.outbox
+    assert message.to == ["anna@example.com"]
+    assert recipient.get_absolute_url() in message.body
+
+
+def test_resend_of_a_revoked_link_is_refused_with_sharings_reason(staff):
+    recipient = RecipientFactory(share=ShareFactory(created_by=staff), address="anna@example.com")
+    recipient.revoke()
+
+    response = logged_in(staff).post(action_url(recipient, "resend"), follow=True)
+
+    assert messages_of(response) == [
+        "anna@example.com: Not sent: this recipient's link was revoked."
+    ]
+    assert mail.outbox == []
+
+
+def test_new_link_and_send_rotates_and_mails_the_new_link(staff):
+    recipient = RecipientFactory(share=ShareFactory(created_by=staff), address="anna@example.com")
+    old_link = recipient.get_absolute_url()
+
+    response = logged_in(staff).post(action_url(recipient, "rotate_send"), follow=True)
+
+    recipient.refresh_from_db()
+    assert recipient.get_absolute_url() != old_link
+    assert messages_of(response) == [
+        "anna@example.com has a new link; the old one no longer opens.",
+        "The link was sent to anna@example.com.",
+    ]
+    assert recipient.get_absolute_url() in mail.outbox[0].body
+    assert old_link not in mail.outbox[0].body
+
+
+def test_allow_one_more_device_raises_the_limit_and_clears_the_flag(staff):
+    share = ShareFactory(created_by=staff, devices_per_recipient=1)
+    recipient = forwarded(RecipientFactory(share=share, address="anna@example.com"))
+
+    response = logged_in(staff).post(action_url(recipient, "allow_device"), follow=True)
+
+    recipient.refresh_from_db()
+    assert (recipient.device_limit, recipient.is_forwarded) == (2, False)
+    assert messages_of(response) == ["The link of anna@example.com may open on one more device."]
+    assert "2 of 2" not in response.content.decode()  # 0 of 2 now
+
+
+@pytest.mark.parametrize("action", ["resend", "rotate_send", "allow_device"])
+def test_new_buttons_are_refused_for_other_staff_and_view_only_users(staff, action):
+    others = forwarded(RecipientFactory())
+    viewer = UserFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_share"))
+    viewed = forwarded(RecipientFactory(share=ShareFactory(created_by=viewer)))
+
+    assert logged_in(staff).post(action_url(others, action)).status_code == 404
+    assert logged_in(viewer).post(action_url(viewed, action)).status_code == 403
+
+    for recipient in (others, viewed):
+        recipient.refresh_from_db()
+        assert recipient.is_forwarded and recipient.grant_epoch == 0
+    assert mail.outbox == []
+
+
+# -- bulk actions ----------------------------------------------------------------------------
+
+
+def bulk_url(share: Share) -> str:
+    return f"{CHANGELIST}{share.pk}/recipients/bulk/"
+
+
+def bulk(client: Client, share: Share, action: str, recipients) -> list[str]:
+    """Post the bulk ``action`` for ``recipients``; the messages shown after it."""
+    response = client.post(
+        bulk_url(share),
+        {"ds_recipient_action": action, "ds_recipient": [r.pk for r in recipients]},
+        follow=True,
+    )
+    assert response.redirect_chain == [(change_page(share), 302)]
+    return messages_of(response)
+
+
+def test_bulk_revoke_counts_the_links_it_revoked_and_names_those_it_left(staff):
+    share = ShareFactory(created_by=staff)
+    anna, bob, carol, dora = (
+        RecipientFactory(share=share, address=f"{name}@example.com")
+        for name in ("anna", "bob", "carol", "dora")
+    )
+    dora.revoke()
+
+    shown = bulk(logged_in(staff), share, "revoke", [anna, bob, carol, dora])
+
+    assert shown == [
+        "3 links revoked: anna@example.com, bob@example.com, carol@example.com.",
+        "Left as they were: dora@example.com (already revoked).",
+    ]
+    assert share.recipients.filter(revoked_at__isnull=True).count() == 0
+
+
+def test_bulk_enable_resend_new_links_and_devices(staff):
+    share = ShareFactory(created_by=staff, devices_per_recipient=1)
+    anna = RecipientFactory(share=share, address="anna@example.com")
+    bob = forwarded(RecipientFactory(share=share, address="bob@example.com"))
+    anna.revoke()
+    client = logged_in(staff)
+
+    assert bulk(client, share, "enable", [anna, bob]) == [
+        "The link of anna@example.com was switched on again.",
+        "Left as they were: bob@example.com (not revoked).",
+    ]
+    assert bulk(client, share, "allow_device", [anna, bob]) == [
+        "The link of bob@example.com may open on one more device.",
+        "Left as they were: anna@example.com (not at its device limit).",
+    ]
+    assert bulk(client, share, "resend", [anna, bob]) == [
+        "The link was sent to anna@example.com, bob@example.com."
+    ]
+    old = {r.pk: r.get_absolute_url() for r in (anna, bob)}
+    assert bulk(client, share, "rotate_send", [anna, bob]) == [
+        "2 new links; the old ones no longer open: anna@example.com, bob@example.com.",
+        "The link was sent to anna@example.com, bob@example.com.",
+    ]
+    for recipient in (anna, bob):
+        recipient.refresh_from_db()
+        assert recipient.get_absolute_url() != old[recipient.pk]
+        assert recipient.get_absolute_url() in mail.outbox[-2 if recipient == anna else -1].body
+
+
+def test_bulk_resend_names_the_revoked_and_mails_the_rest(staff):
+    share = ShareFactory(created_by=staff)
+    anna = RecipientFactory(share=share, address="anna@example.com")
+    bob = RecipientFactory(share=share, address="bob@example.com")
+    bob.revoke()
+
+    shown = bulk(logged_in(staff), share, "resend", [anna, bob])
+
+    assert shown == [
+        "bob@example.com: Not sent: this recipient's link was revoked.",
+        "The link was sent to anna@example.com.",
+    ]
+    assert [m.to for m in mail.outbox] == [["anna@example.com"]]
+
+
+def test_bulk_without_an_action_or_a_selection_changes_nothing_and_says_so(staff):
+    share = ShareFactory(created_by=staff)
+    recipient = RecipientFactory(share=share)
+    client = logged_in(staff)
+
+    assert bulk(client, share, "", [recipient]) == ["No action selected."]
+    assert bulk(client, share, "delete", [recipient]) == ["No action selected."]
+    assert bulk(client, share, "revoke", []) == ["Select the recipients to act on first."]
+    recipient.refresh_from_db()
+    assert not recipient.is_revoked
+
+
+def test_bulk_ignores_another_shares_recipients_and_tampered_ids(staff):
+    share = ShareFactory(created_by=staff)
+    mine = RecipientFactory(share=share, address="anna@example.com")
+    foreign = RecipientFactory(share=ShareFactory(created_by=staff))
+
+    response = logged_in(staff).post(
+        bulk_url(share),
+        {"ds_recipient_action": "revoke", "ds_recipient": [mine.pk, foreign.pk, "x", "-1"]},
+        follow=True,
+    )
+
+    assert messages_of(response) == ["The link of anna@example.com was revoked."]
+    foreign.refresh_from_db()
+    assert not foreign.is_revoked
+
+
+def test_bulk_is_a_post_refused_for_other_staff_and_view_only_users(staff):
+    others = RecipientFactory()
+    viewer = UserFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_share"))
+    viewed = RecipientFactory(share=ShareFactory(created_by=viewer))
+    data = {"ds_recipient_action": "revoke"}
+
+    assert logged_in(staff).get(bulk_url(others.share)).status_code == 405
+    mine = {**data, "ds_recipient": [others.pk]}
+    assert logged_in(staff).post(bulk_url(others.share), mine).status_code == 404
+    theirs = {**data, "ds_recipient": [viewed.pk]}
+    assert logged_in(viewer).post(bulk_url(viewed.share), theirs).status_code == 403
+    for recipient in (others, viewed):
+        recipient.refresh_from_db()
+        assert not recipient.is_revoked
+
+
+def test_bulk_needs_the_csrf_token(staff):
+    recipient = RecipientFactory(share=ShareFactory(created_by=staff))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    data = {"ds_recipient_action": "revoke", "ds_recipient": [recipient.pk]}
+
+    assert client.post(bulk_url(recipient.share), data).status_code == 403
+    recipient.refresh_from_db()
+    assert not recipient.is_revoked
+
+
+def test_the_page_offers_every_bulk_action(staff):
+    share = ShareFactory(created_by=staff)
+    RecipientFactory(share=share)
+
+    page = logged_in(staff).get(change_page(share)).content.decode()
+
+    select = re.search(r'<select name="ds_recipient_action"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    values = re.findall(r'<option value="([^"]*)"', select.group(1))
+    assert values == ["", "resend", "revoke", "enable", "rotate", "rotate_send", "allow_device"]
+    assert f'formaction="{bulk_url(share)}"' in page

@@ -1,4 +1,5 @@
-"""All shares in the admin: filters, search, object links, bulk actions, queries, the QR code."""
+"""All shares in the admin: filters (the recipients' too), search, object links, bulk actions,
+queries, the QR code, the share's own options."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from directus_shares.qr import QUIET_ZONE, qr_code_svg
 from example_project.reports.models import Person, Report, Tag
 from tests.factories import (
     GadgetFactory,
+    RecipientFactory,
     RoleFactory,
     ShareFactory,
     UserFactory,
@@ -578,3 +580,74 @@ def test_the_access_log_on_the_shares_page_shows_the_address_a_code_was_tried_fo
     page = logged_in(superuser).get(f"/admin/directus_shares/share/{share.pk}/change/")
     assert "anna@example.org" in page.content.decode()
     assert "E-mail address" in page.content.decode()
+
+
+# -- recipients: the filter, the column and the devices field -------------------------------------
+
+
+def shares_by_recipients(creator) -> dict[str, Share]:
+    """Shares named after what became of their recipients' links."""
+    shares = {
+        name: ShareFactory(name=name, created_by=creator)
+        for name in ("none", "unopened", "opened", "forwarded")
+    }
+    RecipientFactory(share=shares["unopened"])
+    RecipientFactory(share=shares["unopened"])
+    RecipientFactory(share=shares["opened"])
+    RecipientFactory(share=shares["opened"], times_used=2, first_opened_at=timezone.now())
+    RecipientFactory(share=shares["forwarded"], times_used=1, forwarded_at=timezone.now())
+    return shares
+
+
+def test_the_recipients_filter_finds_unopened_opened_and_forwarded_shares(superuser):
+    shares_by_recipients(superuser)
+    client = logged_in(superuser)
+
+    assert listed(client, recipients="none_opened") == ["unopened"]
+    assert listed(client, recipients="some_opened") == ["forwarded", "opened"]
+    assert listed(client, recipients="forwarded") == ["forwarded"]
+    assert listed(client) == ["forwarded", "none", "opened", "unopened"]
+    faceted = client.get(CHANGELIST, {"_facets": "1"}).content.decode()
+    assert "Opened by none (1)" in faceted and "Forwarded (1)" in faceted
+
+
+def test_the_recipients_filter_keeps_to_the_users_own_shares(staff):
+    shares_by_recipients(UserFactory())  # someone else's
+    ShareFactory(name="Mine", created_by=staff)
+    RecipientFactory(share=Share.objects.get(name="Mine"), forwarded_at=timezone.now())
+    assert listed(logged_in(staff), recipients="forwarded") == ["Mine"]
+
+
+def test_the_list_counts_each_shares_recipients_and_flags_forwarded_links(superuser):
+    shares_by_recipients(superuser)
+    response = logged_in(superuser).get(CHANGELIST)
+    rows = {
+        str(share): response.context["cl"].model_admin.recipients(share)
+        for share in response.context["cl"].result_list
+    }
+    assert rows["none"] == ""
+    assert rows["unopened"] == "2 recipients, 0 opened"
+    assert rows["opened"] == "2 recipients, 1 opened"
+    assert rows["forwarded"] == (
+        '1 recipient, 0 opened <span class="ds-badge-forwarded">1 forwarded</span>'
+    )
+    assert "1 recipient, 0 opened" in response.content.decode()
+
+
+def test_the_shares_page_sets_the_devices_per_recipient_next_to_verification(superuser):
+    share = ShareFactory(name="Edited")
+    client = logged_in(superuser)
+    url = f"/admin/directus_shares/share/{share.pk}/change/"
+    page = client.get(url).content.decode()
+    fields = re.findall(r'<div class="form-row[^"]*field-(\w+)', page)
+    assert fields[fields.index("verify_recipients") + 1] == "devices_per_recipient"
+    assert "the next one is refused as a forwarded link" in page
+    data = share_page_data(name="Edited", role=share.role_id, devices_per_recipient="3")
+    assert client.post(url, data).status_code == 302
+    share.refresh_from_db()
+    assert share.devices_per_recipient == 3
+    refused = client.post(url, {**data, "devices_per_recipient": "0"})
+    assert "Allow at least one device." in refused.content.decode()
+    assert client.post(url, {**data, "devices_per_recipient": ""}).status_code == 302
+    share.refresh_from_db()
+    assert share.devices_per_recipient is None

@@ -1,5 +1,6 @@
 """A granted share page costs a number of queries set by the relations it shows, never by the
-rows behind them: one linked row or many, at any depth, filtered or granted object by object."""
+rows behind them: one linked row or many, at any depth, filtered or granted object by object.
+The admin's recipients (the Shares panel, the share's page) cost none per recipient either."""
 
 from __future__ import annotations
 
@@ -10,13 +11,22 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
-from directus_shares.models import Share
+from directus_shares import sharing
+from directus_shares.models import Share, ShareRecipient
 from directus_shares.queries import fast_path_serves
 from example_project.reports.models import Person, Report
-from tests.factories import RoleFactory, ShareFactory, UserFactory, permission, rule
+from tests.factories import (
+    DeviceFactory,
+    RoleFactory,
+    ShareFactory,
+    UserFactory,
+    permission,
+    rule,
+)
 from tests.helpers import open_share
 from tests.testapp.models import Author, Cover, Desk, Dossier, Floor, Page, Topic
 
@@ -229,3 +239,52 @@ def test_the_shared_object_is_read_by_its_key_without_its_default_ordering():
     reads = [q["sql"] for q in [*opened, *page] if f"FROM {table}" in q["sql"]]
     assert reads  # the object was read (and checked) …
     assert not [sql for sql in reads if "ORDER BY" in sql]  # … never sorted
+
+
+# -- the admin's recipients: the Shares panel and the share's page ---------------------------------
+
+
+def admin_queries(client: Client, url: str) -> int:
+    client.get(url)  # warm the process's caches (content types, the admin's)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def give_recipients(share: Share, count: int) -> None:
+    """``count`` recipients of ``share``, each opened on a device, half flagged forwarded."""
+    added, _already = sharing.add_recipients(
+        share.created_by, share, [f"r{share.pk}-{n}@example.com" for n in range(count)]
+    )
+    for n, recipient in enumerate(added):
+        DeviceFactory(recipient=recipient)
+        if n % 2:
+            ShareRecipient.objects.filter(pk=recipient.pk).update(forwarded_at=timezone.now())
+
+
+def test_the_shares_panel_costs_the_same_queries_with_one_recipient_or_many():
+    report = Report.objects.create(
+        title="r", summary="s", status="done", author=Person.objects.create(name="Ada")
+    )
+    shares = [ShareFactory(content_object=report) for _ in range(3)]
+    client = Client()
+    client.force_login(UserFactory(is_superuser=True))
+    url = f"/admin/reports/report/{report.pk}/change/"
+    for share in shares:
+        give_recipients(share, 1)
+    few = admin_queries(client, url)
+    for share in shares:
+        give_recipients(share, 9)
+    assert admin_queries(client, url) == few
+
+
+def test_the_shares_admin_page_costs_the_same_queries_with_one_recipient_or_many():
+    share = ShareFactory()
+    client = Client()
+    client.force_login(UserFactory(is_superuser=True))
+    url = f"/admin/directus_shares/share/{share.pk}/change/"
+    give_recipients(share, 1)
+    few = admin_queries(client, url)
+    give_recipients(share, 12)
+    assert admin_queries(client, url) == few

@@ -92,7 +92,7 @@ class ShareForm(forms.ModelForm):
 
     class Meta:
         model = Share
-        fields = ["role", *sorted(sharing.SHARE_OPTIONS)]  # shown in ShareAdmin.fields' order
+        fields = ["role", *sharing.SHARE_OPTION_ORDER]  # the share's page: ShareAdmin.fields
         widgets = {
             "date_start": widgets.AdminSplitDateTime,
             "date_end": widgets.AdminSplitDateTime,

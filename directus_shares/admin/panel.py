@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import select_template
@@ -24,13 +24,22 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .. import lockout, sharing
 from ..models import Share, ShareRecipient
 from ..tasks import Delivery, queue_recipient_links, queue_share_link
 from .forms import SendLinkForm, ShareForm
 from .locks import say_unlocked
+from .recipients import (
+    ACTIONS,
+    PANEL_ACTIONS,
+    PANEL_SHOWN,
+    first_recipients,
+    recipient_counts,
+    run_recipient_action,
+    say_delivered,
+    uses_label,
+)
 
 if TYPE_CHECKING:  # the admin it is mixed into
     from django.contrib.admin import ModelAdmin as _MixedInto
@@ -64,6 +73,11 @@ class SharesAdminMixin(_MixedInto):
                     name=f"{prefix}_{action}",
                 )
                 for action in ("change", "revoke", "reenable", "delete", "send", "unlock")
+            ),
+            path(
+                "<path:object_id>/shares/<int:share_id>/recipients/<int:recipient_id>/<str:action>/",
+                wrap(self.share_recipient_view),
+                name=f"{prefix}_recipient",
             ),
         ]
         return urls + super().get_urls()
@@ -112,6 +126,7 @@ class SharesAdminMixin(_MixedInto):
         shares = list(self.shares_of(request, obj))
         locks = lockout.share_locks(shares)
         recipients = recipient_counts(shares)
+        listed = first_recipients(shares)
         rows = [
             {
                 "share": share,
@@ -121,6 +136,11 @@ class SharesAdminMixin(_MixedInto):
                 "recipients_url": (
                     self.share_admin_url(request, share) if share.pk in recipients else None
                 ),
+                "recipient_rows": [
+                    self.panel_recipient(request, obj, recipient)
+                    for recipient in listed.get(share.pk, [])
+                ],
+                "more_recipients": recipients.get(share.pk, {}).get("total", 0) > PANEL_SHOWN,
                 "unopenable": sharing.unopenable_reason(share, now),
                 "link": request.build_absolute_uri(share.get_absolute_url()),
                 "urls": {
@@ -135,7 +155,31 @@ class SharesAdminMixin(_MixedInto):
             "can_create": sharing.can_share(request.user, obj),
             "add_url": self.shares_url("add", obj),
             "send_form": SendLinkForm(),
+            "recipients_shown": PANEL_SHOWN,
         }
+
+    def panel_recipient(
+        self, request: HttpRequest, obj: Any, recipient: ShareRecipient
+    ) -> dict[str, Any]:
+        """One recipient as a share's card lists it: its link (the panel shows only shares the
+        user manages) and its buttons."""
+        wanted = ["resend", "enable" if recipient.is_revoked else "revoke"]
+        return {
+            "recipient": recipient,
+            "link": request.build_absolute_uri(recipient.get_absolute_url()),
+            "uses": uses_label(recipient),
+            "buttons": [
+                (self.recipient_url(obj, recipient, action), ACTIONS[action].label)
+                for action in wanted
+            ],
+        }
+
+    def recipient_url(self, obj: Any, recipient: ShareRecipient, action: str) -> str:
+        opts = self.model._meta
+        return reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_shares_recipient",
+            args=[quote(obj.pk), recipient.share_id, recipient.pk, action],
+        )
 
     def share_admin_url(self, request: HttpRequest, share: Share) -> str | None:
         """The share's own admin page, where its recipients are listed (``None`` when this
@@ -312,6 +356,21 @@ class SharesAdminMixin(_MixedInto):
         say_unlocked(request, share, lockout.unlock(share))
         return self._back(obj)
 
+    def share_recipient_view(
+        self, request: HttpRequest, object_id: str, share_id: int, recipient_id: int, action: str
+    ) -> HttpResponse:
+        """Resend, revoke or re-enable one recipient's link from the panel (POST; 404 for a share
+        the user does not manage, another share's recipient or another action)."""
+        if request.method != "POST":
+            return HttpResponse(status=405, headers={"Allow": "POST"})
+        obj = self._shared_object(request, object_id)
+        share = self._managed_share(request, obj, share_id)
+        recipient = share.recipients.filter(pk=recipient_id).first()
+        if recipient is None or action not in PANEL_ACTIONS:
+            raise Http404(_("No such recipient."))
+        run_recipient_action(request, action, [recipient])
+        return self._back(obj)
+
     def share_delete_view(
         self, request: HttpRequest, object_id: str, share_id: int
     ) -> HttpResponse:
@@ -347,17 +406,6 @@ class SharesAdminMixin(_MixedInto):
         return self._page(request, obj, "share_send", _("Send the link"), share=share, form=form)
 
 
-def recipient_counts(shares: list[Share]) -> dict[int, dict[str, int]]:
-    """``{share id: {"total": recipients, "opened": those who opened their link}}`` for the
-    shares that have recipients (one query)."""
-    rows = (
-        ShareRecipient.objects.filter(share__in=shares)
-        .values("share")
-        .annotate(total=Count("pk"), opened=Count("pk", filter=Q(first_opened_at__isnull=False)))
-    )
-    return {row["share"]: {"total": row["total"], "opened": row["opened"]} for row in rows}
-
-
 def send_recipient_links(
     request: HttpRequest, share: Share, addresses: list[str], message: str
 ) -> Delivery | None:
@@ -386,35 +434,6 @@ def send_recipient_links(
         sender=request.user,
         message=message,
     )
-
-
-def say_delivered(request: HttpRequest, delivery: Delivery) -> None:
-    """The messages after "Send link": to whom it was sent, or queued for, and each address that
-    failed. Queued mails are sent by a worker later; their failures are logged there, not shown
-    here – so the message says so instead of claiming they were sent."""
-    if delivery.sent:
-        messages.success(
-            request,
-            _("The link was sent to %(addresses)s.") % {"addresses": ", ".join(delivery.sent)},
-        )
-    if delivery.queued:
-        count = len(delivery.queued)
-        messages.success(
-            request,
-            ngettext(
-                "The link is queued for %(count)d address and will be sent shortly: "
-                "%(addresses)s. If the mail fails then, the server logs it; it is not shown here.",
-                "The link is queued for %(count)d addresses and will be sent shortly: "
-                "%(addresses)s. If a mail fails then, the server logs it; it is not shown here.",
-                count,
-            )
-            % {"count": count, "addresses": ", ".join(delivery.queued)},
-        )
-    for address, error in delivery.failed.items():
-        messages.error(
-            request,
-            _("Sending to %(address)s failed: %(error)s") % {"address": address, "error": error},
-        )
 
 
 def warn_if_unopenable(request: HttpRequest, share: Share) -> None:

@@ -12,7 +12,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -31,17 +31,31 @@ from .. import lockout
 from ..conf import get_config
 from ..creator_queries import load_shares
 from ..disclosure import yes_no
-from ..models import Share, ShareQuerySet, ShareStatus
+from ..models import Share, ShareQuerySet, ShareRecipient, ShareStatus
 from ..opening import refusal_for_anyone
 from ..outcomes import ObjectState
 from ..qr import qr_code_svg
 from ..rights import share_rights
-from ..sharing import attention_reasons, managed_shares, manages_every_share, offered_roles
+from ..sharing import (
+    SHARE_OPTION_ORDER,
+    attention_reasons,
+    managed_shares,
+    manages_every_share,
+    offered_roles,
+)
 from .access_log import ShareAccessInline
 from .forms import PUBLIC_ROLE_LABEL, ShareForm
 from .locks import lock_label, say_unlocked
 from .panel import warn_if_unopenable
-from .recipients import recipient_rows, recipient_urls
+from .recipients import (
+    BULK_ACTION,
+    SELECTED,
+    bulk_choices,
+    recipient_counts,
+    recipient_rows,
+    recipient_urls,
+    recipients_bulk_url,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -84,6 +98,32 @@ class ObjectDeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RecipientsFilter(admin.SimpleListFilter):
+    """Shares by what became of their recipients' own links: opened by none of them (it has
+    recipients, and no link was used), opened by some, or flagged as forwarded."""
+
+    title = _("recipients")
+    parameter_name = "recipients"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Iterable[tuple[str, Any]]:
+        return [
+            ("none_opened", _("Opened by none")),
+            ("some_opened", _("Opened by some")),
+            ("forwarded", _("Forwarded")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
+        recipients = ShareRecipient.objects.filter(share=OuterRef("pk"))
+        opened = Exists(recipients.filter(times_used__gt=0))
+        if self.value() == "none_opened":
+            return queryset.filter(Exists(recipients), ~opened)
+        if self.value() == "some_opened":
+            return queryset.filter(opened)
+        if self.value() == "forwarded":
+            return queryset.filter(Exists(recipients.filter(forwarded_at__isnull=False)))
+        return queryset
+
+
 class PublicRoleFilter(admin.RelatedOnlyFieldListFilter):
     """The roles in use; shares without one are "(public role)", not Django's bare "-"."""
 
@@ -110,14 +150,17 @@ class ShareChangeList(ChangeList):
 
 
 def attach_row_details(shares: list[Share], request: HttpRequest, site: admin.AdminSite) -> None:
-    """Set ``shared_object_html``, ``object_deleted``, ``link_url`` and ``lock`` on each share,
-    with one query per model (and one cache round trip)."""
+    """Set ``shared_object_html``, ``object_deleted``, ``link_url``, ``lock`` and
+    ``recipient_counts`` on each share, with one query per model, one for the recipients (and
+    one cache round trip)."""
     wanted: dict[type[models.Model], dict[Any, list[Share]]] = defaultdict(
         lambda: defaultdict(list)
     )
     locks = lockout.share_locks(shares)
+    recipients = recipient_counts(shares)
     for share in shares:
         share.lock = locks.get(share.pk)
+        share.recipient_counts = recipients.get(share.pk)
         share.link_url = request.build_absolute_uri(share.get_absolute_url())
         share.shared_object_html = _object_label(share, None)
         share.object_deleted = True  # until it is found
@@ -211,6 +254,7 @@ class ShareAdmin(admin.ModelAdmin):
         "shared_object",
         "role",
         "uses",
+        "recipients",
         "date_start",
         "date_end",
         "created_by",
@@ -218,6 +262,7 @@ class ShareAdmin(admin.ModelAdmin):
     list_filter = [
         StatusFilter,
         ObjectDeletedFilter,
+        RecipientsFilter,
         ("role", PublicRoleFilter),
         ("content_type", admin.RelatedOnlyFieldListFilter),
         ("created_by", CreatorFilter),
@@ -242,11 +287,7 @@ class ShareAdmin(admin.ModelAdmin):
         "content_type",
         "object_pk",
         "role",
-        "date_start",
-        "date_end",
-        "max_uses",
-        "allowed_addresses",
-        "verify_recipients",
+        *(name for name in SHARE_OPTION_ORDER if name != "name"),
         "new_password",
         "remove_password",
         "times_used",
@@ -353,9 +394,18 @@ class ShareAdmin(admin.ModelAdmin):
             context.update(
                 share_link=url, share_qr_code=qr_code_svg(url), share_problems=self.attention(obj)
             )
-            context["share_recipients"] = recipient_rows(obj, request, self.admin_site.name)
-            if change and self.has_change_permission(request, obj):
+            can_change = change and self.has_change_permission(request, obj)
+            rows = recipient_rows(obj, request, self.admin_site.name, can_change=can_change)
+            context["share_recipients"] = rows
+            if can_change:
                 context["share_lock"] = lockout.share_lock(obj)
+            if can_change and rows:
+                context.update(
+                    share_recipients_bulk_url=recipients_bulk_url(self.admin_site.name, obj),
+                    share_recipients_bulk_choices=bulk_choices(),
+                    share_recipients_bulk_field=BULK_ACTION,
+                    share_recipients_selected_field=SELECTED,
+                )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # -- columns ----------------------------------------------------------------------------------
@@ -371,6 +421,24 @@ class ShareAdmin(admin.ModelAdmin):
     @admin.display(description=_("times used / max uses"), ordering="times_used")
     def uses(self, share: Share) -> str:
         return f"{share.times_used} / {share.max_uses if share.max_uses is not None else '∞'}"
+
+    @admin.display(description=_("recipients"))
+    def recipients(self, share: Share) -> str:
+        """How many recipients opened their own links, and how many links look forwarded."""
+        counts = getattr(share, "recipient_counts", None)  # set by ShareChangeList
+        if counts is None:
+            return ""
+        text = ngettext(
+            "%(total)s recipient, %(opened)s opened",
+            "%(total)s recipients, %(opened)s opened",
+            counts["total"],
+        ) % {"total": counts["total"], "opened": counts["opened"]}
+        if not counts["forwarded"]:
+            return text
+        forwarded = ngettext(
+            "%(forwarded)s forwarded", "%(forwarded)s forwarded", counts["forwarded"]
+        ) % {"forwarded": counts["forwarded"]}
+        return format_html('{} <span class="ds-badge-forwarded">{}</span>', text, forwarded)
 
     @admin.display(description=_("link"))
     def link(self, share: Share) -> str:

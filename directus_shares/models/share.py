@@ -312,6 +312,7 @@ class Share(models.Model):
     object_deleted: bool
     lock: ShareLock | None
     opening_refusal: Refusal | None
+    recipient_counts: dict[str, int] | None
     #: The address the visitor gave for a one-time code (proved, once the code was right): set by
     #: the visitor path for the access log and the grant; not a column.
     visitor_email: str = ""
