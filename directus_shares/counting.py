@@ -1,6 +1,7 @@
 """Counting one use of a share: one conditional ``UPDATE``, so concurrent opens in any number of
 processes never pass ``max_uses``. Touches the share's ``times_used`` – and, for a share reached
-through a recipient's link, that recipient's count and opening times – and nothing else."""
+through a recipient's link, that recipient's count and opening times and the device that opened
+it (:func:`.devices.register`) – and nothing else."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from django.db import router, transaction
 from django.db.models import Exists, F, Q
 from django.db.models.functions import Coalesce
 
+from . import devices
 from .models import Share, ShareRecipient
 
 #: What the counting ``UPDATE`` also requires of the database (e.g. that the object is readable).
 Condition: TypeAlias = Q | Exists
 
 
-def count_use(share: Share, now: datetime, condition: Condition | None = None) -> bool:
+def count_use(
+    share: Share, now: datetime, condition: Condition | None = None, device: str | None = None
+) -> bool:
     """Add one to ``share``'s ``times_used`` in the database if, at ``now``, it is open, has a use
     left, and still has the link, password and grants it was loaded with – and ``condition``
     holds; True when counted.
@@ -27,7 +31,11 @@ def count_use(share: Share, now: datetime, condition: Condition | None = None) -
     and grants) after it, in one transaction: when the recipient's changes no row the share's is
     rolled back, so both counts move together or neither does. Share row, then recipient row:
     the order in which writing an access-log row checks its two foreign keys (MariaDB/MySQL lock
-    both parent rows for it), so the two can never wait for each other in a cycle."""
+    both parent rows for it), so the two can never wait for each other in a cycle.
+
+    ``device`` (a :func:`.devices.device_key`) is the visitor's device on a recipient's link held
+    to a device limit: registered last, while the recipient's row is locked by its ``UPDATE`` –
+    a new device past the limit rolls the whole count back (``False``)."""
     recipient = share.via_recipient
     if recipient is None:
         return _count_share_use(share, now, condition)
@@ -35,7 +43,9 @@ def count_use(share: Share, now: datetime, condition: Condition | None = None) -
     with transaction.atomic(using=alias):
         if not _count_share_use(share, now, condition):
             return False
-        if _count_recipient_use(recipient, share, now, alias):
+        if _count_recipient_use(recipient, share, now, alias) and (
+            device is None or devices.register(recipient, device, now, alias)
+        ):
             return True
         transaction.set_rollback(True, using=alias)
     return False

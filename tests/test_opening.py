@@ -401,12 +401,21 @@ def test_refusal_order_through_a_recipients_link():
     assert opening.refusal_for(share, **kwargs) is None
 
 
-@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True, "DEVICES_PER_RECIPIENT": None})
 def test_a_recipient_with_a_use_limit_opens_only_with_a_click_even_when_unlimited_on_get():
     limited = RecipientFactory(max_uses=1)
     unlimited = RecipientFactory(share=limited.share)
     assert isinstance(look(limited.token), Landing)
     assert isinstance(look(unlimited.token), Shown)
+
+
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+def test_a_recipients_link_held_to_a_device_limit_opens_only_with_a_click():
+    """Every open through it counts and registers its device: none is shown without one."""
+    recipient = RecipientFactory()
+    assert recipient.device_limit == 2
+    assert isinstance(look(recipient.token), Landing)
+    assert isinstance(look(recipient.share.token), Shown)  # the common link: no devices
 
 
 def test_a_forged_recipient_token_costs_no_query(django_assert_num_queries):

@@ -1,0 +1,155 @@
+"""Telling a visitor's devices apart, and holding a recipient's own link to its device limit – how
+a forwarded link is caught (docs/recipients.md, "Forwarded links").
+
+A device is a browser: a random id in a signed, HttpOnly cookie (``DEVICE_COOKIE_NAME``), made
+the first time it opens a recipient's link – nothing of the browser itself is read. The database
+keeps only a keyed hash of that id per recipient (:func:`device_key`), so neither a dump nor a
+look across recipients turns it back into a cookie or links one browser's rows.
+
+A device that is not one of the recipient's and finds the link's devices full is refused
+(:func:`refuses` – a read, before any code, password or count); a new device is registered in the
+very transaction that counts its use (:func:`register`), exactly, however many open at once.
+The first refusal flags the recipient and tells the share's creator once
+(:func:`report_forwarded`).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from . import tasks
+from .conf import get_config
+from .models import RecipientDevice, Share, ShareRecipient
+from .signals import share_forwarded
+
+logger = logging.getLogger(__name__)
+
+#: The salt of the cookie's signature (no other signed value passes for a device id).
+COOKIE_SALT = "directus_shares.device"
+#: The salt of the keyed hash that is stored.
+KEY_SALT = "directus_shares.device.key"
+#: How long a browser keeps the cookie: 400 days, the longest browsers allow.
+COOKIE_MAX_AGE = int(timedelta(days=400).total_seconds())
+#: The attribute the request remembers its device under (:func:`device_id`) until the answer
+#: sets its cookie (:func:`set_cookie`); a request without it asked for no device.
+REQUEST_ATTRIBUTE = "directus_shares_device"
+
+
+@dataclass(frozen=True)
+class _Device:
+    id: str
+    new: bool  # made for this request: the answer sets the cookie
+
+
+def device_id(request: HttpRequest) -> str:
+    """The id of the visitor's device: its signed cookie's, or – without a valid one (none,
+    tampered with, too old) – a new random id, which :func:`set_cookie` then gives the browser.
+    The same id for the whole request."""
+    device: _Device | None = getattr(request, REQUEST_ATTRIBUTE, None)
+    if device is None:
+        found = request.get_signed_cookie(
+            get_config()["DEVICE_COOKIE_NAME"], None, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE
+        )
+        device = _Device(found, new=False) if found else _Device(secrets.token_urlsafe(32), True)
+        setattr(request, REQUEST_ATTRIBUTE, device)
+    return device.id
+
+
+def set_cookie(request: HttpRequest, response: HttpResponseBase, *, secure: bool) -> None:
+    """Set the device cookie on ``response`` when :func:`device_id` made a new id for
+    ``request`` (only recipients' links held to a device limit ask for one)."""
+    device: _Device | None = getattr(request, REQUEST_ATTRIBUTE, None)
+    if device is None or not device.new:
+        return
+    response.set_signed_cookie(
+        get_config()["DEVICE_COOKIE_NAME"],
+        device.id,
+        salt=COOKIE_SALT,
+        max_age=COOKIE_MAX_AGE,
+        path="/",  # one id per browser; what is stored is per recipient (device_key)
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def device_key(recipient: ShareRecipient, device: str) -> str:
+    """What is stored of ``device`` for ``recipient``: a keyed hash (HMAC-SHA256 under
+    ``SECRET_KEY``), 64 hex characters, different for each recipient."""
+    return salted_hmac(KEY_SALT, f"{recipient.pk}:{device}", algorithm="sha256").hexdigest()
+
+
+def visitor_key(request: HttpRequest, share: Share) -> str | None:
+    """:func:`device_key` of the visitor's device when ``share`` was reached through a
+    recipient's link held to a device limit; ``None`` otherwise (nothing to tell apart, and no
+    cookie is made)."""
+    recipient = share.via_recipient
+    if recipient is None or recipient.device_limit is None:
+        return None
+    return device_key(recipient, device_id(request))
+
+
+def refuses(share: Share, key: str) -> bool:
+    """Whether the device ``key`` may not open ``share``'s recipient link: it is not one of the
+    recipient's and the link's devices are full (one query). Decides for showing and before
+    checks; :func:`register` decides again, exactly, when the use is counted."""
+    recipient = share.via_recipient
+    limit = None if recipient is None else recipient.device_limit
+    if recipient is None or limit is None:
+        return False
+    counts = RecipientDevice.objects.filter(recipient=recipient).aggregate(
+        devices=Count("pk"), known=Count("pk", filter=Q(key=key))
+    )
+    return not counts["known"] and counts["devices"] >= limit
+
+
+def register(recipient: ShareRecipient, key: str, now: datetime, alias: str) -> bool:
+    """Inside the transaction that counted a use through ``recipient``'s link – after the
+    recipient's row was updated, so concurrent opens of the link wait here one by one – note that
+    device ``key`` opened it at ``now``; ``False`` when it is a new device and the link's devices
+    are full (the caller rolls the count back).
+
+    The devices are read with a locking read (``SELECT … FOR UPDATE``), which sees the rows
+    committed by the opens before it on PostgreSQL and MariaDB/MySQL alike, whatever the
+    isolation level."""
+    limit = recipient.device_limit
+    devices = RecipientDevice.objects.using(alias).filter(recipient=recipient)
+    keys = set(devices.select_for_update().values_list("key", flat=True))
+    if key in keys:
+        devices.filter(key=key).update(last_seen_at=now)
+        return True
+    if limit is not None and len(keys) >= limit:
+        return False
+    devices.create(recipient=recipient, key=key, first_seen_at=now, last_seen_at=now)
+    return True
+
+
+def report_forwarded(request: HttpRequest, share: Share) -> None:
+    """A device was refused on ``share``'s recipient link: flag the recipient as forwarded and,
+    the first time since the link was made or staff allowed one more device, send
+    :data:`~directus_shares.signals.share_forwarded` and queue a mail to the share's creator.
+    One conditional ``UPDATE`` decides "the first time" across processes."""
+    recipient = share.via_recipient
+    if recipient is None:
+        return
+    now = timezone.now()
+    unflagged = ShareRecipient.objects.filter(
+        pk=recipient.pk, key=recipient.key, forwarded_at__isnull=True
+    )
+    if unflagged.update(forwarded_at=now) != 1:
+        return  # flagged before (or given a new link meanwhile): told already
+    recipient.forwarded_at = now
+    for receiver, error in share_forwarded.send_robust(
+        sender=Share, share=share, recipient=recipient, request=request
+    ):
+        if isinstance(error, Exception):
+            logger.error("A share_forwarded receiver failed: %r", receiver, exc_info=error)
+    tasks.queue_forwarded_notice(share, recipient)
