@@ -1,7 +1,7 @@
 """Counting one use of a share: one conditional ``UPDATE``, so concurrent opens in any number of
 processes never pass ``max_uses``. Touches the share's ``times_used`` – and, for a share reached
 through a recipient's link, that recipient's count and opening times and the device that opened
-it (:func:`.devices.register`) – and nothing else."""
+it – and nothing else."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from django.db import router, transaction
 from django.db.models import Exists, F, Q
 from django.db.models.functions import Coalesce
 
-from . import devices
-from .models import Share, ShareRecipient
+from .models import RecipientDevice, Share, ShareRecipient
 
 #: What the counting ``UPDATE`` also requires of the database (e.g. that the object is readable).
 Condition: TypeAlias = Q | Exists
@@ -44,7 +43,7 @@ def count_use(
         if not _count_share_use(share, now, condition):
             return False
         if _count_recipient_use(recipient, share, now, alias) and (
-            device is None or devices.register(recipient, device, now, alias)
+            device is None or _register_device(recipient, device, now, alias)
         ):
             return True
         transaction.set_rollback(True, using=alias)
@@ -72,3 +71,23 @@ def _count_recipient_use(
         last_opened_at=now,
     )
     return changed == 1
+
+
+def _register_device(recipient: ShareRecipient, key: str, now: datetime, alias: str) -> bool:
+    """Note that device ``key`` opened ``recipient``'s link at ``now``; ``False`` when it is a new
+    device and the link's devices are full (:attr:`.ShareRecipient.device_limit`).
+
+    Runs after the recipient's ``UPDATE``, whose row lock makes concurrent opens of the link wait
+    here one by one; the devices are read with a locking read (``SELECT … FOR UPDATE``), which
+    sees the rows the opens before it committed on PostgreSQL and MariaDB/MySQL alike, whatever
+    the isolation level (a plain read keeps REPEATABLE READ's older snapshot on MariaDB)."""
+    limit = recipient.device_limit
+    devices = RecipientDevice.objects.using(alias).filter(recipient=recipient)
+    keys = set(devices.select_for_update().values_list("key", flat=True))
+    if key in keys:
+        devices.filter(key=key).update(last_seen_at=now)
+        return True
+    if limit is not None and len(keys) >= limit:
+        return False
+    devices.create(recipient=recipient, key=key, first_seen_at=now, last_seen_at=now)
+    return True

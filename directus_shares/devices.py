@@ -8,7 +8,8 @@ look across recipients turns it back into a cookie or links one browser's rows.
 
 A device that is not one of the recipient's and finds the link's devices full is refused
 (:func:`refuses` – a read, before any code, password or count); a new device is registered in the
-very transaction that counts its use (:func:`register`), exactly, however many open at once.
+very transaction that counts its use (:func:`.counting.count_use`), exactly, however many open
+at once.
 The first refusal flags the recipient and tells the share's creator once
 (:func:`report_forwarded`).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponseBase
@@ -100,7 +101,7 @@ def visitor_key(request: HttpRequest, share: Share) -> str | None:
 def refuses(share: Share, key: str) -> bool:
     """Whether the device ``key`` may not open ``share``'s recipient link: it is not one of the
     recipient's and the link's devices are full (one query). Decides for showing and before
-    checks; :func:`register` decides again, exactly, when the use is counted."""
+    checks; :func:`.counting.count_use` decides again, exactly, when the use is counted."""
     recipient = share.via_recipient
     limit = None if recipient is None else recipient.device_limit
     if recipient is None or limit is None:
@@ -109,27 +110,6 @@ def refuses(share: Share, key: str) -> bool:
         devices=Count("pk"), known=Count("pk", filter=Q(key=key))
     )
     return not counts["known"] and counts["devices"] >= limit
-
-
-def register(recipient: ShareRecipient, key: str, now: datetime, alias: str) -> bool:
-    """Inside the transaction that counted a use through ``recipient``'s link – after the
-    recipient's row was updated, so concurrent opens of the link wait here one by one – note that
-    device ``key`` opened it at ``now``; ``False`` when it is a new device and the link's devices
-    are full (the caller rolls the count back).
-
-    The devices are read with a locking read (``SELECT … FOR UPDATE``), which sees the rows
-    committed by the opens before it on PostgreSQL and MariaDB/MySQL alike, whatever the
-    isolation level."""
-    limit = recipient.device_limit
-    devices = RecipientDevice.objects.using(alias).filter(recipient=recipient)
-    keys = set(devices.select_for_update().values_list("key", flat=True))
-    if key in keys:
-        devices.filter(key=key).update(last_seen_at=now)
-        return True
-    if limit is not None and len(keys) >= limit:
-        return False
-    devices.create(recipient=recipient, key=key, first_seen_at=now, last_seen_at=now)
-    return True
 
 
 def report_forwarded(request: HttpRequest, share: Share) -> None:

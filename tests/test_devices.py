@@ -188,14 +188,15 @@ def test_refuses_only_a_new_device_when_the_links_devices_are_full():
     share = opened_through(recipient)
     now = timezone.now()
     assert not devices.refuses(share, "a" * 64)
-    assert devices.register(recipient, "a" * 64, now, "default")
-    assert devices.register(recipient, "b" * 64, now, "default")
+    for key in ("a" * 64, "b" * 64):
+        RecipientDevice.objects.create(
+            recipient=recipient, key=key, first_seen_at=now, last_seen_at=now
+        )
     assert not devices.refuses(share, "a" * 64)
     assert devices.refuses(share, "c" * 64)
-    assert not devices.register(recipient, "c" * 64, now, "default")
-    assert devices.register(recipient, "a" * 64, now, "default")  # known: seen again
-    assert RecipientDevice.objects.filter(recipient=recipient).count() == 2
+    recipient.extra_devices = 1
+    assert not devices.refuses(share, "c" * 64)
     with override_settings(DIRECTUS_SHARES={"DEVICES_PER_RECIPIENT": None}):
         recipient.share.devices_per_recipient = None
-        assert not devices.refuses(share, "c" * 64)
+        assert not devices.refuses(share, "d" * 64)
         assert devices.visitor_key(RequestFactory().get("/"), share) is None
