@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -68,7 +69,7 @@ def record_counted_use(
     condition: Condition | None = None,
     *,
     address: Address | None,
-    device: str | None = None,
+    device: Sequence[str] | None = None,
 ) -> bool:
     """Count one use of ``share`` at ``now`` if ``condition`` holds – through a recipient's link,
     from ``device`` (:func:`.counting.count_use`) – and, when it was counted, record the granted

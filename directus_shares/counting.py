@@ -5,6 +5,7 @@ it – and nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeAlias
 
@@ -19,7 +20,10 @@ Condition: TypeAlias = Q | Exists
 
 
 def count_use(
-    share: Share, now: datetime, condition: Condition | None = None, device: str | None = None
+    share: Share,
+    now: datetime,
+    condition: Condition | None = None,
+    device: Sequence[str] | None = None,
 ) -> bool:
     """Add one to ``share``'s ``times_used`` in the database if, at ``now``, it is open, has a use
     left, and still has the link, password and grants it was loaded with – and ``condition``
@@ -32,7 +36,7 @@ def count_use(
     the order in which writing an access-log row checks its two foreign keys (MariaDB/MySQL lock
     both parent rows for it), so the two can never wait for each other in a cycle.
 
-    ``device`` (a :func:`.devices.device_key`) is the visitor's device on a recipient's link held
+    ``device`` (:func:`.devices.device_keys`) is the visitor's device on a recipient's link held
     to a device limit: registered last, while the recipient's row is locked by its ``UPDATE`` –
     a new device past the limit rolls the whole count back (``False``)."""
     recipient = share.via_recipient
@@ -73,9 +77,13 @@ def _count_recipient_use(
     return changed == 1
 
 
-def _register_device(recipient: ShareRecipient, key: str, now: datetime, alias: str) -> bool:
-    """Note that device ``key`` opened ``recipient``'s link at ``now``; ``False`` when it is a new
-    device and the link's devices are full (:attr:`.ShareRecipient.device_limit`).
+def _register_device(
+    recipient: ShareRecipient, keys: Sequence[str], now: datetime, alias: str
+) -> bool:
+    """Note that the device with ``keys`` (stored as the first; the others, made with fallback
+    secret keys, find it as it was stored before a key rotation) opened ``recipient``'s link at
+    ``now``; ``False`` when it is a new device and the link's devices are full
+    (:attr:`.ShareRecipient.device_limit`).
 
     Runs after the recipient's ``UPDATE``, whose row lock makes concurrent opens of the link wait
     here one by one; the devices are read with a locking read (``SELECT … FOR UPDATE``), which
@@ -83,11 +91,12 @@ def _register_device(recipient: ShareRecipient, key: str, now: datetime, alias: 
     the isolation level (a plain read keeps REPEATABLE READ's older snapshot on MariaDB)."""
     limit = recipient.device_limit
     devices = RecipientDevice.objects.using(alias).filter(recipient=recipient)
-    keys = set(devices.select_for_update().values_list("key", flat=True))
-    if key in keys:
-        devices.filter(key=key).update(last_seen_at=now)
+    stored = set(devices.select_for_update().values_list("key", flat=True))
+    known = next((key for key in keys if key in stored), None)
+    if known is not None:
+        devices.filter(key=known).update(key=keys[0], last_seen_at=now)
         return True
-    if limit is not None and len(keys) >= limit:
+    if limit is not None and len(stored) >= limit:
         return False
-    devices.create(recipient=recipient, key=key, first_seen_at=now, last_seen_at=now)
+    devices.create(recipient=recipient, key=keys[0], first_seen_at=now, last_seen_at=now)
     return True

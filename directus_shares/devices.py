@@ -3,7 +3,7 @@ a forwarded link is caught (docs/recipients.md, "Forwarded links").
 
 A device is a browser: a random id in a signed, HttpOnly cookie (``DEVICE_COOKIE_NAME``), made
 the first time it opens a recipient's link – nothing of the browser itself is read. The database
-keeps only a keyed hash of that id per recipient (:func:`device_key`), so neither a dump nor a
+keeps only a keyed hash of that id per recipient (:func:`device_keys`), so neither a dump nor a
 look across recipients turns it back into a cookie or links one browser's rows.
 
 A device that is not one of the recipient's and finds the link's devices full is refused
@@ -18,25 +18,24 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeAlias
 
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from . import tasks
+from . import signatures, tasks
 from .conf import get_config
 from .models import RecipientDevice, Share, ShareRecipient
 from .signals import share_forwarded
 
 logger = logging.getLogger(__name__)
 
-#: The salt of the cookie's signature (no other signed value passes for a device id).
-COOKIE_SALT = "directus_shares.device"
-#: The salt of the keyed hash that is stored.
-KEY_SALT = "directus_shares.device.key"
+#: A device's stored keys: the one made with ``SECRET_KEY`` (stored), then its fallbacks'.
+DeviceKeys: TypeAlias = tuple[str, ...]
+_SALT = signatures.SALTS["device"]
+
 #: How long a browser keeps the cookie: 400 days, the longest browsers allow.
 COOKIE_MAX_AGE = int(timedelta(days=400).total_seconds())
 #: The attribute the request remembers its device under (:func:`device_id`) until the answer
@@ -44,70 +43,67 @@ COOKIE_MAX_AGE = int(timedelta(days=400).total_seconds())
 REQUEST_ATTRIBUTE = "directus_shares_device"
 
 
-@dataclass(frozen=True)
-class _Device:
-    id: str
-    new: bool  # made for this request: the answer sets the cookie
-
-
 def device_id(request: HttpRequest) -> str:
     """The id of the visitor's device: its signed cookie's, or – without a valid one (none,
-    tampered with, too old) – a new random id, which :func:`set_cookie` then gives the browser.
-    The same id for the whole request."""
-    device: _Device | None = getattr(request, REQUEST_ATTRIBUTE, None)
+    tampered with, too old, signed with a key no longer among ``SECRET_KEY_FALLBACKS``) – a new
+    random id. The same id for the whole request; :func:`set_cookie` gives it to the browser."""
+    device: str | None = getattr(request, REQUEST_ATTRIBUTE, None)
     if device is None:
         found = request.get_signed_cookie(
-            get_config()["DEVICE_COOKIE_NAME"], None, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE
+            get_config()["DEVICE_COOKIE_NAME"], None, salt=_SALT, max_age=COOKIE_MAX_AGE
         )
-        device = _Device(found, new=False) if found else _Device(secrets.token_urlsafe(32), True)
+        device = found or secrets.token_urlsafe(32)
         setattr(request, REQUEST_ATTRIBUTE, device)
-    return device.id
+    return device
 
 
 def set_cookie(request: HttpRequest, response: HttpResponseBase, *, secure: bool) -> None:
-    """Set the device cookie on ``response`` when :func:`device_id` made a new id for
-    ``request`` (only recipients' links held to a device limit ask for one)."""
-    device: _Device | None = getattr(request, REQUEST_ATTRIBUTE, None)
-    if device is None or not device.new:
+    """Set the device cookie on ``response`` when :func:`device_id` was asked for ``request``
+    (only recipients' links held to a device limit ask): a new id, or the one the browser sent,
+    signed afresh – with today's ``SECRET_KEY``, for another 400 days – so that a device in use
+    outlives a key rotation and the cookie's age."""
+    device: str | None = getattr(request, REQUEST_ATTRIBUTE, None)
+    if device is None:
         return
     response.set_signed_cookie(
         get_config()["DEVICE_COOKIE_NAME"],
-        device.id,
-        salt=COOKIE_SALT,
+        device,
+        salt=_SALT,
         max_age=COOKIE_MAX_AGE,
-        path="/",  # one id per browser; what is stored is per recipient (device_key)
+        path="/",  # one id per browser; what is stored is per recipient (device_keys)
         secure=secure,
         httponly=True,
         samesite="Lax",
     )
 
 
-def device_key(recipient: ShareRecipient, device: str) -> str:
-    """What is stored of ``device`` for ``recipient``: a keyed hash (HMAC-SHA256 under
-    ``SECRET_KEY``), 64 hex characters, different for each recipient."""
-    return salted_hmac(KEY_SALT, f"{recipient.pk}:{device}", algorithm="sha256").hexdigest()
+def device_keys(recipient: ShareRecipient, device: str) -> DeviceKeys:
+    """What is stored of ``device`` for ``recipient`` (:func:`.signatures.device_keys`): a keyed
+    hash, 64 hex characters, different for each recipient – the one to store first, then those
+    made with ``SECRET_KEY_FALLBACKS``, by which a device stored before a key rotation is known."""
+    return signatures.device_keys(recipient.pk, device)
 
 
-def visitor_key(request: HttpRequest, share: Share) -> str | None:
-    """:func:`device_key` of the visitor's device when ``share`` was reached through a
+def visitor_keys(request: HttpRequest, share: Share) -> DeviceKeys | None:
+    """:func:`device_keys` of the visitor's device when ``share`` was reached through a
     recipient's link held to a device limit; ``None`` otherwise (nothing to tell apart, and no
     cookie is made)."""
     recipient = share.via_recipient
     if recipient is None or recipient.device_limit is None:
         return None
-    return device_key(recipient, device_id(request))
+    return device_keys(recipient, device_id(request))
 
 
-def refuses(share: Share, key: str) -> bool:
-    """Whether the device ``key`` may not open ``share``'s recipient link: it is not one of the
-    recipient's and the link's devices are full (one query). Decides for showing and before
+def refuses(share: Share, keys: DeviceKeys) -> bool:
+    """Whether the device with ``keys`` may not open ``share``'s recipient link: it is not one of
+    the recipient's and the link's devices are full (one query). Decides for showing and before
     checks; :func:`.counting.count_use` decides again, exactly, when the use is counted."""
     recipient = share.via_recipient
     limit = None if recipient is None else recipient.device_limit
     if recipient is None or limit is None:
         return False
     counts = RecipientDevice.objects.filter(recipient=recipient).aggregate(
-        devices=Count("pk"), known=Count("pk", filter=Q(key=key))
+        devices=Count("pk"), known=Count("pk", filter=Q(key__in=keys))
     )
     return not counts["known"] and counts["devices"] >= limit
 

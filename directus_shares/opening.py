@@ -171,13 +171,13 @@ def refusal_for_anyone(
 @dataclass(frozen=True)
 class _Visit:
     """A visitor's request for ``share``: its ``rights``, the time ``now``, the ``address`` and,
-    on a recipient's link held to a device limit, the ``device`` (:func:`.devices.visitor_key`)."""
+    on a recipient's link held to a device limit, the ``device`` (:func:`.devices.visitor_keys`)."""
 
     share: Share
     rights: ShareRights
     now: datetime
     address: Address | None
-    device: str | None = None
+    device: devices.DeviceKeys | None = None
 
 
 def _begin(request: HttpRequest, token: str, now: datetime | None = None) -> _Visit | None:
@@ -189,10 +189,10 @@ def _begin(request: HttpRequest, token: str, now: datetime | None = None) -> _Vi
     return _Visit(share, rights, now, client_address(request), _device(request, share))
 
 
-def _device(request: HttpRequest, share: Share) -> str | None:
+def _device(request: HttpRequest, share: Share) -> devices.DeviceKeys | None:
     """The visitor's device as a recipient's link held to a device limit knows it
-    (:func:`.devices.visitor_key`); ``None`` elsewhere – a common link runs no device code."""
-    return None if share.via_recipient is None else devices.visitor_key(request, share)
+    (:func:`.devices.visitor_keys`); ``None`` elsewhere – a common link runs no device code."""
+    return None if share.via_recipient is None else devices.visitor_keys(request, share)
 
 
 def find_share(token: str) -> tuple[Share, ShareRights] | tuple[None, None]:
@@ -396,7 +396,7 @@ def consume_use(
         counted = count_use(share, now, condition)
     else:
         address = client_address(request)
-        device = None if share.via_recipient is None else devices.visitor_key(request, share)
+        device = _device(request, share)
         counted = record_counted_use(request, share, now, condition, address=address, device=device)
     if counted:
         share.times_used += 1  # at least; others may have counted meanwhile
@@ -628,7 +628,7 @@ def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., H
 
 
 def carry_device(request: HttpRequest, response: HttpResponseBase) -> None:
-    """Set the device cookie on ``response`` when the visit gave the visitor a new device id
+    """Set the device cookie on ``response`` when the visit asked for the visitor's device
     (:func:`.devices.device_id`: only on a recipient's link held to a device limit)."""
     if hasattr(request, devices.REQUEST_ATTRIBUTE):  # no work on other answers
         devices.set_cookie(request, response, secure=cookies_secure(request))

@@ -226,11 +226,13 @@ def test_a_use_through_a_recipients_link_registers_its_device_within_the_limit_o
     recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=2))
     share = opened_through(recipient)
     now = timezone.now()
-    assert count_use(share, now, device="a" * 64) and count_use(share, now, device="b" * 64)
-    assert not count_use(share, now, device="c" * 64)  # a third device: nothing counted
+    a, b, c, d = (letter * 64 for letter in "abcd")
+    assert count_use(share, now, device=(a,)) and count_use(share, now, device=(b,))
+    assert not count_use(share, now, device=(c,))  # a third device: nothing counted
     later = now + timedelta(minutes=1)
-    assert count_use(share, later, device="a" * 64)  # a known device: seen again
+    assert count_use(share, later, device=(a,))  # a known device: seen again
+    assert count_use(share, later, device=(d, b))  # known by its fallback key: stored anew
     seen = dict(RecipientDevice.objects.values_list("key", "last_seen_at"))
-    assert seen == {"a" * 64: later, "b" * 64: now}
-    assert ShareRecipient.objects.get(pk=recipient.pk).times_used == 3
-    assert Share.objects.get(pk=share.pk).times_used == 3  # the share's count rolled back too
+    assert seen == {a: later, d: later}
+    assert ShareRecipient.objects.get(pk=recipient.pk).times_used == 4
+    assert Share.objects.get(pk=share.pk).times_used == 4  # the share's count rolled back too
