@@ -1,16 +1,15 @@
 """Telling a visitor's devices apart, and holding a recipient's own link to its device limit – how
 a forwarded link is caught (docs/recipients.md, "Forwarded links").
 
-A device is a browser: a random id in a signed, HttpOnly cookie (``DEVICE_COOKIE_NAME``), made
-the first time it opens a recipient's link – nothing of the browser itself is read. The database
-keeps only a keyed hash of that id per recipient (:func:`device_keys`), so neither a dump nor a
-look across recipients turns it back into a cookie or links one browser's rows.
+A device is a browser: a random id in a signed, HttpOnly cookie (``DEVICE_COOKIE_NAME``), set
+on every answer of a recipient's link – nothing of the browser itself is read. The database keeps
+only a keyed hash of that id per recipient (:func:`device_keys`), so neither a dump nor a look
+across recipients turns it back into a cookie or links one browser's rows.
 
 A device that is not one of the recipient's and finds the link's devices full is refused
 (:func:`refuses` – a read, before any code, password or count); a new device is registered in the
-very transaction that counts its use (:func:`.counting.count_use`), exactly, however many open
-at once.
-The first refusal flags the recipient and tells the share's creator once
+very transaction that counts its use (:func:`.counting.count_use`), exactly, however many open at
+once. The first refusal flags the recipient and tells the share's creator once
 (:func:`report_forwarded`).
 """
 
