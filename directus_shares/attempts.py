@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -68,11 +69,13 @@ def record_counted_use(
     condition: Condition | None = None,
     *,
     address: Address | None,
+    device: Sequence[str] | None = None,
 ) -> bool:
-    """Count one use of ``share`` at ``now`` if ``condition`` holds (:func:`.counting.count_use`)
-    and, when it was counted, record the granted access as :func:`record_access` does; True when
-    counted. A broken log never takes a visitor's use: the row is written after the count."""
-    counted = counting.count_use(share, now, condition)
+    """Count one use of ``share`` at ``now`` if ``condition`` holds – through a recipient's link,
+    from ``device`` (:func:`.counting.count_use`) – and, when it was counted, record the granted
+    access as :func:`record_access` does; True when counted. A broken log never takes a
+    visitor's use: the row is written after the count."""
+    counted = counting.count_use(share, now, condition, device)
     if counted:
         record_access(request, share, granted=True, reason=_GRANTED, address=address)
     return counted

@@ -1,6 +1,7 @@
 """Sending a share's link by e-mail: one message per recipient, from the site's sender, with
 the sharing user as Reply-To; each address reported on its own. And telling a share's creator
-that wrong passwords locked it (:func:`send_lock_notice`); and a visitor's one-time code
+that wrong passwords locked it (:func:`send_lock_notice`) or that a recipient's link was
+forwarded (:func:`send_forwarded_notice`); and a visitor's one-time code
 (:func:`send_verification_code`).
 
 These functions send at once, in the caller's process; the app's requests queue them as tasks
@@ -102,32 +103,47 @@ def send_lock_notice(share: Share, until: datetime) -> bool:
     Sent in the site's language and time zone (``LANGUAGE_CODE``, ``TIME_ZONE``), not those of
     the visitor whose attempt locked it.
     """
+    attempts, seconds = get_config()["PASSWORD_ATTEMPTS_PER_SHARE"]
+    context = {"until": until, "attempts": attempts, "minutes": max(1, seconds // 60)}
+    return _tell_creator(share, "share_locked", context, about="it is locked")
+
+
+def send_forwarded_notice(share: Share, recipient: ShareRecipient) -> bool:
+    """Tell the creator of ``share`` that ``recipient``'s own link was refused on one device more
+    than it may be opened on – it was probably forwarded – and what staff can do (allow one more
+    device, give a new link); whether the mail went out, as :func:`send_lock_notice`."""
+    context = {"recipient": recipient, "limit": recipient.device_limit}
+    about = "a recipient's link was forwarded"
+    return _tell_creator(share, "share_forwarded", context, about=about)
+
+
+def _tell_creator(share: Share, template: str, context: dict[str, Any], *, about: str) -> bool:
+    """Mail the creator of ``share`` the notice ``template`` (with the share, its object and
+    ``context``) in the site's language and time zone; whether it went out (not when nobody can
+    be told, nor when sending fails – logged, saying what the notice was ``about``)."""
     creator = lock_notice_recipient(share)
     if creator is None:
         return False
-    attempts, seconds = get_config()["PASSWORD_ATTEMPTS_PER_SHARE"]
     context = {
+        **context,
         "share": share,
         "creator": creator,
-        "until": until,
-        "attempts": attempts,
-        "minutes": max(1, seconds // 60),
         "shared_object": share.content_object,
         "model_name": share.content_type.name,
     }
     with translation.override(settings.LANGUAGE_CODE), timezone.override(None):
-        email = _message("share_locked", context, to=creator.email)
+        email = _message(template, context, to=creator.email)
     try:
         email.send()  # the project's default mail backend, as for the share link
     except Exception as error:  # noqa: BLE001 - the visitor's request must not fail for it
-        logger.warning("Telling the creator of share %s it is locked failed: %s", share.pk, error)
+        logger.warning("Telling the creator of share %s %s failed: %s", share.pk, about, error)
         return False
     return True
 
 
 def lock_notice_recipient(share: Share) -> Any | None:
-    """Whom a lock notice about ``share`` goes to: its creator while active and with an address;
-    ``None`` when nobody can be told."""
+    """Whom a notice about ``share`` (a lock, a forwarded link) goes to: its creator while active
+    and with an address; ``None`` when nobody can be told."""
     creator = share.created_by
     if creator is None or not creator.is_active or not getattr(creator, "email", ""):
         return None

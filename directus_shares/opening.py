@@ -1,8 +1,8 @@
-"""A visitor opening a share, in one order: find → network → status → object → one-time code
-(shares restricted to addresses, verified recipients' links) → password and lockout → count →
-log → grant. The page and the API call :func:`look`, :func:`open_share` and
-:func:`request_code` and only render the outcome (:mod:`.outcomes`); every refusal is written
-to the access log here.
+"""A visitor opening a share, in one order: find → network → status → object → device (a
+recipient's link held to a device limit: :mod:`.devices`) → one-time code (shares restricted to
+addresses, verified recipients' links) → password and lockout → count → log → grant. The page
+and the API call :func:`look`, :func:`open_share` and :func:`request_code` and only render the
+outcome (:mod:`.outcomes`); every refusal is written to the access log here.
 
 A visitor who already holds a grant (the page's cookie, the API's access token) and opens again
 is checked as on a reload and told the share is open: no use is counted and nothing new is handed
@@ -10,7 +10,8 @@ out, so no path extends access beyond ``GRANT_MAX_AGE`` without counting a use.
 
 Who the visitor is – their address, as the site's proxies report it – is read here too
 (:func:`client_address`), and what every answer on the visitor's path carries: the headers that
-keep a share page private, uncached, unindexed and unframed (:func:`share_response_headers`).
+keep a share page private, uncached, unindexed and unframed, and the device cookie a recipient's
+link needs (:func:`share_response_headers`, :func:`carry_device`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import router, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
-from . import disclosure, lockout, passwords, signatures, tasks, verification
+from . import devices, disclosure, lockout, passwords, signatures, tasks, verification
 from .attempts import record_access, record_counted_use
 from .conf import get_config, verification_code_lifetime
 from .counting import Condition, count_use
@@ -167,12 +170,14 @@ def refusal_for_anyone(
 
 @dataclass(frozen=True)
 class _Visit:
-    """A visitor's request for ``share``: its ``rights``, the time ``now`` and the ``address``."""
+    """A visitor's request for ``share``: its ``rights``, the time ``now``, the ``address`` and,
+    on a recipient's link held to a device limit, the ``device`` (:func:`.devices.visitor_keys`)."""
 
     share: Share
     rights: ShareRights
     now: datetime
     address: Address | None
+    device: devices.DeviceKeys | None = None
 
 
 def _begin(request: HttpRequest, token: str, now: datetime | None = None) -> _Visit | None:
@@ -181,7 +186,13 @@ def _begin(request: HttpRequest, token: str, now: datetime | None = None) -> _Vi
     share, rights = find_share(token)
     if share is None or rights is None:
         return None
-    return _Visit(share, rights, now, client_address(request))
+    return _Visit(share, rights, now, client_address(request), _device(request, share))
+
+
+def _device(request: HttpRequest, share: Share) -> devices.DeviceKeys | None:
+    """The visitor's device as a recipient's link held to a device limit knows it
+    (:func:`.devices.visitor_keys`); ``None`` elsewhere – a common link runs no device code."""
+    return None if share.via_recipient is None else devices.visitor_keys(request, share)
 
 
 def find_share(token: str) -> tuple[Share, ShareRights] | tuple[None, None]:
@@ -206,6 +217,7 @@ def find_share_by_recipient_key(key: str) -> tuple[Share, ShareRights] | tuple[N
     if share is None or rights is None:  # its share got a new link meanwhile
         return None, None
     share.via_recipient = recipient
+    recipient.share = share  # its device limit is the share's
     return share, rights
 
 
@@ -235,6 +247,8 @@ def refusal_for(
     ``granted`` says the visitor already holds a valid grant: their use was counted, so a share
     (or recipient's link) that has since been used up still opens for them until the grant ends.
     ``any_address`` decides for a visitor from a network the share allows (what staff are told).
+    The visitor's device is checked after this, for visitors only (:func:`_refusal`): staff are
+    never told a link is "forwarded".
     """
     if share is None:
         return Refusal.UNKNOWN
@@ -266,13 +280,14 @@ def refusal_for(
 
 def opens_without_click(share: Share) -> bool:
     """Whether ``GET`` shows the object straight away, uncounted (``OPEN_UNLIMITED_ON_GET``):
-    not when the share – or the recipient whose link it is – has a use limit to keep."""
+    not when the share – or the recipient whose link it is – has a use limit to keep, nor on a
+    recipient's link held to a device limit (each device registers with a counted open)."""
     recipient = share.via_recipient
     return bool(
         get_config()["OPEN_UNLIMITED_ON_GET"]
         and not share.has_password
         and share.max_uses is None
-        and (recipient is None or recipient.max_uses is None)
+        and (recipient is None or (recipient.max_uses is None and share.device_limit is None))
         and not share.requires_email
     )
 
@@ -280,10 +295,13 @@ def opens_without_click(share: Share) -> bool:
 def _refusal(
     visit: _Visit, object_state: ObjectState | None, *, granted: bool = False
 ) -> Refusal | None:
-    """:func:`refusal_for` this visit; ``object_state`` is looked up unless already known."""
+    """:func:`refusal_for` this visit; ``object_state`` is looked up unless already known. Then,
+    on a recipient's link held to a device limit, the visitor's device: one that is not the
+    recipient's and finds the link's devices full is refused as forwarded – unless the visitor
+    holds a grant (``granted``: their device was counted when it opened)."""
     if object_state is None:
         object_state = shared_object_state(visit.share, visit.rights)
-    return refusal_for(
+    refusal = refusal_for(
         visit.share,
         now=visit.now,
         rights=visit.rights,
@@ -291,6 +309,10 @@ def _refusal(
         object_state=object_state,
         granted=granted,
     )
+    device = None if refusal is not None or granted else visit.device
+    if device is not None and devices.refuses(visit.share, device):
+        return Refusal.RECIPIENT_FORWARDED
+    return refusal
 
 
 def _shared_object(visit: _Visit, *, shown: bool) -> tuple[Any, ObjectState]:
@@ -366,13 +388,16 @@ def consume_use(
     :func:`.counting.count_use`). It also re-checks
     that the link, password and grants are still those the visitor was checked against, and
     ``condition`` (the object is still readable). Given the visitor's ``request``, a counted use
-    is also recorded as a granted access (:func:`.attempts.record_counted_use`).
+    is also recorded as a granted access (:func:`.attempts.record_counted_use`) – and, on a
+    recipient's link held to a device limit, the visitor's device is registered with the count
+    (none past the limit: then nothing is counted).
     """
     if request is None:
         counted = count_use(share, now, condition)
     else:
         address = client_address(request)
-        counted = record_counted_use(request, share, now, condition, address=address)
+        device = _device(request, share)
+        counted = record_counted_use(request, share, now, condition, address=address, device=device)
     if counted:
         share.times_used += 1  # at least; others may have counted meanwhile
         if share.via_recipient is not None:
@@ -541,7 +566,12 @@ def _consume_use_and_code(
 
 
 def _refused(request: HttpRequest, refusal: Refusal, share: Share) -> Refused:
-    return _logged(request, Refused(refusal, share))
+    """``refusal``, logged – and for a device refused on a recipient's link, the link flagged as
+    forwarded and its share's creator told (once: :func:`.devices.report_forwarded`)."""
+    refused = _logged(request, Refused(refusal, share))
+    if refusal is Refusal.RECIPIENT_FORWARDED:
+        devices.report_forwarded(request, share)
+    return refused
 
 
 _Refusing = TypeVar("_Refusing", bound=Refused | PasswordProblem | Locked | Changed | CodeProblem)
@@ -582,17 +612,35 @@ SHARE_RESPONSE_HEADERS = {
 
 
 def share_response_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark every response of ``view`` as private, uncacheable, unindexed, unframeable and
-    without a ``Referer`` to other sites."""
+    """Mark every response of ``view`` (a view function: its first argument is the request) as
+    private, uncacheable, unindexed, unframeable and without a ``Referer`` to other sites, and
+    give it the device cookie the visit made (:func:`carry_device`)."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(*args, **kwargs)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
         for header, value in SHARE_RESPONSE_HEADERS.items():
             response[header] = value
+        carry_device(request, response)
         return response
 
     return wrapped
+
+
+def carry_device(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Set the device cookie on ``response`` when the visit asked for the visitor's device
+    (:func:`.devices.device_id`: only on a recipient's link held to a device limit)."""
+    if hasattr(request, devices.REQUEST_ATTRIBUTE):  # no work on other answers
+        devices.set_cookie(request, response, secure=cookies_secure(request))
+
+
+def cookies_secure(request: HttpRequest) -> bool:
+    """Whether the visitor's cookies – the page's grant, the device's – go over HTTPS only:
+    ``GRANT_COOKIE_SECURE``, or when unset, ``SESSION_COOKIE_SECURE`` or a secure request."""
+    secure: bool | None = get_config()["GRANT_COOKIE_SECURE"]
+    if secure is None:
+        return bool(settings.SESSION_COOKIE_SECURE) or request.is_secure()
+    return secure
 
 
 def client_address(request: HttpRequest) -> Address | None:

@@ -40,3 +40,15 @@ share_accessed = Signal()
 #: ``"addr"`` or ``"recipient"``: which limit was reached; ``"recipient"`` is the per-share limit
 #: of one recipient's own link, which locks only that link: no mail).
 share_locked = Signal()
+
+
+#: Sent when a recipient's own link is refused on one device more than it may be opened on
+#: (``DEVICES_PER_RECIPIENT``, see ``docs/recipients.md``) – it was probably forwarded – once
+#: per flag (across processes; again after staff allow one more device or give the recipient a
+#: new link, when the next device past the limit is refused). The app also mails the share's
+#: creator (``mail.send_forwarded_notice``). Sent robustly: a receiver's exception is logged to
+#: ``directus_shares.devices``, never shown to the visitor.
+#: Arguments: ``sender`` (the :class:`~directus_shares.models.Share` class), ``share``,
+#: ``recipient`` (the :class:`~directus_shares.models.ShareRecipient` whose link it is, flagged:
+#: ``forwarded_at`` set) and ``request`` (the refused visitor's ``HttpRequest``).
+share_forwarded = Signal()

@@ -9,6 +9,8 @@ grant cookie       ``directus_shares.grant``              the share's fingerprin
 API access token   ``directus_shares.api.access``         the share's fingerprint, timestamped
 file reference     ``directus_shares.file.<fingerprint>``  model, primary key and field, timestamped
 one-time code      ``directus_shares.code`` (an HMAC)     kept as a hash only: share, address, code
+device cookie      ``directus_shares.device``             a browser's random id (recipients' links)
+device key         ``directus_shares.device.key`` (HMAC)  kept as a hash only: recipient, device id
 =================  =====================================  ========================================
 
 A grant or access token made after a visitor proved an address with a one-time code carries that
@@ -48,7 +50,9 @@ from .conf import grant_max_age
 if TYPE_CHECKING:
     from .models import Share
 
-Kind = Literal["link", "recipient", "grant", "access", "file", "fingerprint", "code"]
+Kind = Literal[
+    "link", "recipient", "grant", "access", "file", "fingerprint", "code", "device", "device_key"
+]
 
 #: The salt of each kind of signed value (none passes for another), and of the fingerprint (the
 #: grant's salt, as before there was this table: grants and tokens issued then stay valid).
@@ -60,6 +64,8 @@ SALTS: Final[dict[Kind, str]] = {
     "file": "directus_shares.file",
     "fingerprint": "directus_shares.grant",
     "code": "directus_shares.code",
+    "device": "directus_shares.device",
+    "device_key": "directus_shares.device.key",
 }
 
 
@@ -214,3 +220,17 @@ def code_matches(share_pk: object, email: str, code: str, stored: str) -> bool:
         for secret in secret_keys()
     ]
     return any(matches)
+
+
+# -- devices of recipients' links ----------------------------------------------------------------
+
+
+def device_keys(recipient_pk: object, device: str) -> tuple[str, ...]:
+    """What is stored of the device id ``device`` for the recipient ``recipient_pk``: a keyed HMAC
+    (SHA-256, 64 hex characters) – made with ``SECRET_KEY`` first, then with each fallback, so
+    that a device stored before a key rotation is still known (and stored anew with the first)."""
+    value = f"{recipient_pk}:{device}"
+    return tuple(
+        salted_hmac(SALTS["device_key"], value, secret, algorithm="sha256").hexdigest()
+        for secret in secret_keys()
+    )

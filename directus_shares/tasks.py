@@ -1,6 +1,7 @@
 """The app's mails as tasks of Django's task framework, so that no request waits for the mail
 server: a share's link to a batch of addresses (:func:`queue_share_link`), the notice that
-wrong passwords locked a share (:func:`queue_lock_notice`) and a visitor's one-time code
+wrong passwords locked a share (:func:`queue_lock_notice`), the notice that a recipient's link
+was probably forwarded (:func:`queue_forwarded_notice`) and a visitor's one-time code
 (:func:`queue_verification_code`).
 
 The framework is Django's own ``django.tasks`` from Django 6.0 on, and its backport, the
@@ -19,8 +20,8 @@ It is good for ``VERIFICATION_CODE_LIFETIME`` (10 minutes) and once; a queue who
 can read should drop finished tasks' arguments (the table of codes itself holds only hashes).
 
 The tasks' dotted paths (``directus_shares.tasks.mail_share_link``, ``….mail_lock_notice``,
-``….mail_verification_code``) are what a queue stores: they stay, or tasks queued before an
-upgrade could not run after it.
+``….mail_forwarded_notice``, ``….mail_verification_code``) are what a queue stores: they stay,
+or tasks queued before an upgrade could not run after it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .conf import get_config
 from .mail import (
     RECIPIENT_REVOKED_NOT_SENT,
     lock_notice_recipient,
+    send_forwarded_notice,
     send_lock_notice,
     send_recipient_link,
     send_share_link,
@@ -62,10 +64,12 @@ __all__ = [
     "FRAMEWORK",
     "DummyBackend",
     "Delivery",
+    "mail_forwarded_notice",
     "mail_lock_notice",
     "mail_recipient_links",
     "mail_share_link",
     "mail_verification_code",
+    "queue_forwarded_notice",
     "queue_lock_notice",
     "queue_recipient_links",
     "queue_share_link",
@@ -174,6 +178,23 @@ def mail_lock_notice(share_id: int, until: str) -> bool:
 
 
 @task()
+def mail_forwarded_notice(share_id: int, recipient_id: int) -> bool:
+    """Tell the creator of share ``share_id`` that the link of its recipient ``recipient_id`` was
+    probably forwarded; whether the mail went out (nothing is sent when either was deleted)."""
+    share = _load_share(share_id)
+    recipient = ShareRecipient.objects.filter(pk=recipient_id, share_id=share_id).first()
+    if share is None or recipient is None:
+        logger.warning(
+            "Share %s or its recipient was deleted before the forwarded-link notice was sent: "
+            "not sent.",
+            share_id,
+        )
+        return False
+    recipient.share = share
+    return send_forwarded_notice(share, recipient)
+
+
+@task()
 def mail_verification_code(
     share_id: int, email: str, code: str, minutes: int, *, language: str | None
 ) -> bool:
@@ -259,9 +280,21 @@ def _delivery(result: TaskResult[Any] | None, addresses: list[str]) -> Delivery:
 def queue_lock_notice(share: Share, until: datetime) -> bool:
     """Queue the mail that tells ``share``'s creator it is locked until ``until``; whether they are
     (or are being) told: ``False`` when nobody can be told, or when the mail failed at once."""
+    return _queue_notice(share, mail_lock_notice, share.pk, until.isoformat())
+
+
+def queue_forwarded_notice(share: Share, recipient: ShareRecipient) -> bool:
+    """Queue the mail that tells ``share``'s creator that ``recipient``'s link was probably
+    forwarded; whether they are (or are being) told, as :func:`queue_lock_notice`."""
+    return _queue_notice(share, mail_forwarded_notice, share.pk, recipient.pk)
+
+
+def _queue_notice(share: Share, mail_task: Any, *args: Any) -> bool:
+    """Queue ``mail_task`` with ``args``, a notice to ``share``'s creator; whether they are (or
+    are being) told."""
     if lock_notice_recipient(share) is None:
         return False
-    result = _enqueue(mail_lock_notice, share.pk, until.isoformat())
+    result = _enqueue(mail_task, *args)
     if result is None or result.status == TaskResultStatus.FAILED:
         return False
     if result.status == TaskResultStatus.SUCCESSFUL:

@@ -17,7 +17,6 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import (
     HttpRequest,
@@ -73,16 +72,12 @@ def issue_grant(
 ) -> None:
     """Set the cookie that remembers a granted access on ``response``: ``grant`` (from
     :func:`new_grant`), or a new one."""
-    config = get_config()
-    secure = config["GRANT_COOKIE_SECURE"]
-    if secure is None:
-        secure = settings.SESSION_COOKIE_SECURE or request.is_secure()
     response.set_cookie(
-        config["GRANT_COOKIE_NAME"],
+        get_config()["GRANT_COOKIE_NAME"],
         grant or new_grant(share),
         max_age=int(grant_max_age().total_seconds()),
         path=share.get_absolute_url(),
-        secure=secure,
+        secure=opening.cookies_secure(request),
         httponly=True,
         samesite="Lax",
     )

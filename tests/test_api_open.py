@@ -789,6 +789,20 @@ def test_a_used_up_recipient_is_refused_on_auth_but_its_token_still_reads(client
     assert item(client, opened_through(recipient), token).status_code == 200
 
 
+def test_a_recipients_link_counts_api_clients_as_devices_and_refuses_the_one_past_the_limit():
+    recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=1))
+    first = APIClient()
+    token = access_token(first, opened_through(recipient))
+    assert first.cookies["directus_share_device"]["httponly"]  # the device, kept by the client
+    assert auth(first, opened_through(recipient)).status_code == 200  # the same device again
+    assert_refused(auth(APIClient(), opened_through(recipient)), Refusal.RECIPIENT_FORWARDED)
+    assert_refused(info(APIClient(), opened_through(recipient)), Refusal.RECIPIENT_FORWARDED)
+    assert item(first, opened_through(recipient), token).status_code == 200
+    assert log_reasons(recipient.share)[-2:] == ["recipient_forwarded"] * 2
+    forwarded = auth(APIClient(), opened_through(recipient)).json()["detail"]
+    assert recipient.address not in forwarded
+
+
 def test_an_unknown_recipient_token_answers_exactly_as_an_unknown_link(client):
     recipient = RecipientFactory()
     key = recipient.key

@@ -14,9 +14,15 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directus_shares import opening, verification
-from directus_shares.models import Share, ShareAccess, ShareRecipient, VerificationCode
+from directus_shares.models import (
+    RecipientDevice,
+    Share,
+    ShareAccess,
+    ShareRecipient,
+    VerificationCode,
+)
 from directus_shares.outcomes import CodeRequested
-from tests.factories import RecipientFactory, ShareFactory
+from tests.factories import RecipientFactory, ShareFactory, UserFactory
 from tests.held_checks import HeldChecks
 from tests.helpers import open_share, opened_through
 
@@ -105,6 +111,7 @@ def test_consume_use_under_contention_never_passes_the_limit():
     assert Share.objects.get(pk=share.pk).times_used == MAX_USES
 
 
+@override_settings(DIRECTUS_SHARES={"DEVICES_PER_RECIPIENT": None})  # use limits alone
 def test_concurrent_opens_of_one_recipients_link_grant_exactly_its_own_limit():
     recipient = RecipientFactory(share=ShareFactory(max_uses=None), max_uses=3)
     clients = [Client() for _ in range(12)]
@@ -117,6 +124,7 @@ def test_concurrent_opens_of_one_recipients_link_grant_exactly_its_own_limit():
     assert Share.objects.get(pk=recipient.share_id).times_used == 3
 
 
+@override_settings(DIRECTUS_SHARES={"DEVICES_PER_RECIPIENT": None})  # use limits alone
 def test_concurrent_opens_through_many_recipients_keep_both_limits_exact():
     """Four recipients (three uses each) and the common link race for a share's five uses: the
     share counts exactly five, the recipients' counts add up to the uses taken through them, and
@@ -135,6 +143,54 @@ def test_concurrent_opens_through_many_recipients_keep_both_limits_exact():
     for recipient, count in zip(recipients, counted, strict=True):
         granted = ShareAccess.objects.filter(recipient=recipient, granted=True).count()
         assert granted == count
+
+
+# -- devices: a recipient's link held to a device limit --------------------------------------------
+
+DEVICE_LIMIT = 2
+
+
+@pytest.mark.parametrize("surface", ["page", "api"])
+def test_concurrent_new_devices_on_one_recipients_link_register_exactly_the_device_limit(
+    mailoutbox, surface
+):
+    """Twelve new devices open one recipient's link at once, all past the read check: exactly
+    ``DEVICE_LIMIT`` are registered and counted, every other one is refused as forwarded, and the
+    creator is told once."""
+    creator = UserFactory(email="owner@example.com")
+    share = ShareFactory(created_by=creator, devices_per_recipient=DEVICE_LIMIT)
+    recipient = RecipientFactory(share=share)
+    through = opened_through(recipient)
+    if surface == "page":
+        clients = [Client() for _ in range(12)]
+        for client in clients:  # landing page first, as browsers do: each gets its device cookie
+            assert client.get(through.get_absolute_url()).status_code == 200
+        statuses = run_at_once(12, lambda: open_share(clients.pop(), through).status_code)
+    else:
+        url = f"/api/shares/open/{through.token}/auth/"
+        statuses = run_at_once(12, lambda: APIClient().post(url, {}, format="json").status_code)
+    assert Counter(statuses) == {GRANTED[surface]: DEVICE_LIMIT, 403: 12 - DEVICE_LIMIT}
+    assert RecipientDevice.objects.filter(recipient=recipient).count() == DEVICE_LIMIT
+    recipient.refresh_from_db()
+    assert recipient.times_used == DEVICE_LIMIT and recipient.is_forwarded
+    assert Share.objects.get(pk=share.pk).times_used == DEVICE_LIMIT
+    reasons = Counter(ShareAccess.objects.filter(share=share).values_list("reason", flat=True))
+    assert reasons == {"granted": DEVICE_LIMIT, "recipient_forwarded": 12 - DEVICE_LIMIT}
+    assert [message.to for message in mailoutbox] == [["owner@example.com"]]
+
+
+def test_one_new_device_opening_twice_at_once_is_registered_once():
+    """A double submit from one browser: one device, however the two requests interleave."""
+    recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=1))
+    through = opened_through(recipient)
+    browser = Client()
+    browser.get(through.get_absolute_url())
+    cookie = browser.cookies["directus_share_device"].value
+    clients = [Client(HTTP_COOKIE=f"directus_share_device={cookie}") for _ in range(6)]
+    statuses = run_at_once(6, lambda: open_share(clients.pop(), through).status_code)
+    assert statuses == [303] * 6
+    assert RecipientDevice.objects.filter(recipient=recipient).count() == 1
+    assert not ShareRecipient.objects.get(pk=recipient.pk).is_forwarded
 
 
 # -- one-time codes: tries and the single use are counted in the database -----------------------

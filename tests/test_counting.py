@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directus_shares import object_state, opening
-from directus_shares.models import Share, ShareAccess, ShareRecipient
+from directus_shares.counting import count_use
+from directus_shares.models import RecipientDevice, Share, ShareAccess, ShareRecipient
 from directus_shares.outcomes import Refusal
 from tests.factories import GadgetFactory, RecipientFactory, RoleFactory, ShareFactory, rule
 from tests.helpers import before_counting, open_share, opened_through, save_new_password
@@ -219,3 +220,19 @@ def test_a_recipient_revoked_while_opening_is_refused_and_nothing_is_counted(mon
     response = opener(opened_through(recipient))
     assert refusal_of(response) == "recipient_revoked"
     assert counts(recipient) == (0, 0)
+
+
+def test_a_use_through_a_recipients_link_registers_its_device_within_the_limit_or_rolls_back():
+    recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=2))
+    share = opened_through(recipient)
+    now = timezone.now()
+    a, b, c, d = (letter * 64 for letter in "abcd")
+    assert count_use(share, now, device=(a,)) and count_use(share, now, device=(b,))
+    assert not count_use(share, now, device=(c,))  # a third device: nothing counted
+    later = now + timedelta(minutes=1)
+    assert count_use(share, later, device=(a,))  # a known device: seen again
+    assert count_use(share, later, device=(d, b))  # known by its fallback key: stored anew
+    seen = dict(RecipientDevice.objects.values_list("key", "last_seen_at"))
+    assert seen == {a: later, d: later}
+    assert ShareRecipient.objects.get(pk=recipient.pk).times_used == 4
+    assert Share.objects.get(pk=share.pk).times_used == 4  # the share's count rolled back too

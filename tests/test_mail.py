@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
-from directus_shares.mail import send_lock_notice, send_share_link
-from tests.factories import ShareFactory, UserFactory
+from directus_shares.mail import send_forwarded_notice, send_lock_notice, send_share_link
+from tests.factories import RecipientFactory, ShareFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,25 @@ def test_the_lock_notice_names_the_zone_as_every_other_mail_does(zone, shown):
     for body in message.body, message.alternatives[0][0]:
         assert f"nobody can open it until {shown} – not even" in body
         assert "+0000" not in body and "UTC+" not in body
+
+
+@override_settings(LANGUAGE_CODE="en")
+def test_the_forwarded_notice_names_the_share_the_recipient_and_what_staff_can_do():
+    owner = UserFactory(username="ada", email="a@x.org")
+    share = ShareFactory(name="Board pack", created_by=owner, devices_per_recipient=2)
+    recipient = RecipientFactory(share=share, address="bob@example.com")
+    assert send_forwarded_notice(share, recipient)
+    (message,) = mail.outbox
+    assert message.to == ["a@x.org"]
+    assert message.subject == "A recipient's link to your share “Board pack” was probably forwarded"
+    for body in message.body, message.alternatives[0][0]:
+        assert "bob@example.com" in body and "“Board pack”" in body
+        assert "one more device than the 2 it may be opened on" in body
+        assert "allow one more device" in body and "give the recipient a new link" in body
+        assert f"with the share's recipients. The share's id is {share.pk}." in body
+
+
+def test_the_forwarded_notice_goes_nowhere_without_a_creator_to_tell():
+    recipient = RecipientFactory(share=ShareFactory(created_by=UserFactory(email="")))
+    assert not send_forwarded_notice(recipient.share, recipient)
+    assert mail.outbox == []

@@ -16,9 +16,10 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from directus_shares import opening, verification
+from directus_shares import devices, opening, verification
 from directus_shares.creator_queries import rights_of_role
 from directus_shares.models import (
+    RecipientDevice,
     RoleSettings,
     Share,
     ShareAccess,
@@ -401,12 +402,21 @@ def test_refusal_order_through_a_recipients_link():
     assert opening.refusal_for(share, **kwargs) is None
 
 
-@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True, "DEVICES_PER_RECIPIENT": None})
 def test_a_recipient_with_a_use_limit_opens_only_with_a_click_even_when_unlimited_on_get():
     limited = RecipientFactory(max_uses=1)
     unlimited = RecipientFactory(share=limited.share)
     assert isinstance(look(limited.token), Landing)
     assert isinstance(look(unlimited.token), Shown)
+
+
+@override_settings(DIRECTUS_SHARES={"OPEN_UNLIMITED_ON_GET": True})
+def test_a_recipients_link_held_to_a_device_limit_opens_only_with_a_click():
+    """Every open through it counts and registers its device: none is shown without one."""
+    recipient = RecipientFactory()
+    assert recipient.device_limit == 2
+    assert isinstance(look(recipient.token), Landing)
+    assert isinstance(look(recipient.share.token), Shown)  # the common link: no devices
 
 
 def test_a_forged_recipient_token_costs_no_query(django_assert_num_queries):
@@ -839,3 +849,78 @@ def test_a_recipients_link_of_a_share_without_verification_asks_no_code(mailoutb
     outcome = opening.request_code(request(), recipient.token, ADA)
     assert outcome == CodeProblem(recipient.share, CodeProblemKind.CODE_NOT_USED)
     assert mailoutbox == []
+
+
+# -- devices: a recipient's link held to a device limit --------------------------------------------
+
+
+def devices_full(recipient: ShareRecipient) -> ShareRecipient:
+    """``recipient`` after as many other devices opened its link as it may be opened on."""
+    now = timezone.now()
+    for digit in range(recipient.device_limit):
+        RecipientDevice.objects.create(
+            recipient=recipient, key=str(digit) * 64, first_seen_at=now, last_seen_at=now
+        )
+    return recipient
+
+
+def test_a_device_past_the_limit_is_refused_on_look_open_and_code_request_and_logged():
+    recipient = devices_full(RecipientFactory(address=ADA))
+    share = recipient.share
+    assert look(recipient.token) == Refused(Refusal.RECIPIENT_FORWARDED, share)
+    assert open_share(recipient.token, not_asked) == Refused(Refusal.RECIPIENT_FORWARDED, share)
+    asked = opening.request_code(request(), recipient.token, ADA)
+    assert asked == Refused(Refusal.RECIPIENT_FORWARDED, share)
+    assert log_reasons(share) == ["recipient_forwarded"] * 3
+    assert times_used(share) == 0
+    assert ShareRecipient.objects.get(pk=recipient.pk).is_forwarded
+
+
+def test_a_forwarded_verified_link_is_refused_before_a_code_is_asked_for_or_mailed(mailoutbox):
+    recipient = devices_full(verified_recipient())
+    assert look(recipient.token) == Refused(Refusal.RECIPIENT_FORWARDED, recipient.share)
+    outcome = opening.request_code(request(), recipient.token, "")
+    assert outcome == Refused(Refusal.RECIPIENT_FORWARDED, recipient.share)
+    assert open_link_with_code(recipient.token, "123456").refusal is Refusal.RECIPIENT_FORWARDED
+    assert all(message.to != [ADA] for message in mailoutbox)  # no code mailed
+    assert not VerificationCode.objects.exists()
+
+
+def test_a_grant_holder_on_a_full_link_is_not_refused():
+    recipient = devices_full(RecipientFactory())
+    assert isinstance(look(recipient.token, holds=holds_a_grant), Shown)
+    outcome = open_share(recipient.token, not_asked, holds=holds_a_grant)
+    assert outcome == Opened(recipient.share, counted=False)
+    assert not ShareRecipient.objects.get(pk=recipient.pk).is_forwarded
+
+
+def test_the_device_check_comes_after_the_recipients_own_refusals():
+    recipient = devices_full(RecipientFactory(max_uses=1))
+    ShareRecipient.objects.filter(pk=recipient.pk).update(times_used=1)
+    assert look(recipient.token).refusal is Refusal.RECIPIENT_USED_UP
+    recipient.revoke()
+    assert look(recipient.token).refusal is Refusal.RECIPIENT_REVOKED
+    assert not ShareRecipient.objects.get(pk=recipient.pk).is_forwarded
+
+
+def test_staff_are_never_told_a_full_link_is_forwarded():
+    recipient = devices_full(RecipientFactory())
+    assert opening.refusal_for_anyone(opening.find_share(recipient.token)[0]) is None
+
+
+def test_a_device_that_loses_the_race_for_the_last_place_is_refused_as_forwarded(monkeypatch):
+    """The read check let it through; the count finds the place taken and rolls back."""
+    recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=1))
+    looks = []
+    checked = devices.refuses
+
+    def refuses_after_the_first_look(share: Share, key: str) -> bool:
+        looks.append(key)
+        return len(looks) > 1 and checked(share, key)
+
+    monkeypatch.setattr(devices, "refuses", refuses_after_the_first_look)
+    devices_full(recipient)
+    outcome = open_share(recipient.token)
+    assert outcome == Refused(Refusal.RECIPIENT_FORWARDED, recipient.share)
+    assert times_used(recipient.share) == 0
+    assert ShareRecipient.objects.get(pk=recipient.pk).times_used == 0

@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from django.test import Client, override_settings
 
 from directus_shares.models import Share
-from directus_shares.signals import share_accessed, share_locked
-from tests.factories import ShareFactory
-from tests.helpers import open_share
+from directus_shares.signals import share_accessed, share_forwarded, share_locked
+from tests.factories import RecipientFactory, ShareFactory
+from tests.helpers import open_share, opened_through
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +74,31 @@ def test_share_locked_is_sent_once_when_wrong_passwords_reach_a_limit():
     [call] = calls
     assert call["sender"] is Share and call["share"] == share and call["limit"] == "share"
     assert str(call["address"]) == "192.0.2.10"
+
+
+def test_share_forwarded_is_sent_once_however_often_devices_past_the_limit_are_refused():
+    recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=1))
+    with received(share_forwarded) as calls:
+        assert open_share(Client(), opened_through(recipient)).status_code == 303
+        for _ in range(3):
+            assert open_share(Client(), opened_through(recipient)).status_code == 403
+    assert [set(call) for call in calls] == [{"signal", "sender", "share", "recipient", "request"}]
+    [call] = calls
+    assert call["sender"] is Share and call["share"] == recipient.share
+    assert call["recipient"] == recipient and call["recipient"].is_forwarded
+    assert isinstance(call["request"], HttpRequest)
+
+
+def test_a_failing_share_forwarded_receiver_is_logged_not_shown(caplog):
+    recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=1))
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("receiver broke")
+
+    share_forwarded.connect(broken, weak=False, dispatch_uid="broken")
+    try:
+        assert open_share(Client(), opened_through(recipient)).status_code == 303
+        assert open_share(Client(), opened_through(recipient)).status_code == 403
+    finally:
+        share_forwarded.disconnect(dispatch_uid="broken")
+    assert "A share_forwarded receiver failed" in caplog.text

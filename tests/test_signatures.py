@@ -35,7 +35,7 @@ def _share(**kwargs):
 
 def test_every_kind_of_signed_value_has_its_own_salt():
     signed = [salt for kind, salt in signatures.SALTS.items() if kind != "fingerprint"]
-    assert len(set(signed)) == len(signed) == 6
+    assert len(set(signed)) == len(signed) == 8
 
 
 @pytest.mark.parametrize("kind", ["grant", "access"])
@@ -236,3 +236,22 @@ def test_a_grant_through_a_recipients_link_is_bound_to_that_recipient():
     assert not signatures.share_token_valid("grant", grant, opened_through(other))
     recipient.revoke()
     assert not signatures.share_token_valid("grant", grant, opened_through(recipient))
+
+
+def test_a_recipients_devices_stay_known_through_a_key_rotation():
+    """A device stored under the old key opens again while it is a fallback – and its key and
+    cookie are made anew with the new key, so it stays known once the old key is gone."""
+    recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=1))
+    device = Client()
+
+    def reopened() -> int:
+        for name in [name for name in device.cookies if name != "directus_share_device"]:
+            del device.cookies[name]  # the grant ended: the device must be known to open again
+        return open_share(device, opened_through(recipient)).status_code
+
+    assert open_share(device, opened_through(recipient)).status_code == 303
+    with ROTATING:
+        assert reopened() == 303
+    with ROTATED:
+        assert reopened() == 303
+        assert open_share(Client(), opened_through(recipient)).status_code == 403

@@ -17,6 +17,7 @@ from directus_shares import tasks
 from directus_shares.models import Share
 from directus_shares.tasks import (
     Delivery,
+    queue_forwarded_notice,
     queue_lock_notice,
     queue_recipient_links,
     queue_share_link,
@@ -238,6 +239,37 @@ def test_a_lock_notice_for_a_share_deleted_meanwhile_is_dropped(caplog):
 @mail_backend("tests.mail_backends.FailingBackend")
 def test_a_lock_notice_that_fails_at_once_is_not_told():
     assert queue_lock_notice(locked_share(email="fail@example.com"), UNTIL) is False
+
+
+# -- the forwarded-link notice ---------------------------------------------------------------------
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER, LANGUAGE_CODE="en")
+def test_a_queued_forwarded_notice_carries_ids_only_and_the_worker_sends_it():
+    share = locked_share()
+    recipient = RecipientFactory(share=share, address=BOB)
+    assert queue_forwarded_notice(share, recipient) is True
+    (queued,) = queued_tasks()
+    assert list(queued.args) == [share.pk, recipient.pk]
+    assert run_queued() == [True]
+    (message,) = mail.outbox
+    assert message.to == ["owner@example.com"] and BOB in message.body
+
+
+@override_settings(TASKS=QUEUE_WITHOUT_WORKER)
+def test_a_forwarded_notice_for_a_recipient_deleted_meanwhile_is_dropped(caplog):
+    share = locked_share()
+    recipient = RecipientFactory(share=share)
+    queue_forwarded_notice(share, recipient)
+    recipient.delete()
+    assert run_queued() == [False]
+    assert mail.outbox == [] and "before the forwarded-link notice was sent" in caplog.text
+
+
+def test_nobody_to_tell_of_a_forwarded_link_queues_nothing():
+    share = locked_share(email="")
+    assert queue_forwarded_notice(share, RecipientFactory(share=share)) is False
+    assert mail.outbox == []
 
 
 # -- recipients' own links ------------------------------------------------------------------------

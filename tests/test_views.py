@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from directus_shares.disclosure import DisclosedField, DisclosedObject, DisclosedRelation
 from directus_shares.models import Share
 from directus_shares.views import has_grant, issue_grant, share_sections, time_zone_name
-from tests.factories import ShareFactory
-from tests.helpers import open_share
+from tests.factories import RecipientFactory, ShareFactory
+from tests.helpers import open_share, opened_through
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +153,15 @@ def test_sections_escape_what_they_show_and_say_none_or_how_many_are_shown():
     with translation.override("de"):
         cut_short = DisclosedRelation("r", "r", True, [linked], truncated=True)
         assert "Nur 1 Eintrag wird angezeigt." in share_sections([cut_short])
+
+
+def test_a_device_past_a_recipients_device_limit_gets_the_forwarded_page():
+    recipient = RecipientFactory(share=ShareFactory(devices_per_recipient=1))
+    assert open_share(Client(), opened_through(recipient)).status_code == 303
+    response = Client().get(recipient.get_absolute_url())
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "ds-refused-recipient_forwarded" in page
+    assert "ask its sender to allow this device or to send you a new link" in page
+    assert recipient.address not in page and recipient.address.split("@")[0] not in page
+    assert response["Cache-Control"] == "no-store, private"

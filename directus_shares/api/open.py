@@ -134,6 +134,7 @@ class ShareOpenView(errors.ErrorShape, Described, APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         for header, value in RESPONSE_HEADERS.items():
             response[header] = value
+        opening.carry_device(request, response)  # a new device on a recipient's link
         return response
 
     def handle_exception(self, exc: Exception) -> Response:

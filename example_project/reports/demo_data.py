@@ -514,10 +514,13 @@ def _share(
 
 
 def _recipient(share: Share, spec: ShareSpec) -> ShareRecipient:
-    """The recipient ``spec`` names, with its own link, as fresh as the share (a demo reset)."""
+    """The recipient ``spec`` names, with its own link, as fresh as the share (a demo reset: its
+    uses and the devices that opened it forgotten, not forwarded)."""
+    fresh = {"times_used": 0, "revoked_at": None, "forwarded_at": None, "extra_devices": 0}
     recipient, _ = ShareRecipient.objects.update_or_create(
         share=share,
         address=spec.recipient,
-        defaults={"max_uses": spec.recipient_max_uses, "times_used": 0, "revoked_at": None},
+        defaults={"max_uses": spec.recipient_max_uses, **fresh},
     )
+    recipient.devices.all().delete()
     return recipient
