@@ -27,7 +27,7 @@ class Refusal(enum.Enum):
         _("This share cannot be opened from your network."),
     )
     UNAVAILABLE = ("unavailable", 410, _("This share is no longer available."))
-    #: A recipient's own link (see docs/recipients.md) that its sender switched off.
+    #: A recipient's own link (see docs/sharing-with-specific-people.md) that its sender switched off.
     RECIPIENT_REVOKED = (
         "recipient_revoked",
         410,
@@ -42,15 +42,12 @@ class Refusal(enum.Enum):
         410,
         _("This personal link has been opened as many times as it may be."),
     )
-    #: A recipient's own link opened on more devices than it may be (see docs/recipients.md):
+    #: A recipient's own link opened on more devices than it may be (see docs/sharing-with-specific-people.md):
     #: probably forwarded. Devices that opened it before still open it.
     RECIPIENT_FORWARDED = (
         "recipient_forwarded",
         403,
-        _(
-            "This personal link has already been opened on as many devices as it may be. Ask "
-            "the person who sent it for a link of your own."
-        ),
+        _("This personal link is already in use on other devices."),
     )
     GRANTS_NOTHING = ("grants_nothing", 403, _("This share does not grant access to anything."))
     #: The role (and creator) may read the model, but a row filter leaves this object out. Same

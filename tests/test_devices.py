@@ -114,7 +114,7 @@ def test_two_devices_open_and_the_third_is_refused_as_forwarded():
     assert opened(third, recipient) == 403
     response = third.get(recipient.get_absolute_url())
     assert response.status_code == 403
-    assert "opened on as many devices as it may be" in response.content.decode()
+    assert "already in use on other devices" in response.content.decode()
     assert RecipientDevice.objects.filter(recipient=recipient).count() == 2
     recipient.refresh_from_db()
     assert recipient.times_used == 2 and recipient.is_forwarded

@@ -33,10 +33,7 @@ SHARE_NAME = "For the auditors"
 FIRST, SECOND = "bob@example.com", "carol@example.com"
 CREATOR = "admin@example.com"  # the demo superuser's address
 SWITCHED_OFF = "This personal link was switched off by the person who sent it."
-FORWARDED = (
-    "This personal link has already been opened on as many devices as it may be. "
-    "Ask the person who sent it for a link of your own."
-)
+FORWARDED = "This personal link is already in use on other devices."
 
 
 def shot(target, name: str) -> None:
