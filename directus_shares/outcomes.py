@@ -27,7 +27,7 @@ class Refusal(enum.Enum):
         _("This share cannot be opened from your network."),
     )
     UNAVAILABLE = ("unavailable", 410, _("This share is no longer available."))
-    #: A recipient's own link (see docs/sharing-with-specific-people.md) that its sender switched off.
+    #: A recipient's own link (docs/sharing-with-specific-people.md) its sender switched off.
     RECIPIENT_REVOKED = (
         "recipient_revoked",
         410,
@@ -42,8 +42,9 @@ class Refusal(enum.Enum):
         410,
         _("This personal link has been opened as many times as it may be."),
     )
-    #: A recipient's own link opened on more devices than it may be (see docs/sharing-with-specific-people.md):
-    #: probably forwarded. Devices that opened it before still open it.
+    #: A recipient's own link opened on more devices than it may be
+    #: (docs/sharing-with-specific-people.md): probably forwarded. Devices that opened it before
+    #: still open it.
     RECIPIENT_FORWARDED = (
         "recipient_forwarded",
         403,

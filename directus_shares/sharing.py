@@ -34,7 +34,14 @@ from django.utils.translation import gettext_lazy
 from .conf import get_config, password_validators
 from .creator_queries import holders_of_user
 from .mail import RECIPIENT_REVOKED_NOT_SENT, parse_recipients
-from .models import MAX_ADDRESS_LENGTH, RoleSettings, Share, ShareQuerySet, ShareRecipient
+from .models import (
+    MAX_ADDRESS_LENGTH,
+    RoleSettings,
+    Share,
+    ShareQuerySet,
+    ShareRecipient,
+    ShareRecipientQuerySet,
+)
 from .opening import refusal_for_anyone
 from .outcomes import PasswordProblemKind, Refusal
 from .rights import Action, Holder, union_access
@@ -513,11 +520,11 @@ def normalized_address(address: str) -> str:
     return address.strip().lower()
 
 
-def managed_recipients(user: Any, share: Share) -> QuerySet[ShareRecipient]:
+def managed_recipients(user: Any, share: Share) -> ShareRecipientQuerySet:
     """The recipients of ``share`` when ``user`` may manage it, else none."""
     if not may_manage(user, share):
         return ShareRecipient.objects.none()
-    return share.recipients.all()
+    return ShareRecipient.objects.filter(share=share)
 
 
 def revoke_recipient(user: Any, recipient: ShareRecipient) -> ShareRecipient:

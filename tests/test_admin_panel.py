@@ -729,8 +729,13 @@ def test_a_card_lists_its_first_recipients_with_state_forwarded_flag_and_buttons
     listed = re.findall(r'<span class="ds-recipient-address">([^<]*)</span>', card)
     assert listed == [f"r{n}@example.com" for n in range(5)]  # the sixth on the share's page
     items = re.findall(r'<li class="ds-recipient">(.*?)</li>', card, re.S)
-    assert "Forwarded" in items[0] and "opened" in items[0] and "uses: 1" in items[0]
+    assert "Forwarded" in items[0] and "opened " in items[0] and "uses: 1" in items[0]
+    assert "devices: 1 of 2" in items[0] and "devices: 0 of 2" in items[1]
+    assert ", last " in items[0]  # first and last opened
     assert "not opened" in items[1] and "Revoked" in items[1]
+    assert recipient_url(shared, first, "rotate_send") in items[0]
+    assert recipient_url(shared, first, "allow_device") in items[0]  # flagged: may need one
+    assert recipient_url(shared, second, "allow_device") not in items[1]
     assert f'data-link="http://testserver{first.get_absolute_url()}"' in items[0]
     assert recipient_url(shared, first, "resend") in items[0]
     assert recipient_url(shared, first, "revoke") in items[0]
@@ -757,6 +762,14 @@ def test_a_card_with_many_recipients_links_to_all_of_them_for_those_who_may_view
     [
         ("revoke", lambda recipient: recipient.is_revoked),
         ("resend", lambda recipient: [m.to for m in mail.outbox] == [[recipient.address]]),
+        (
+            "rotate_send",
+            lambda recipient: (
+                [m.to for m in mail.outbox] == [[recipient.address]]
+                and recipient.get_absolute_url() in mail.outbox[0].body
+            ),
+        ),
+        ("allow_device", lambda recipient: recipient.extra_devices == 1),
     ],
 )
 def test_a_recipients_button_in_the_panel_acts_and_returns_to_the_object(
@@ -765,19 +778,29 @@ def test_a_recipients_button_in_the_panel_acts_and_returns_to_the_object(
     shared = report()
     share = ShareFactory(content_object=shared, role=reviewer, created_by=sharer)
     (recipient,), _already = sharing.add_recipients(sharer, share, "anna@example.com")
+    old_key = recipient.key
+    if action == "allow_device":  # offered for a link flagged as forwarded
+        ShareRecipient.objects.filter(pk=recipient.pk).update(forwarded_at=timezone.now())
 
     response = logged_in(sharer).post(recipient_url(shared, recipient, action), follow=True)
 
     assert response.redirect_chain == [(f"{change_url(shared)}#shares", 302)]
     recipient.refresh_from_db()
     assert check(recipient)
+    assert (recipient.key != old_key) is (action == "rotate_send")
     shown = [str(message) for message in response.context["messages"]]
-    assert shown == [
-        {
-            "revoke": "The link of anna@example.com was revoked.",
-            "resend": "The link was sent to anna@example.com.",
+    assert (
+        shown
+        == {
+            "revoke": ["The link of anna@example.com was revoked."],
+            "resend": ["The link was sent to anna@example.com."],
+            "rotate_send": [
+                "anna@example.com has a new link; the old one no longer opens.",
+                "The link was sent to anna@example.com.",
+            ],
+            "allow_device": ["The link of anna@example.com may open on one more device."],
         }[action]
-    ]
+    )
 
 
 def test_enable_in_the_panel_and_a_refused_resend_says_why(sharer, reviewer):

@@ -35,6 +35,7 @@ from .recipients import (
     PANEL_ACTIONS,
     PANEL_SHOWN,
     first_recipients,
+    offered_actions,
     recipient_counts,
     run_recipient_action,
     say_delivered,
@@ -163,7 +164,7 @@ class SharesAdminMixin(_MixedInto):
     ) -> dict[str, Any]:
         """One recipient as a share's card lists it: its link (the panel shows only shares the
         user manages) and its buttons."""
-        wanted = ["resend", "enable" if recipient.is_revoked else "revoke"]
+        wanted = offered_actions(recipient, panel=True)
         return {
             "recipient": recipient,
             "link": request.build_absolute_uri(recipient.get_absolute_url()),

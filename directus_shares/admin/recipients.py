@@ -135,7 +135,18 @@ ACTIONS: dict[str, RecipientAction] = {
 }
 
 #: The actions the Shares panel offers beside each recipient (the share's page offers all).
-PANEL_ACTIONS = ("resend", "revoke", "enable")
+PANEL_ACTIONS = ("resend", "revoke", "enable", "rotate_send", "allow_device")
+
+
+def offered_actions(recipient: ShareRecipient, *, panel: bool = False) -> list[str]:
+    """The actions offered beside ``recipient``, in order: resend, revoke or enable, new link
+    (on the panel only with sending: its card has no room to say "send it again"), and allow
+    one more device when it may need one (:func:`may_need_a_device`)."""
+    wanted = ["resend", "enable" if recipient.is_revoked else "revoke"]
+    wanted += ["rotate_send"] if panel else ["rotate", "rotate_send"]
+    if may_need_a_device(recipient):
+        wanted.append("allow_device")
+    return wanted
 
 
 def may_need_a_device(recipient: ShareRecipient) -> bool:
@@ -253,19 +264,17 @@ def recipient_rows(
     (one query). Their links only for users who manage the share (:func:`..sharing.may_manage`),
     their buttons only for those who may also change it."""
     manages = sharing.may_manage(request.user, share)
-    recipients = share.recipients.annotate(device_count=Count("devices"))
+    recipients = ShareRecipient.objects.filter(share=share).with_device_count()
     rows = []
     for recipient in recipients.order_by("created_at", "pk")[:SHOWN]:
-        wanted = ["resend", "enable" if recipient.is_revoked else "revoke", "rotate", "rotate_send"]
-        if may_need_a_device(recipient):
-            wanted.append("allow_device")
+        recipient.share = share  # known: no query per recipient for its device limit
+        wanted = offered_actions(recipient)
         rows.append(
             RecipientRow(
                 recipient=recipient,
                 link=request.build_absolute_uri(recipient.get_absolute_url()) if manages else "",
                 uses=uses_label(recipient),
-                # annotated above; django-stubs types no annotation of a related manager's query
-                device_count=recipient.device_count,  # type: ignore[attr-defined]
+                device_count=recipient.device_count,
                 buttons=[
                     (recipient_action_url(site_name, recipient, action), ACTIONS[action].label)
                     for action in wanted
@@ -316,7 +325,8 @@ def first_recipients(
     shares: Sequence[Share], count: int = PANEL_SHOWN
 ) -> dict[int, list[ShareRecipient]]:
     """The first ``count`` recipients of each of ``shares``, oldest first, each with its share
-    set (one query, at most ``count`` rows per share however many it has)."""
+    set and its devices counted (one query, at most ``count`` rows per share however many it
+    has)."""
     by_pk = {share.pk: share for share in shares}
     place = Window(
         RowNumber(),
@@ -325,6 +335,7 @@ def first_recipients(
     )
     rows = (
         ShareRecipient.objects.filter(share__in=list(by_pk))
+        .with_device_count()
         .annotate(place=place)
         .filter(place__lte=count)
         .order_by("share", "place")

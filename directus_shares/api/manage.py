@@ -11,8 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import lockout
-from ..models import RecipientDevice, Share, ShareQuerySet, ShareRecipient
+from ..models import Share, ShareQuerySet, ShareRecipient
 from ..sharing import (
     RecipientRefused,
     RecipientsRefused,
@@ -314,19 +313,6 @@ class RecipientRevokedError(ConflictError):
     default_code = "recipient_revoked"
 
 
-def with_device_count(recipients: QuerySet[ShareRecipient]) -> QuerySet[ShareRecipient]:
-    """``recipients``, each with ``device_count``: how many devices opened its link (a subquery
-    per row, not a query per recipient)."""
-    devices = (
-        RecipientDevice.objects.filter(recipient=OuterRef("pk"))
-        .order_by()
-        .values("recipient")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return recipients.annotate(device_count=Coalesce(Subquery(devices), 0))
-
-
 @schema_view(
     list=schema(responses={200: RecipientSerializer(many=True), **_ERRORS}),
     retrieve=schema(responses={200: RecipientSerializer, **_ERRORS}),
@@ -369,7 +355,7 @@ class RecipientViewSet(ErrorShape, Described, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[ShareRecipient]:
         recipients = managed_recipients(self.request.user, self.share()).select_related("share")
-        return with_device_count(recipients)
+        return recipients.with_device_count()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())

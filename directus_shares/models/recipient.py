@@ -4,7 +4,8 @@ revocation – "share with specific people"."""
 from __future__ import annotations
 
 from django.db import models, router, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,21 @@ class RecipientStatus(models.TextChoices):
 
 
 class ShareRecipientQuerySet(models.QuerySet["ShareRecipient"]):
+    def with_device_count(self) -> ShareRecipientQuerySet:
+        """Each recipient with ``device_count``: how many devices opened its link (a subquery
+        per row – no grouping, so it combines with windows and slices – not a query each)."""
+        from .device import RecipientDevice
+
+        devices = (
+            RecipientDevice.objects.filter(recipient=OuterRef("pk"))
+            .order_by()
+            .values("recipient")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        # django-stubs reads an annotation named like a declared attribute as a redefinition
+        return self.annotate(device_count=Coalesce(Subquery(devices), 0))  # type: ignore[no-redef]
+
     def with_uses_left(self) -> ShareRecipientQuerySet:
         """Recipients that are not revoked and have a use left (the SQL twin of
         :meth:`ShareRecipient.status`, for the atomic use counter)."""
@@ -78,6 +94,10 @@ class ShareRecipient(models.Model):
     )
 
     objects = ShareRecipientQuerySet.as_manager()
+
+    #: How many devices opened the link: set by :meth:`ShareRecipientQuerySet.with_device_count`
+    #: on the recipients the admin and the API list; not a column.
+    device_count: int
 
     class Meta:
         verbose_name = _("recipient")
