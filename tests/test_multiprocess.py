@@ -41,9 +41,9 @@ from directus_shares.models import (
     ShareRecipient,
     VerificationCode,
 )
-from tests.factories import RecipientFactory, ShareFactory
+from tests.factories import RecipientFactory, ShareFactory, UserFactory
 from tests.helpers import opened_through
-from tests.mail_backends import MAIL_DIR_VARIABLE
+from tests.mail_backends import MAIL_DIR_VARIABLE, delivered
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -114,20 +114,26 @@ def together(to: rawhttp.Target, requests: list[bytes]) -> list[rawhttp.Reply]:
 
 
 def first_opens(
-    to: rawhttp.Target, share: Share, surface: str, visitors: int = VISITORS
+    to: rawhttp.Target,
+    share: Share,
+    surface: str,
+    visitors: int = VISITORS,
+    cookies: dict[str, str] | None = None,
 ) -> list[bytes]:
     """One first open per visitor: the API's ``auth``, or the page's form (after its ``GET``,
-    which counts nothing, for the CSRF cookie). No other cookie: each visitor is a new browser
-    (a new device, on a recipient's link). Through a recipient's link when ``share`` was reached
-    through one (:func:`tests.helpers.opened_through`)."""
+    which counts nothing, for the CSRF cookie), with ``cookies`` and no other: without a device
+    cookie, each visitor is a new browser (a new device, on a recipient's link). Through a
+    recipient's link when ``share`` was reached through it (:func:`.helpers.opened_through`)."""
+    cookies = cookies or {}
+    carried = {"Cookie": rawhttp.cookie_header(cookies)} if cookies else {}
     if surface == "api":
-        return [rawhttp.post_json(auth_path(share), {}) for _ in range(visitors)]
+        return [rawhttp.post_json(auth_path(share), {}, carried) for _ in range(visitors)]
     url = share.get_absolute_url()
-    landings = together(to, [rawhttp.request("GET", url)] * visitors)
+    landings = together(to, [rawhttp.request("GET", url, headers=carried)] * visitors)
     assert {reply.status for reply in landings} == {200}
     csrf_tokens = [reply.cookies()["csrftoken"] for reply in landings]
     return [
-        rawhttp.post_form(url, {"csrfmiddlewaretoken": token}, {"csrftoken": token})
+        rawhttp.post_form(url, {"csrfmiddlewaretoken": token}, {**cookies, "csrftoken": token})
         for token in csrf_tokens
     ]
 
@@ -272,6 +278,36 @@ def test_concurrent_opens_through_recipients_links_take_exactly_the_shares_uses(
     assert sum(counted) == MAX_USES
     for recipient, count in zip(recipients, counted, strict=True):
         assert ShareAccess.objects.filter(recipient=recipient, granted=True).count() == count
+
+
+@pytest.mark.parametrize("surface", ["api", "page"])
+def test_concurrent_opens_from_new_devices_register_exactly_the_links_device_limit(
+    server, mail_dir, surface
+):
+    """A recipient's link that may be opened on two devices, opened at once from many browsers
+    new to it: exactly two devices are registered and counted, every other open is refused as
+    forwarded and counts nothing; the link is flagged and its share's creator told once. The two
+    browsers counted are the registered devices: each opens the link again."""
+    devices = 2
+    creator = UserFactory(email=f"creator-{surface}@example.org")
+    share = ShareFactory(max_uses=None, devices_per_recipient=devices, created_by=creator)
+    recipient = RecipientFactory(share=share)
+    link, to = opened_through(recipient), target(server)
+    replies = together(to, first_opens(to, link, surface, OPENS_EACH))
+    forwarded = AccessReason.RECIPIENT_FORWARDED
+    assert_uses_exact(replies, surface, devices, forwarded, 403, recipient=recipient)
+    if surface == "api":
+        assert codes(replies, 403) == {"recipient_forwarded"}
+    assert recipient.devices.count() == devices and recipient.forwarded_at is not None
+    assert Share.objects.get(pk=share.pk).times_used == devices
+    notices = [mail for mail in delivered(mail_dir) if mail["To"] == creator.email]
+    assert len(notices) == 1 and "forwarded" in notices[0]["Subject"]
+    cookie = get_config()["DEVICE_COOKIE_NAME"]
+    counted = [reply.cookies()[cookie] for reply in replies if reply.status != 403]
+    again = [first_opens(to, link, surface, 1, {cookie: device})[0] for device in counted]
+    assert {reply.status for reply in together(to, again)} == {GRANTED[surface]}
+    recipient.refresh_from_db()
+    assert (recipient.times_used, recipient.devices.count()) == (2 * devices, devices)
 
 
 # -- one-time codes: tries counted in the database, across processes ----------------------------
