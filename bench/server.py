@@ -1,6 +1,10 @@
 """Serve the project with gunicorn on loopback: several worker processes on one PostgreSQL
 database, password counters in Redis. The multi-process test and the load benchmark start it
 the same way (``tests/server_settings.py`` holds the workers' settings).
+
+Environment: ``REDIS_URL`` (the default cache, else Redis's database 0 on loopback) and
+``SERVER_PORTS`` (``first-last``: gunicorn listens on the first free port of that range – a
+machine shared by several runs gives each its own; unset, the system picks any free port).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,7 +30,7 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_MODULE = "tests.server_settings"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 HOST = "127.0.0.1"
 _LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 #: Answers 404 without touching the database: how readiness is probed.
@@ -71,7 +76,7 @@ class ServerConfig:
     def command(self) -> list[str]:
         command = [
             sys.executable, "-m", "gunicorn", "bench.wsgi:application",
-            "--bind", f"{HOST}:0",  # a free port, read back from the log
+            "--bind", f"{HOST}:{free_port()}",  # 0: any free port; read back from the log
             "--workers", str(self.workers),
             "--threads", str(self.threads),
             "--preload",  # Django is imported and warmed up once; every worker is ready when forked
@@ -90,6 +95,24 @@ def _has_control_socket() -> bool:
     from gunicorn.config import Config
 
     return "control_socket_disable" in Config().settings
+
+
+def free_port() -> int:
+    """The port gunicorn is to listen on: the first of ``SERVER_PORTS`` that nothing listens on,
+    or 0 without that variable (the system picks one)."""
+    ports = os.environ.get("SERVER_PORTS")
+    if not ports:
+        return 0
+    first, _dash, last = ports.partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                continue
+        return port
+    raise ServerFailed(f"No free port in SERVER_PORTS={ports}.")
 
 
 def database_url(settings: dict[str, Any]) -> str:

@@ -5,8 +5,10 @@ database connections, and a cache every worker shares, so password lockouts hold
 Environment: ``DATABASE_URL`` (read by :mod:`tests.settings`), ``REDIS_URL``,
 ``SERVER_CACHE_PREFIX`` (one per run), ``SERVER_CONN_MAX_AGE`` (seconds, default 600),
 ``SERVER_PREPARE_THRESHOLD`` (psycopg prepares a statement on this run of it on a connection,
-with server-side binding; empty: Django's default, client-side binding and nothing prepared) and
-``SERVER_MEDIA_ROOT`` (uploads; the load benchmark keeps them in a temporary directory);
+with server-side binding; empty: Django's default, client-side binding and nothing prepared),
+``SERVER_MEDIA_ROOT`` (uploads; the load benchmark keeps them in a temporary directory) and
+``SERVER_MAIL_DIR`` (mails, a file each, for the test process to read:
+:class:`tests.mail_backends.DirectoryBackend`; unset, they are printed to the log);
 ``SERVER_DATABASE_AS_DEMO=1`` gives the database the demo site's options instead
 (``example_project/databases.py``: on PostgreSQL, Django's connection pool).
 """
@@ -14,6 +16,8 @@ with server-side binding; empty: Django's default, client-side binding and nothi
 from __future__ import annotations
 
 import os
+
+import django
 
 from example_project.databases import tuned
 from tests.settings import *  # noqa: F403
@@ -47,3 +51,8 @@ MEDIA_ROOT = os.environ.get("SERVER_MEDIA_ROOT", MEDIA_ROOT)
 # took 12 s on a busy 2-core CI host): attempts beyond the password limits wait longer for the
 # checks before them than the default allows.
 DIRECTUS_SHARES = {"PASSWORD_CHECK_WAIT": 60}
+if os.environ.get("SERVER_MAIL_DIR"):
+    if django.VERSION >= (6, 1):
+        MAILERS = {"default": {"BACKEND": "tests.mail_backends.DirectoryBackend"}}
+    else:
+        EMAIL_BACKEND = "tests.mail_backends.DirectoryBackend"

@@ -1,6 +1,6 @@
 """Uses and password lockouts hold across processes: real gunicorn workers on PostgreSQL or
 MariaDB/MySQL, with the password counters in Redis, answering requests released at the same
-moment.
+moment – through a share's common link and through its recipients' own links.
 
 The data is committed in pytest-django's test database (``transaction=True``), which the workers
 use too (``bench/server.py`` starts them, ``tests/server_settings.py`` configures them).
@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -33,8 +34,16 @@ from bench.server import (
 )
 from directus_shares import verification
 from directus_shares.conf import get_config
-from directus_shares.models import AccessReason, Share, ShareAccess, VerificationCode
-from tests.factories import ShareFactory
+from directus_shares.models import (
+    AccessReason,
+    Share,
+    ShareAccess,
+    ShareRecipient,
+    VerificationCode,
+)
+from tests.factories import RecipientFactory, ShareFactory, UserFactory
+from tests.helpers import opened_through
+from tests.mail_backends import MAIL_DIR_VARIABLE, delivered
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -47,29 +56,40 @@ GRANTED = {"api": 200, "page": 303}
 T = TypeVar("T")
 
 
-def serve(threads: int = 1) -> Iterator[Server]:
+def serve(mail_dir: Path, threads: int = 1) -> Iterator[Server]:
     """gunicorn with :data:`WORKERS` workers (gthread ones with ``threads``) on the test
-    database, stopped when the generator is."""
+    database, its mails written to ``mail_dir``, stopped when the generator is."""
     if connection.vendor not in ("postgresql", "mysql"):
         pytest.skip("needs worker processes on a server: set DATABASE_URL=postgres:// or mysql://")
     problem = redis_unavailable()
     if problem:
         pytest.skip(f"needs Redis as the workers' shared cache: {problem}")
-    config = ServerConfig(database_url(connection.settings_dict), workers=WORKERS, threads=threads)
+    config = ServerConfig(
+        database_url(connection.settings_dict),
+        workers=WORKERS,
+        threads=threads,
+        extra_environment={MAIL_DIR_VARIABLE: str(mail_dir)},
+    )
     with serving(config) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup: None) -> Iterator[Server]:
-    """gunicorn with :data:`WORKERS` sync workers, stopped after the module."""
-    yield from serve()
+def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the workers' mails go, a file each (:class:`tests.mail_backends.DirectoryBackend`)."""
+    return tmp_path_factory.mktemp("mails")
 
 
 @pytest.fixture(scope="module")
-def gthread_server(django_db_setup: None) -> Iterator[Server]:
+def server(django_db_setup: None, mail_dir: Path) -> Iterator[Server]:
+    """gunicorn with :data:`WORKERS` sync workers, stopped after the module."""
+    yield from serve(mail_dir)
+
+
+@pytest.fixture(scope="module")
+def gthread_server(django_db_setup: None, mail_dir: Path) -> Iterator[Server]:
     """gunicorn with :data:`WORKERS` gthread workers of :data:`THREADS` threads each."""
-    yield from serve(threads=THREADS)
+    yield from serve(mail_dir, threads=THREADS)
 
 
 def target(server: Server, source: str = HOST) -> rawhttp.Target:
@@ -93,38 +113,63 @@ def together(to: rawhttp.Target, requests: list[bytes]) -> list[rawhttp.Reply]:
     return run_async(rawhttp.send_together(to, requests))
 
 
-def first_opens(to: rawhttp.Target, share: Share, surface: str) -> list[bytes]:
+def first_opens(
+    to: rawhttp.Target,
+    share: Share,
+    surface: str,
+    visitors: int = VISITORS,
+    cookies: dict[str, str] | None = None,
+) -> list[bytes]:
     """One first open per visitor: the API's ``auth``, or the page's form (after its ``GET``,
-    which counts nothing, for the CSRF cookie)."""
+    which counts nothing, for the CSRF cookie), with ``cookies`` and no other: without a device
+    cookie, each visitor is a new browser (a new device, on a recipient's link). Through a
+    recipient's link when ``share`` was reached through it (:func:`.helpers.opened_through`)."""
+    cookies = cookies or {}
+    carried = {"Cookie": rawhttp.cookie_header(cookies)} if cookies else {}
     if surface == "api":
-        return [rawhttp.post_json(auth_path(share), {}) for _ in range(VISITORS)]
+        return [rawhttp.post_json(auth_path(share), {}, carried) for _ in range(visitors)]
     url = share.get_absolute_url()
-    landings = together(to, [rawhttp.request("GET", url)] * VISITORS)
+    landings = together(to, [rawhttp.request("GET", url, headers=carried)] * visitors)
     assert {reply.status for reply in landings} == {200}
     csrf_tokens = [reply.cookies()["csrftoken"] for reply in landings]
     return [
-        rawhttp.post_form(url, {"csrfmiddlewaretoken": token}, {"csrftoken": token})
+        rawhttp.post_form(url, {"csrfmiddlewaretoken": token}, {**cookies, "csrftoken": token})
         for token in csrf_tokens
     ]
 
 
-def access_rows(share: Share) -> Counter[str]:
-    return Counter(ShareAccess.objects.filter(share=share).values_list("reason", flat=True))
+def access_rows(**where: Share | ShareRecipient) -> Counter[str]:
+    """The access log's rows of a share (``share=``) or of a recipient's link (``recipient=``),
+    counted by reason."""
+    return Counter(ShareAccess.objects.filter(**where).values_list("reason", flat=True))
+
+
+def assert_uses_exact(
+    replies: list[rawhttp.Reply],
+    surface: str,
+    uses: int,
+    refused: AccessReason,
+    status: int = 410,
+    **where: Share | ShareRecipient,
+) -> None:
+    """Of ``replies`` – the opens of one link, ``share=`` or ``recipient=`` in ``where`` – exactly
+    ``uses`` were granted and the rest refused (``status``, logged as ``refused``): so say the
+    link's count and its access-log rows."""
+    statuses = Counter(reply.status for reply in replies)
+    assert statuses == {GRANTED[surface]: uses, status: len(replies) - uses}
+    (link,) = where.values()
+    link.refresh_from_db()
+    assert link.times_used == uses
+    assert access_rows(**where) == {AccessReason.GRANTED: uses, refused: len(replies) - uses}
+    assert ShareAccess.objects.filter(granted=True, **where).count() == uses
 
 
 @pytest.mark.parametrize("surface", ["api", "page"])
 def test_concurrent_first_opens_in_many_processes_grant_exactly_max_uses(server, surface):
     share = ShareFactory(max_uses=MAX_USES)
     to = target(server)
-    statuses = Counter(reply.status for reply in together(to, first_opens(to, share, surface)))
-    assert statuses == {GRANTED[surface]: MAX_USES, 410: VISITORS - MAX_USES}
-    share.refresh_from_db()
-    assert share.times_used == MAX_USES
-    assert access_rows(share) == {
-        AccessReason.GRANTED: MAX_USES,
-        AccessReason.USED_UP: VISITORS - MAX_USES,
-    }
-    assert ShareAccess.objects.filter(share=share, granted=True).count() == MAX_USES
+    replies = together(to, first_opens(to, share, surface))
+    assert_uses_exact(replies, surface, MAX_USES, AccessReason.USED_UP, share=share)
 
 
 def wrong_password_burst(to: rawhttp.Target, share: Share) -> list[rawhttp.Reply]:
@@ -155,7 +200,7 @@ def test_wrong_passwords_from_one_address_lock_it_in_every_worker(server):
     right = rawhttp.post_json(auth_path(share), {"password": "right"})
     assert_locked(run_async(rawhttp.send(to, right)))
     assert Share.objects.get(pk=share.pk).times_used == 0
-    rows = access_rows(share)  # every attempt is logged, none granted
+    rows = access_rows(share=share)  # every attempt is logged, none granted
     assert rows.total() == WRONG_ATTEMPTS + 1 and rows[AccessReason.GRANTED] == 0
     assert rows[AccessReason.WRONG_PASSWORD] == limit
     assert rows[AccessReason.LOCKED_OUT] == WRONG_ATTEMPTS + 1 - limit
@@ -173,10 +218,96 @@ def test_right_passwords_from_one_address_beyond_the_limit_all_get_their_use(gth
     replies = together(target(gthread_server, "127.0.0.3"), [right] * visitors)
     assert Counter(reply.status for reply in replies) == {200: max_uses, 410: visitors - max_uses}
     assert Share.objects.get(pk=share.pk).times_used == max_uses
-    assert access_rows(share) == {
+    assert access_rows(share=share) == {
         AccessReason.GRANTED: max_uses,
         AccessReason.USED_UP: visitors - max_uses,
     }
+
+
+# -- recipients' own links: their limits and the share's, across processes ---------------------
+
+#: Opens through each recipient's link in one burst.
+OPENS_EACH = 12
+
+
+def opens_through(
+    to: rawhttp.Target, recipients: list[ShareRecipient], surface: str
+) -> tuple[list[ShareRecipient], list[bytes]]:
+    """:data:`OPENS_EACH` first opens through each recipient's own link, interleaved, and the
+    recipient each one goes through."""
+    groups = [first_opens(to, opened_through(r), surface, OPENS_EACH) for r in recipients]
+    return recipients * OPENS_EACH, [raw for row in zip(*groups, strict=True) for raw in row]
+
+
+def codes(replies: list[rawhttp.Reply], status: int) -> set[str]:
+    """The API's error codes of the ``status`` replies."""
+    return {reply.json()["code"] for reply in replies if reply.status == status}
+
+
+@pytest.mark.parametrize("surface", ["api", "page"])
+def test_concurrent_opens_through_recipients_links_grant_exactly_each_ones_uses(server, surface):
+    """Two recipients with uses of their own, on a share without a limit: each link counts
+    exactly its uses, the share their sum; the rest are told the personal link is used up."""
+    uses = 4
+    share = ShareFactory(max_uses=None, devices_per_recipient=OPENS_EACH)  # no device refused
+    recipients = [RecipientFactory(share=share, max_uses=uses) for _ in range(2)]
+    to = target(server)
+    through, requests = opens_through(to, recipients, surface)
+    replies = together(to, requests)
+    for recipient in recipients:
+        mine = [reply for reply, r in zip(replies, through, strict=True) if r == recipient]
+        refused = AccessReason.RECIPIENT_USED_UP
+        assert_uses_exact(mine, surface, uses, refused, recipient=recipient)
+    if surface == "api":
+        assert codes(replies, 410) == {"recipient_used_up"}
+    assert Share.objects.get(pk=share.pk).times_used == 2 * uses
+
+
+def test_concurrent_opens_through_recipients_links_take_exactly_the_shares_uses(server):
+    """Four recipients without limits of their own race for a share's uses: the share counts
+    exactly its limit, the recipients' counts move with it (they add up to it, each matching its
+    granted log rows); the rest are told the share is used up."""
+    share = ShareFactory(max_uses=MAX_USES, devices_per_recipient=OPENS_EACH)
+    recipients = [RecipientFactory(share=share) for _ in range(4)]
+    to = target(server)
+    _through, requests = opens_through(to, recipients, "api")
+    replies = together(to, requests)
+    assert_uses_exact(replies, "api", MAX_USES, AccessReason.USED_UP, share=share)
+    assert codes(replies, 410) == {"used_up"}
+    counted = [ShareRecipient.objects.get(pk=r.pk).times_used for r in recipients]
+    assert sum(counted) == MAX_USES
+    for recipient, count in zip(recipients, counted, strict=True):
+        assert ShareAccess.objects.filter(recipient=recipient, granted=True).count() == count
+
+
+@pytest.mark.parametrize("surface", ["api", "page"])
+def test_concurrent_opens_from_new_devices_register_exactly_the_links_device_limit(
+    server, mail_dir, surface
+):
+    """A recipient's link that may be opened on two devices, opened at once from many browsers
+    new to it: exactly two devices are registered and counted, every other open is refused as
+    forwarded and counts nothing; the link is flagged and its share's creator told once. The two
+    browsers counted are the registered devices: each opens the link again."""
+    devices = 2
+    creator = UserFactory(email=f"creator-{surface}@example.org")
+    share = ShareFactory(max_uses=None, devices_per_recipient=devices, created_by=creator)
+    recipient = RecipientFactory(share=share)
+    link, to = opened_through(recipient), target(server)
+    replies = together(to, first_opens(to, link, surface, OPENS_EACH))
+    forwarded = AccessReason.RECIPIENT_FORWARDED
+    assert_uses_exact(replies, surface, devices, forwarded, 403, recipient=recipient)
+    if surface == "api":
+        assert codes(replies, 403) == {"recipient_forwarded"}
+    assert recipient.devices.count() == devices and recipient.forwarded_at is not None
+    assert Share.objects.get(pk=share.pk).times_used == devices
+    notices = [mail for mail in delivered(mail_dir) if mail["To"] == creator.email]
+    assert len(notices) == 1 and "forwarded" in notices[0]["Subject"]
+    cookie = get_config()["DEVICE_COOKIE_NAME"]
+    counted = [reply.cookies()[cookie] for reply in replies if reply.status != 403]
+    again = [first_opens(to, link, surface, 1, {cookie: device})[0] for device in counted]
+    assert {reply.status for reply in together(to, again)} == {GRANTED[surface]}
+    recipient.refresh_from_db()
+    assert (recipient.times_used, recipient.devices.count()) == (2 * devices, devices)
 
 
 # -- one-time codes: tries counted in the database, across processes ----------------------------
