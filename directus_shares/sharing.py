@@ -36,6 +36,7 @@ from .creator_queries import holders_of_user
 from .mail import RECIPIENT_REVOKED_NOT_SENT, parse_recipients
 from .models import (
     MAX_ADDRESS_LENGTH,
+    MAX_EXTRA_DEVICES,
     RoleSettings,
     Share,
     ShareQuerySet,
@@ -587,9 +588,9 @@ NOT_AT_DEVICE_LIMIT = _(
 def needs_a_device(recipient: ShareRecipient) -> bool:
     """Whether one more device may be allowed for ``recipient``'s link: it was flagged as
     forwarded, or as many devices opened it as may (``device_count`` annotated, else counted).
-    Never for a link without a device limit."""
+    Never for a link without a device limit, nor past :data:`.MAX_EXTRA_DEVICES`."""
     limit = recipient.device_limit
-    if limit is None:
+    if limit is None or recipient.extra_devices >= MAX_EXTRA_DEVICES:
         return False
     if recipient.is_forwarded:
         return True

@@ -13,7 +13,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from directus_shares import sharing
-from directus_shares.models import RoleSettings, Share, ShareRecipient
+from directus_shares.models import MAX_EXTRA_DEVICES, RoleSettings, Share, ShareRecipient
 from directus_shares.outcomes import Refusal
 from tests.factories import (
     GadgetFactory,
@@ -769,6 +769,17 @@ def test_one_more_device_is_allowed_only_for_a_link_that_needs_one():
         sharing.allow_one_more_device(creator, recipient)
     recipient.refresh_from_db()
     assert (recipient.extra_devices, recipient.is_forwarded) == (1, False)
+
+
+def test_no_more_devices_are_allowed_than_the_database_holds():
+    """Past the small integer ``extra_devices`` is, PostgreSQL refused the update: a 500."""
+    recipient = RecipientFactory()
+    ShareRecipient.objects.filter(pk=recipient.pk).update(extra_devices=MAX_EXTRA_DEVICES)
+    flag_forwarded(recipient)
+    with pytest.raises(sharing.RecipientRefused):
+        sharing.allow_one_more_device(recipient.share.created_by, recipient)
+    recipient.refresh_from_db()
+    assert recipient.extra_devices == MAX_EXTRA_DEVICES
 
 
 def test_two_clicks_read_at_once_allow_one_device():

@@ -22,6 +22,10 @@ from .share import (
 #: The longest address a recipient may have (RFC 5321's limit on a path).
 MAX_ADDRESS_LENGTH = 254
 
+#: The most devices staff may allow on top of a link's limit: what ``extra_devices`` holds on
+#: every supported database (a small integer).
+MAX_EXTRA_DEVICES = 32767
+
 
 class RecipientStatus(models.TextChoices):
     """Where a recipient's own link stands, judged from its own fields (its share may still
