@@ -526,7 +526,7 @@ def _code_step(
     email = _address_to_prove(share, given.email if given is not None else None)
     if given is None or email is None or not given.code.strip():
         shown = "" if email is None else _shown_address(share, email)
-        return CodeProblem(share, CodeProblemKind.CODE_REQUIRED, shown)
+        return CodeProblem(share, _code_problem(share, verification.CodeCheck.NOT_REQUESTED), shown)
     share.visitor_email = email
     tried = verification.try_code(share, email, given.code, now)
     # A code made for an address the share does not (or no longer) allows never proves it.
@@ -535,7 +535,16 @@ def _code_step(
     result = tried.result
     if result is verification.CodeCheck.RIGHT:
         result = verification.CodeCheck.WRONG
-    return CodeProblem(share, _CODE_PROBLEMS[result], _shown_address(share, email))
+    return CodeProblem(share, _code_problem(share, result), _shown_address(share, email))
+
+
+def _code_problem(share: Share, result: verification.CodeCheck) -> CodeProblemKind:
+    """What the visitor is told of a code that did not prove an address: on a verified
+    recipient's link, a missing code is asked for without asking for an address."""
+    kind = _CODE_PROBLEMS[result]
+    if kind is CodeProblemKind.CODE_REQUIRED and share.recipient_to_verify is not None:
+        return CodeProblemKind.RECIPIENT_CODE_REQUIRED
+    return kind
 
 
 def _consume_use_and_code(

@@ -116,6 +116,12 @@ class CodeProblemKind(enum.Enum):
         400,
         _("Enter your e-mail address and the code we sent to it (request one first)."),
     )
+    #: :attr:`CODE_REQUIRED` on a verified recipient's link, whose visitor types no address.
+    RECIPIENT_CODE_REQUIRED = (
+        "code_required",
+        400,
+        _("Enter the code we sent to this link's recipient (request one first)."),
+    )
     WRONG_CODE = ("wrong_code", 403, _("That code is not correct."))
     CODE_EXPIRED = ("code_expired", 410, _("That code has expired. Request a new one."))
     CODE_USED = ("code_used", 410, _("That code was already used. Request a new one."))

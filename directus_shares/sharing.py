@@ -36,6 +36,7 @@ from .creator_queries import holders_of_user
 from .mail import RECIPIENT_REVOKED_NOT_SENT, parse_recipients
 from .models import (
     MAX_ADDRESS_LENGTH,
+    MAX_EXTRA_DEVICES,
     RoleSettings,
     Share,
     ShareQuerySet,
@@ -565,11 +566,36 @@ def resend_refusal(user: Any, recipient: ShareRecipient) -> str | None:
 
 def allow_one_more_device(user: Any, recipient: ShareRecipient) -> ShareRecipient:
     """Let ``recipient``'s link open on one device more than its limit (e.g. a new phone) and
-    clear its forwarded flag. Raises :class:`SharingDenied` when ``user`` may not manage its
-    share."""
+    clear its forwarded flag – only while it needs one (:func:`needs_a_device`), and once for
+    requests that read it at once: a repeated click allows no second device.
+
+    Raises:
+        SharingDenied: ``user`` may not manage its share.
+        RecipientRefused: it needs no device, or one was just allowed (``not_at_device_limit``).
+    """
     _check_manages(user, recipient.share)
-    recipient.allow_one_more_device()
+    if not needs_a_device(recipient) or not recipient.allow_one_more_device():
+        raise RecipientRefused(NOT_AT_DEVICE_LIMIT, code="not_at_device_limit")
     return recipient
+
+
+NOT_AT_DEVICE_LIMIT = _(
+    "This link is not at its device limit and was not flagged as forwarded: it needs no more "
+    "devices."
+)
+
+
+def needs_a_device(recipient: ShareRecipient) -> bool:
+    """Whether one more device may be allowed for ``recipient``'s link: it was flagged as
+    forwarded, or as many devices opened it as may (``device_count`` annotated, else counted).
+    Never for a link without a device limit, nor past :data:`.MAX_EXTRA_DEVICES`."""
+    limit = recipient.device_limit
+    if limit is None or recipient.extra_devices >= MAX_EXTRA_DEVICES:
+        return False
+    if recipient.is_forwarded:
+        return True
+    count = getattr(recipient, "device_count", None)
+    return (recipient.devices.count() if count is None else count) >= limit
 
 
 def delete_recipient(user: Any, recipient: ShareRecipient) -> None:

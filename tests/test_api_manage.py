@@ -1172,9 +1172,27 @@ def test_allow_device_and_resend_are_404_for_a_share_the_user_does_not_manage(sh
     assert recipient.extra_devices == 0 and not mail.outbox
 
 
+def test_allow_device_is_409_for_a_link_that_needs_no_device(sharer, reviewer):
+    """Each call allowed one more: a retried request gave two, and enough calls overflowed the
+    counter (a 500 on PostgreSQL). The admin's rule holds here too."""
+    share = share_of(sharer, reviewer, devices_per_recipient=2)
+    recipient = RecipientFactory(share=share)
+    seen_on(recipient, "phone")
+    client = api(sharer)
+    refused = client.post(recipients_url(share, recipient, "allow-device"))
+    assert (refused.status_code, refused.json()["code"]) == (409, "not_at_device_limit")
+    seen_on(recipient, "laptop")
+    assert client.post(recipients_url(share, recipient, "allow-device")).status_code == 200
+    again = client.post(recipients_url(share, recipient, "allow-device"))
+    assert (again.status_code, again.json()["code"]) == (409, "not_at_device_limit")
+    recipient.refresh_from_db()
+    assert recipient.extra_devices == 1
+
+
 def test_a_superuser_allows_devices_and_resends_for_any_share(sharer, reviewer):
     share = share_of(sharer, reviewer)
     recipient = RecipientFactory(share=share)
+    ShareRecipient.objects.filter(pk=recipient.pk).update(forwarded_at=timezone.now())
     client = api(UserFactory(is_superuser=True))
     assert client.post(recipients_url(share, recipient, "allow-device")).status_code == 200
     assert client.post(recipients_url(share, recipient, "resend")).status_code == 200

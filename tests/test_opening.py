@@ -800,17 +800,28 @@ def test_a_forwarded_verified_recipients_link_does_not_open_without_the_recipien
     recipient = verified_recipient()
     share = recipient.share
     assert open_share(recipient.token) == CodeProblem(
-        share, CodeProblemKind.CODE_REQUIRED, "a***@example.com"
+        share, CodeProblemKind.RECIPIENT_CODE_REQUIRED, "a***@example.com"
     )
     monkeypatch.setattr(verification, "new_code", lambda: "123456")
     verification.issue_code(share, "eve@example.org", timezone.now())  # a code for another address
     outcome = open_link_with_code(recipient.token, "123456", email="eve@example.org")
-    assert outcome.kind is CodeProblemKind.CODE_REQUIRED  # none was asked for the recipient
+    assert outcome.kind is CodeProblemKind.RECIPIENT_CODE_REQUIRED  # none asked for the recipient
     opening.request_code(request(), recipient.token, "")
     assert [message.to for message in mailoutbox] == [[ADA]]  # in the recipient's mailbox only
     wrong = open_link_with_code(recipient.token, "654321", email="eve@example.org")
     assert wrong == CodeProblem(share, CodeProblemKind.WRONG_CODE, "a***@example.com")
     assert times_used(share) == 0
+
+
+def test_a_verified_recipients_link_asks_for_the_code_alone_not_for_an_address():
+    """Its visitor never types an address: the restricted share's "Enter your e-mail address and
+    the code" sent them looking for a field the page (and the API) does not have."""
+    recipient = verified_recipient()
+    for outcome in (open_share(recipient.token), open_link_with_code(recipient.token, " ")):
+        assert outcome.kind.code == "code_required" and outcome.kind.status == 400
+        assert "address" not in str(outcome.kind.message)
+    assert log_reasons(recipient.share) == ["code_required"] * 2
+    assert "address" in str(open_share(ShareFactory(allowed_addresses=[ANNA])).kind.message)
 
 
 def test_a_verified_recipients_code_keeps_the_tries_and_expiry_of_every_code(mailoutbox):

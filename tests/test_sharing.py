@@ -9,10 +9,11 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from directus_shares import sharing
-from directus_shares.models import RoleSettings, Share
+from directus_shares.models import MAX_EXTRA_DEVICES, RoleSettings, Share, ShareRecipient
 from directus_shares.outcomes import Refusal
 from tests.factories import (
     GadgetFactory,
@@ -705,6 +706,7 @@ def test_a_recipient_limit_below_one_is_refused():
 )
 def test_only_who_manages_the_share_changes_its_recipients(change):
     recipient = RecipientFactory()
+    flag_forwarded(recipient)  # so that one more device is allowed to who manages it
     key = recipient.key
     for stranger in (
         UserFactory(),
@@ -746,10 +748,56 @@ def test_a_recipients_link_is_resent_only_while_it_and_its_share_can_open():
 
 def test_allowing_one_more_device_lets_the_link_open_on_one_more():
     recipient = RecipientFactory()
+    flag_forwarded(recipient)
     limit = recipient.device_limit
     sharing.allow_one_more_device(recipient.share.created_by, recipient)
     recipient.refresh_from_db()
     assert recipient.device_limit == limit + 1
+
+
+def test_one_more_device_is_allowed_only_for_a_link_that_needs_one():
+    """The API allowed a device on every call – a retried request gave two, and enough calls
+    overflowed the counter (a 500): only a link flagged forwarded, or at its limit, gets one."""
+    recipient = RecipientFactory()
+    creator = recipient.share.created_by
+    with pytest.raises(sharing.RecipientRefused) as refused:
+        sharing.allow_one_more_device(creator, recipient)  # no device opened it yet
+    assert refused.value.code == "not_at_device_limit"
+    flag_forwarded(recipient)
+    sharing.allow_one_more_device(creator, recipient)
+    with pytest.raises(sharing.RecipientRefused):  # the same click again
+        sharing.allow_one_more_device(creator, recipient)
+    recipient.refresh_from_db()
+    assert (recipient.extra_devices, recipient.is_forwarded) == (1, False)
+
+
+def test_no_more_devices_are_allowed_than_the_database_holds():
+    """Past the small integer ``extra_devices`` is, PostgreSQL refused the update: a 500."""
+    recipient = RecipientFactory()
+    ShareRecipient.objects.filter(pk=recipient.pk).update(extra_devices=MAX_EXTRA_DEVICES)
+    flag_forwarded(recipient)
+    with pytest.raises(sharing.RecipientRefused):
+        sharing.allow_one_more_device(recipient.share.created_by, recipient)
+    recipient.refresh_from_db()
+    assert recipient.extra_devices == MAX_EXTRA_DEVICES
+
+
+def test_two_clicks_read_at_once_allow_one_device():
+    recipient = RecipientFactory()
+    flag_forwarded(recipient)
+    creator = recipient.share.created_by
+    first, second = (ShareRecipient.objects.get(pk=recipient.pk) for _ in range(2))
+    sharing.allow_one_more_device(creator, first)
+    with pytest.raises(sharing.RecipientRefused):
+        sharing.allow_one_more_device(creator, second)  # read before the first was saved
+    recipient.refresh_from_db()
+    assert recipient.extra_devices == 1
+
+
+def flag_forwarded(recipient: ShareRecipient) -> None:
+    """``recipient``'s link as a refused device leaves it: flagged forwarded."""
+    ShareRecipient.objects.filter(pk=recipient.pk).update(forwarded_at=timezone.now())
+    recipient.refresh_from_db()
 
 
 def test_a_recipient_whose_link_was_tried_is_not_deleted():

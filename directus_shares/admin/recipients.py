@@ -66,7 +66,7 @@ def _unless_active(recipient: ShareRecipient) -> StrOrPromise | None:
 
 
 def _unless_at_device_limit(recipient: ShareRecipient) -> StrOrPromise | None:
-    return None if may_need_a_device(recipient) else _("not at its device limit")
+    return None if sharing.needs_a_device(recipient) else _("not at its device limit")
 
 
 #: Every recipient action, in the order the buttons and the bulk select offer them.
@@ -141,24 +141,12 @@ PANEL_ACTIONS = ("resend", "revoke", "enable", "rotate_send", "allow_device")
 def offered_actions(recipient: ShareRecipient, *, panel: bool = False) -> list[str]:
     """The actions offered beside ``recipient``, in order: resend, revoke or enable, new link
     (on the panel only with sending: its card has no room to say "send it again"), and allow
-    one more device when it may need one (:func:`may_need_a_device`)."""
+    one more device when it needs one (:func:`..sharing.needs_a_device`)."""
     wanted = ["resend", "enable" if recipient.is_revoked else "revoke"]
     wanted += ["rotate_send"] if panel else ["rotate", "rotate_send"]
-    if may_need_a_device(recipient):
+    if sharing.needs_a_device(recipient):
         wanted.append("allow_device")
     return wanted
-
-
-def may_need_a_device(recipient: ShareRecipient) -> bool:
-    """Whether "allow one more device" is offered: the link was flagged as forwarded, or as many
-    devices opened it as may (``device_count`` annotated, else counted)."""
-    if recipient.is_forwarded:
-        return True
-    limit = recipient.device_limit
-    if limit is None:
-        return False
-    count = getattr(recipient, "device_count", None)
-    return (recipient.devices.count() if count is None else count) >= limit
 
 
 def run_recipient_action(
@@ -177,7 +165,11 @@ def run_recipient_action(
             skipped.append(f"{recipient.address} ({reason})")
             continue
         if action.change is not None:
-            action.change(request.user, recipient)
+            try:
+                action.change(request.user, recipient)
+            except sharing.RecipientRefused as refused:  # changed meanwhile (a second click)
+                skipped.append(f"{recipient.address} ({refused.messages[0]})")
+                continue
         changed.append(recipient)
     if action.done is not None and changed:
         addresses = ", ".join(recipient.address for recipient in changed)

@@ -313,6 +313,21 @@ class RecipientRevokedError(ConflictError):
     default_code = "recipient_revoked"
 
 
+class NotAtDeviceLimitError(ConflictError):
+    """409 ``not_at_device_limit``: the recipient's link needs no more devices (not flagged as
+    forwarded, not at its limit – or one was just allowed), so none is allowed."""
+
+    default_code = "not_at_device_limit"
+
+
+def _allow_one_more_device(user: Any, recipient: ShareRecipient) -> ShareRecipient:
+    """:func:`..sharing.allow_one_more_device`, its refusal as :class:`NotAtDeviceLimitError`."""
+    try:
+        return allow_one_more_device(user, recipient)
+    except RecipientRefused as refused:
+        raise NotAtDeviceLimitError(refused.messages[0]) from None
+
+
 @schema_view(
     list=schema(responses={200: RecipientSerializer(many=True), **_ERRORS}),
     retrieve=schema(responses={200: RecipientSerializer, **_ERRORS}),
@@ -324,7 +339,10 @@ class RecipientRevokedError(ConflictError):
     revoke=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
     enable=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
     rotate=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
-    allow_device=schema(request=None, responses={200: RecipientSerializer, **_ERRORS}),
+    allow_device=schema(
+        request=None,
+        responses={200: RecipientSerializer, **error_responses(401, 403, 409, 429)},
+    ),
     resend=schema(
         request=None,
         responses={
@@ -417,8 +435,8 @@ class RecipientViewSet(ErrorShape, Described, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="allow-device")
     def allow_device(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Let the link open on one device more than its limit (a new phone, say) and clear its
-        forwarded flag (``forwarded_at``)."""
-        return self._changed(allow_one_more_device)
+        forwarded flag (``forwarded_at``); 409 ``not_at_device_limit`` when it needs none."""
+        return self._changed(_allow_one_more_device)
 
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -3,13 +3,20 @@ and the access log."""
 
 from .access_log import AccessReason, ShareAccess
 from .device import RecipientDevice
-from .recipient import MAX_ADDRESS_LENGTH, RecipientStatus, ShareRecipient, ShareRecipientQuerySet
+from .recipient import (
+    MAX_ADDRESS_LENGTH,
+    MAX_EXTRA_DEVICES,
+    RecipientStatus,
+    ShareRecipient,
+    ShareRecipientQuerySet,
+)
 from .roles import RoleRule, RoleSettings, shareable_field_names
 from .share import Share, ShareQuerySet, ShareStatus
 from .verification_code import VerificationCode
 
 __all__ = [
     "MAX_ADDRESS_LENGTH",
+    "MAX_EXTRA_DEVICES",
     "AccessReason",
     "RecipientDevice",
     "RecipientStatus",

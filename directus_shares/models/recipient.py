@@ -22,6 +22,10 @@ from .share import (
 #: The longest address a recipient may have (RFC 5321's limit on a path).
 MAX_ADDRESS_LENGTH = 254
 
+#: The most devices staff may allow on top of a link's limit: what ``extra_devices`` holds on
+#: every supported database (a small integer).
+MAX_EXTRA_DEVICES = 32767
+
 
 class RecipientStatus(models.TextChoices):
     """Where a recipient's own link stands, judged from its own fields (its share may still
@@ -179,10 +183,15 @@ class ShareRecipient(models.Model):
             self._end_grants(key=signatures.new_key(), forwarded_at=None, extra_devices=0)
             self.devices.all().delete()
 
-    def allow_one_more_device(self) -> None:
+    def allow_one_more_device(self) -> bool:
         """Let one device more open this link than its limit, and clear the forwarded flag (a
-        device refused later flags it, and tells the creator, again)."""
-        self._change(extra_devices=F("extra_devices") + 1, forwarded_at=None)
+        device refused later flags it, and tells the creator, again) – unless another device
+        was allowed since this recipient was read: False then, and nothing changes."""
+        changes = {"extra_devices": F("extra_devices") + 1, "forwarded_at": None}
+        rows = ShareRecipient.objects.filter(pk=self.pk, extra_devices=self.extra_devices)
+        changed = bool(rows.update(**changes))
+        self.refresh_from_db(fields=list(changes))
+        return changed
 
     def _end_grants(self, **changes: object) -> None:
         self._change(grant_epoch=F("grant_epoch") + 1, **changes)
