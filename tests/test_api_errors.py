@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.db import OperationalError
 from django.test import Client, override_settings
 from rest_framework.response import Response
 
@@ -94,6 +95,33 @@ def test_an_unknown_share_id_is_drfs_404_in_the_apis_shape(admin_client):
     response = admin_client.post("/api/shares/999999/revoke/")
     assert response.json() == {"code": "not_found", "detail": "Not found."}
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/shares/"), ("post", "/api/shares/{id}/revoke/")],
+)
+def test_the_database_away_is_a_503_for_managers_too_and_changes_nothing(
+    admin_client, monkeypatch, caplog, method, path
+):
+    share = ShareFactory()
+
+    def database_away(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("directus_shares.api.manage.managed_shares", database_away)
+    response = getattr(admin_client, method)(path.format(id=share.pk))
+
+    assert_error(
+        response,
+        503,
+        "temporarily_unavailable",
+        "The database did not answer. Please try again in a minute.",
+    )
+    assert response["Retry-After"] == "60"
+    assert no_error_logged(caplog)
+    share.refresh_from_db()
+    assert not share.is_revoked
 
 
 def test_a_validation_error_names_its_first_problem_and_lists_all_by_field(admin_client):

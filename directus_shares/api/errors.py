@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..logs import log_refusal
-from ..outages import Outage
+from ..outages import Outage, outage_of
 from ..outcomes import REQUEST_TOO_LARGE_MESSAGE, Changed, Refusal
 
 #: Codes of the API's own refusals, beside the :class:`~directus_shares.outcomes.Refusal` codes.
@@ -44,6 +44,8 @@ TOKEN_INVALID_DETAIL = _("The access token is missing, invalid or expired. Authe
 TEMPORARILY_UNAVAILABLE_DETAIL = _(
     "This share cannot be opened right now. Please try again in a minute."
 )
+#: The manage API's words for the same.
+MANAGE_UNAVAILABLE_DETAIL = _("The database did not answer. Please try again in a minute.")
 
 
 def error_response(request: Request, code: str, detail: object, status: int) -> Response:
@@ -59,18 +61,25 @@ def refusal_response(request: Request, refusal: Refusal) -> Response:
     return error_response(request, refusal.code, refusal.title, refusal.status)
 
 
-def unavailable_response(request: Request, outage: Outage) -> Response:
+def unavailable_response(
+    request: Request, outage: Outage, detail: object = TEMPORARILY_UNAVAILABLE_DETAIL
+) -> Response:
     """503 with ``Retry-After``: the cache or the database did not answer."""
-    response = error_response(request, TEMPORARILY_UNAVAILABLE, TEMPORARILY_UNAVAILABLE_DETAIL, 503)
+    response = error_response(request, TEMPORARILY_UNAVAILABLE, detail, 503)
     response["Retry-After"] = str(outage.retry_after)
     return response
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's exception handler (same statuses, headers and rollback), answering in the API's one
-    shape; also for a body Django refuses (too large, too many fields: 400) and an unknown
-    ``?format=`` (404 ``unknown_format``). ``None`` (a server error) for anything else."""
+    shape; also for a body Django refuses (too large, too many fields: 400), an unknown
+    ``?format=`` (404 ``unknown_format``) and the database away (503
+    ``temporarily_unavailable``, as on the open endpoints). ``None`` (a server error) for anything
+    else."""
     request = context["request"]
+    outage = outage_of(request, exc)
+    if outage is not None:  # e.g. the database away while a manager's request is answered
+        return unavailable_response(request, outage, MANAGE_UNAVAILABLE_DETAIL)
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         return _error(REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_DETAIL, 400)
     if isinstance(exc, SuspiciousOperation):
