@@ -325,9 +325,10 @@ SHARES = [
         "Quarterly sales review",
         "Reviewer",
         f"200: a link of {DEMO_RECIPIENT}'s own, verified: it opens after a code mailed to her"
-        " (printed in this console) – two uses of hers, counted apart from the share's",
+        " (printed in this console) – three uses of hers, counted apart from the share's, on"
+        " at most two browsers: a third is refused as a forwarded link (403)",
         recipient=DEMO_RECIPIENT,
-        recipient_max_uses=2,
+        recipient_max_uses=3,
         verify_recipients=True,
     ),
     ShareSpec(

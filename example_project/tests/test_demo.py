@@ -381,16 +381,17 @@ def open_with_mailed_code(path: str) -> int:
     return visitor.post(path, {"code": code}).status_code
 
 
-def test_adas_own_link_opens_with_her_code_and_counts_apart_for_two_uses() -> None:
+def test_adas_own_link_opens_with_her_code_on_two_browsers_and_counts_apart() -> None:
     path = run_demo()["Ada's own link"]
     recipient = ShareRecipient.objects.get(address=DEMO_RECIPIENT)
     assert path == recipient.get_absolute_url()
-    assert Client().post(path).status_code == 400  # forwarded: no code, no entry
-    assert [open_with_mailed_code(path) for _ in range(3)] == [303, 303, 410]
+    assert Client().post(path).status_code == 400  # without her code: no entry
+    assert [open_with_mailed_code(path) for _ in range(3)] == [303, 303, 403]  # a third browser
     recipient.refresh_from_db()
     assert recipient.times_used == 2 and recipient.share.times_used == 2
+    assert recipient.is_forwarded
 
-    run_demo()  # a reset gives her link its two uses again
+    run_demo()  # a reset gives her link its uses and devices again
 
     assert open_with_mailed_code(path) == 303
 
