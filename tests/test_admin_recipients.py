@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client, override_settings
 
+from directus_shares.admin.recipients import ACTIONS
 from directus_shares.models import Share, ShareAccess, ShareRecipient
 from tests.factories import DeviceFactory, RecipientFactory, ShareFactory, UserFactory
 from tests.helpers import open_share, opened_through
@@ -237,9 +238,22 @@ def test_resend_of_a_revoked_link_is_refused_with_sharings_reason(staff):
     response = logged_in(staff).post(action_url(recipient, "resend"), follow=True)
 
     assert messages_of(response) == [
-        "anna@example.com: Not sent: this recipient's link was revoked."
+        "Mail to anna@example.com: Not sent: this recipient's link was revoked."
     ]
     assert mail.outbox == []
+
+
+def test_no_message_begins_with_an_address_which_the_admin_would_capitalise(staff):
+    recipient = RecipientFactory(share=ShareFactory(created_by=staff), address="anna@example.com")
+
+    response = logged_in(staff).post(action_url(recipient, "rotate"), follow=True)
+
+    assert "New link for anna@example.com;" in response.content.decode()  # as rendered
+    for action in ACTIONS.values():
+        for count in (1, 2):
+            if action.done is not None:
+                done = action.done % {"count": count, "addresses": "anna@example.com"}
+                assert not done.startswith("anna"), done  # noqa: PT018
 
 
 def test_new_link_and_send_rotates_and_mails_the_new_link(staff):
@@ -251,7 +265,7 @@ def test_new_link_and_send_rotates_and_mails_the_new_link(staff):
     recipient.refresh_from_db()
     assert recipient.get_absolute_url() != old_link
     assert messages_of(response) == [
-        "anna@example.com has a new link; the old one no longer opens.",
+        "New link for anna@example.com; the old one no longer opens.",
         "The link was sent to anna@example.com.",
     ]
     assert recipient.get_absolute_url() in mail.outbox[0].body
@@ -359,7 +373,7 @@ def test_bulk_resend_names_the_revoked_and_mails_the_rest(staff):
     shown = bulk(logged_in(staff), share, "resend", [anna, bob])
 
     assert shown == [
-        "bob@example.com: Not sent: this recipient's link was revoked.",
+        "Mail to bob@example.com: Not sent: this recipient's link was revoked.",
         "The link was sent to anna@example.com.",
     ]
     assert [m.to for m in mail.outbox] == [["anna@example.com"]]
