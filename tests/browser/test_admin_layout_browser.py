@@ -235,6 +235,8 @@ def test_the_share_pages_buttons_are_the_admins_and_its_recipients_scroll_when_n
     )
     assert buttons.count() == 3 + 3 * 5
     assert {tuple(button.evaluate(style)) for button in buttons.all()} == {tuple(save)}
+    copy = page.locator(".ds-share-link-box [data-ds-copy]").bounding_box()
+    assert copy["width"] < page.locator("#ds-share-link").bounding_box()["width"] / 2  # its text's
     # The table scrolls in its own box: the page never scrolls sideways, no button is cut off.
     width_over = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     assert page.evaluate(width_over) == 0
