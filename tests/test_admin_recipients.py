@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from directus_shares.admin.recipients import ACTIONS
 from directus_shares.models import Share, ShareAccess, ShareRecipient
+from example_project.reports.models import Person, Report
 from tests.factories import DeviceFactory, RecipientFactory, ShareFactory, UserFactory
 from tests.helpers import open_share, opened_through
 from tests.test_admin_panel import logged_in
@@ -214,6 +215,31 @@ def test_a_view_only_page_lists_recipients_without_buttons_or_check_boxes():
 
     assert "anna@example.com" in page
     assert action_url(recipient, "revoke") not in page and "ds-recipients-form" not in page
+
+
+def test_a_share_without_recipients_says_so_and_where_they_are_added():
+    user = staff_user("view_share", "change_share", "view_report")
+    author = Person.objects.create(name="Ada")
+    report = Report.objects.create(title="Q3", summary="s", status="done", author=author)
+    share = ShareFactory(created_by=user, content_object=report)
+    gadget_share = ShareFactory(created_by=user)  # its model's admin here has no Shares panel
+
+    page = logged_in(user).get(change_page(share)).content.decode()
+    other = logged_in(user).get(change_page(gadget_share)).content.decode()
+
+    assert "No recipients yet." in page
+    assert (
+        f'choose Send link in <a href="/admin/reports/report/{report.pk}/change/#shares">' in page
+    )
+    assert "No recipients yet." in other and "#shares" not in other
+    assert "ds-recipients-form" not in page  # no empty bulk action
+
+
+def test_a_view_only_user_is_not_told_how_to_add_recipients():
+    viewer = staff_user("view_share")
+    share = ShareFactory(created_by=viewer)
+
+    assert "No recipients yet." not in logged_in(viewer).get(change_page(share)).content.decode()
 
 
 # -- each recipient's buttons ----------------------------------------------------------------
