@@ -795,7 +795,7 @@ def test_a_recipients_button_in_the_panel_acts_and_returns_to_the_object(
             "revoke": ["The link of anna@example.com was revoked."],
             "resend": ["The link was sent to anna@example.com."],
             "rotate_send": [
-                "anna@example.com has a new link; the old one no longer opens.",
+                "New link for anna@example.com; the old one no longer opens.",
                 "The link was sent to anna@example.com.",
             ],
             "allow_device": ["The link of anna@example.com may open on one more device."],
@@ -812,7 +812,7 @@ def test_enable_in_the_panel_and_a_refused_resend_says_why(sharer, reviewer):
 
     refused = client.post(recipient_url(shared, recipient, "resend"), follow=True)
     assert [str(message) for message in refused.context["messages"]] == [
-        "anna@example.com: Not sent: this recipient's link was revoked."
+        "Mail to anna@example.com: Not sent: this recipient's link was revoked."
     ]
     client.post(recipient_url(shared, recipient, "enable"))
     recipient.refresh_from_db()

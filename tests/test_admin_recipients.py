@@ -12,7 +12,9 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client, override_settings
 
+from directus_shares.admin.recipients import ACTIONS
 from directus_shares.models import Share, ShareAccess, ShareRecipient
+from example_project.reports.models import Person, Report
 from tests.factories import DeviceFactory, RecipientFactory, ShareFactory, UserFactory
 from tests.helpers import open_share, opened_through
 from tests.test_admin_panel import logged_in
@@ -163,7 +165,9 @@ def test_the_table_shows_opened_times_in_the_admins_zone_devices_and_the_forward
     page = logged_in(staff).get(change_page(share)).content.decode()
 
     anna, bob = row_of(page, "anna@example.com"), row_of(page, "bob@example.com")
-    assert anna.count("Jan. 15, 2031, 9:30 a.m.") == 2  # first and last, in Europe/Berlin
+    # First and last, in Europe/Berlin; a narrow cell breaks only between date and time.
+    when = '<span class="nowrap">Jan. 15, 2031,</span> <span class="nowrap">9:30 a.m.</span>'
+    assert anna.count(when) == 2
     assert "2 of 2" in anna and "Forwarded" in anna
     assert "A device past the limit was refused on Feb. 1, 2031, 11 a.m." in anna
     assert "1 of 2" in bob and "Forwarded" not in bob and "–" in bob
@@ -191,8 +195,10 @@ def test_the_recipients_controls_belong_to_their_own_form_not_the_shares(staff):
 
     # Enter in a field of the share submits its first button: none of the recipients' may be
     # that button, and saving the share must not send their check boxes along.
-    buttons = re.findall(r"<button [^>]*formaction=[^>]*>", page)
+    buttons = re.findall(r"<input [^>]*formaction=[^>]*>", page)
     assert buttons and all('form="ds-recipients-form"' in button for button in buttons)
+    # Inputs, as the admin's own buttons: its CSS shrinks a <button class="button"> in a form.
+    assert '<button type="submit" class="button"' not in page
     box = re.search(rf'<input type="checkbox"[^>]*value="{recipient.pk}"[^>]*>', page)
     assert box is not None and 'form="ds-recipients-form"' in box.group(0)
     form = re.search(r'<form id="ds-recipients-form" method="post"[^>]*>(.*?)</form>', page)
@@ -209,6 +215,31 @@ def test_a_view_only_page_lists_recipients_without_buttons_or_check_boxes():
 
     assert "anna@example.com" in page
     assert action_url(recipient, "revoke") not in page and "ds-recipients-form" not in page
+
+
+def test_a_share_without_recipients_says_so_and_where_they_are_added():
+    user = staff_user("view_share", "change_share", "view_report")
+    author = Person.objects.create(name="Ada")
+    report = Report.objects.create(title="Q3", summary="s", status="done", author=author)
+    share = ShareFactory(created_by=user, content_object=report)
+    gadget_share = ShareFactory(created_by=user)  # its model's admin here has no Shares panel
+
+    page = logged_in(user).get(change_page(share)).content.decode()
+    other = logged_in(user).get(change_page(gadget_share)).content.decode()
+
+    assert "No recipients yet." in page
+    assert (
+        f'choose Send link in <a href="/admin/reports/report/{report.pk}/change/#shares">' in page
+    )
+    assert "No recipients yet." in other and "#shares" not in other
+    assert "ds-recipients-form" not in page  # no empty bulk action
+
+
+def test_a_view_only_user_is_not_told_how_to_add_recipients():
+    viewer = staff_user("view_share")
+    share = ShareFactory(created_by=viewer)
+
+    assert "No recipients yet." not in logged_in(viewer).get(change_page(share)).content.decode()
 
 
 # -- each recipient's buttons ----------------------------------------------------------------
@@ -237,9 +268,22 @@ def test_resend_of_a_revoked_link_is_refused_with_sharings_reason(staff):
     response = logged_in(staff).post(action_url(recipient, "resend"), follow=True)
 
     assert messages_of(response) == [
-        "anna@example.com: Not sent: this recipient's link was revoked."
+        "Mail to anna@example.com: Not sent: this recipient's link was revoked."
     ]
     assert mail.outbox == []
+
+
+def test_no_message_begins_with_an_address_which_the_admin_would_capitalise(staff):
+    recipient = RecipientFactory(share=ShareFactory(created_by=staff), address="anna@example.com")
+
+    response = logged_in(staff).post(action_url(recipient, "rotate"), follow=True)
+
+    assert "New link for anna@example.com;" in response.content.decode()  # as rendered
+    for action in ACTIONS.values():
+        for count in (1, 2):
+            if action.done is not None:
+                done = action.done % {"count": count, "addresses": "anna@example.com"}
+                assert not done.startswith("anna"), done  # noqa: PT018
 
 
 def test_new_link_and_send_rotates_and_mails_the_new_link(staff):
@@ -251,7 +295,7 @@ def test_new_link_and_send_rotates_and_mails_the_new_link(staff):
     recipient.refresh_from_db()
     assert recipient.get_absolute_url() != old_link
     assert messages_of(response) == [
-        "anna@example.com has a new link; the old one no longer opens.",
+        "New link for anna@example.com; the old one no longer opens.",
         "The link was sent to anna@example.com.",
     ]
     assert recipient.get_absolute_url() in mail.outbox[0].body
@@ -359,7 +403,7 @@ def test_bulk_resend_names_the_revoked_and_mails_the_rest(staff):
     shown = bulk(logged_in(staff), share, "resend", [anna, bob])
 
     assert shown == [
-        "bob@example.com: Not sent: this recipient's link was revoked.",
+        "Mail to bob@example.com: Not sent: this recipient's link was revoked.",
         "The link was sent to anna@example.com.",
     ]
     assert [m.to for m in mail.outbox] == [["anna@example.com"]]

@@ -405,6 +405,20 @@ def test_the_shares_page_shows_its_access_log_and_deleting_counts_it(superuser):
     assert "3 access log entries" in confirm
 
 
+def test_a_share_with_access_log_entries_saves_on_its_page(superuser):
+    share = ShareFactory(name="Opened", password="pw")
+    for _ in range(3):
+        open_share(Client(), share, "wrong")
+    client = logged_in(superuser)
+    url = f"/admin/directus_shares/share/{share.pk}/change/"
+    # As the browser posts it: the read-only log rows count in TOTAL_FORMS, without fields.
+    log = {"accesses-TOTAL_FORMS": "3", "accesses-INITIAL_FORMS": "3"}
+    response = client.post(url, {**share_page_data(name="Renamed", role=share.role_id), **log})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    share.refresh_from_db()
+    assert share.name == "Renamed"
+
+
 # -- shares locked by wrong passwords -----------------------------------------------------------
 
 THREE_PER_SHARE = {"PASSWORD_ATTEMPTS_PER_SHARE": (3, 3600)}

@@ -153,10 +153,15 @@ class BoundedInlineMixin(_InlineAdmin):
     Django builds – and, when the page is refused, renders again – up to ``max_num`` + 1000
     forms for whatever ``TOTAL_FORMS`` a request claims: a minute's work for one tampered
     request. With this mixin the formset stops at ``max_num`` ("Please submit at most …").
+
+    The bound is the class's ``max_num`` where Django lowered the instance's: for a user who may
+    add no rows it sets ``max_num = 0``, yet the existing rows still come back as forms – a bound
+    of 0 would refuse every save of a parent that has any (a share with access-log entries).
     """
 
     def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
-        kwargs.setdefault("absolute_max", self.get_max_num(request, obj, **kwargs))
+        bound = max(self.get_max_num(request, obj, **kwargs) or 0, type(self).max_num or 0)
+        kwargs.setdefault("absolute_max", bound)
         return super().get_formset(request, obj, **kwargs)
 
 

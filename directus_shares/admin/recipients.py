@@ -105,7 +105,7 @@ ACTIONS: dict[str, RecipientAction] = {
         choice=_("Give them new links"),
         change=sharing.rotate_recipient,
         done=ngettext_lazy(
-            "%(addresses)s has a new link; the old one no longer opens. Send it again.",
+            "New link for %(addresses)s; the old one no longer opens. Send it again.",
             "%(count)d new links; the old ones no longer open. Send them again: %(addresses)s.",
             "count",
         ),
@@ -115,7 +115,7 @@ ACTIONS: dict[str, RecipientAction] = {
         choice=_("Give them new links and mail them"),
         change=sharing.rotate_recipient,
         done=ngettext_lazy(
-            "%(addresses)s has a new link; the old one no longer opens.",
+            "New link for %(addresses)s; the old one no longer opens.",
             "%(count)d new links; the old ones no longer open: %(addresses)s.",
             "count",
         ),
@@ -191,7 +191,12 @@ def mail_links(request: HttpRequest, recipients: list[ShareRecipient]) -> None:
         if refusal is None:
             to_mail.append(recipient)
         else:
-            messages.warning(request, f"{recipient.address}: {refusal}")
+            # Not led by the address: the admin capitalises each message's first letter.
+            messages.warning(
+                request,
+                gettext("Mail to %(address)s: %(refusal)s")
+                % {"address": recipient.address, "refusal": refusal},
+            )
     if to_mail:
         delivery = queue_recipient_links(
             to_mail[0].share,

@@ -46,7 +46,7 @@ from ..sharing import (
 from .access_log import ShareAccessInline
 from .forms import PUBLIC_ROLE_LABEL, ShareForm
 from .locks import lock_label, say_unlocked
-from .panel import warn_if_unopenable
+from .panel import SharesAdminMixin, warn_if_unopenable
 from .recipients import (
     BULK_ACTION,
     SELECTED,
@@ -399,6 +399,9 @@ class ShareAdmin(admin.ModelAdmin):
             context["share_recipients"] = rows
             if can_change:
                 context["share_lock"] = lockout.share_lock(obj)
+            if can_change and not rows:
+                context["share_recipients_none"] = True
+                context["share_recipients_add_url"] = self.panel_url(request, obj)
             if can_change and rows:
                 context.update(
                     share_recipients_bulk_url=recipients_bulk_url(self.admin_site.name, obj),
@@ -407,6 +410,18 @@ class ShareAdmin(admin.ModelAdmin):
                     share_recipients_selected_field=SELECTED,
                 )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def panel_url(self, request: HttpRequest, share: Share) -> str | None:
+        """Where recipients are added: the Shares panel on the shared object's admin page (its
+        Send link), if that page has the panel and this user may view it."""
+        obj = share.content_object
+        if not isinstance(obj, models.Model) or not self.admin_site.is_registered(type(obj)):
+            return None
+        model_admin = self.admin_site.get_model_admin(type(obj))
+        if not isinstance(model_admin, SharesAdminMixin):
+            return None
+        url = _change_url(model_admin, request, obj)
+        return f"{url}#shares" if url else None
 
     # -- columns ----------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from directus_shares import lockout
 from example_project.reports.models import Comment, Document, Person, Report, Tag
-from tests.factories import RoleFactory, ShareFactory, UserFactory, rule
+from tests.factories import RecipientFactory, RoleFactory, ShareFactory, UserFactory, rule
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -210,6 +210,41 @@ def test_the_unlock_button_of_a_locked_card_is_an_admin_button(
     button = unlock.locator("[type=submit]").evaluate(style)
     assert button == page.eval_on_selector("input[name=_continue]", style)  # not form .button's
     shot(page, "admin-panel-unlock")
+
+
+@override_settings(DIRECTUS_SHARES={"PASSWORD_ATTEMPTS_PER_SHARE": (1, 3600)})
+@pytest.mark.parametrize("width", [800, 1280])
+def test_the_share_pages_buttons_are_the_admins_and_its_recipients_scroll_when_narrow(
+    live_server, new_page, busy_report, superuser, width
+):
+    share = ShareFactory(
+        content_object=busy_report, created_by=superuser, name="Locked", password="pw"
+    )
+    for n in range(3):
+        RecipientFactory(share=share, address=f"reader.number.{n}@example.com")
+    lockout.record_failure(lockout.reserve_attempt(share, None))  # Unlock shows too
+    page = logged_in_page(new_page, live_server, width)
+    page.goto(f"{live_server.url}/admin/directus_shares/share/{share.pk}/change/")
+    style = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).padding]"
+    save = page.eval_on_selector("input[name=_continue]", style)
+    # Unlock, the share's Copy link, Go, and each row's Copy link and four buttons: none gets
+    # the small padding the admin's 'form .button' rule gives a <button class="button">.
+    buttons = page.locator(
+        ".ds-share-locked [type=submit], .ds-share-link-box [data-ds-copy], "
+        "#recipients [type=submit], #recipients [type=button]"
+    )
+    assert buttons.count() == 3 + 3 * 5
+    assert {tuple(button.evaluate(style)) for button in buttons.all()} == {tuple(save)}
+    copy = page.locator(".ds-share-link-box [data-ds-copy]").bounding_box()
+    assert copy["width"] < page.locator("#ds-share-link").bounding_box()["width"] / 2  # its text's
+    # The table scrolls in its own box: the page never scrolls sideways, no button is cut off.
+    width_over = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(width_over) == 0
+    page.locator(".ds-recipients-table").evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    box = page.locator(".ds-recipients-table").bounding_box()
+    last = page.locator("#recipients tbody tr").last.locator("[type=submit]").last.bounding_box()
+    assert box["x"] <= last["x"] and last["x"] + last["width"] <= box["x"] + box["width"] + 1
+    shot(page, f"admin-share-recipients-{width}")
 
 
 def test_the_access_log_rows_are_not_headed_by_raw_codes(live_server, new_page, superuser):
