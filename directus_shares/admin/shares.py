@@ -413,7 +413,10 @@ class ShareAdmin(admin.ModelAdmin):
 
     def panel_url(self, request: HttpRequest, share: Share) -> str | None:
         """Where recipients are added: the Shares panel on the shared object's admin page (its
-        Send link), if that page has the panel and this user may view it."""
+        Send link), if that page has the panel and this user may view it – none once the object
+        is deleted (:attr:`.Share.object_deleted`, asked once already)."""
+        if share.object_deleted:
+            return None
         obj = share.content_object
         if not isinstance(obj, models.Model) or not self.admin_site.is_registered(type(obj)):
             return None
